@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import { ConfigSchema, type Config } from './schema.js';
+import { defaultDataDir, resolveUserPath } from './paths.js';
+
+/** A configuration the server refuses to start with; the message names each key and what it allows. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Command-line flags that override every other source. */
+export interface ConfigFlags {
+  config?: string;
+  dbPath?: string;
+  docsDir?: string;
+  maxFileSizeMb?: string;
+  logLevel?: string;
+}
+
+/** The validated configuration plus the resolved locations the server works with. */
+export type ResolvedConfig = Config & {
+  dataDir: string;
+  database: Config['database'] & { path: string };
+  documents: Config['documents'] & { path: string };
+  configFile?: string;
+};
+
+type Tree = Record<string, unknown>;
+type Path = readonly string[];
+
+interface EnvBinding {
+  name: string;
+  path: Path;
+  number?: boolean;
+  secret?: boolean;
+}
+
+/** Environment variables of the contract (the upstream Python project's names, kept). */
+const ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'MCP_PA_DB_PATH', path: ['database', 'path'] },
+  { name: 'MCP_PA_DOCS_DIR', path: ['documents', 'path'] },
+  { name: 'MCP_PA_MAX_FILE_SIZE_MB', path: ['documents', 'max_file_size_mb'], number: true },
+  { name: 'MCP_PA_ENCRYPTION_KEY', path: ['encryption', 'key'], secret: true },
+  { name: 'MCP_PA_LOG_LEVEL', path: ['logging', 'level'] },
+  { name: 'MCP_MODE', path: ['mode'] },
+  { name: 'MCP_DATABASE_TYPE', path: ['database', 'type'] },
+  { name: 'MCP_DATABASE_URL', path: ['database', 'connection_string'], secret: true },
+];
+
+const FLAG_BINDINGS: readonly { flag: keyof ConfigFlags; name: string; path: Path; number?: boolean }[] = [
+  { flag: 'dbPath', name: '--db-path', path: ['database', 'path'] },
+  { flag: 'docsDir', name: '--docs-dir', path: ['documents', 'path'] },
+  { flag: 'maxFileSizeMb', name: '--max-file-size-mb', path: ['documents', 'max_file_size_mb'], number: true },
+  { flag: 'logLevel', name: '--log-level', path: ['logging', 'level'] },
+];
+
+/** Where each value came from, so an error can name the key the user actually wrote. */
+class Provenance {
+  private readonly labels = new Map<string, { label: string; secret: boolean }>();
+  set(p: Path, label: string, secret = false) {
+    this.labels.set(p.join('.'), { label, secret });
+  }
+  /** The label of the value at p, or of the nearest ancestor that was set as a whole. */
+  find(p: readonly PropertyKey[]): { label: string; secret: boolean } | undefined {
+    for (let n = p.length; n > 0; n--) {
+      const hit = this.labels.get(p.slice(0, n).map(String).join('.'));
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+}
+
+function setAt(tree: Tree, p: Path, value: unknown) {
+  let node = tree;
+  for (const key of p.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null || Array.isArray(node[key])) node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[p[p.length - 1]!] = value;
+}
+
+function getAt(tree: unknown, p: readonly PropertyKey[]): unknown {
+  let node = tree;
+  for (const key of p) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/** Copies every leaf of a JSON file into the tree, remembering `a.b.c in FILE` as its origin. */
+function mergeFile(tree: Tree, prov: Provenance, json: unknown, file: string, prefix: string[] = []) {
+  const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
+  if (prefix.length === 0 && !isObject) throw new ConfigError(`The configuration file ${file} must hold a JSON object.`);
+  if (!isObject || (prefix.length > 0 && Object.keys(json).length === 0)) {
+    setAt(tree, prefix, json);
+    prov.set(prefix, `${prefix.join('.')} in ${file}`);
+    return;
+  }
+  for (const [key, value] of Object.entries(json)) mergeFile(tree, prov, value, file, [...prefix, key]);
+}
+
+/** Env and flag values are strings; numbers are converted only when they look like one, so zod names the rest. */
+const asNumberIfNumeric = (raw: string): unknown => (/^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw);
+
+/** Python users wrote INFO, WARNING, CRITICAL: accept those too. */
+function normaliseLogLevel(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  const level = raw.trim().toLowerCase();
+  return level === 'warning' ? 'warn' : level === 'critical' ? 'fatal' : level;
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      `Cannot read the configuration file ${file}: ${code === 'ENOENT' ? 'it does not exist' : code ?? String(err)}.`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`The configuration file ${file} is not valid JSON: ${(err as Error).message}.`);
+  }
+}
+
+function describeReceived(value: unknown, secret: boolean): string {
+  if (secret) return '';
+  if (value === undefined) return '';
+  const shown = JSON.stringify(value);
+  return ` (got ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown})`;
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[], tree: Tree, prov: Provenance): string {
+  const lines = issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys
+        .map((k) => `- ${prov.find([...issue.path, k])?.label ?? [...issue.path, k].join('.')}: unknown key (docs/configuration.md lists the keys allowed)`)
+        .join('\n');
+    }
+    const origin = prov.find(issue.path);
+    const key = origin?.label ?? issue.path.join('.');
+    return `- ${key}: ${issue.message}${describeReceived(getAt(tree, issue.path), origin?.secret ?? false)}`;
+  });
+  return `Invalid configuration:\n${lines.join('\n')}`;
+}
+
+/**
+ * Loads the configuration: defaults < JSON file (--config or MCP_PA_CONFIG) < environment < flags.
+ * Throws ConfigError with one line per invalid value, each naming its key.
+ */
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const tree: Tree = {};
+  const prov = new Provenance();
+
+  const file = flags.config ?? env.MCP_PA_CONFIG;
+  const configFile = file ? resolveUserPath(file, env) : undefined;
+  if (configFile) mergeFile(tree, prov, readConfigFile(configFile), configFile);
+
+  for (const binding of ENV_BINDINGS) {
+    const raw = env[binding.name];
+    if (raw === undefined || raw === '') continue;
+    setAt(tree, binding.path, binding.number ? asNumberIfNumeric(raw) : raw);
+    prov.set(binding.path, binding.name, binding.secret);
+  }
+  for (const binding of FLAG_BINDINGS) {
+    const raw = flags[binding.flag];
+    if (raw === undefined) continue;
+    setAt(tree, binding.path, binding.number ? asNumberIfNumeric(raw) : raw);
+    prov.set(binding.path, binding.name);
+  }
+  const level = getAt(tree, ['logging', 'level']);
+  if (level !== undefined) setAt(tree, ['logging', 'level'], normaliseLogLevel(level));
+
+  const parsed = ConfigSchema.safeParse(tree);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, tree, prov));
+  const cfg = parsed.data;
+
+  const dataDir = defaultDataDir(env);
+  const dbPath = cfg.database.path ? resolveUserPath(cfg.database.path, env) : path.join(dataDir, 'database.sqlite');
+  const docsPath = cfg.documents.path ? resolveUserPath(cfg.documents.path, env) : path.join(dataDir, 'documents');
+  return {
+    ...cfg,
+    dataDir,
+    database: { ...cfg.database, path: dbPath },
+    documents: { ...cfg.documents, path: docsPath },
+    ...(configFile ? { configFile } : {}),
+  };
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { DATE_HELP, clearable, cursor, description, id, limit, moment, pageOf, shortText, tag, tags, timestamps, title } from '../common/fields.js';
+
+export const MAX_ATTENDEES = 100;
+
+const fields = {
+  start_time: moment(`Start. ${DATE_HELP} For all-day events, a date.`),
+  end_time: moment(`End, not before the start. ${DATE_HELP} For all-day events, the last day (inclusive).`),
+  description: description(),
+  location: shortText('Where it happens.', 500),
+  attendees: z
+    .array(shortText('An attendee: a name or an email address.', 320))
+    .max(MAX_ATTENDEES, `at most ${MAX_ATTENDEES} attendees`)
+    .describe(`Who attends (up to ${MAX_ATTENDEES}).`),
+  reminder_minutes: z
+    .number()
+    .int('must be a whole number of minutes')
+    .min(0, 'must be from 0 to 40320 (four weeks)')
+    .max(40320, 'must be from 0 to 40320 (four weeks)')
+    .describe('Remind this many minutes before the start.'),
+  tags: tags(),
+  timezone: z.string().max(64).describe('IANA time zone the times are read in and shown in; default: yours.'),
+  all_day: z.boolean().describe('An all-day event: start_time and end_time are dates.'),
+};
+
+export const CreateEventInput = z.object({
+  title: title(),
+  start_time: fields.start_time,
+  end_time: fields.end_time,
+  description: fields.description.optional(),
+  location: fields.location.optional(),
+  attendees: fields.attendees.default([]),
+  reminder_minutes: fields.reminder_minutes.optional(),
+  tags: fields.tags.default([]),
+  timezone: fields.timezone.optional(),
+  all_day: fields.all_day.default(false),
+});
+export type CreateEventInput = z.output<typeof CreateEventInput>;
+
+export const UpdateEventInput = z.object({
+  event_id: id('event_id'),
+  title: title().optional(),
+  start_time: fields.start_time.optional().describe('New start; without end_time the event keeps its length.'),
+  end_time: fields.end_time.optional(),
+  description: clearable(fields.description),
+  location: clearable(fields.location),
+  attendees: fields.attendees.optional(),
+  reminder_minutes: clearable(fields.reminder_minutes),
+  tags: fields.tags.optional(),
+  timezone: fields.timezone.optional(),
+  all_day: fields.all_day.optional(),
+});
+export type UpdateEventInput = z.output<typeof UpdateEventInput>;
+
+export const ListEventsInput = z.object({
+  start_date: moment(`Events ending after this (default: the start of today). ${DATE_HELP}`).optional(),
+  end_date: moment(`Events starting before this; a plain date includes that whole day. ${DATE_HELP}`).optional(),
+  tag: tag().optional(),
+  cursor: cursor(),
+  limit: limit(),
+});
+export type ListEventsInput = z.output<typeof ListEventsInput>;
+
+export const Event = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  start_time: z.string().describe('A date for all-day events, else a date-time in the event’s time zone.'),
+  end_time: z.string().describe('For all-day events the last day, inclusive.'),
+  all_day: z.boolean(),
+  timezone: z.string(),
+  location: z.string().nullable(),
+  attendees: z.array(z.string()),
+  reminder_minutes: z.number().nullable(),
+  tags: z.array(z.string()),
+  ...timestamps,
+});
+export type Event = z.infer<typeof Event>;
+
+export const EventPage = pageOf(Event).describe('Events overlapping the range, by start time.');

@@ -1,0 +1,43 @@
+import { sql, type RawBuilder } from 'kysely';
+import { InvalidInputError } from './errors.js';
+
+type Key = string | number;
+
+/** Cursors are opaque to users: the sort key of the last item seen, base64url-encoded. */
+export function encodeCursor(key: readonly Key[]): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined, arity: number): Key[] | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || typeof k === 'number')) {
+      return key as Key[];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidInputError('cursor', 'is not a next_cursor returned by this list; omit it to start from the first page');
+}
+
+/**
+ * Keyset pagination: rows strictly after the cursor in (columns...) order, as a row-value
+ * comparison that SQLite and PostgreSQL both answer from the index.
+ */
+export function after(columns: readonly RawBuilder<unknown>[], key: readonly Key[], direction: 'asc' | 'desc'): RawBuilder<boolean> {
+  const left = sql.join(columns);
+  const right = sql.join(key.map((k) => sql`${k}`));
+  return direction === 'asc' ? sql<boolean>`(${left}) > (${right})` : sql<boolean>`(${left}) < (${right})`;
+}
+
+/** The page and its next cursor, from a query that fetched limit + 1 rows. */
+export function toPage<R, T>(rows: readonly R[], limit: number, keyOf: (row: R) => Key[], map: (row: R) => T) {
+  const more = rows.length > limit;
+  const shown = more ? rows.slice(0, limit) : rows;
+  const last = shown[shown.length - 1];
+  return {
+    items: shown.map(map),
+    next_cursor: more && last !== undefined ? encodeCursor(keyOf(last)) : null,
+  };
+}

@@ -1,0 +1,39 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database, ItemKind } from '../../storage/schema.js';
+
+/** Replaces an item's tags. */
+export async function setTags(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string, tags: readonly string[]) {
+  await db.deleteFrom('item_tags').where('tenant_id', '=', tenantId).where('item_kind', '=', kind).where('item_id', '=', id).execute();
+  if (tags.length === 0) return;
+  await db
+    .insertInto('item_tags')
+    .values(tags.map((tag) => ({ tenant_id: tenantId, item_kind: kind, item_id: id, tag })))
+    .execute();
+}
+
+/** The tags of many items in one query, sorted. */
+export async function tagsOf(db: Kysely<Database>, tenantId: string, kind: ItemKind, ids: readonly string[]): Promise<Map<string, string[]>> {
+  const byId = new Map<string, string[]>(ids.map((i) => [i, []]));
+  if (ids.length === 0) return byId;
+  const rows = await db
+    .selectFrom('item_tags')
+    .select(['item_id', 'tag'])
+    .where('tenant_id', '=', tenantId)
+    .where('item_kind', '=', kind)
+    .where('item_id', 'in', [...ids])
+    .orderBy('tag')
+    .execute();
+  for (const r of rows) byId.get(r.item_id)?.push(r.tag);
+  return byId;
+}
+
+/** A condition for `table.id` having every one of tags. */
+export function hasTags(tenantId: string, kind: ItemKind, table: string, tags: readonly string[]): RawBuilder<boolean> {
+  return sql<boolean>`${sql.join(
+    tags.map(
+      (tag) =>
+        sql`EXISTS (SELECT 1 FROM item_tags t WHERE t.tenant_id = ${tenantId} AND t.item_kind = ${kind} AND t.tag = ${tag} AND t.item_id = ${sql.ref(`${table}.id`)})`,
+    ),
+    sql` AND `,
+  )}`;
+}

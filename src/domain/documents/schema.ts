@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { cursor, description, id, limit, pageOf, shortText, tags, timestamps, title } from '../common/fields.js';
+import { DOCUMENT_TYPES } from './content-type.js';
+
+export const UploadDocumentInput = z.object({
+  title: title(),
+  content_base64: z
+    .string()
+    .describe('The file’s bytes, base64-encoded (a data: URL is accepted too). Limited by MCP_PA_MAX_FILE_SIZE_MB.'),
+  description: description().optional(),
+  tags: tags().default([]),
+  mime_type: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/, 'must be a MIME type such as text/markdown')
+    .optional()
+    .describe('The MIME type, if known; the content’s own signature takes precedence.'),
+  filename: shortText('The original file name; helps recognise text formats such as .md or .csv.', 255).optional(),
+});
+export type UploadDocumentInput = z.output<typeof UploadDocumentInput>;
+
+export const CreateExternalDocumentInput = z.object({
+  title: title(),
+  external_url: z.string().trim().max(2048, 'must be at most 2048 characters').describe('An http or https URL.'),
+  description: description().optional(),
+  tags: tags().default([]),
+});
+export type CreateExternalDocumentInput = z.output<typeof CreateExternalDocumentInput>;
+
+export const DocumentIdInput = z.object({ document_id: id('document_id') });
+
+export const ReadDocumentInput = z.object({
+  document_id: id('document_id'),
+  max_chars: z
+    .number()
+    .int()
+    .min(1)
+    .max(5_000_000)
+    .default(200_000)
+    .describe('For text documents: return at most this many characters (default 200,000).'),
+});
+export type ReadDocumentInput = z.output<typeof ReadDocumentInput>;
+
+export const ListDocumentsInput = z.object({
+  tags: z.array(z.string().trim().toLowerCase().max(64)).max(10).optional().describe('Only documents with every one of these tags.'),
+  type: z.enum(DOCUMENT_TYPES).optional().describe(`Only documents of this type: ${DOCUMENT_TYPES.join(', ')} (link = external).`),
+  cursor: cursor(),
+  limit: limit(),
+});
+export type ListDocumentsInput = z.output<typeof ListDocumentsInput>;
+
+export const Document = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  source: z.enum(['upload', 'external']),
+  type: z.enum(DOCUMENT_TYPES),
+  mime_type: z.string().nullable(),
+  filename: z.string().nullable(),
+  size_bytes: z.number().nullable(),
+  sha256: z.string().nullable().describe('SHA-256 of the bytes, hex; checked on every read.'),
+  external_url: z.string().nullable(),
+  encrypted: z.boolean().describe('Whether the bytes are encrypted at rest.'),
+  tags: z.array(z.string()),
+  ...timestamps,
+});
+export type Document = z.infer<typeof Document>;
+
+export const DocumentPage = pageOf(Document).describe('Newest first.');
+
+export const DocumentContent = z.object({
+  document: Document,
+  encoding: z.enum(['text', 'base64', 'none']).describe('text: in `text`; base64: in `content_base64`; none: an external link.'),
+  text: z.string().nullable(),
+  content_base64: z.string().nullable(),
+  truncated: z.boolean().describe('True when text was cut at max_chars.'),
+});
+export type DocumentContent = z.infer<typeof DocumentContent>;

@@ -1,0 +1,188 @@
+import crypto from 'node:crypto';
+import type { DomainContext } from '../context.js';
+import { InvalidInputError, NotFoundError, UserError } from '../common/errors.js';
+import { decodeCursor, toPage } from '../common/pagination.js';
+import { setTags, tagsOf } from '../common/tags.js';
+import { formatInstant, toStored } from '../common/time.js';
+import type { SearchEntry } from '../../storage/search.js';
+import { decodeUpload } from './base64.js';
+import { decodeText, detectMimeType, documentType, isTextType, type DocumentType } from './content-type.js';
+import { findDocument, insertDocument, listDocumentRows, type DocumentRow } from './repository.js';
+import type {
+  CreateExternalDocumentInput,
+  Document,
+  DocumentContent,
+  ListDocumentsInput,
+  ReadDocumentInput,
+  UploadDocumentInput,
+} from './schema.js';
+
+const HINT = 'Use list_documents to find document ids.';
+/** How much of a text document goes into the search index. */
+const INDEXED_TEXT_CHARS = 1_000_000;
+
+export async function requireDocument(ctx: DomainContext, id: string): Promise<DocumentRow> {
+  const row = await findDocument(ctx.db, ctx.tenantId, id);
+  if (!row) throw new NotFoundError('document', id, 'document_id', HINT);
+  return row;
+}
+
+export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[]): Promise<Document[]> {
+  const [tags, zone] = await Promise.all([tagsOf(ctx.db, ctx.tenantId, 'document', rows.map((r) => r.id)), ctx.zone()]);
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    source: r.source as Document['source'],
+    type: r.category as DocumentType,
+    mime_type: r.mime_type,
+    filename: r.filename,
+    size_bytes: r.size_bytes,
+    sha256: r.sha256,
+    external_url: r.external_url,
+    encrypted: r.encrypted === 1,
+    tags: tags.get(r.id) ?? [],
+    created_at: formatInstant(r.created_at, zone),
+    updated_at: formatInstant(r.updated_at, zone),
+  }));
+}
+
+async function present(ctx: DomainContext, row: DocumentRow): Promise<Document> {
+  const [doc] = await presentDocuments(ctx, [row]);
+  return doc!;
+}
+
+/** The search entry of a document; text content is read from the blob store when not given. */
+export async function documentSearchEntry(ctx: DomainContext, row: DocumentRow, text?: string): Promise<SearchEntry> {
+  const tags = (await tagsOf(ctx.db, ctx.tenantId, 'document', [row.id])).get(row.id) ?? [];
+  let content = text;
+  if (content === undefined && row.source === 'upload' && row.mime_type && isTextType(row.mime_type)) {
+    content = decodeText(await ctx.blobs.read(row.id, row.encrypted === 1).catch(() => Buffer.alloc(0)));
+  }
+  return {
+    kind: 'document',
+    id: row.id,
+    title: row.title,
+    body: [row.description, row.filename, row.external_url, content?.slice(0, INDEXED_TEXT_CHARS)].filter(Boolean).join('\n'),
+    tags,
+  };
+}
+
+export async function uploadDocument(ctx: DomainContext, input: UploadDocumentInput): Promise<Document> {
+  const { bytes, declaredType } = decodeUpload(input.content_base64, ctx.limits.maxDocumentBytes);
+  const mime = await detectMimeType(bytes, input.filename, input.mime_type ?? declaredType);
+  const id = crypto.randomUUID();
+  const now = toStored(ctx.now);
+  // Bytes go to a temp file now and become visible only once the row has committed.
+  const staged = await ctx.blobs.stage(id, bytes);
+  ctx.hooks.onRollback(() => staged.discard());
+  ctx.hooks.afterCommit(() => staged.commit());
+  const row: DocumentRow = {
+    tenant_id: ctx.tenantId,
+    id,
+    title: input.title,
+    description: input.description || null,
+    source: 'upload',
+    category: documentType(mime),
+    mime_type: mime,
+    filename: input.filename || null,
+    size_bytes: bytes.length,
+    sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+    external_url: null,
+    encrypted: ctx.blobs.encrypted ? 1 : 0,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+  await insertDocument(ctx.db, row);
+  await setTags(ctx.db, ctx.tenantId, 'document', id, input.tags);
+  const text = isTextType(mime) ? decodeText(bytes) : undefined;
+  await ctx.search.upsert(ctx.db, ctx.tenantId, await documentSearchEntry(ctx, row, text ?? ''));
+  return present(ctx, row);
+}
+
+function checkExternalUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidInputError('external_url', `${JSON.stringify(raw.slice(0, 100))} is not a URL; give a full http:// or https:// address`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InvalidInputError('external_url', `only http and https links are allowed, not ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    throw new InvalidInputError('external_url', 'must not contain a user name or password; store credentials elsewhere');
+  }
+  return url.href;
+}
+
+export async function createExternalDocument(ctx: DomainContext, input: CreateExternalDocumentInput): Promise<Document> {
+  const href = checkExternalUrl(input.external_url);
+  const id = crypto.randomUUID();
+  const now = toStored(ctx.now);
+  const row: DocumentRow = {
+    tenant_id: ctx.tenantId,
+    id,
+    title: input.title,
+    description: input.description || null,
+    source: 'external',
+    category: 'link',
+    mime_type: null,
+    filename: null,
+    size_bytes: null,
+    sha256: null,
+    external_url: href,
+    encrypted: 0,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+  await insertDocument(ctx.db, row);
+  await setTags(ctx.db, ctx.tenantId, 'document', id, input.tags);
+  await ctx.search.upsert(ctx.db, ctx.tenantId, await documentSearchEntry(ctx, row));
+  return present(ctx, row);
+}
+
+export async function getDocument(ctx: DomainContext, id: string): Promise<Document> {
+  return present(ctx, await requireDocument(ctx, id));
+}
+
+/** The stored bytes of an upload, after checking them against the checksum taken at upload. */
+export async function documentBytes(ctx: DomainContext, row: DocumentRow): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await ctx.blobs.read(row.id, row.encrypted === 1);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UserError(`document_id: the file of document ${row.id} is missing from the documents directory.`);
+    }
+    throw new UserError(`document_id: the file of document ${row.id} cannot be read or decrypted: it was changed or damaged.`);
+  }
+  const sha = crypto.createHash('sha256').update(bytes).digest('hex');
+  if (sha !== row.sha256) {
+    throw new UserError(`document_id: the file of document ${row.id} no longer matches its checksum: it was changed or damaged.`);
+  }
+  return bytes;
+}
+
+export async function readDocument(ctx: DomainContext, input: ReadDocumentInput): Promise<DocumentContent> {
+  const row = await requireDocument(ctx, input.document_id);
+  const document = await present(ctx, row);
+  if (row.source !== 'upload') {
+    return { document, encoding: 'none', text: null, content_base64: null, truncated: false };
+  }
+  const bytes = await documentBytes(ctx, row);
+  const text = row.mime_type && isTextType(row.mime_type) ? decodeText(bytes) : undefined;
+  if (text !== undefined) {
+    const truncated = text.length > input.max_chars;
+    return { document, encoding: 'text', text: truncated ? text.slice(0, input.max_chars) : text, content_base64: null, truncated };
+  }
+  return { document, encoding: 'base64', text: null, content_base64: bytes.toString('base64'), truncated: false };
+}
+
+export async function listDocuments(ctx: DomainContext, input: ListDocumentsInput) {
+  const rows = await listDocumentRows(ctx.db, ctx.tenantId, { tags: input.tags, type: input.type }, decodeCursor(input.cursor, 2), input.limit);
+  const page = toPage(rows, input.limit, (r) => [r.created_at, r.id], (r) => r);
+  return { items: await presentDocuments(ctx, page.items), next_cursor: page.next_cursor };
+}

@@ -1,0 +1,63 @@
+import type { DomainContext } from '../context.js';
+import { InvalidInputError } from '../common/errors.js';
+import { checkTimeZone, formatInstant, systemTimeZone, toStored } from '../common/time.js';
+import { findProfile, saveProfile } from './repository.js';
+import type { CurrentTime, Status, UpdateStatusInput } from './schema.js';
+
+export async function getStatus(ctx: DomainContext): Promise<Status> {
+  const row = await findProfile(ctx.db, ctx.tenantId);
+  const zone = await ctx.zone();
+  return {
+    name: row?.name ?? null,
+    location: { city: row?.city ?? null, state: row?.state ?? null, country: row?.country ?? null, details: row?.location_details ?? null },
+    laptop: { os: row?.laptop_os ?? null, model: row?.laptop_model ?? null, specs: row?.laptop_specs ?? null },
+    permissions: row?.permissions ? (JSON.parse(row.permissions) as string[]) : [],
+    notes: row?.notes ?? null,
+    timezone: zone,
+    timezone_source: row?.timezone ? 'profile' : 'system',
+    updated_at: row ? formatInstant(row.updated_at, zone) : null,
+  };
+}
+
+const emptyToNull = (s: string | null | undefined) => (s === undefined ? undefined : s === null || s === '' ? null : s);
+
+export async function updateStatus(ctx: DomainContext, input: UpdateStatusInput): Promise<Status> {
+  const given = Object.entries(input).filter(([, v]) => v !== undefined);
+  if (given.length === 0) {
+    throw new InvalidInputError('arguments', 'give at least one field to change, e.g. city or timezone');
+  }
+  const timezone =
+    input.timezone === undefined ? undefined : input.timezone === null || input.timezone.trim() === '' ? null : checkTimeZone(input.timezone, 'timezone');
+  await saveProfile(ctx.db, ctx.tenantId, {
+    name: emptyToNull(input.name),
+    city: emptyToNull(input.city),
+    state: emptyToNull(input.state),
+    country: emptyToNull(input.country),
+    location_details: emptyToNull(input.location_details),
+    laptop_os: emptyToNull(input.laptop_os),
+    laptop_model: emptyToNull(input.laptop_model),
+    laptop_specs: emptyToNull(input.laptop_specs),
+    permissions: input.permissions === undefined ? undefined : input.permissions === null ? null : JSON.stringify(input.permissions),
+    notes: emptyToNull(input.notes),
+    timezone,
+    updated_at: toStored(ctx.now),
+  });
+  // The zone may just have changed: show the new one, not the call's cached one.
+  const zone = timezone === undefined ? await ctx.zone() : (timezone ?? systemTimeZone());
+  return getStatus({ ...ctx, zone: async () => zone });
+}
+
+export async function currentTime(ctx: DomainContext): Promise<CurrentTime> {
+  const zone = await ctx.zone();
+  const zoned = ctx.now.toZonedDateTimeISO(zone);
+  return {
+    now: formatInstant(toStored(ctx.now), zone),
+    utc: ctx.now.toString({ smallestUnit: 'second' }),
+    timezone: zone,
+    utc_offset: zoned.offset,
+    date: zoned.toPlainDate().toString(),
+    time: zoned.toPlainTime().toString({ smallestUnit: 'second' }),
+    weekday: zoned.toLocaleString('en-US', { weekday: 'long' }),
+    unix_ms: ctx.now.epochMilliseconds,
+  };
+}

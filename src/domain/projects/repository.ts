@@ -1,0 +1,128 @@
+import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { Database, ProjectTable, TaskTable } from '../../storage/schema.js';
+import { after } from '../common/pagination.js';
+import { countRows } from '../common/count.js';
+import { hasTags } from '../common/tags.js';
+
+export type ProjectRow = Selectable<ProjectTable>;
+export type TaskRow = Selectable<TaskTable>;
+
+export async function insertProject(db: Kysely<Database>, row: Insertable<ProjectTable>) {
+  await db.insertInto('projects').values(row).execute();
+}
+
+export async function updateProjectRow(db: Kysely<Database>, tenantId: string, id: string, changes: Updateable<ProjectTable>) {
+  await db.updateTable('projects').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}
+
+export function findProject(db: Kysely<Database>, tenantId: string, id: string) {
+  return db.selectFrom('projects').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+}
+
+export interface ProjectFilter {
+  status?: string;
+  priority?: number;
+  tag?: string;
+}
+
+/** Newest first. */
+export function listProjectRows(db: Kysely<Database>, tenantId: string, filter: ProjectFilter, afterKey: (string | number)[] | undefined, limit: number) {
+  let q = db.selectFrom('projects').selectAll().where('tenant_id', '=', tenantId).where('deleted_at', 'is', null);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.priority) q = q.where('priority', '=', filter.priority);
+  if (filter.tag) q = q.where(hasTags(tenantId, 'project', 'projects', [filter.tag]));
+  if (afterKey) q = q.where(after([sql.ref('created_at'), sql.ref('id')], afterKey, 'desc'));
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+}
+
+/** Active projects, most urgent first, for the dashboard. */
+export function activeProjectRows(db: Kysely<Database>, tenantId: string, limit: number) {
+  return db
+    .selectFrom('projects')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is', null)
+    .where('status', '=', 'in_progress')
+    .orderBy('priority', 'desc')
+    .orderBy('end_date')
+    .limit(limit)
+    .execute();
+}
+
+export async function countProjectsByStatus(db: Kysely<Database>, tenantId: string): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('projects')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is', null)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Live tasks per project and status, for progress and counts. */
+export async function taskStatusCounts(db: Kysely<Database>, tenantId: string, projectIds: readonly string[]) {
+  if (projectIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('tasks')
+    .select(['project_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('tenant_id', '=', tenantId)
+    .where('project_id', 'in', [...projectIds])
+    .where('deleted_at', 'is', null)
+    .groupBy(['project_id', 'status'])
+    .execute();
+  return rows.map((r) => ({ project_id: r.project_id, status: r.status, n: Number(r.n) }));
+}
+
+export async function insertTask(db: Kysely<Database>, row: Insertable<TaskTable>) {
+  await db.insertInto('tasks').values(row).execute();
+}
+
+export async function updateTaskRow(db: Kysely<Database>, tenantId: string, id: string, changes: Updateable<TaskTable>) {
+  await db.updateTable('tasks').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}
+
+/** A live task of a live project (a task in a trashed project is in the trash with it). */
+export function findTask(db: Kysely<Database>, tenantId: string, id: string) {
+  return db
+    .selectFrom('tasks')
+    .selectAll('tasks')
+    .innerJoin('projects', (j) => j.onRef('projects.tenant_id', '=', 'tasks.tenant_id').onRef('projects.id', '=', 'tasks.project_id'))
+    .where('tasks.tenant_id', '=', tenantId)
+    .where('tasks.id', '=', id)
+    .where('tasks.deleted_at', 'is', null)
+    .where('projects.deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** In the order they were added. */
+export function listTaskRows(db: Kysely<Database>, tenantId: string, projectId: string, status: string | undefined, afterKey: (string | number)[] | undefined, limit: number) {
+  let q = db.selectFrom('tasks').selectAll().where('tenant_id', '=', tenantId).where('project_id', '=', projectId).where('deleted_at', 'is', null);
+  if (status) q = q.where('status', '=', status);
+  if (afterKey) q = q.where(after([sql.ref('created_at'), sql.ref('id')], afterKey, 'asc'));
+  return q.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
+}
+
+/** Open tasks of live projects due in [from, before); from omitted = everything due before `before`. */
+function dueTasksQuery(db: Kysely<Database>, tenantId: string, from: string | undefined, before: string) {
+  let q = db
+    .selectFrom('tasks')
+    .innerJoin('projects', (j) => j.onRef('projects.tenant_id', '=', 'tasks.tenant_id').onRef('projects.id', '=', 'tasks.project_id'))
+    .where('tasks.tenant_id', '=', tenantId)
+    .where('tasks.deleted_at', 'is', null)
+    .where('tasks.completed_at', 'is', null)
+    .where('tasks.due_at', 'is not', null)
+    .where('tasks.due_at', '<', before)
+    .where('projects.deleted_at', 'is', null);
+  if (from) q = q.where('tasks.due_at', '>=', from);
+  return q;
+}
+
+/** Soonest first. */
+export function dueTaskRows(db: Kysely<Database>, tenantId: string, from: string | undefined, before: string, limit: number) {
+  return dueTasksQuery(db, tenantId, from, before).selectAll('tasks').orderBy('tasks.due_at').orderBy('tasks.id').limit(limit).execute();
+}
+
+export function countDueTasks(db: Kysely<Database>, tenantId: string, from: string | undefined, before: string): Promise<number> {
+  return countRows(dueTasksQuery(db, tenantId, from, before));
+}

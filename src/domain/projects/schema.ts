@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import {
+  DATE_HELP,
+  clearable,
+  cursor,
+  description,
+  id,
+  limit,
+  moment,
+  notes,
+  pageOf,
+  priority,
+  tag,
+  tags,
+  timestamps,
+  title,
+} from '../common/fields.js';
+
+export const PROJECT_STATUSES = ['not_started', 'in_progress', 'on_hold', 'completed', 'cancelled'] as const;
+export const TASK_STATUSES = ['todo', 'in_progress', 'done', 'blocked'] as const;
+
+const projectStatus = () => z.enum(PROJECT_STATUSES).describe(`Status: ${PROJECT_STATUSES.join(', ')}.`);
+const taskStatus = () => z.enum(TASK_STATUSES).describe(`Status: ${TASK_STATUSES.join(', ')}.`);
+
+const projectFields = {
+  description: description(),
+  status: projectStatus(),
+  priority: priority(),
+  start_date: moment(`Start date. ${DATE_HELP}`),
+  end_date: moment(`End (target) date; not before start_date. ${DATE_HELP}`),
+  tags: tags(),
+  notes: notes(),
+};
+
+export const CreateProjectInput = z.object({
+  name: title('name'),
+  description: projectFields.description.optional(),
+  status: projectFields.status.default('not_started'),
+  priority: projectFields.priority.default('medium'),
+  start_date: projectFields.start_date.optional(),
+  end_date: projectFields.end_date.optional(),
+  tags: projectFields.tags.default([]),
+  notes: projectFields.notes.optional(),
+});
+export type CreateProjectInput = z.output<typeof CreateProjectInput>;
+
+export const UpdateProjectInput = z.object({
+  project_id: id('project_id'),
+  name: title('name').optional(),
+  description: clearable(projectFields.description),
+  status: projectFields.status.optional(),
+  priority: projectFields.priority.optional(),
+  start_date: clearable(projectFields.start_date),
+  end_date: clearable(projectFields.end_date),
+  tags: projectFields.tags.optional(),
+  notes: clearable(projectFields.notes),
+  progress: clearable(
+    z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be from 0 to 100')
+      .max(100, 'must be from 0 to 100')
+      .describe('Progress in percent, set by hand; null returns to progress derived from the tasks.'),
+  ),
+});
+export type UpdateProjectInput = z.output<typeof UpdateProjectInput>;
+
+export const ListProjectsInput = z.object({
+  status: projectStatus().optional(),
+  priority: priority().optional(),
+  tag: tag().optional(),
+  cursor: cursor(),
+  limit: limit(),
+});
+export type ListProjectsInput = z.output<typeof ListProjectsInput>;
+
+export const GetProjectInput = z.object({
+  project_id: id('project_id'),
+  task_status: taskStatus().optional().describe('Show only tasks with this status.'),
+  task_cursor: cursor(),
+  task_limit: limit(200, 100),
+});
+export type GetProjectInput = z.output<typeof GetProjectInput>;
+
+const taskFields = {
+  description: description(),
+  status: taskStatus(),
+  priority: priority(),
+  due_date: moment(`When the task is due. ${DATE_HELP}`),
+  tags: tags(),
+};
+
+export const AddTaskInput = z.object({
+  project_id: id('project_id'),
+  title: title(),
+  description: taskFields.description.optional(),
+  status: taskFields.status.default('todo'),
+  priority: taskFields.priority.default('medium'),
+  due_date: taskFields.due_date.optional(),
+  tags: taskFields.tags.default([]),
+});
+export type AddTaskInput = z.output<typeof AddTaskInput>;
+
+export const UpdateTaskInput = z.object({
+  task_id: id('task_id'),
+  project_id: id('project_id').optional().describe('Move the task to this project.'),
+  title: title().optional(),
+  description: clearable(taskFields.description),
+  status: taskFields.status.optional(),
+  priority: taskFields.priority.optional(),
+  due_date: clearable(taskFields.due_date),
+  tags: taskFields.tags.optional(),
+});
+export type UpdateTaskInput = z.output<typeof UpdateTaskInput>;
+
+export const Task = z.object({
+  id: z.string(),
+  project_id: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  status: z.enum(TASK_STATUSES),
+  priority: z.enum(['low', 'medium', 'high', 'urgent']),
+  due_date: z.string().nullable(),
+  overdue: z.boolean(),
+  tags: z.array(z.string()),
+  completed_at: z.string().nullable().describe('Set when the task becomes done, cleared when it is reopened.'),
+  ...timestamps,
+});
+export type Task = z.infer<typeof Task>;
+
+export const TaskCounts = z.object({
+  total: z.number(),
+  todo: z.number(),
+  in_progress: z.number(),
+  done: z.number(),
+  blocked: z.number(),
+});
+
+export const Project = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  status: z.enum(PROJECT_STATUSES),
+  priority: z.enum(['low', 'medium', 'high', 'urgent']),
+  start_date: z.string().nullable(),
+  end_date: z.string().nullable(),
+  tags: z.array(z.string()),
+  notes: z.string().nullable(),
+  progress: z.number().describe('Percent done: set by hand, or the share of tasks done.'),
+  progress_source: z.enum(['tasks', 'manual']),
+  task_counts: TaskCounts,
+  ...timestamps,
+});
+export type Project = z.infer<typeof Project>;
+
+export const ProjectDetail = Project.extend({
+  tasks: pageOf(Task).describe('The project’s tasks in the order they were added, one page at a time.'),
+});
+export type ProjectDetail = z.infer<typeof ProjectDetail>;
+
+export const ProjectPage = pageOf(Project);

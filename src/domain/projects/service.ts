@@ -1,0 +1,265 @@
+import crypto from 'node:crypto';
+import type { DomainContext } from '../context.js';
+import { InvalidInputError, NotFoundError } from '../common/errors.js';
+import { priorityName, priorityRank } from '../common/fields.js';
+import { decodeCursor, toPage } from '../common/pagination.js';
+import { setTags, tagsOf } from '../common/tags.js';
+import { formatDue, formatInstant, parseDate, parseDue, toStored } from '../common/time.js';
+import type { SearchEntry } from '../../storage/search.js';
+import {
+  findProject,
+  findTask,
+  insertProject,
+  insertTask,
+  listProjectRows,
+  listTaskRows,
+  taskStatusCounts,
+  updateProjectRow,
+  updateTaskRow,
+  type ProjectRow,
+  type TaskRow,
+} from './repository.js';
+import type {
+  AddTaskInput,
+  CreateProjectInput,
+  GetProjectInput,
+  ListProjectsInput,
+  Project,
+  ProjectDetail,
+  Task,
+  UpdateProjectInput,
+  UpdateTaskInput,
+} from './schema.js';
+
+const PROJECT_HINT = 'Use list_projects to find project ids.';
+const TASK_HINT = 'Use get_project to see a project’s tasks and their ids.';
+
+export async function requireProject(ctx: DomainContext, id: string, field = 'project_id'): Promise<ProjectRow> {
+  const row = await findProject(ctx.db, ctx.tenantId, id);
+  if (!row) throw new NotFoundError('project', id, field, PROJECT_HINT);
+  return row;
+}
+
+async function requireTask(ctx: DomainContext, id: string): Promise<TaskRow> {
+  const row = await findTask(ctx.db, ctx.tenantId, id);
+  if (!row) throw new NotFoundError('task', id, 'task_id', TASK_HINT);
+  return row;
+}
+
+function checkDateOrder(start: string | null, end: string | null) {
+  if (start !== null && end !== null && end < start) {
+    throw new InvalidInputError('end_date', `${end} is before start_date ${start}; the end must not come before the start`);
+  }
+}
+
+type Counts = Project['task_counts'];
+const emptyCounts = (): Counts => ({ total: 0, todo: 0, in_progress: 0, done: 0, blocked: 0 });
+
+/** Turns project rows into what users see: tags, task counts and progress loaded in two queries. */
+export async function presentProjects(ctx: DomainContext, rows: readonly ProjectRow[]): Promise<Project[]> {
+  const ids = rows.map((r) => r.id);
+  const [tags, counts, zone] = await Promise.all([
+    tagsOf(ctx.db, ctx.tenantId, 'project', ids),
+    taskStatusCounts(ctx.db, ctx.tenantId, ids),
+    ctx.zone(),
+  ]);
+  const countsById = new Map<string, Counts>(ids.map((i) => [i, emptyCounts()]));
+  for (const c of counts) {
+    const entry = countsById.get(c.project_id)!;
+    entry[c.status as keyof Omit<Counts, 'total'>] += c.n;
+    entry.total += c.n;
+  }
+  return rows.map((r) => {
+    const taskCounts = countsById.get(r.id)!;
+    const derived = taskCounts.total === 0 ? 0 : Math.round((100 * taskCounts.done) / taskCounts.total);
+    return {
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      status: r.status as Project['status'],
+      priority: priorityName(r.priority),
+      start_date: r.start_date,
+      end_date: r.end_date,
+      tags: tags.get(r.id) ?? [],
+      notes: r.notes,
+      progress: r.progress_override ?? derived,
+      progress_source: r.progress_override === null ? 'tasks' : 'manual',
+      task_counts: taskCounts,
+      created_at: formatInstant(r.created_at, zone),
+      updated_at: formatInstant(r.updated_at, zone),
+    };
+  });
+}
+
+export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[]): Promise<Task[]> {
+  const [tags, zone] = await Promise.all([tagsOf(ctx.db, ctx.tenantId, 'task', rows.map((r) => r.id)), ctx.zone()]);
+  const now = toStored(ctx.now);
+  return rows.map((r) => ({
+    id: r.id,
+    project_id: r.project_id,
+    title: r.title,
+    description: r.description,
+    status: r.status as Task['status'],
+    priority: priorityName(r.priority),
+    due_date: formatDue(r.due_at, r.due_date, zone),
+    overdue: r.due_at !== null && r.completed_at === null && r.due_at < now,
+    tags: tags.get(r.id) ?? [],
+    completed_at: r.completed_at === null ? null : formatInstant(r.completed_at, zone),
+    created_at: formatInstant(r.created_at, zone),
+    updated_at: formatInstant(r.updated_at, zone),
+  }));
+}
+
+export async function projectSearchEntry(ctx: DomainContext, row: ProjectRow): Promise<SearchEntry> {
+  const tags = (await tagsOf(ctx.db, ctx.tenantId, 'project', [row.id])).get(row.id) ?? [];
+  return { kind: 'project', id: row.id, title: row.name, body: [row.description, row.notes].filter(Boolean).join('\n'), tags };
+}
+
+export async function taskSearchEntry(ctx: DomainContext, row: TaskRow): Promise<SearchEntry> {
+  const tags = (await tagsOf(ctx.db, ctx.tenantId, 'task', [row.id])).get(row.id) ?? [];
+  return { kind: 'task', id: row.id, title: row.title, body: row.description ?? '', tags };
+}
+
+async function reindexProject(ctx: DomainContext, id: string): Promise<ProjectRow> {
+  const row = await requireProject(ctx, id);
+  await ctx.search.upsert(ctx.db, ctx.tenantId, await projectSearchEntry(ctx, row));
+  return row;
+}
+
+export async function createProject(ctx: DomainContext, input: CreateProjectInput): Promise<Project> {
+  const zone = await ctx.zone();
+  const start = input.start_date === undefined ? null : parseDate(input.start_date, zone, 'start_date').toString();
+  const end = input.end_date === undefined ? null : parseDate(input.end_date, zone, 'end_date').toString();
+  checkDateOrder(start, end);
+  const id = crypto.randomUUID();
+  const now = toStored(ctx.now);
+  await insertProject(ctx.db, {
+    tenant_id: ctx.tenantId,
+    id,
+    name: input.name,
+    description: input.description || null,
+    status: input.status,
+    priority: priorityRank(input.priority),
+    start_date: start,
+    end_date: end,
+    notes: input.notes || null,
+    progress_override: null,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  });
+  await setTags(ctx.db, ctx.tenantId, 'project', id, input.tags);
+  const [project] = await presentProjects(ctx, [await reindexProject(ctx, id)]);
+  return project!;
+}
+
+export async function updateProject(ctx: DomainContext, input: UpdateProjectInput): Promise<Project> {
+  const current = await requireProject(ctx, input.project_id);
+  const zone = await ctx.zone();
+  const start =
+    input.start_date === undefined ? current.start_date : input.start_date === null ? null : parseDate(input.start_date, zone, 'start_date').toString();
+  const end = input.end_date === undefined ? current.end_date : input.end_date === null ? null : parseDate(input.end_date, zone, 'end_date').toString();
+  checkDateOrder(start, end);
+  await updateProjectRow(ctx.db, ctx.tenantId, current.id, {
+    name: input.name,
+    description: input.description === undefined ? undefined : input.description || null,
+    status: input.status,
+    priority: input.priority === undefined ? undefined : priorityRank(input.priority),
+    start_date: start,
+    end_date: end,
+    notes: input.notes === undefined ? undefined : input.notes || null,
+    progress_override: input.progress,
+    updated_at: toStored(ctx.now),
+  });
+  if (input.tags !== undefined) await setTags(ctx.db, ctx.tenantId, 'project', current.id, input.tags);
+  const [project] = await presentProjects(ctx, [await reindexProject(ctx, current.id)]);
+  return project!;
+}
+
+export async function listProjects(ctx: DomainContext, input: ListProjectsInput) {
+  const rows = await listProjectRows(
+    ctx.db,
+    ctx.tenantId,
+    { status: input.status, priority: input.priority && priorityRank(input.priority), tag: input.tag },
+    decodeCursor(input.cursor, 2),
+    input.limit,
+  );
+  const page = toPage(rows, input.limit, (r) => [r.created_at, r.id], (r) => r);
+  return { items: await presentProjects(ctx, page.items), next_cursor: page.next_cursor };
+}
+
+export async function getProject(ctx: DomainContext, input: GetProjectInput): Promise<ProjectDetail> {
+  const row = await requireProject(ctx, input.project_id);
+  const [project] = await presentProjects(ctx, [row]);
+  const taskRows = await listTaskRows(ctx.db, ctx.tenantId, row.id, input.task_status, decodeCursor(input.task_cursor, 2), input.task_limit);
+  const page = toPage(taskRows, input.task_limit, (r) => [r.created_at, r.id], (r) => r);
+  return { ...project!, tasks: { items: await presentTasks(ctx, page.items), next_cursor: page.next_cursor } };
+}
+
+/** completed_at follows the status: set on entering done, cleared on leaving it. */
+function completedAtFor(status: string, previous: string | null, now: string): string | null {
+  return status === 'done' ? (previous ?? now) : null;
+}
+
+async function reindexTask(ctx: DomainContext, id: string): Promise<TaskRow> {
+  const row = await requireTask(ctx, id);
+  await ctx.search.upsert(ctx.db, ctx.tenantId, await taskSearchEntry(ctx, row));
+  return row;
+}
+
+export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<Task> {
+  const project = await requireProject(ctx, input.project_id);
+  const zone = await ctx.zone();
+  const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
+  const id = crypto.randomUUID();
+  const now = toStored(ctx.now);
+  await insertTask(ctx.db, {
+    tenant_id: ctx.tenantId,
+    id,
+    project_id: project.id,
+    title: input.title,
+    description: input.description || null,
+    status: input.status,
+    priority: priorityRank(input.priority),
+    due_at: due?.at ?? null,
+    due_date: due?.date ?? null,
+    completed_at: completedAtFor(input.status, null, now),
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  });
+  await setTags(ctx.db, ctx.tenantId, 'task', id, input.tags);
+  await touchProject(ctx, project.id);
+  const [task] = await presentTasks(ctx, [await reindexTask(ctx, id)]);
+  return task!;
+}
+
+export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Promise<Task> {
+  const current = await requireTask(ctx, input.task_id);
+  const zone = await ctx.zone();
+  const target = input.project_id === undefined ? current.project_id : (await requireProject(ctx, input.project_id)).id;
+  const due = input.due_date === undefined ? undefined : input.due_date === null ? null : parseDue(input.due_date, zone, 'due_date');
+  const now = toStored(ctx.now);
+  const status = input.status ?? current.status;
+  await updateTaskRow(ctx.db, ctx.tenantId, current.id, {
+    project_id: target,
+    title: input.title,
+    description: input.description === undefined ? undefined : input.description || null,
+    status,
+    priority: input.priority === undefined ? undefined : priorityRank(input.priority),
+    due_at: due === undefined ? undefined : (due?.at ?? null),
+    due_date: due === undefined ? undefined : (due?.date ?? null),
+    completed_at: completedAtFor(status, current.completed_at, now),
+    updated_at: now,
+  });
+  if (input.tags !== undefined) await setTags(ctx.db, ctx.tenantId, 'task', current.id, input.tags);
+  await touchProject(ctx, current.project_id);
+  if (target !== current.project_id) await touchProject(ctx, target);
+  const [task] = await presentTasks(ctx, [await reindexTask(ctx, current.id)]);
+  return task!;
+}
+
+/** A change to a task changes its project's progress: mark the project as updated too. */
+async function touchProject(ctx: DomainContext, projectId: string) {
+  await updateProjectRow(ctx.db, ctx.tenantId, projectId, { updated_at: toStored(ctx.now) });
+}

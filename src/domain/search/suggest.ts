@@ -1,0 +1,29 @@
+import { sql } from 'kysely';
+import type { DomainContext } from '../context.js';
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * Ids for autocompletion: those starting with what was typed, or whose name contains it
+ * (case-insensitively), most recently changed first.
+ */
+export async function suggestIds(ctx: DomainContext, kind: 'project' | 'document', typed: string, limit = 20): Promise<string[]> {
+  const table = kind === 'project' ? 'projects' : 'documents';
+  const name = kind === 'project' ? 'name' : 'title';
+  const text = escapeLike(typed.trim().toLowerCase());
+  const rows = await ctx.db
+    .selectFrom(table)
+    .select('id')
+    .where('tenant_id', '=', ctx.tenantId)
+    .where('deleted_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        sql<boolean>`id LIKE ${`${text}%`} ESCAPE '\\'`,
+        sql<boolean>`lower(${sql.ref(name)}) LIKE ${`%${text}%`} ESCAPE '\\'`,
+      ]),
+    )
+    .orderBy('updated_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,147 @@
+import crypto from 'node:crypto';
+import type { DomainContext } from '../context.js';
+import { InvalidInputError, NotFoundError } from '../common/errors.js';
+import { priorityName, priorityRank } from '../common/fields.js';
+import { decodeCursor, toPage } from '../common/pagination.js';
+import { setTags, tagsOf } from '../common/tags.js';
+import { formatDue, formatInstant, parseDue, parseMoment, startOfDay, toStored } from '../common/time.js';
+import type { SearchEntry } from '../../storage/search.js';
+import { requireProject } from '../projects/service.js';
+import { findTodo, insertTodo, listTodoRows, updateTodoRow, type TodoRow } from './repository.js';
+import type { CreateTodoInput, ListTodosInput, Todo, UpdateTodoInput } from './schema.js';
+
+const HINT = 'Use list_todos to find todo ids.';
+
+async function requireTodo(ctx: DomainContext, id: string): Promise<TodoRow> {
+  const row = await findTodo(ctx.db, ctx.tenantId, id);
+  if (!row) throw new NotFoundError('todo', id, 'todo_id', HINT);
+  return row;
+}
+
+export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[]): Promise<Todo[]> {
+  const [tags, zone] = await Promise.all([tagsOf(ctx.db, ctx.tenantId, 'todo', rows.map((r) => r.id)), ctx.zone()]);
+  const now = toStored(ctx.now);
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    due_date: formatDue(r.due_at, r.due_date, zone),
+    reminder_date: r.reminder_at === null ? null : formatInstant(r.reminder_at, zone),
+    priority: priorityName(r.priority),
+    tags: tags.get(r.id) ?? [],
+    completed: r.completed === 1,
+    completed_at: r.completed_at === null ? null : formatInstant(r.completed_at, zone),
+    overdue: r.completed === 0 && r.due_at !== null && r.due_at < now,
+    project_id: r.project_id,
+    created_at: formatInstant(r.created_at, zone),
+    updated_at: formatInstant(r.updated_at, zone),
+  }));
+}
+
+export async function todoSearchEntry(ctx: DomainContext, row: TodoRow): Promise<SearchEntry> {
+  const tags = (await tagsOf(ctx.db, ctx.tenantId, 'todo', [row.id])).get(row.id) ?? [];
+  return { kind: 'todo', id: row.id, title: row.title, body: row.description ?? '', tags };
+}
+
+async function reindexed(ctx: DomainContext, id: string): Promise<Todo> {
+  const row = await requireTodo(ctx, id);
+  await ctx.search.upsert(ctx.db, ctx.tenantId, await todoSearchEntry(ctx, row));
+  const [todo] = await presentTodos(ctx, [row]);
+  return todo!;
+}
+
+/** A reminder is a moment: a plain date means the start of that day. */
+function parseReminder(value: string, zone: string): string {
+  const m = parseMoment(value, zone, 'reminder_date');
+  return toStored(m.kind === 'date' ? startOfDay(m.date, zone) : m.instant);
+}
+
+export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Promise<Todo> {
+  const zone = await ctx.zone();
+  const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
+  const reminder = input.reminder_date === undefined ? null : parseReminder(input.reminder_date, zone);
+  const projectId = input.project_id === undefined ? null : (await requireProject(ctx, input.project_id)).id;
+  const id = crypto.randomUUID();
+  const now = toStored(ctx.now);
+  await insertTodo(ctx.db, {
+    tenant_id: ctx.tenantId,
+    id,
+    title: input.title,
+    description: input.description || null,
+    due_at: due?.at ?? null,
+    due_date: due?.date ?? null,
+    reminder_at: reminder,
+    priority: priorityRank(input.priority),
+    completed: 0,
+    completed_at: null,
+    project_id: projectId,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  });
+  await setTags(ctx.db, ctx.tenantId, 'todo', id, input.tags);
+  return reindexed(ctx, id);
+}
+
+export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Promise<Todo> {
+  const current = await requireTodo(ctx, input.todo_id);
+  const zone = await ctx.zone();
+  const due = input.due_date === undefined ? undefined : input.due_date === null ? null : parseDue(input.due_date, zone, 'due_date');
+  const reminder =
+    input.reminder_date === undefined ? undefined : input.reminder_date === null ? null : parseReminder(input.reminder_date, zone);
+  const projectId =
+    input.project_id === undefined ? undefined : input.project_id === null ? null : (await requireProject(ctx, input.project_id)).id;
+  const now = toStored(ctx.now);
+  const completed = input.completed === undefined ? undefined : input.completed ? 1 : 0;
+  await updateTodoRow(ctx.db, ctx.tenantId, current.id, {
+    title: input.title,
+    description: input.description === undefined ? undefined : input.description || null,
+    due_at: due === undefined ? undefined : (due?.at ?? null),
+    due_date: due === undefined ? undefined : (due?.date ?? null),
+    reminder_at: reminder,
+    priority: input.priority === undefined ? undefined : priorityRank(input.priority),
+    project_id: projectId,
+    completed,
+    completed_at: completed === undefined ? undefined : completed ? (current.completed_at ?? now) : null,
+    updated_at: now,
+  });
+  if (input.tags !== undefined) await setTags(ctx.db, ctx.tenantId, 'todo', current.id, input.tags);
+  return reindexed(ctx, current.id);
+}
+
+export async function completeTodo(ctx: DomainContext, todoId: string): Promise<Todo> {
+  return updateTodo(ctx, { todo_id: todoId, completed: true });
+}
+
+/** A plain-date bound is the start of that day: due_before 2026-12-02 keeps what is due on the 1st. */
+function boundary(value: string | undefined, zone: string, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  const m = parseMoment(value, zone, field);
+  return toStored(m.kind === 'instant' ? m.instant : startOfDay(m.date, zone));
+}
+
+export async function listTodos(ctx: DomainContext, input: ListTodosInput) {
+  const zone = await ctx.zone();
+  const dueBefore = boundary(input.due_before, zone, 'due_before');
+  const dueAfter = boundary(input.due_after, zone, 'due_after');
+  if (dueBefore !== undefined && dueAfter !== undefined && dueBefore <= dueAfter) {
+    throw new InvalidInputError('due_before', 'must be later than due_after, or nothing can match');
+  }
+  if (input.project_id !== undefined) await requireProject(ctx, input.project_id);
+  const rows = await listTodoRows(
+    ctx.db,
+    ctx.tenantId,
+    {
+      completed: input.completed,
+      priority: input.priority && priorityRank(input.priority),
+      tag: input.tag,
+      dueBefore,
+      dueAfter,
+      projectId: input.project_id,
+    },
+    decodeCursor(input.cursor, 2),
+    input.limit,
+  );
+  const page = toPage(rows, input.limit, (r) => [r.due_sort, r.id], (r) => r);
+  return { items: await presentTodos(ctx, page.items), next_cursor: page.next_cursor };
+}

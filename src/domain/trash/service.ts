@@ -1,0 +1,141 @@
+import type { Kysely } from 'kysely';
+import type { DomainContext } from '../context.js';
+import { NotFoundError, UserError } from '../common/errors.js';
+import { formatInstant, toStored } from '../common/time.js';
+import { TABLE_OF_KIND, type Database, type ItemKind } from '../../storage/schema.js';
+import type { SearchEntry } from '../../storage/search.js';
+import { eventSearchEntry } from '../calendar/service.js';
+import { documentSearchEntry } from '../documents/service.js';
+import { projectSearchEntry, taskSearchEntry } from '../projects/service.js';
+import { todoSearchEntry } from '../todos/service.js';
+import { TRASH_DAYS, type ItemRefInput, type TrashResult } from './schema.js';
+import type { DocumentRow } from '../documents/repository.js';
+import type { EventRow } from '../calendar/repository.js';
+import type { ProjectRow, TaskRow } from '../projects/repository.js';
+import type { TodoRow } from '../todos/repository.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+type AnyRow = { id: string; deleted_at: string | null } & ({ title: string } | { name: string });
+
+const titleOf = (row: AnyRow) => ('title' in row ? row.title : row.name);
+
+function findAny(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string): Promise<AnyRow | undefined> {
+  return db
+    .selectFrom(TABLE_OF_KIND[kind])
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst() as Promise<AnyRow | undefined>;
+}
+
+/** The search entry of any item, built by the module that owns its kind. */
+function searchEntry(ctx: DomainContext, kind: ItemKind, row: AnyRow): Promise<SearchEntry> {
+  switch (kind) {
+    case 'project':
+      return projectSearchEntry(ctx, row as unknown as ProjectRow);
+    case 'task':
+      return taskSearchEntry(ctx, row as unknown as TaskRow);
+    case 'todo':
+      return todoSearchEntry(ctx, row as unknown as TodoRow);
+    case 'event':
+      return eventSearchEntry(ctx, row as unknown as EventRow);
+    case 'document':
+      return documentSearchEntry(ctx, row as unknown as DocumentRow);
+  }
+}
+
+function liveTasksOf(ctx: DomainContext, projectId: string) {
+  return ctx.db.selectFrom('tasks').selectAll().where('tenant_id', '=', ctx.tenantId).where('project_id', '=', projectId).where('deleted_at', 'is', null).execute();
+}
+
+async function projectOfTaskIsTrashed(ctx: DomainContext, task: AnyRow): Promise<boolean> {
+  const project = await findAny(ctx.db, ctx.tenantId, 'project', (task as unknown as TaskRow).project_id);
+  return project?.deleted_at !== null;
+}
+
+async function result(ctx: DomainContext, kind: ItemKind, row: AnyRow, deletedAt: string | null): Promise<TrashResult> {
+  const zone = await ctx.zone();
+  return {
+    kind,
+    id: row.id,
+    title: titleOf(row),
+    in_trash: deletedAt !== null,
+    deleted_at: deletedAt === null ? null : formatInstant(deletedAt, zone),
+    purge_after: deletedAt === null ? null : formatInstant(new Date(Date.parse(deletedAt) + TRASH_DAYS * DAY_MS).toISOString(), zone),
+  };
+}
+
+/** Moves an item to the trash; a project's tasks go with it. */
+export async function deleteItem(ctx: DomainContext, input: ItemRefInput): Promise<TrashResult> {
+  const row = await findAny(ctx.db, ctx.tenantId, input.kind, input.id);
+  if (!row) throw new NotFoundError(input.kind, input.id, 'id', 'Check the kind and the id.');
+  if (row.deleted_at !== null || (input.kind === 'task' && (await projectOfTaskIsTrashed(ctx, row)))) {
+    throw new UserError(`id: the ${input.kind} ${input.id} is already in the trash; restore_item brings it back.`);
+  }
+  const now = toStored(ctx.now);
+  await ctx.db.updateTable(TABLE_OF_KIND[input.kind]).set({ deleted_at: now }).where('tenant_id', '=', ctx.tenantId).where('id', '=', row.id).execute();
+  await ctx.search.remove(ctx.db, ctx.tenantId, input.kind, row.id);
+  if (input.kind === 'project') {
+    for (const task of await liveTasksOf(ctx, row.id)) await ctx.search.remove(ctx.db, ctx.tenantId, 'task', task.id);
+  }
+  return result(ctx, input.kind, row, now);
+}
+
+/** Takes an item out of the trash, as it was. */
+export async function restoreItem(ctx: DomainContext, input: ItemRefInput): Promise<TrashResult> {
+  const row = await findAny(ctx.db, ctx.tenantId, input.kind, input.id);
+  if (!row) throw new NotFoundError(input.kind, input.id, 'id', 'It may have been in the trash for more than 30 days, which empties it.');
+  if (row.deleted_at === null) {
+    if (input.kind === 'task' && (await projectOfTaskIsTrashed(ctx, row))) {
+      throw new UserError(`id: this task is in the trash with its project; restore the project ${(row as unknown as TaskRow).project_id}.`);
+    }
+    throw new UserError(`id: the ${input.kind} ${input.id} is not in the trash.`);
+  }
+  if (input.kind === 'task' && (await projectOfTaskIsTrashed(ctx, row))) {
+    throw new UserError(`id: the task's project ${(row as unknown as TaskRow).project_id} is in the trash; restore the project first.`);
+  }
+  await ctx.db.updateTable(TABLE_OF_KIND[input.kind]).set({ deleted_at: null }).where('tenant_id', '=', ctx.tenantId).where('id', '=', row.id).execute();
+  const live = { ...row, deleted_at: null };
+  await ctx.search.upsert(ctx.db, ctx.tenantId, await searchEntry(ctx, input.kind, live));
+  if (input.kind === 'project') {
+    for (const task of await liveTasksOf(ctx, row.id)) await ctx.search.upsert(ctx.db, ctx.tenantId, await taskSearchEntry(ctx, task));
+  }
+  return result(ctx, input.kind, live, null);
+}
+
+/**
+ * Empties what has been in the trash for TRASH_DAYS days: rows, tags and document files (the files
+ * once the deletion has committed). Returns how many items went.
+ */
+export async function purgeTrash(ctx: DomainContext): Promise<number> {
+  const cutoff = toStored(ctx.now.subtract({ milliseconds: TRASH_DAYS * DAY_MS }));
+  const { db, tenantId } = ctx;
+  const expired = (table: 'projects' | 'tasks' | 'todos' | 'events' | 'documents') =>
+    db.selectFrom(table).select('id').where('tenant_id', '=', tenantId).where('deleted_at', '<', cutoff).execute();
+  let purged = 0;
+  const dropTags = async (kind: ItemKind, ids: string[]) => {
+    if (ids.length === 0) return;
+    await db.deleteFrom('item_tags').where('tenant_id', '=', tenantId).where('item_kind', '=', kind).where('item_id', 'in', ids).execute();
+  };
+  const projects = (await expired('projects')).map((r) => r.id);
+  if (projects.length > 0) {
+    const tasks = await db.selectFrom('tasks').select('id').where('tenant_id', '=', tenantId).where('project_id', 'in', projects).execute();
+    for (const t of tasks) await ctx.search.remove(db, tenantId, 'task', t.id);
+    await dropTags('task', tasks.map((t) => t.id));
+    await db.updateTable('todos').set({ project_id: null }).where('tenant_id', '=', tenantId).where('project_id', 'in', projects).execute();
+    // Their tasks go by ON DELETE CASCADE.
+    await db.deleteFrom('projects').where('tenant_id', '=', tenantId).where('id', 'in', projects).execute();
+    await dropTags('project', projects);
+    purged += projects.length;
+  }
+  for (const [kind, table] of [['task', 'tasks'], ['todo', 'todos'], ['event', 'events'], ['document', 'documents']] as const) {
+    const ids = (await expired(table)).map((r) => r.id);
+    if (ids.length === 0) continue;
+    await db.deleteFrom(table).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
+    await dropTags(kind, ids);
+    if (kind === 'document') ctx.hooks.afterCommit(async () => void (await Promise.all(ids.map((id) => ctx.blobs.remove(id)))));
+    purged += ids.length;
+  }
+  return purged;
+}

@@ -1,0 +1,36 @@
+import pino from 'pino';
+
+export type Logger = pino.Logger;
+
+/**
+ * Structured logs on stderr: in local mode stdout belongs to the MCP protocol. Anything that could
+ * hold a secret is redacted by key name, wherever it sits in the logged object.
+ */
+export function createLogger(level: string, destination: number = 2): Logger {
+  return pino(
+    {
+      name: 'mcp-pa',
+      level,
+      redact: {
+        paths: [
+          'key',
+          '*.key',
+          'encryption_key',
+          '*.encryption_key',
+          'password',
+          '*.password',
+          'token',
+          '*.token',
+          'authorization',
+          '*.authorization',
+          'connection_string',
+          '*.connection_string',
+          'content_base64',
+          '*.content_base64',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    pino.destination({ dest: destination, sync: true }),
+  );
+}

@@ -1,0 +1,52 @@
+import { createRequire } from 'node:module';
+import { McpServer } from '@modelcontextprotocol/server';
+import type { Runtime } from '../runtime.js';
+import { userMessageFor } from './errors.js';
+import { INSTRUCTIONS } from './instructions.js';
+import { registerPrompts } from './prompts.js';
+import { registerResources } from './resources.js';
+import { annotationsOf, scopeOf, type ToolDeclaration } from './tool.js';
+import { TOOLS } from './tools/index.js';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+export const SERVER_VERSION = pkg.version;
+
+function registerTool(server: McpServer, runtime: Runtime, tool: ToolDeclaration, tenantId: string) {
+  server.registerTool(
+    tool.name,
+    {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.input,
+      outputSchema: tool.output,
+      annotations: annotationsOf(tool),
+      _meta: { 'mcp-pa/scope': scopeOf(tool) },
+    },
+    async (input: unknown) => {
+      try {
+        const result = await runtime.run(tool.access, tenantId, (domain) => tool.run(domain, input as never));
+        return {
+          content: [{ type: 'text' as const, text: tool.summarize(result) }, ...(tool.content?.(result) ?? [])],
+          structuredContent: result as Record<string, unknown>,
+        };
+      } catch (err) {
+        return { content: [{ type: 'text' as const, text: userMessageFor(err, tool.name, runtime.logger) }], isError: true };
+      }
+    },
+  );
+}
+
+/**
+ * A fully equipped MCP server acting for one tenant (local mode has one; HTTP mode takes it from
+ * the access token). Cheap to build, so transports build one per connection or request.
+ */
+export function createMcpServer(runtime: Runtime, tenantId: string): McpServer {
+  const server = new McpServer(
+    { name: 'mcp-pa', title: 'Personal assistant', version: SERVER_VERSION },
+    { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {}, prompts: {}, completions: {} } },
+  );
+  for (const tool of TOOLS) registerTool(server, runtime, tool, tenantId);
+  registerResources(server, runtime, tenantId);
+  registerPrompts(server, runtime, tenantId);
+  return server;
+}

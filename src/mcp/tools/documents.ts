@@ -1,0 +1,84 @@
+import {
+  CreateExternalDocumentInput,
+  Document,
+  DocumentContent,
+  DocumentIdInput,
+  DocumentPage,
+  ListDocumentsInput,
+  ReadDocumentInput,
+  UploadDocumentInput,
+} from '../../domain/documents/schema.js';
+import { createExternalDocument, getDocument, listDocuments, readDocument, uploadDocument } from '../../domain/documents/service.js';
+import { documentLine, listText } from '../text.js';
+import { defineTool } from '../tool.js';
+
+export const uploadDocumentTool = defineTool({
+  name: 'upload_document',
+  title: 'Upload document',
+  description:
+    'Store a file: its bytes base64-encoded in content_base64. Its type is recognised from its content (and filename), a SHA-256 checksum is kept, and text files become searchable. Size limit: MCP_PA_MAX_FILE_SIZE_MB.',
+  input: UploadDocumentInput,
+  output: Document,
+  access: 'write',
+  run: (ctx, input) => uploadDocument(ctx, input),
+  summarize: (d) => `Stored document ${documentLine(d)}, sha256 ${d.sha256}.`,
+});
+
+export const createExternalDocumentTool = defineTool({
+  name: 'create_external_document',
+  title: 'Save a link',
+  description: 'Keep a link to a document stored elsewhere (http or https only). The server does not fetch it.',
+  input: CreateExternalDocumentInput,
+  output: Document,
+  access: 'write',
+  run: (ctx, input) => createExternalDocument(ctx, input),
+  summarize: (d) => `Saved link ${documentLine(d)}.`,
+});
+
+export const listDocumentsTool = defineTool({
+  name: 'list_documents',
+  title: 'List documents',
+  description: 'List documents, newest first; filter by tags (all must match) and type. Paginated: pass next_cursor as cursor for more.',
+  input: ListDocumentsInput,
+  output: DocumentPage,
+  access: 'read',
+  run: (ctx, input) => listDocuments(ctx, input),
+  summarize: (page) => listText('documents', page, documentLine),
+});
+
+export const getDocumentTool = defineTool({
+  name: 'get_document',
+  title: 'Get document',
+  description: 'A document’s details (title, type, size, checksum, tags) without its content; read_document returns the content.',
+  input: DocumentIdInput,
+  output: Document,
+  access: 'read',
+  run: (ctx, input) => getDocument(ctx, input.document_id),
+  summarize: (d) => documentLine(d),
+});
+
+export const readDocumentTool = defineTool({
+  name: 'read_document',
+  title: 'Read document',
+  description:
+    'A document’s content, after checking it against its checksum: text for text files (up to max_chars), base64 for binary files; links have no stored content.',
+  input: ReadDocumentInput,
+  output: DocumentContent,
+  access: 'read',
+  run: (ctx, input) => readDocument(ctx, input),
+  summarize: (c) =>
+    c.encoding === 'text'
+      ? `${c.document.title}${c.truncated ? ' (truncated)' : ''}:\n\n${c.text}`
+      : c.encoding === 'base64'
+        ? `${documentLine(c.document)}: binary content attached.`
+        : `${c.document.title} is a link: ${c.document.external_url}`,
+  content: (c) =>
+    c.encoding === 'base64'
+      ? [
+          {
+            type: 'resource',
+            resource: { uri: `pa://documents/${c.document.id}`, mimeType: c.document.mime_type ?? 'application/octet-stream', blob: c.content_base64! },
+          },
+        ]
+      : [],
+});

@@ -1,0 +1,50 @@
+import type { ToolDeclaration } from '../tool.js';
+import { createCalendarEventTool, listCalendarEventsTool, updateCalendarEventTool } from './calendar.js';
+import {
+  createExternalDocumentTool,
+  getDocumentTool,
+  listDocumentsTool,
+  readDocumentTool,
+  uploadDocumentTool,
+} from './documents.js';
+import { getDashboardTool, searchTool } from './overview.js';
+import {
+  addProjectTaskTool,
+  createProjectTool,
+  getProjectTool,
+  listProjectsTool,
+  updateProjectTaskTool,
+  updateProjectTool,
+} from './projects.js';
+import { getCurrentTimeTool, getStatusTool, updateStatusTool } from './status.js';
+import { completeTodoTool, createTodoTool, listTodosTool, updateTodoTool } from './todos.js';
+import { deleteItemTool, restoreItemTool } from './trash.js';
+
+/** Every tool the server offers, in the order clients list them. */
+export const TOOLS = [
+  getStatusTool,
+  updateStatusTool,
+  getCurrentTimeTool,
+  getDashboardTool,
+  searchTool,
+  createProjectTool,
+  listProjectsTool,
+  getProjectTool,
+  updateProjectTool,
+  addProjectTaskTool,
+  updateProjectTaskTool,
+  createTodoTool,
+  listTodosTool,
+  updateTodoTool,
+  completeTodoTool,
+  createCalendarEventTool,
+  listCalendarEventsTool,
+  updateCalendarEventTool,
+  uploadDocumentTool,
+  createExternalDocumentTool,
+  listDocumentsTool,
+  getDocumentTool,
+  readDocumentTool,
+  deleteItemTool,
+  restoreItemTool,
+] as unknown as readonly ToolDeclaration[];

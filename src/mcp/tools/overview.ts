@@ -1,0 +1,46 @@
+import { Dashboard, DashboardInput } from '../../domain/dashboard/schema.js';
+import { getDashboard } from '../../domain/dashboard/service.js';
+import { SearchInput, SearchResults } from '../../domain/search/schema.js';
+import { search } from '../../domain/search/service.js';
+import { eventLine, projectLine, todoLine } from '../text.js';
+import { defineTool } from '../tool.js';
+
+const section = <T>(title: string, s: { items: readonly T[]; total: number }, line: (t: T) => string) =>
+  s.total === 0 ? [] : [`${title} (${s.total}):`, ...s.items.map((i) => `- ${line(i)}`), ...(s.total > s.items.length ? [`- ... and ${s.total - s.items.length} more`] : [])];
+
+export const getDashboardTool = defineTool({
+  name: 'get_dashboard',
+  title: 'Get dashboard',
+  description:
+    'The day at a glance: today’s events and due items, overdue todos and tasks, the next 7 days, active projects, recent documents and counts. Each section lists its top items (limit_per_section) and an exact total.',
+  input: DashboardInput,
+  output: Dashboard,
+  access: 'read',
+  run: (ctx, input) => getDashboard(ctx, input),
+  summarize: (d) =>
+    [
+      `Dashboard for ${d.today.date} (${d.timezone})${d.profile.name ? `, ${d.profile.name}` : ''}.`,
+      ...section('Today', d.today.events, eventLine),
+      ...section('Due today', d.today.todos_due, todoLine),
+      ...section('Overdue', d.overdue_todos, todoLine),
+      ...section('Next 7 days', d.upcoming_todos, todoLine),
+      ...section('Upcoming events', d.upcoming_events, eventLine),
+      ...section('Active projects', d.active_projects, projectLine),
+      `Open todos: ${d.counts.todos_open}; documents: ${d.counts.documents}.`,
+    ].join('\n'),
+});
+
+export const searchTool = defineTool({
+  name: 'search',
+  title: 'Search',
+  description:
+    'Full-text search across projects, tasks, todos, events and documents (titles, descriptions, notes, tags and the text of text documents), best matches first. Narrow with kinds.',
+  input: SearchInput,
+  output: SearchResults,
+  access: 'read',
+  run: (ctx, input) => search(ctx, input),
+  summarize: (r) =>
+    r.results.length === 0
+      ? 'Nothing matches.'
+      : `${r.results.length} results:\n${r.results.map((h) => `- ${h.kind} ${h.title} (id ${h.id}): ${h.snippet}`).join('\n')}`,
+});

@@ -1,0 +1,26 @@
+import { ItemRefInput, TRASH_DAYS, TrashResult } from '../../domain/trash/schema.js';
+import { deleteItem, restoreItem } from '../../domain/trash/service.js';
+import { defineTool } from '../tool.js';
+
+export const deleteItemTool = defineTool({
+  name: 'delete_item',
+  title: 'Delete item',
+  description: `Move a project (with its tasks), task, todo, event or document to the trash. It can be restored with restore_item for ${TRASH_DAYS} days, then it is gone for good.`,
+  input: ItemRefInput,
+  output: TrashResult,
+  access: 'write',
+  destructive: true,
+  run: (ctx, input) => deleteItem(ctx, input),
+  summarize: (r) => `Moved ${r.kind} "${r.title}" (id ${r.id}) to the trash; restorable until ${r.purge_after}.`,
+});
+
+export const restoreItemTool = defineTool({
+  name: 'restore_item',
+  title: 'Restore item',
+  description: 'Take an item out of the trash, as it was. A task in a trashed project comes back with its project.',
+  input: ItemRefInput,
+  output: TrashResult,
+  access: 'write',
+  run: (ctx, input) => restoreItem(ctx, input),
+  summarize: (r) => `Restored ${r.kind} "${r.title}" (id ${r.id}).`,
+});

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3-multiple-ciphers';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgresql';
+
+/** A storage problem the user can fix (wrong key, unreadable file); the message says how. */
+export class StorageError extends Error {
+  override name = 'StorageError';
+}
+
+export interface SqliteOptions {
+  path: string;
+  /** Passphrase for at-rest encryption (SQLCipher format); undefined = plain file. */
+  encryptionKey?: string;
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+function fileHeader(file: string): Buffer | undefined {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(16);
+      const n = fs.readSync(fd, buf, 0, 16, 0);
+      return n === 16 ? buf : undefined;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Turns "file is not a database" into what the user should do about it. */
+function explainUnreadable(file: string, keyed: boolean): StorageError {
+  const header = fileHeader(file);
+  const plain = header?.equals(SQLITE_HEADER) ?? false;
+  if (keyed && plain) {
+    return new StorageError(
+      `MCP_PA_ENCRYPTION_KEY is set, but the database ${file} is not encrypted. ` +
+        'Unset the key to use it as it is, or point MCP_PA_DB_PATH at a new file to start an encrypted one.',
+    );
+  }
+  if (keyed) {
+    return new StorageError(
+      `MCP_PA_ENCRYPTION_KEY does not open the database ${file}: the key is wrong, or the file is not an mcp-pa database.`,
+    );
+  }
+  return new StorageError(
+    `The database ${file} is encrypted (or is not an SQLite database): set MCP_PA_ENCRYPTION_KEY to the key it was created with.`,
+  );
+}
+
+/**
+ * Opens (creating if needed) the SQLite database: SQLCipher-format encryption when a key is given,
+ * WAL so readers never block the writer, foreign keys on, and a busy timeout so two processes on
+ * one file wait for each other instead of failing.
+ */
+export function openSqlite(options: SqliteOptions): Kysely<Database> {
+  fs.mkdirSync(path.dirname(options.path), { recursive: true, mode: 0o700 });
+  let raw: SqliteDatabase.Database;
+  try {
+    raw = new SqliteDatabase(options.path);
+  } catch (err) {
+    throw new StorageError(`Cannot open the database ${options.path}: ${(err as Error).message}`);
+  }
+  try {
+    if (options.encryptionKey !== undefined) {
+      raw.pragma(`cipher = 'sqlcipher'`);
+      raw.key(Buffer.from(options.encryptionKey, 'utf8'));
+    }
+    // The first read proves the key (or the absence of one) fits the file.
+    raw.prepare('SELECT count(*) FROM sqlite_master').get();
+    raw.pragma('busy_timeout = 10000');
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('foreign_keys = ON');
+  } catch (err) {
+    raw.close();
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw explainUnreadable(options.path, options.encryptionKey !== undefined);
+    throw new StorageError(`Cannot open the database ${options.path}: ${(err as Error).message}`);
+  }
+  try {
+    fs.chmodSync(options.path, 0o600);
+  } catch {
+    // Not every file system has POSIX modes (Windows); the directory is already private.
+  }
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+}
+
+export type Access = 'read' | 'write';
+
+/** Work done when (and only when) a transaction commits or rolls back: file renames, temp-file cleanup. */
+export interface TransactionHooks {
+  afterCommit(fn: () => Promise<void> | void): void;
+  onRollback(fn: () => Promise<void> | void): void;
+}
+
+/**
+ * Runs fn in one transaction on one connection. Writes take the write lock up front
+ * (BEGIN IMMEDIATE on SQLite), so concurrent processes serialise instead of failing mid-way.
+ */
+export async function inTransaction<T>(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  access: Access,
+  fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>,
+): Promise<T> {
+  const committed: (() => Promise<void> | void)[] = [];
+  const rolledBack: (() => Promise<void> | void)[] = [];
+  const hooks: TransactionHooks = {
+    afterCommit: (f) => void committed.push(f),
+    onRollback: (f) => void rolledBack.push(f),
+  };
+  const begin = dialect === 'sqlite' && access === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN';
+  let result: T;
+  try {
+    result = await db.connection().execute(async (conn) => {
+      await sql.raw(begin).execute(conn);
+      try {
+        const value = await fn(conn, hooks);
+        await sql.raw('COMMIT').execute(conn);
+        return value;
+      } catch (err) {
+        await sql.raw('ROLLBACK').execute(conn).catch(() => undefined);
+        throw err;
+      }
+    });
+  } catch (err) {
+    for (const f of rolledBack) await Promise.resolve(f()).catch(() => undefined);
+    throw err;
+  }
+  for (const f of committed) await f();
+  return result;
+}

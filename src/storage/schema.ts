@@ -1,0 +1,140 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables, as Kysely sees them. Instants are ISO-8601 UTC strings with milliseconds
+ * (`2026-11-26T06:50:00.000Z`, which sort as text); plain dates are `YYYY-MM-DD`; priorities
+ * are ranks 1 (low) to 4 (urgent) so they sort. Every row carries its tenant.
+ */
+export interface ProfileTable {
+  tenant_id: string;
+  name: string | null;
+  city: string | null;
+  state: string | null;
+  country: string | null;
+  location_details: string | null;
+  laptop_os: string | null;
+  laptop_model: string | null;
+  laptop_specs: string | null;
+  permissions: string | null; // JSON array of strings
+  notes: string | null;
+  timezone: string | null;
+  updated_at: string;
+}
+
+interface Lifecycle {
+  tenant_id: string;
+  id: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface ProjectTable extends Lifecycle {
+  name: string;
+  description: string | null;
+  status: string;
+  priority: number;
+  start_date: string | null;
+  end_date: string | null;
+  notes: string | null;
+  progress_override: number | null;
+}
+
+export interface TaskTable extends Lifecycle {
+  project_id: string;
+  title: string;
+  description: string | null;
+  status: string;
+  priority: number;
+  due_at: string | null;
+  due_date: string | null; // the plain date when the user gave only a date
+  completed_at: string | null;
+}
+
+export interface TodoTable extends Lifecycle {
+  title: string;
+  description: string | null;
+  due_at: string | null;
+  due_date: string | null; // the plain date when the user gave only a date
+  reminder_at: string | null;
+  priority: number;
+  completed: number;
+  completed_at: string | null;
+  project_id: string | null;
+}
+
+export interface EventTable extends Lifecycle {
+  title: string;
+  description: string | null;
+  start_at: string;
+  end_at: string;
+  all_day: number;
+  long_event: number; // longer than a week: see domain/calendar/repository.ts
+  timezone: string;
+  location: string | null;
+  attendees: string; // JSON array of strings
+  reminder_minutes: number | null;
+}
+
+export interface DocumentTable extends Lifecycle {
+  title: string;
+  description: string | null;
+  source: string; // upload | external
+  category: string;
+  mime_type: string | null;
+  filename: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  external_url: string | null;
+  encrypted: number;
+}
+
+export interface ItemTagTable {
+  tenant_id: string;
+  item_kind: string;
+  item_id: string;
+  tag: string;
+}
+
+export interface SearchItemTable {
+  rowid: Generated<number>;
+  tenant_id: string;
+  item_kind: string;
+  item_id: string;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface SchemaMigrationTable {
+  version: number;
+  name: string;
+  applied_at: string;
+}
+
+export interface Database {
+  profiles: ProfileTable;
+  projects: ProjectTable;
+  tasks: TaskTable;
+  todos: TodoTable;
+  events: EventTable;
+  documents: DocumentTable;
+  item_tags: ItemTagTable;
+  search_items: SearchItemTable;
+  meta: MetaTable;
+  schema_migrations: SchemaMigrationTable;
+}
+
+/** The kinds of item a user keeps; also the `kind` of delete_item, restore_item and search. */
+export const ITEM_KINDS = ['project', 'task', 'todo', 'event', 'document'] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
+
+export const TABLE_OF_KIND = {
+  project: 'projects',
+  task: 'tasks',
+  todo: 'todos',
+  event: 'events',
+  document: 'documents',
+} as const satisfies Record<ItemKind, keyof Database>;

@@ -1,0 +1,90 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, ItemKind } from './schema.js';
+
+/** What the index holds for one item. */
+export interface SearchEntry {
+  kind: ItemKind;
+  id: string;
+  title: string;
+  body: string;
+  tags: readonly string[];
+}
+
+export interface SearchHit {
+  kind: ItemKind;
+  id: string;
+  score: number;
+  snippet: string;
+}
+
+/** Full-text index over every kind of item; dialect-specific, so it lives in storage/. */
+export interface SearchIndex {
+  upsert(db: Kysely<Database>, tenantId: string, entry: SearchEntry): Promise<void>;
+  remove(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string): Promise<void>;
+  query(db: Kysely<Database>, tenantId: string, text: string, kinds: readonly ItemKind[], limit: number): Promise<SearchHit[]>;
+}
+
+/**
+ * Words of the user's query, each quoted so FTS5 never parses user text as its own syntax
+ * (a stray `"`, `-` or `NEAR(` is just text); the last word matches as a prefix.
+ */
+export function toFtsQuery(text: string): string | undefined {
+  const words = text
+    .normalize('NFC')
+    .split(/[^\p{L}\p{N}_]+/u)
+    .filter((w) => w.length > 0)
+    .slice(0, 32);
+  if (words.length === 0) return undefined;
+  return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ');
+}
+
+/** SQLite FTS5: one virtual table for every kind, ranked by BM25 with titles weighted highest. */
+export const sqliteSearchIndex: SearchIndex = {
+  async upsert(db, tenantId, entry) {
+    const existing = await db
+      .selectFrom('search_items')
+      .select('rowid')
+      .where('tenant_id', '=', tenantId)
+      .where('item_kind', '=', entry.kind)
+      .where('item_id', '=', entry.id)
+      .executeTakeFirst();
+    let rowid = existing?.rowid;
+    if (rowid === undefined) {
+      const inserted = await db
+        .insertInto('search_items')
+        .values({ tenant_id: tenantId, item_kind: entry.kind, item_id: entry.id })
+        .returning('rowid')
+        .executeTakeFirstOrThrow();
+      rowid = inserted.rowid;
+    } else {
+      await sql`DELETE FROM search_fts WHERE rowid = ${rowid}`.execute(db);
+    }
+    await sql`INSERT INTO search_fts (rowid, title, body, tags) VALUES (${rowid}, ${entry.title}, ${entry.body}, ${entry.tags.join(' ')})`.execute(db);
+  },
+
+  async remove(db, tenantId, kind, id) {
+    const existing = await db
+      .deleteFrom('search_items')
+      .where('tenant_id', '=', tenantId)
+      .where('item_kind', '=', kind)
+      .where('item_id', '=', id)
+      .returning('rowid')
+      .executeTakeFirst();
+    if (existing) await sql`DELETE FROM search_fts WHERE rowid = ${existing.rowid}`.execute(db);
+  },
+
+  async query(db, tenantId, text, kinds, limit) {
+    const match = toFtsQuery(text);
+    if (!match || kinds.length === 0) return [];
+    const rows = await sql<{ kind: ItemKind; id: string; score: number; snippet: string }>`
+      SELECT si.item_kind AS kind, si.item_id AS id, bm25(search_fts, 10.0, 1.0, 4.0) AS score,
+             snippet(search_fts, -1, '[', ']', '…', 16) AS snippet
+      FROM search_fts JOIN search_items si ON si.rowid = search_fts.rowid
+      WHERE search_fts MATCH ${match} AND si.tenant_id = ${tenantId}
+        AND si.item_kind IN (${sql.join(kinds)})
+      ORDER BY score
+      LIMIT ${limit}`.execute(db);
+    // BM25 is "lower is better" in FTS5; report a positive relevance instead.
+    return rows.rows.map((r) => ({ ...r, score: Math.round(-r.score * 1000) / 1000 }));
+  },
+};

@@ -1,0 +1,37 @@
+import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
+import { createMcpServer } from '../mcp/server.js';
+import { LOCAL_TENANT, type Runtime } from '../runtime.js';
+
+const MB = 1024 * 1024;
+
+/**
+ * Serves MCP over this process's stdin/stdout until the client closes stdin or a signal arrives.
+ * serveStdio negotiates the era per connection (2026-07-28 discovery or the 2025 initialize
+ * handshake). Messages may be as large as the biggest allowed upload in base64, plus room.
+ */
+export function serveLocalStdio(runtime: Runtime): Promise<void> {
+  const maxUpload = runtime.config.documents.max_file_size_mb * MB;
+  const maxBufferSize = Math.max(16 * MB, Math.ceil((maxUpload * 4) / 3) + 4 * MB);
+  const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize });
+  const handle = serveStdio(() => createMcpServer(runtime, LOCAL_TENANT), {
+    transport,
+    onerror: (err) => runtime.logger.warn({ err }, 'stdio transport error'),
+  });
+  runtime.logger.info({ maxMessageBytes: maxBufferSize }, 'serving MCP over stdio');
+
+  return new Promise((resolve) => {
+    let closing = false;
+    const shutdown = async (reason: string) => {
+      if (closing) return;
+      closing = true;
+      runtime.logger.info({ reason }, 'shutting down');
+      await handle.close().catch(() => undefined);
+      await runtime.close();
+      resolve();
+    };
+    process.stdin.once('end', () => void shutdown('stdin closed'));
+    process.stdin.once('close', () => void shutdown('stdin closed'));
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+}
