@@ -23,7 +23,7 @@ const fields = {
   all_day: z.boolean().describe('An all-day event: start_time and end_time are dates.'),
 };
 
-export const CreateEventInput = z.object({
+export const CreateEventInput = z.strictObject({
   title: title(),
   start_time: fields.start_time,
   end_time: fields.end_time,
@@ -37,7 +37,7 @@ export const CreateEventInput = z.object({
 });
 export type CreateEventInput = z.output<typeof CreateEventInput>;
 
-export const UpdateEventInput = z.object({
+export const UpdateEventInput = z.strictObject({
   event_id: id('event_id'),
   title: title().optional(),
   start_time: fields.start_time.optional().describe('New start; without end_time the event keeps its length.'),
@@ -52,7 +52,7 @@ export const UpdateEventInput = z.object({
 });
 export type UpdateEventInput = z.output<typeof UpdateEventInput>;
 
-export const ListEventsInput = z.object({
+export const ListEventsInput = z.strictObject({
   start_date: moment(`Events ending after this (default: the start of today). ${DATE_HELP}`).optional(),
   end_date: moment(`Events starting before this; a plain date includes that whole day. ${DATE_HELP}`).optional(),
   tag: tag().optional(),

@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { newId } from '../common/ids.js';
 import type { DomainContext } from '../context.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
@@ -114,7 +114,7 @@ export async function createEvent(ctx: DomainContext, input: CreateEventInput): 
   const span = input.all_day
     ? allDaySpan(input.start_time, input.end_time, zone)
     : timedSpan(toInstant(input.start_time, zone, 'start_time'), toInstant(input.end_time, zone, 'end_time'), zone);
-  const id = crypto.randomUUID();
+  const id = newId();
   const now = toStored(ctx.now);
   await insertEvent(ctx.db, {
     tenant_id: ctx.tenantId,

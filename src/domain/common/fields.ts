@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './zod-messages.js';
 
 /**
  * Shared field rules. Text is NFC-normalised and trimmed; control characters are refused (line

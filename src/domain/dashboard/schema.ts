@@ -4,7 +4,7 @@ import { Document } from '../documents/schema.js';
 import { Project, Task } from '../projects/schema.js';
 import { Todo } from '../todos/schema.js';
 
-export const DashboardInput = z.object({
+export const DashboardInput = z.strictObject({
   limit_per_section: z
     .number()
     .int()

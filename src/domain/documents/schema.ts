@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cursor, description, id, limit, pageOf, shortText, tags, timestamps, title } from '../common/fields.js';
 import { DOCUMENT_TYPES } from './content-type.js';
 
-export const UploadDocumentInput = z.object({
+export const UploadDocumentInput = z.strictObject({
   title: title(),
   content_base64: z
     .string()
@@ -20,7 +20,7 @@ export const UploadDocumentInput = z.object({
 });
 export type UploadDocumentInput = z.output<typeof UploadDocumentInput>;
 
-export const CreateExternalDocumentInput = z.object({
+export const CreateExternalDocumentInput = z.strictObject({
   title: title(),
   external_url: z.string().trim().max(2048, 'must be at most 2048 characters').describe('An http or https URL.'),
   description: description().optional(),
@@ -28,9 +28,9 @@ export const CreateExternalDocumentInput = z.object({
 });
 export type CreateExternalDocumentInput = z.output<typeof CreateExternalDocumentInput>;
 
-export const DocumentIdInput = z.object({ document_id: id('document_id') });
+export const DocumentIdInput = z.strictObject({ document_id: id('document_id') });
 
-export const ReadDocumentInput = z.object({
+export const ReadDocumentInput = z.strictObject({
   document_id: id('document_id'),
   max_chars: z
     .number()
@@ -42,7 +42,7 @@ export const ReadDocumentInput = z.object({
 });
 export type ReadDocumentInput = z.output<typeof ReadDocumentInput>;
 
-export const ListDocumentsInput = z.object({
+export const ListDocumentsInput = z.strictObject({
   tags: z.array(z.string().trim().toLowerCase().max(64)).max(10).optional().describe('Only documents with every one of these tags.'),
   type: z.enum(DOCUMENT_TYPES).optional().describe(`Only documents of this type: ${DOCUMENT_TYPES.join(', ')} (link = external).`),
   cursor: cursor(),

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { newId } from '../common/ids.js';
 import type { DomainContext } from '../context.js';
 import { InvalidInputError, NotFoundError, UserError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
@@ -71,7 +72,7 @@ export async function documentSearchEntry(ctx: DomainContext, row: DocumentRow, 
 export async function uploadDocument(ctx: DomainContext, input: UploadDocumentInput): Promise<Document> {
   const { bytes, declaredType } = decodeUpload(input.content_base64, ctx.limits.maxDocumentBytes);
   const mime = await detectMimeType(bytes, input.filename, input.mime_type ?? declaredType);
-  const id = crypto.randomUUID();
+  const id = newId();
   const now = toStored(ctx.now);
   // Bytes go to a temp file now and become visible only once the row has committed.
   const staged = await ctx.blobs.stage(id, bytes);
@@ -119,7 +120,7 @@ function checkExternalUrl(raw: string): string {
 
 export async function createExternalDocument(ctx: DomainContext, input: CreateExternalDocumentInput): Promise<Document> {
   const href = checkExternalUrl(input.external_url);
-  const id = crypto.randomUUID();
+  const id = newId();
   const now = toStored(ctx.now);
   const row: DocumentRow = {
     tenant_id: ctx.tenantId,

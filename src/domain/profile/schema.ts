@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clearable, notes, shortText } from '../common/fields.js';
 
-export const UpdateStatusInput = z.object({
+export const UpdateStatusInput = z.strictObject({
   name: clearable(shortText('Your name.')),
   city: clearable(shortText('City you are in.')),
   state: clearable(shortText('State, province or region.')),

@@ -32,7 +32,7 @@ const projectFields = {
   notes: notes(),
 };
 
-export const CreateProjectInput = z.object({
+export const CreateProjectInput = z.strictObject({
   name: title('name'),
   description: projectFields.description.optional(),
   status: projectFields.status.default('not_started'),
@@ -44,7 +44,7 @@ export const CreateProjectInput = z.object({
 });
 export type CreateProjectInput = z.output<typeof CreateProjectInput>;
 
-export const UpdateProjectInput = z.object({
+export const UpdateProjectInput = z.strictObject({
   project_id: id('project_id'),
   name: title('name').optional(),
   description: clearable(projectFields.description),
@@ -65,7 +65,7 @@ export const UpdateProjectInput = z.object({
 });
 export type UpdateProjectInput = z.output<typeof UpdateProjectInput>;
 
-export const ListProjectsInput = z.object({
+export const ListProjectsInput = z.strictObject({
   status: projectStatus().optional(),
   priority: priority().optional(),
   tag: tag().optional(),
@@ -74,7 +74,7 @@ export const ListProjectsInput = z.object({
 });
 export type ListProjectsInput = z.output<typeof ListProjectsInput>;
 
-export const GetProjectInput = z.object({
+export const GetProjectInput = z.strictObject({
   project_id: id('project_id'),
   task_status: taskStatus().optional().describe('Show only tasks with this status.'),
   task_cursor: cursor(),
@@ -90,7 +90,7 @@ const taskFields = {
   tags: tags(),
 };
 
-export const AddTaskInput = z.object({
+export const AddTaskInput = z.strictObject({
   project_id: id('project_id'),
   title: title(),
   description: taskFields.description.optional(),
@@ -101,7 +101,7 @@ export const AddTaskInput = z.object({
 });
 export type AddTaskInput = z.output<typeof AddTaskInput>;
 
-export const UpdateTaskInput = z.object({
+export const UpdateTaskInput = z.strictObject({
   task_id: id('task_id'),
   project_id: id('project_id').optional().describe('Move the task to this project.'),
   title: title().optional(),

@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { newId } from '../common/ids.js';
 import type { DomainContext } from '../context.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
@@ -131,7 +131,7 @@ export async function createProject(ctx: DomainContext, input: CreateProjectInpu
   const start = input.start_date === undefined ? null : parseDate(input.start_date, zone, 'start_date').toString();
   const end = input.end_date === undefined ? null : parseDate(input.end_date, zone, 'end_date').toString();
   checkDateOrder(start, end);
-  const id = crypto.randomUUID();
+  const id = newId();
   const now = toStored(ctx.now);
   await insertProject(ctx.db, {
     tenant_id: ctx.tenantId,
@@ -211,7 +211,7 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
   const project = await requireProject(ctx, input.project_id);
   const zone = await ctx.zone();
   const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
-  const id = crypto.randomUUID();
+  const id = newId();
   const now = toStored(ctx.now);
   await insertTask(ctx.db, {
     tenant_id: ctx.tenantId,

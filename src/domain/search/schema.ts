@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ITEM_KINDS } from '../../storage/schema.js';
 
-export const SearchInput = z.object({
+export const SearchInput = z.strictObject({
   query: z
     .string()
     .trim()

@@ -10,7 +10,7 @@ const fields = {
   project_id: id('project_id').describe('The project this todo belongs to (optional).'),
 };
 
-export const CreateTodoInput = z.object({
+export const CreateTodoInput = z.strictObject({
   title: title(),
   description: fields.description.optional(),
   due_date: fields.due_date.optional(),
@@ -21,7 +21,7 @@ export const CreateTodoInput = z.object({
 });
 export type CreateTodoInput = z.output<typeof CreateTodoInput>;
 
-export const UpdateTodoInput = z.object({
+export const UpdateTodoInput = z.strictObject({
   todo_id: id('todo_id'),
   title: title().optional(),
   description: clearable(fields.description),
@@ -34,9 +34,9 @@ export const UpdateTodoInput = z.object({
 });
 export type UpdateTodoInput = z.output<typeof UpdateTodoInput>;
 
-export const CompleteTodoInput = z.object({ todo_id: id('todo_id') });
+export const CompleteTodoInput = z.strictObject({ todo_id: id('todo_id') });
 
-export const ListTodosInput = z.object({
+export const ListTodosInput = z.strictObject({
   completed: z.boolean().optional().describe('true: only done todos; false: only open ones; omit for both.'),
   priority: priority().optional(),
   tag: tag().optional(),

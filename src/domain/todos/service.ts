@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { newId } from '../common/ids.js';
 import type { DomainContext } from '../context.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
@@ -61,7 +61,7 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
   const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
   const reminder = input.reminder_date === undefined ? null : parseReminder(input.reminder_date, zone);
   const projectId = input.project_id === undefined ? null : (await requireProject(ctx, input.project_id)).id;
-  const id = crypto.randomUUID();
+  const id = newId();
   const now = toStored(ctx.now);
   await insertTodo(ctx.db, {
     tenant_id: ctx.tenantId,

@@ -4,7 +4,7 @@ import { id } from '../common/fields.js';
 
 export const TRASH_DAYS = 30;
 
-export const ItemRefInput = z.object({
+export const ItemRefInput = z.strictObject({
   kind: z.enum(ITEM_KINDS).describe(`What the id refers to: ${ITEM_KINDS.join(', ')}.`),
   id: id('id'),
 });

@@ -19,7 +19,7 @@ export const getStatusTool = defineTool({
   title: 'Get status',
   description:
     'Read the user’s profile and current status: name, location, computer, permissions, notes and time zone. Call this first to learn who you assist and which time zone dates are in.',
-  input: z.object({}),
+  input: z.strictObject({}),
   output: Status,
   access: 'read',
   run: (ctx) => getStatus(ctx),
@@ -44,7 +44,7 @@ export const getCurrentTimeTool = defineTool({
   name: 'get_current_time',
   title: 'Get current time',
   description: 'The current date and time in the user’s time zone, with its UTC offset and weekday. Use it before reasoning about "today" or "tomorrow".',
-  input: z.object({}),
+  input: z.strictObject({}),
   output: CurrentTime,
   access: 'read',
   run: (ctx) => currentTime(ctx),

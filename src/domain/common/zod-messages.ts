@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/**
+ * Plain-language messages for the type errors zod reports before our own rules run:
+ * "is required" for a missing field, "must be a number, not string" for a wrong type.
+ */
+z.config({
+  customError: (issue) => {
+    if (issue.code === 'invalid_type') {
+      if (issue.input === undefined) return 'is required';
+      return `must be ${article(issue.expected)}, not ${typeOf(issue.input)}`;
+    }
+    if (issue.code === 'unrecognized_keys') {
+      return `unknown argument${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; check the tool's input schema for the names`;
+    }
+    return undefined;
+  },
+});

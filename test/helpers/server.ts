@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+export const CLI = path.resolve('dist/cli.js');
+
+/** A fresh, empty home for one test server: its data lands in <home>/.config/mcp-pa. */
+export function tempHome(prefix = 'mcp-pa-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export const dataDir = (home: string) => path.join(home, '.config', 'mcp-pa');
+
+export type Era = 'legacy' | '2026-07-28';
+
+export interface ServerOptions {
+  home?: string;
+  env?: Record<string, string>;
+  args?: string[];
+  era?: Era;
+}
+
+/** The environment a spawned server sees: only what the test gives, plus PATH, HOME and a fixed zone. */
+export function serverEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: home, TZ: 'UTC', MCP_PA_LOG_LEVEL: 'warn', ...extra };
+}
+
+type ToolResult = Awaited<ReturnType<Client['callTool']>>;
+
+/** A real MCP client connected over stdio to the built binary. */
+export class TestServer {
+  readonly stderr: string[] = [];
+  private constructor(
+    readonly client: Client,
+    readonly transport: StdioClientTransport,
+    readonly home: string,
+  ) {}
+
+  static async start(options: ServerOptions = {}): Promise<TestServer> {
+    const home = options.home ?? tempHome();
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, ...(options.args ?? [])],
+      env: serverEnv(home, options.env),
+      stderr: 'pipe',
+      maxBufferSize: 64 * 1024 * 1024,
+    });
+    const era = options.era ?? '2026-07-28';
+    const client = new Client(
+      { name: 'mcp-pa-tests', version: '1.0.0' },
+      { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: era } } },
+    );
+    const server = new TestServer(client, transport, home);
+    transport.stderr?.on('data', (chunk: Buffer) => server.stderr.push(chunk.toString()));
+    await client.connect(transport);
+    return server;
+  }
+
+  /** Calls a tool and returns its whole result, error or not. */
+  call(name: string, args: Record<string, unknown> = {}): Promise<ToolResult> {
+    return this.client.callTool({ name, arguments: args });
+  }
+
+  /** Calls a tool that must succeed; returns its structured content. */
+  async ok<T = Record<string, unknown>>(name: string, args: Record<string, unknown> = {}): Promise<T> {
+    const result = await this.call(name, args);
+    assert.notEqual(result.isError, true, `${name} failed: ${textOf(result)}`);
+    assert.ok(result.structuredContent, `${name} returned no structured content`);
+    return result.structuredContent as T;
+  }
+
+  /** Calls a tool that must fail as a tool error; returns the message. */
+  async fails(name: string, args: Record<string, unknown>): Promise<string> {
+    const result = await this.call(name, args);
+    assert.equal(result.isError, true, `${name} should have failed but returned ${textOf(result)}`);
+    return textOf(result);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+export function textOf(result: ToolResult): string {
+  return (result.content as { type: string; text?: string }[])
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text)
+    .join('\n');
+}
+
+/** Dates relative to today in UTC (the test servers run with TZ=UTC). */
+export function day(offset: number): string {
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() + offset);
+  return d.toISOString().slice(0, 10);
+}
