@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
@@ -30,6 +32,10 @@ export function serverEnv(home: string, extra: Record<string, string> = {}): Rec
 
 type ToolResult = Awaited<ReturnType<Client['callTool']>>;
 
+// A server a failed test forgot to stop would keep the test file's process alive: stop them all.
+const live = new Set<TestServer>();
+after(() => Promise.all([...live].map((s) => s.close())));
+
 /** A real MCP client connected over stdio to the built binary. */
 export class TestServer {
   readonly stderr: string[] = [];
@@ -56,6 +62,7 @@ export class TestServer {
     const server = new TestServer(client, transport, home);
     transport.stderr?.on('data', (chunk: Buffer) => server.stderr.push(chunk.toString()));
     await client.connect(transport);
+    live.add(server);
     return server;
   }
 
@@ -80,6 +87,7 @@ export class TestServer {
   }
 
   async close(): Promise<void> {
+    live.delete(this);
     await this.client.close();
   }
 }
@@ -96,4 +104,40 @@ export function day(offset: number): string {
   const d = new Date();
   d.setUTCDate(d.getUTCDate() + offset);
   return d.toISOString().slice(0, 10);
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the binary to completion with stdin closed (start-up failures exit before reading it). */
+export function runCli(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: serverEnv(home, env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mcp-pa ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end();
+  });
+}
+
+/** Runs fn against a fresh server and always stops the server, even when an assertion fails. */
+export async function withServer<T>(options: ServerOptions, fn: (server: TestServer) => Promise<T>): Promise<T> {
+  const server = await TestServer.start(options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
 }

@@ -29,6 +29,13 @@ export const initial: Migration = {
   version: 1,
   name: 'initial schema',
   async up(db, dialect) {
+    // Installation-wide settings (e.g. the salt of the document key); not user data.
+    await db.schema
+      .createTable('meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+
     await db.schema
       .createTable('profiles')
       .addColumn('tenant_id', 'text', (c) => c.primaryKey())

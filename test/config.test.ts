@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { dataDir, runCli, tempHome, withServer } from './helpers/server.js';
+
+const writeJson = (home: string, name: string, value: unknown) => {
+  const file = path.join(home, name);
+  fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+};
+
+describe('command line', () => {
+  it('--version prints the package version and --help the commands', async () => {
+    const home = tempHome();
+    const version = await runCli(['--version'], home);
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync('package.json', 'utf8')).version);
+    const help = await runCli(['--help'], home);
+    assert.equal(help.code, 0);
+    for (const word of ['stdio', 'migrate', '--config', '--db-path', 'MCP_PA_DB_PATH']) assert.ok(help.stdout.includes(word), word);
+  });
+
+  it('refuses an unknown command or option with exit code 2', async () => {
+    const home = tempHome();
+    const command = await runCli(['frobnicate'], home);
+    assert.equal(command.code, 2);
+    assert.match(command.stderr, /unknown command 'frobnicate'/);
+    const option = await runCli(['--frobnicate'], home);
+    assert.equal(option.code, 2);
+    assert.match(option.stderr, /unknown option '--frobnicate'/);
+  });
+
+  it('migrate applies the schema once, then reports it is up to date', async () => {
+    const home = tempHome();
+    const first = await runCli(['migrate'], home);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /applied migration 1 \(initial schema\)/);
+    const second = await runCli(['migrate'], home);
+    assert.match(second.stdout, /up to date/);
+  });
+});
+
+describe('configuration', () => {
+  it('names every invalid value and its source, and exits with 2', async () => {
+    const home = tempHome();
+    const result = await runCli([], home, { MCP_PA_MAX_FILE_SIZE_MB: 'lots', MCP_PA_LOG_LEVEL: 'chatty', MCP_PA_ENCRYPTION_KEY: 'short' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /MCP_PA_MAX_FILE_SIZE_MB: must be a number of megabytes from 1 to 512 \(got "lots"\)/);
+    assert.match(result.stderr, /MCP_PA_LOG_LEVEL: must be one of: fatal, error, warn, info, debug, trace, silent/);
+    assert.match(result.stderr, /MCP_PA_ENCRYPTION_KEY: must be a passphrase of at least 12 characters\n/);
+    assert.doesNotMatch(result.stderr, /short/, 'a secret is never echoed');
+    assert.equal(fs.existsSync(dataDir(home)), false, 'nothing is created');
+
+    const flag = await runCli(['--max-file-size-mb', '0'], home);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /--max-file-size-mb: must be a number of megabytes from 1 to 512 \(got 0\)/);
+  });
+
+  it('refuses unknown keys, bad JSON, a missing file and values the MCP rules forbid', async () => {
+    const home = tempHome();
+    const typo = writeJson(home, 'typo.json', { database: { paht: '/tmp/x' } });
+    assert.match((await runCli(['--config', typo], home)).stderr, /database\.paht in .*typo\.json: unknown key/);
+    const broken = writeJson(home, 'broken.json', '{ "mode": ');
+    const brokenRun = await runCli(['--config', broken], home);
+    assert.equal(brokenRun.code, 2);
+    assert.match(brokenRun.stderr, /is not valid JSON/);
+    assert.match((await runCli(['--config', path.join(home, 'absent.json')], home)).stderr, /absent\.json: it does not exist/);
+    const unsafe = writeJson(home, 'unsafe.json', { authentication: { token_expiry: 7200, pkce_required: false } });
+    const unsafeRun = await runCli([], home, { MCP_PA_CONFIG: unsafe });
+    assert.equal(unsafeRun.code, 2);
+    assert.match(unsafeRun.stderr, /authentication\.token_expiry in .*: must be at most 3600 seconds/);
+    assert.match(unsafeRun.stderr, /authentication\.pkce_required in .*: must be true/);
+  });
+
+  it('accepts the local shape of the architecture as written, with ~ expanded', async () => {
+    const home = tempHome();
+    const file = writeJson(home, 'local.json', {
+      mode: 'local',
+      transport: 'stdio',
+      database: { type: 'sqlite', path: '~/.config/mcp-pa/database.sqlite' },
+      authentication: { enabled: false },
+      features: { vector_search: false, multi_tenant: false },
+    });
+    await withServer({ home, args: ['--config', file] }, (server) => server.ok('create_todo', { title: 'configured' }));
+    assert.ok(fs.existsSync(path.join(home, '.config', 'mcp-pa', 'database.sqlite')));
+  });
+
+  it('reads the HTTP shape as written, and says stdio does not serve it', async () => {
+    const home = tempHome();
+    const file = writeJson(home, 'http.json', {
+      mode: 'http',
+      transport: 'https',
+      server: { host: '0.0.0.0', port: 8000, tls_required: true },
+      database: { type: 'postgresql', connection_string: 'postgresql://...', pool_size: 10 },
+      authentication: {
+        enabled: true,
+        oauth_version: '2.1',
+        pkce_required: true,
+        client_auth_methods: ['private_key_jwt', 'tls_client_auth', 'client_secret_basic'],
+        token_expiry: 3600,
+      },
+      features: { vector_search: true, multi_tenant: true, dynamic_client_registration: true },
+    });
+    const result = await runCli(['stdio', '--config', file], home);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /HTTP mode/);
+    assert.doesNotMatch(result.stderr, /unknown key/);
+  });
+
+  it('layers defaults < file < environment < flags', async () => {
+    const home = tempHome();
+    const at = (name: string) => path.join(home, name, 'db.sqlite');
+    const file = writeJson(home, 'layers.json', { database: { path: at('from-file') } });
+    const run = (env: Record<string, string>, args: string[]) => withServer({ home, env: { MCP_PA_CONFIG: file, ...env }, args }, async () => undefined);
+    await run({}, []);
+    assert.ok(fs.existsSync(at('from-file')));
+    await run({ MCP_PA_DB_PATH: at('from-env') }, []);
+    assert.ok(fs.existsSync(at('from-env')));
+    await run({ MCP_PA_DB_PATH: at('from-env-2') }, ['--db-path', at('from-flag')]);
+    assert.ok(fs.existsSync(at('from-flag')));
+    assert.equal(fs.existsSync(at('from-env-2')), false);
+  });
+
+  it('documents go where MCP_PA_DOCS_DIR says', async () => {
+    const home = tempHome();
+    const docs = path.join(home, 'my-docs');
+    const doc = await withServer({ home, env: { MCP_PA_DOCS_DIR: docs } }, (server) =>
+      server.ok<{ id: string }>('upload_document', { title: 'x', content_base64: 'eHl6' }),
+    );
+    assert.deepEqual(fs.readdirSync(docs), [`${doc.id}.bin`]);
+  });
+});

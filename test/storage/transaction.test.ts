@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/logging.js';
+import { LOCAL_TENANT, openLocalRuntime, type Runtime } from '../../src/runtime.js';
+import { createProject } from '../../src/domain/projects/service.js';
+import { CreateProjectInput } from '../../src/domain/projects/schema.js';
+import { uploadDocument } from '../../src/domain/documents/service.js';
+import { UploadDocumentInput } from '../../src/domain/documents/schema.js';
+import { listProjects } from '../../src/domain/projects/service.js';
+import { ListProjectsInput } from '../../src/domain/projects/schema.js';
+import { search } from '../../src/domain/search/service.js';
+import { SearchInput } from '../../src/domain/search/schema.js';
+import { tempHome } from '../helpers/server.js';
+
+describe('one transaction per call', () => {
+  let runtime: Runtime;
+  let docs: string;
+  before(async () => {
+    const home = tempHome();
+    docs = path.join(home, 'docs');
+    runtime = await openLocalRuntime(loadConfig({}, { HOME: home, MCP_PA_DOCS_DIR: docs }), createLogger('silent'));
+  });
+  after(() => runtime.close());
+
+  it('a call that fails after writing leaves no row, no tag, no index entry and no file', async () => {
+    await assert.rejects(
+      runtime.run('write', LOCAL_TENANT, async (ctx) => {
+        await createProject(ctx, CreateProjectInput.parse({ name: 'Half-done', tags: ['partial'] }));
+        await uploadDocument(ctx, UploadDocumentInput.parse({ title: 'Half-done doc', content_base64: Buffer.from('bytes').toString('base64') }));
+        throw new Error('fails after its writes');
+      }),
+      /fails after its writes/,
+    );
+    const left = await runtime.run('read', LOCAL_TENANT, async (ctx) => ({
+      projects: await listProjects(ctx, ListProjectsInput.parse({})),
+      hits: await search(ctx, SearchInput.parse({ query: 'half' })),
+      tags: await ctx.db.selectFrom('item_tags').selectAll().execute(),
+      documents: await ctx.db.selectFrom('documents').selectAll().execute(),
+    }));
+    assert.deepEqual(left.projects.items, []);
+    assert.deepEqual(left.hits.results, []);
+    assert.deepEqual(left.tags, []);
+    assert.deepEqual(left.documents, []);
+    assert.deepEqual(fs.existsSync(docs) ? fs.readdirSync(docs) : [], [], 'the staged upload was discarded');
+  });
+
+  it('a call that succeeds makes its document file visible only after commit', async () => {
+    let seenDuringCall: string[] = [];
+    const doc = await runtime.run('write', LOCAL_TENANT, async (ctx) => {
+      const created = await uploadDocument(ctx, UploadDocumentInput.parse({ title: 'Whole', content_base64: Buffer.from('ok').toString('base64') }));
+      seenDuringCall = fs.readdirSync(docs).filter((f) => !f.startsWith('.'));
+      return created;
+    });
+    assert.deepEqual(seenDuringCall, [], 'not under its final name before the row commits');
+    assert.deepEqual(fs.readdirSync(docs), [`${doc.id}.bin`]);
+  });
+});
