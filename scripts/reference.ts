@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { loadConfig } from '../src/config/load.js';
+import { createLogger } from '../src/logging.js';
+import { createMcpServer } from '../src/mcp/server.js';
+import { LOCAL_TENANT, openLocalRuntime } from '../src/runtime.js';
+
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  description?: string;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  maxItems?: number;
+};
+
+function typeName(s: JsonSchema): string {
+  if (s.anyOf) return [...new Set(s.anyOf.map(typeName))].join(' or ');
+  if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(', ');
+  if (s.type === 'array') return `array of ${s.items ? typeName(s.items) : 'any'}`;
+  if (Array.isArray(s.type)) return s.type.join(' or ');
+  return s.type ?? 'any';
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function argumentsTable(schema: JsonSchema): string {
+  const props = Object.entries(schema.properties ?? {});
+  if (props.length === 0) return 'No arguments.\n';
+  const required = new Set(schema.required ?? []);
+  const rows = props.map(([name, p]) => {
+    const notes = [p.description ?? p.anyOf?.find((a) => a.description)?.description ?? ''];
+    if (p.default !== undefined) notes.push(`Default: \`${JSON.stringify(p.default)}\`.`);
+    return `| \`${name}\` | ${cell(typeName(p))} | ${required.has(name) && p.default === undefined ? 'yes' : ''} | ${cell(notes.join(' ').trim())} |`;
+  });
+  return ['| argument | type | required | description |', '|---|---|---|---|', ...rows].join('\n') + '\n';
+}
+
+/**
+ * The tool, resource and prompt reference, generated from what the server itself advertises
+ * (an in-memory MCP client asks a real server), so the docs cannot drift from the declarations.
+ */
+export async function generateReference(): Promise<string> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-docs-'));
+  const runtime = await openLocalRuntime(loadConfig({}, { HOME: home }), createLogger('silent'));
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const server = createMcpServer(runtime, LOCAL_TENANT);
+  await server.connect(serverSide);
+  const client = new Client({ name: 'docs', version: '1' });
+  await client.connect(clientSide);
+  try {
+    const { tools } = await client.listTools();
+    const { resources } = await client.listResources();
+    const { resourceTemplates } = await client.listResourceTemplates();
+    const { prompts } = await client.listPrompts();
+    const out: string[] = [];
+    out.push('### Tools\n');
+    out.push('| tool | scope | what it does |', '|---|---|---|');
+    for (const t of tools) {
+      const scope = (t._meta as Record<string, string>)['mcp-pa/scope'];
+      out.push(`| [\`${t.name}\`](#${t.name}) | \`${scope}\` | ${cell(t.title ?? '')} |`);
+    }
+    out.push('');
+    for (const t of tools) {
+      const a = t.annotations ?? {};
+      const hints = [a.readOnlyHint ? 'read-only' : 'writes', a.destructiveHint ? 'destructive' : '', a.idempotentHint ? 'idempotent' : '']
+        .filter(Boolean)
+        .join(', ');
+      out.push(`#### ${t.name}\n`);
+      out.push(`**${t.title}** (scope \`${(t._meta as Record<string, string>)['mcp-pa/scope']}\`; ${hints})\n`);
+      out.push(`${t.description}\n`);
+      out.push(argumentsTable(t.inputSchema as JsonSchema));
+      const outputs = Object.keys((t.outputSchema as JsonSchema | undefined)?.properties ?? {});
+      out.push(`Returns \`structuredContent\` with: ${outputs.map((k) => `\`${k}\``).join(', ')}.\n`);
+    }
+    out.push('### Resources\n');
+    out.push('| URI | name | description |', '|---|---|---|');
+    for (const r of resources.filter((r) => !/^pa:\/\/(projects|documents)\/./.test(r.uri))) {
+      out.push(`| \`${r.uri}\` | ${cell(r.title ?? r.name)} | ${cell(r.description ?? '')} |`);
+    }
+    for (const t of resourceTemplates) {
+      out.push(`| \`${t.uriTemplate}\` | ${cell(t.title ?? t.name)} | ${cell(t.description ?? '')} Listed by \`resources/list\`; \`{id}\` completes from names and id prefixes. |`);
+    }
+    out.push('', '### Prompts\n');
+    out.push('| prompt | arguments | description |', '|---|---|---|');
+    for (const p of prompts) {
+      const args = (p.arguments ?? []).map((a) => `\`${a.name}\`${a.required ? ' (required)' : ''}`).join(', ') || 'none';
+      out.push(`| \`${p.name}\` | ${args} | ${cell(p.description ?? '')} |`);
+    }
+    return out.join('\n') + '\n';
+  } finally {
+    await client.close();
+    await runtime.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+export const START = '<!-- reference:start (generated by `npm run docs`; do not edit by hand) -->';
+export const END = '<!-- reference:end -->';
+
+/** The README with its reference section replaced by `reference`. */
+export function withReference(readme: string, reference: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README.md lacks the ${START} ... ${END} markers`);
+  return `${readme.slice(0, start + START.length)}\n\n${reference}\n${readme.slice(end)}`;
+}
