@@ -67,6 +67,8 @@ describe('persistence', () => {
       await after.ok('restore_item', { kind: 'todo', id: recent.id });
       const survivor = await after.ok<{ project_id: string | null }>('update_todo', { todo_id: linked.id, priority: 'high' });
       assert.equal(survivor.project_id, null, 'a todo outlives its purged project, unlinked');
+      const counts = (await after.ok<{ counts: { todos_open: number; projects: Record<string, number>; documents: number } }>('get_dashboard')).counts;
+      assert.deepEqual([counts.todos_open, counts.projects.total, counts.documents], [2, 0, 0], 'totals follow the purge');
     });
     assert.equal(fs.existsSync(path.join(dataDir(home), 'documents', `${doc.id}.bin`)), false);
     const check = new Database(path.join(dataDir(home), 'database.sqlite'));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3-multiple-ciphers';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgresql';
@@ -88,7 +88,29 @@ export function openSqlite(options: SqliteOptions): Kysely<Database> {
   } catch {
     // Not every file system has POSIX modes (Windows); the directory is already private.
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+}
+
+/**
+ * Kysely prepares every query anew; a tool call runs the same few dozen statements each time, so
+ * prepared statements are kept (least recently used dropped first) and reused.
+ */
+function withStatementCache(raw: SqliteDatabase.Database, capacity = 300): KyselySqliteDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(source: string) {
+      let statement = cache.get(source);
+      if (statement) {
+        cache.delete(source); // re-insert: Map order is recency order
+      } else {
+        statement = raw.prepare(source);
+        if (cache.size >= capacity) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(source, statement);
+      return statement;
+    },
+  };
 }
 
 export type Access = 'read' | 'write';

@@ -103,6 +103,13 @@ export interface SearchItemTable {
   item_id: string;
 }
 
+/** Live items per tenant and bucket, kept by triggers (see migrations/001-initial.ts). */
+export interface ItemCountTable {
+  tenant_id: string;
+  bucket: string;
+  n: number;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -123,6 +130,7 @@ export interface Database {
   documents: DocumentTable;
   item_tags: ItemTagTable;
   search_items: SearchItemTable;
+  item_counts: ItemCountTable;
   meta: MetaTable;
   schema_migrations: SchemaMigrationTable;
 }

@@ -1,6 +1,8 @@
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import { createMcpServer } from '../mcp/server.js';
 import { LOCAL_TENANT, type Runtime } from '../runtime.js';
+import { createMemoryReducer } from './memory-reducer.js';
 
 const MB = 1024 * 1024;
 
@@ -13,6 +15,12 @@ export function serveLocalStdio(runtime: Runtime): Promise<void> {
   const maxUpload = runtime.config.documents.max_file_size_mb * MB;
   const maxBufferSize = Math.max(16 * MB, Math.ceil((maxUpload * 4) / 3) + 4 * MB);
   const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize });
+  const afterResponse = createMemoryReducer();
+  const send = transport.send.bind(transport);
+  transport.send = async (message: JSONRPCMessage) => {
+    await send(message);
+    afterResponse();
+  };
   const handle = serveStdio(() => createMcpServer(runtime, LOCAL_TENANT), {
     transport,
     onerror: (err) => runtime.logger.warn({ err }, 'stdio transport error'),

@@ -73,6 +73,40 @@ describe('get_dashboard', () => {
     assert.deepEqual(titles(d.recent_documents), ['Notes']);
   });
 
+  it('keeps its totals exact through completing, reopening, moving, trashing and restoring', async () => {
+    const all = async (tool: string, args: Record<string, unknown>) => {
+      let n = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await server.ok<{ items: unknown[]; next_cursor: string | null }>(tool, { ...args, limit: 200, ...(cursor ? { cursor } : {}) });
+        n += page.items.length;
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      return n;
+    };
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const todos: string[] = [];
+    const projects: string[] = [];
+    const statuses = ['not_started', 'in_progress', 'on_hold', 'completed', 'cancelled'];
+    for (let step = 0; step < 120; step++) {
+      const r = random();
+      if (r < 0.25 || todos.length === 0) todos.push((await server.ok<{ id: string }>('create_todo', { title: `c${step}` })).id);
+      else if (r < 0.35) projects.push((await server.ok<{ id: string }>('create_project', { name: `p${step}`, status: statuses[step % 5] })).id);
+      else if (r < 0.5) await server.call('update_todo', { todo_id: todos[step % todos.length], completed: random() < 0.6 });
+      else if (r < 0.6 && projects.length) await server.call('update_project', { project_id: projects[step % projects.length], status: statuses[(step * 3) % 5] });
+      else if (r < 0.8) await server.call('delete_item', { kind: random() < 0.7 || !projects.length ? 'todo' : 'project', id: random() < 0.7 ? todos[step % todos.length] : projects[step % Math.max(1, projects.length)] });
+      else await server.call('restore_item', { kind: random() < 0.7 ? 'todo' : 'project', id: random() < 0.7 ? todos[step % todos.length] : projects[step % Math.max(1, projects.length)] });
+    }
+    const d = await server.ok<Dashboard>('get_dashboard');
+    assert.equal(d.counts.todos_open, await all('list_todos', { completed: false }));
+    assert.equal(d.counts.todos_completed, await all('list_todos', { completed: true }));
+    for (const status of statuses) {
+      assert.equal(d.counts.projects[status] ?? 0, await all('list_projects', { status }), status);
+    }
+    assert.equal(d.counts.projects.total, await all('list_projects', {}));
+  });
+
   it('refuses a bad section size', async () => {
     assert.match(await server.fails('get_dashboard', { limit_per_section: 100 }), /limit_per_section/);
   });

@@ -10,7 +10,7 @@ export type EventRow = Selectable<EventTable>;
  * Events longer than this are flagged long_event. An overlap query then scans only start times in
  * [from - LONG_EVENT_MS, to) plus the few long events, instead of every event that ever started.
  */
-export const LONG_EVENT_MS = 7 * 24 * 60 * 60 * 1000;
+export const LONG_EVENT_MS = 2 * 24 * 60 * 60 * 1000;
 
 export async function insertEvent(db: Kysely<Database>, row: Insertable<EventTable>) {
   await db.insertInto('events').values(row).execute();
@@ -39,7 +39,8 @@ function overlappingQuery(db: Kysely<Database>, tenantId: string, range: EventRa
     .where('deleted_at', 'is', null)
     .where('start_at', '<', range.to)
     .where('end_at', '>', range.from);
-  q = long ? q.where('long_event', '=', 1) : q.where('start_at', '>=', windowStart).where('long_event', '=', 0);
+  // Literals, not parameters: SQLite picks a partial index only when it can see the value.
+  q = long ? q.where('long_event', '=', sql.lit(1)) : q.where('start_at', '>=', windowStart).where('long_event', '=', sql.lit(0));
   if (range.tag) q = q.where(hasTags(tenantId, 'event', 'events', [range.tag]));
   return q;
 }

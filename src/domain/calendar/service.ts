@@ -1,8 +1,8 @@
-import { newId } from '../common/ids.js';
+import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf } from '../common/tags.js';
+import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
 import { Temporal, checkTimeZone, dayWindow, formatInstant, parseMoment, startOfDay, toStored } from '../common/time.js';
 import type { SearchEntry } from '../../storage/search.js';
 import { LONG_EVENT_MS, findEvent, insertEvent, overlappingEventRows, updateEventRow, type EventRow } from './repository.js';
@@ -90,17 +90,8 @@ export async function presentEvents(ctx: DomainContext, rows: readonly EventRow[
   }));
 }
 
-export async function eventSearchEntry(ctx: DomainContext, row: EventRow): Promise<SearchEntry> {
-  const tags = (await tagsOf(ctx.db, ctx.tenantId, 'event', [row.id])).get(row.id) ?? [];
-  const attendees = JSON.parse(row.attendees) as string[];
-  return {
-    kind: 'event',
-    id: row.id,
-    title: row.title,
-    body: [row.description, row.location, attendees.join(', ')].filter(Boolean).join('\n'),
-    tags,
-  };
-}
+export const eventSearchEntry = (ctx: DomainContext, row: EventRow): Promise<SearchEntry> =>
+  searchEntryWithTags(ctx.db, ctx.tenantId, 'event', row.id, row.title, [row.description, row.location, (JSON.parse(row.attendees) as string[]).join(', ')]);
 
 async function reindexed(ctx: DomainContext, id: string): Promise<Event> {
   const row = await requireEvent(ctx, id);
@@ -114,11 +105,10 @@ export async function createEvent(ctx: DomainContext, input: CreateEventInput): 
   const span = input.all_day
     ? allDaySpan(input.start_time, input.end_time, zone)
     : timedSpan(toInstant(input.start_time, zone, 'start_time'), toInstant(input.end_time, zone, 'end_time'), zone);
-  const id = newId();
-  const now = toStored(ctx.now);
+  const { id, ...lifecycle } = newItemColumns(ctx);
   await insertEvent(ctx.db, {
-    tenant_id: ctx.tenantId,
     id,
+    ...lifecycle,
     title: input.title,
     description: input.description || null,
     ...spanColumns(span),
@@ -127,9 +117,6 @@ export async function createEvent(ctx: DomainContext, input: CreateEventInput): 
     location: input.location || null,
     attendees: JSON.stringify(input.attendees),
     reminder_minutes: input.reminder_minutes ?? null,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
   });
   await setTags(ctx.db, ctx.tenantId, 'event', id, input.tags);
   return reindexed(ctx, id);

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, ItemKind } from '../../storage/schema.js';
+import type { SearchEntry } from '../../storage/search.js';
 
 /** Replaces an item's tags. */
 export async function setTags(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string, tags: readonly string[]) {
@@ -21,9 +22,10 @@ export async function tagsOf(db: Kysely<Database>, tenantId: string, kind: ItemK
     .where('tenant_id', '=', tenantId)
     .where('item_kind', '=', kind)
     .where('item_id', 'in', [...ids])
-    .orderBy('tag')
     .execute();
   for (const r of rows) byId.get(r.item_id)?.push(r.tag);
+  // Sorted here: an ORDER BY tag would lead SQLite to scan the by-tag index instead of the key.
+  for (const list of byId.values()) list.sort();
   return byId;
 }
 
@@ -36,4 +38,17 @@ export function hasTags(tenantId: string, kind: ItemKind, table: string, tags: r
     ),
     sql` AND `,
   )}`;
+}
+
+/** A search index entry for an item, with its current tags. */
+export async function searchEntryWithTags(
+  db: Kysely<Database>,
+  tenantId: string,
+  kind: ItemKind,
+  id: string,
+  title: string,
+  body: readonly (string | null | undefined)[],
+): Promise<SearchEntry> {
+  const tags = (await tagsOf(db, tenantId, kind, [id])).get(id) ?? [];
+  return { kind, id, title, body: body.filter(Boolean).join('\n'), tags };
 }

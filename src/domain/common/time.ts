@@ -3,9 +3,11 @@ import { InvalidInputError } from './errors.js';
 
 export { Temporal };
 
-/** The zone the machine runs in; the profile's zone when the user has not set one. */
+let systemZone: string | undefined;
+
+/** The zone the machine runs in (read once: building an Intl formatter per call is slow). */
 export function systemTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return (systemZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
 }
 
 /** The canonical IANA name of tz, or an error naming the field. */
@@ -26,9 +28,46 @@ export function nowStored(now: Temporal.Instant): string {
   return toStored(now);
 }
 
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCache = new Map<string, number>();
+const DAY_MS = 86_400_000;
+
+/** The zone's UTC offset in minutes at an instant, from Intl ("GMT+05:30"). */
+function offsetAt(epochMs: number, zone: string): number {
+  let formatter = offsetFormatters.get(zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
+    offsetFormatters.set(zone, formatter);
+  }
+  const name = formatter.formatToParts(epochMs).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+}
+
+/**
+ * The offset, cached per zone and UTC day: a day whose two ends have the same offset has no
+ * transition inside (a zone's transitions are weeks apart), so every instant in it shares it.
+ * Days with a transition are not cached.
+ */
+function cachedOffset(epochMs: number, zone: string): number {
+  const day = Math.floor(epochMs / DAY_MS);
+  const key = `${zone}|${day}`;
+  const hit = offsetCache.get(key);
+  if (hit !== undefined) return hit;
+  const start = offsetAt(day * DAY_MS, zone);
+  if (start !== offsetAt((day + 1) * DAY_MS - 1, zone)) return offsetAt(epochMs, zone);
+  if (offsetCache.size > 50_000) offsetCache.clear();
+  offsetCache.set(key, start);
+  return start;
+}
+
 /** An instant as users see it: in their zone, with its offset, to the second. */
 export function formatInstant(stored: string, zone: string): string {
-  return Temporal.Instant.from(stored).toZonedDateTimeISO(zone).toString({ timeZoneName: 'never', smallestUnit: 'second' });
+  const epochMs = Date.parse(stored);
+  const offset = cachedOffset(epochMs, zone);
+  const local = new Date(epochMs + offset * 60_000).toISOString().slice(0, 19);
+  const abs = Math.abs(offset);
+  return `${local}${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 export function formatNullableInstant(stored: string | null, zone: string): string | null {

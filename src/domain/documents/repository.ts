@@ -1,7 +1,6 @@
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, DocumentTable } from '../../storage/schema.js';
 import { after } from '../common/pagination.js';
-import { countRows } from '../common/count.js';
 import { hasTags } from '../common/tags.js';
 
 export type DocumentRow = Selectable<DocumentTable>;
@@ -26,8 +25,4 @@ export function listDocumentRows(db: Kysely<Database>, tenantId: string, filter:
   if (filter.tags?.length) q = q.where(hasTags(tenantId, 'document', 'documents', filter.tags));
   if (afterKey) q = q.where(after([sql.ref('created_at'), sql.ref('id')], afterKey, 'desc'));
   return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-}
-
-export function countDocuments(db: Kysely<Database>, tenantId: string): Promise<number> {
-  return countRows(db.selectFrom('documents').where('tenant_id', '=', tenantId).where('deleted_at', 'is', null));
 }

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
-import { newId } from '../common/ids.js';
+import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import { InvalidInputError, NotFoundError, UserError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf } from '../common/tags.js';
-import { formatInstant, toStored } from '../common/time.js';
+import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
+import { formatInstant } from '../common/time.js';
 import type { SearchEntry } from '../../storage/search.js';
 import { decodeUpload } from './base64.js';
 import { decodeText, detectMimeType, documentType, isTextType, type DocumentType } from './content-type.js';
@@ -55,32 +55,29 @@ async function present(ctx: DomainContext, row: DocumentRow): Promise<Document> 
 
 /** The search entry of a document; text content is read from the blob store when not given. */
 export async function documentSearchEntry(ctx: DomainContext, row: DocumentRow, text?: string): Promise<SearchEntry> {
-  const tags = (await tagsOf(ctx.db, ctx.tenantId, 'document', [row.id])).get(row.id) ?? [];
   let content = text;
   if (content === undefined && row.source === 'upload' && row.mime_type && isTextType(row.mime_type)) {
     content = decodeText(await ctx.blobs.read(row.id, row.encrypted === 1).catch(() => Buffer.alloc(0)));
   }
-  return {
-    kind: 'document',
-    id: row.id,
-    title: row.title,
-    body: [row.description, row.filename, row.external_url, content?.slice(0, INDEXED_TEXT_CHARS)].filter(Boolean).join('\n'),
-    tags,
-  };
+  return searchEntryWithTags(ctx.db, ctx.tenantId, 'document', row.id, row.title, [
+    row.description,
+    row.filename,
+    row.external_url,
+    content?.slice(0, INDEXED_TEXT_CHARS),
+  ]);
 }
 
 export async function uploadDocument(ctx: DomainContext, input: UploadDocumentInput): Promise<Document> {
   const { bytes, declaredType } = decodeUpload(input.content_base64, ctx.limits.maxDocumentBytes);
   const mime = await detectMimeType(bytes, input.filename, input.mime_type ?? declaredType);
-  const id = newId();
-  const now = toStored(ctx.now);
+  const { id, ...lifecycle } = newItemColumns(ctx);
   // Bytes go to a temp file now and become visible only once the row has committed.
   const staged = await ctx.blobs.stage(id, bytes);
   ctx.hooks.onRollback(() => staged.discard());
   ctx.hooks.afterCommit(() => staged.commit());
   const row: DocumentRow = {
-    tenant_id: ctx.tenantId,
     id,
+    ...lifecycle,
     title: input.title,
     description: input.description || null,
     source: 'upload',
@@ -91,9 +88,6 @@ export async function uploadDocument(ctx: DomainContext, input: UploadDocumentIn
     sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
     external_url: null,
     encrypted: ctx.blobs.encrypted ? 1 : 0,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
   };
   await insertDocument(ctx.db, row);
   await setTags(ctx.db, ctx.tenantId, 'document', id, input.tags);
@@ -120,11 +114,10 @@ function checkExternalUrl(raw: string): string {
 
 export async function createExternalDocument(ctx: DomainContext, input: CreateExternalDocumentInput): Promise<Document> {
   const href = checkExternalUrl(input.external_url);
-  const id = newId();
-  const now = toStored(ctx.now);
+  const { id, ...lifecycle } = newItemColumns(ctx);
   const row: DocumentRow = {
-    tenant_id: ctx.tenantId,
     id,
+    ...lifecycle,
     title: input.title,
     description: input.description || null,
     source: 'external',
@@ -135,9 +128,6 @@ export async function createExternalDocument(ctx: DomainContext, input: CreateEx
     sha256: null,
     external_url: href,
     encrypted: 0,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
   };
   await insertDocument(ctx.db, row);
   await setTags(ctx.db, ctx.tenantId, 'document', id, input.tags);

@@ -47,6 +47,8 @@ export async function updateStatus(ctx: DomainContext, input: UpdateStatusInput)
   return getStatus({ ...ctx, zone: async () => zone });
 }
 
+const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+
 export async function currentTime(ctx: DomainContext): Promise<CurrentTime> {
   const zone = await ctx.zone();
   const zoned = ctx.now.toZonedDateTimeISO(zone);
@@ -57,7 +59,7 @@ export async function currentTime(ctx: DomainContext): Promise<CurrentTime> {
     utc_offset: zoned.offset,
     date: zoned.toPlainDate().toString(),
     time: zoned.toPlainTime().toString({ smallestUnit: 'second' }),
-    weekday: zoned.toLocaleString('en-US', { weekday: 'long' }),
+    weekday: WEEKDAYS[zoned.dayOfWeek - 1]!,
     unix_ms: ctx.now.epochMilliseconds,
   };
 }

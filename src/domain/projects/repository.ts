@@ -49,17 +49,6 @@ export function activeProjectRows(db: Kysely<Database>, tenantId: string, limit:
     .execute();
 }
 
-export async function countProjectsByStatus(db: Kysely<Database>, tenantId: string): Promise<Record<string, number>> {
-  const rows = await db
-    .selectFrom('projects')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('tenant_id', '=', tenantId)
-    .where('deleted_at', 'is', null)
-    .groupBy('status')
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-}
-
 /** Live tasks per project and status, for progress and counts. */
 export async function taskStatusCounts(db: Kysely<Database>, tenantId: string, projectIds: readonly string[]) {
   if (projectIds.length === 0) return [];
@@ -82,16 +71,22 @@ export async function updateTaskRow(db: Kysely<Database>, tenantId: string, id: 
   await db.updateTable('tasks').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
 }
 
-/** A live task of a live project (a task in a trashed project is in the trash with it). */
+/**
+ * Tasks whose project is not in the trash (a task in a trashed project is in the trash with it).
+ * Checked against the few trashed projects rather than by joining every task to its project.
+ */
+export const inLiveProject = (tenantId: string) =>
+  sql<boolean>`tasks.project_id NOT IN (SELECT id FROM projects WHERE tenant_id = ${tenantId} AND deleted_at IS NOT NULL)`;
+
+/** A live task of a live project. */
 export function findTask(db: Kysely<Database>, tenantId: string, id: string) {
   return db
     .selectFrom('tasks')
-    .selectAll('tasks')
-    .innerJoin('projects', (j) => j.onRef('projects.tenant_id', '=', 'tasks.tenant_id').onRef('projects.id', '=', 'tasks.project_id'))
-    .where('tasks.tenant_id', '=', tenantId)
-    .where('tasks.id', '=', id)
-    .where('tasks.deleted_at', 'is', null)
-    .where('projects.deleted_at', 'is', null)
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .where(inLiveProject(tenantId))
     .executeTakeFirst();
 }
 
@@ -107,20 +102,19 @@ export function listTaskRows(db: Kysely<Database>, tenantId: string, projectId: 
 function dueTasksQuery(db: Kysely<Database>, tenantId: string, from: string | undefined, before: string) {
   let q = db
     .selectFrom('tasks')
-    .innerJoin('projects', (j) => j.onRef('projects.tenant_id', '=', 'tasks.tenant_id').onRef('projects.id', '=', 'tasks.project_id'))
-    .where('tasks.tenant_id', '=', tenantId)
-    .where('tasks.deleted_at', 'is', null)
-    .where('tasks.completed_at', 'is', null)
-    .where('tasks.due_at', 'is not', null)
-    .where('tasks.due_at', '<', before)
-    .where('projects.deleted_at', 'is', null);
-  if (from) q = q.where('tasks.due_at', '>=', from);
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is', null)
+    .where('completed_at', 'is', null)
+    .where('due_at', 'is not', null)
+    .where('due_at', '<', before)
+    .where(inLiveProject(tenantId));
+  if (from) q = q.where('due_at', '>=', from);
   return q;
 }
 
 /** Soonest first. */
 export function dueTaskRows(db: Kysely<Database>, tenantId: string, from: string | undefined, before: string, limit: number) {
-  return dueTasksQuery(db, tenantId, from, before).selectAll('tasks').orderBy('tasks.due_at').orderBy('tasks.id').limit(limit).execute();
+  return dueTasksQuery(db, tenantId, from, before).selectAll().orderBy('due_at').orderBy('id').limit(limit).execute();
 }
 
 export function countDueTasks(db: Kysely<Database>, tenantId: string, from: string | undefined, before: string): Promise<number> {

@@ -1,9 +1,9 @@
-import { newId } from '../common/ids.js';
+import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf } from '../common/tags.js';
+import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
 import { formatDue, formatInstant, parseDate, parseDue, toStored } from '../common/time.js';
 import type { SearchEntry } from '../../storage/search.js';
 import {
@@ -110,15 +110,11 @@ export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[])
   }));
 }
 
-export async function projectSearchEntry(ctx: DomainContext, row: ProjectRow): Promise<SearchEntry> {
-  const tags = (await tagsOf(ctx.db, ctx.tenantId, 'project', [row.id])).get(row.id) ?? [];
-  return { kind: 'project', id: row.id, title: row.name, body: [row.description, row.notes].filter(Boolean).join('\n'), tags };
-}
+export const projectSearchEntry = (ctx: DomainContext, row: ProjectRow): Promise<SearchEntry> =>
+  searchEntryWithTags(ctx.db, ctx.tenantId, 'project', row.id, row.name, [row.description, row.notes]);
 
-export async function taskSearchEntry(ctx: DomainContext, row: TaskRow): Promise<SearchEntry> {
-  const tags = (await tagsOf(ctx.db, ctx.tenantId, 'task', [row.id])).get(row.id) ?? [];
-  return { kind: 'task', id: row.id, title: row.title, body: row.description ?? '', tags };
-}
+export const taskSearchEntry = (ctx: DomainContext, row: TaskRow): Promise<SearchEntry> =>
+  searchEntryWithTags(ctx.db, ctx.tenantId, 'task', row.id, row.title, [row.description]);
 
 async function reindexProject(ctx: DomainContext, id: string): Promise<ProjectRow> {
   const row = await requireProject(ctx, id);
@@ -131,11 +127,10 @@ export async function createProject(ctx: DomainContext, input: CreateProjectInpu
   const start = input.start_date === undefined ? null : parseDate(input.start_date, zone, 'start_date').toString();
   const end = input.end_date === undefined ? null : parseDate(input.end_date, zone, 'end_date').toString();
   checkDateOrder(start, end);
-  const id = newId();
-  const now = toStored(ctx.now);
+  const { id, ...lifecycle } = newItemColumns(ctx);
   await insertProject(ctx.db, {
-    tenant_id: ctx.tenantId,
     id,
+    ...lifecycle,
     name: input.name,
     description: input.description || null,
     status: input.status,
@@ -144,9 +139,6 @@ export async function createProject(ctx: DomainContext, input: CreateProjectInpu
     end_date: end,
     notes: input.notes || null,
     progress_override: null,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
   });
   await setTags(ctx.db, ctx.tenantId, 'project', id, input.tags);
   const [project] = await presentProjects(ctx, [await reindexProject(ctx, id)]);
@@ -211,11 +203,10 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
   const project = await requireProject(ctx, input.project_id);
   const zone = await ctx.zone();
   const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
-  const id = newId();
-  const now = toStored(ctx.now);
+  const { id, ...lifecycle } = newItemColumns(ctx);
   await insertTask(ctx.db, {
-    tenant_id: ctx.tenantId,
     id,
+    ...lifecycle,
     project_id: project.id,
     title: input.title,
     description: input.description || null,
@@ -223,10 +214,7 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
     priority: priorityRank(input.priority),
     due_at: due?.at ?? null,
     due_date: due?.date ?? null,
-    completed_at: completedAtFor(input.status, null, now),
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
+    completed_at: completedAtFor(input.status, null, lifecycle.created_at),
   });
   await setTags(ctx.db, ctx.tenantId, 'task', id, input.tags);
   await touchProject(ctx, project.id);

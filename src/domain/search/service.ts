@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DomainContext } from '../context.js';
 import { ITEM_KINDS, TABLE_OF_KIND, type ItemKind } from '../../storage/schema.js';
+import { inLiveProject } from '../projects/repository.js';
 import type { SearchInput, SearchResults } from './schema.js';
 
 interface Found {
@@ -15,12 +16,11 @@ async function describeHits(ctx: DomainContext, kind: ItemKind, ids: string[]): 
   if (kind === 'task') {
     const rows = await ctx.db
       .selectFrom('tasks')
-      .innerJoin('projects', (j) => j.onRef('projects.tenant_id', '=', 'tasks.tenant_id').onRef('projects.id', '=', 'tasks.project_id'))
-      .select(['tasks.id', 'tasks.title', 'tasks.project_id'])
-      .where('tasks.tenant_id', '=', ctx.tenantId)
-      .where('tasks.id', 'in', ids)
-      .where('tasks.deleted_at', 'is', null)
-      .where('projects.deleted_at', 'is', null)
+      .select(['id', 'title', 'project_id'])
+      .where('tenant_id', '=', ctx.tenantId)
+      .where('id', 'in', ids)
+      .where('deleted_at', 'is', null)
+      .where(inLiveProject(ctx.tenantId))
       .execute();
     for (const r of rows) found.set(r.id, { title: r.title, projectId: r.project_id });
     return found;

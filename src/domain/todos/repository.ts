@@ -64,19 +64,6 @@ export function countOpenTodosDue(db: Kysely<Database>, tenantId: string, from: 
   return countRows(openTodosDueQuery(db, tenantId, from, before));
 }
 
-export async function countTodos(db: Kysely<Database>, tenantId: string): Promise<{ open: number; completed: number }> {
-  const rows = await db
-    .selectFrom('todos')
-    .select(['completed', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('tenant_id', '=', tenantId)
-    .where('deleted_at', 'is', null)
-    .where('completed', 'in', [0, 1])
-    .groupBy('completed')
-    .execute();
-  const n = (c: number) => Number(rows.find((r) => Number(r.completed) === c)?.n ?? 0);
-  return { open: n(0), completed: n(1) };
-}
-
 /** Todos completed at or after `since`, newest first (completing a todo also updates updated_at). */
 export function completedTodosSince(db: Kysely<Database>, tenantId: string, since: string, limit: number) {
   return db

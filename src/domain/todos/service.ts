@@ -1,9 +1,9 @@
-import { newId } from '../common/ids.js';
+import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf } from '../common/tags.js';
+import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
 import { formatDue, formatInstant, parseDue, parseMoment, startOfDay, toStored } from '../common/time.js';
 import type { SearchEntry } from '../../storage/search.js';
 import { requireProject } from '../projects/service.js';
@@ -38,10 +38,8 @@ export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[])
   }));
 }
 
-export async function todoSearchEntry(ctx: DomainContext, row: TodoRow): Promise<SearchEntry> {
-  const tags = (await tagsOf(ctx.db, ctx.tenantId, 'todo', [row.id])).get(row.id) ?? [];
-  return { kind: 'todo', id: row.id, title: row.title, body: row.description ?? '', tags };
-}
+export const todoSearchEntry = (ctx: DomainContext, row: TodoRow): Promise<SearchEntry> =>
+  searchEntryWithTags(ctx.db, ctx.tenantId, 'todo', row.id, row.title, [row.description]);
 
 async function reindexed(ctx: DomainContext, id: string): Promise<Todo> {
   const row = await requireTodo(ctx, id);
@@ -61,11 +59,10 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
   const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
   const reminder = input.reminder_date === undefined ? null : parseReminder(input.reminder_date, zone);
   const projectId = input.project_id === undefined ? null : (await requireProject(ctx, input.project_id)).id;
-  const id = newId();
-  const now = toStored(ctx.now);
+  const { id, ...lifecycle } = newItemColumns(ctx);
   await insertTodo(ctx.db, {
-    tenant_id: ctx.tenantId,
     id,
+    ...lifecycle,
     title: input.title,
     description: input.description || null,
     due_at: due?.at ?? null,
@@ -75,9 +72,6 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
     completed: 0,
     completed_at: null,
     project_id: projectId,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
   });
   await setTags(ctx.db, ctx.tenantId, 'todo', id, input.tags);
   return reindexed(ctx, id);

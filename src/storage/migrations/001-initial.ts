@@ -1,4 +1,5 @@
 import { sql, type CreateTableBuilder, type Kysely } from 'kysely';
+import type { Dialect } from '../database.js';
 import type { Migration } from './index.js';
 
 // Column names are checked by the database, not by the builder's types.
@@ -23,6 +24,38 @@ async function createItemTable(
   await builder.execute();
   // The trash is emptied across tenants by age.
   await sql`CREATE INDEX ${sql.id(`${table}_trash`)} ON ${sql.table(table)} (deleted_at) WHERE deleted_at IS NOT NULL`.execute(db);
+}
+
+/**
+ * Live items per tenant and bucket (todos open/completed, projects per status, documents), kept by
+ * triggers so no code path can forget them: the dashboard reads its totals in one indexed query
+ * instead of counting whole tables.
+ */
+interface Counted {
+  table: string;
+  /** SQL for the bucket of a row, written against the alias `r` (replaced by NEW or OLD). */
+  bucket: string;
+  /** Columns whose change can move a row between buckets or in/out of the trash. */
+  columns: string[];
+}
+
+export const COUNTED: readonly Counted[] = [
+  { table: 'todos', bucket: "'todos.' || CASE r.completed WHEN 1 THEN 'completed' ELSE 'open' END", columns: ['completed', 'deleted_at'] },
+  { table: 'projects', bucket: "'projects.' || r.status", columns: ['status', 'deleted_at'] },
+  { table: 'documents', bucket: "'documents'", columns: ['deleted_at'] },
+];
+
+async function createCountTriggers(db: Kysely<unknown>, dialect: Dialect, { table, bucket, columns }: Counted) {
+  if (dialect !== 'sqlite') throw new Error(`count triggers for ${dialect} are not written yet`);
+  const of = (row: 'new' | 'old') => bucket.replaceAll('r.', `${row}.`);
+  const add = (row: 'new' | 'old') =>
+    `INSERT INTO item_counts (tenant_id, bucket, n) SELECT ${row}.tenant_id, ${of(row)}, 1 WHERE ${row}.deleted_at IS NULL
+     ON CONFLICT (tenant_id, bucket) DO UPDATE SET n = n + 1;`;
+  const remove = (row: 'new' | 'old') =>
+    `UPDATE item_counts SET n = n - 1 WHERE ${row}.deleted_at IS NULL AND tenant_id = ${row}.tenant_id AND bucket = ${of(row)};`;
+  await sql.raw(`CREATE TRIGGER ${table}_count_insert AFTER INSERT ON ${table} BEGIN ${add('new')} END`).execute(db);
+  await sql.raw(`CREATE TRIGGER ${table}_count_delete AFTER DELETE ON ${table} BEGIN ${remove('old')} END`).execute(db);
+  await sql.raw(`CREATE TRIGGER ${table}_count_update AFTER UPDATE OF ${columns.join(', ')} ON ${table} BEGIN ${remove('old')} ${add('new')} END`).execute(db);
 }
 
 export const initial: Migration = {
@@ -65,7 +98,10 @@ export const initial: Migration = {
         .addColumn('progress_override', 'integer'),
     );
     await sql`CREATE INDEX projects_list ON projects (tenant_id, created_at, id) WHERE deleted_at IS NULL`.execute(db);
-    await sql`CREATE INDEX projects_status ON projects (tenant_id, status, priority) WHERE deleted_at IS NULL`.execute(db);
+    // Active projects, most urgent first and then by end date, straight from the index.
+    await sql`CREATE INDEX projects_status ON projects (tenant_id, status, priority DESC, end_date) WHERE deleted_at IS NULL`.execute(db);
+    // The few trashed projects, whose tasks are hidden with them.
+    await sql`CREATE INDEX projects_trashed ON projects (tenant_id, id) WHERE deleted_at IS NOT NULL`.execute(db);
 
     await createItemTable(db, 'tasks', (t) =>
       t
@@ -83,7 +119,8 @@ export const initial: Migration = {
         ),
     );
     await sql`CREATE INDEX tasks_by_project ON tasks (tenant_id, project_id, status) WHERE deleted_at IS NULL`.execute(db);
-    await sql`CREATE INDEX tasks_open_due ON tasks (tenant_id, due_at) WHERE deleted_at IS NULL AND completed_at IS NULL AND due_at IS NOT NULL`.execute(db);
+    // Covers the dashboard's due-task counts, project included (to leave out trashed projects' tasks).
+    await sql`CREATE INDEX tasks_open_due ON tasks (tenant_id, due_at, project_id) WHERE deleted_at IS NULL AND completed_at IS NULL AND due_at IS NOT NULL`.execute(db);
 
     await createItemTable(db, 'todos', (t) =>
       t
@@ -118,8 +155,9 @@ export const initial: Migration = {
     );
     // Overlap queries scan a bounded window of start times; events longer than that window are few
     // and flagged, so they get their own small index (see domain/calendar/repository.ts).
-    await sql`CREATE INDEX events_start ON events (tenant_id, start_at, id) WHERE deleted_at IS NULL`.execute(db);
-    await sql`CREATE INDEX events_long ON events (tenant_id, start_at, id) WHERE deleted_at IS NULL AND long_event = 1`.execute(db);
+    // end_at rides along so "does it end after the range starts" is answered from the index.
+    await sql`CREATE INDEX events_start ON events (tenant_id, start_at, id, end_at) WHERE deleted_at IS NULL AND long_event = 0`.execute(db);
+    await sql`CREATE INDEX events_long ON events (tenant_id, start_at, id, end_at) WHERE deleted_at IS NULL AND long_event = 1`.execute(db);
 
     await createItemTable(db, 'documents', (t) =>
       t
@@ -146,6 +184,15 @@ export const initial: Migration = {
       .addPrimaryKeyConstraint('item_tags_pk', ['tenant_id', 'item_kind', 'item_id', 'tag'])
       .execute();
     await sql`CREATE INDEX item_tags_by_tag ON item_tags (tenant_id, item_kind, tag, item_id)`.execute(db);
+
+    await db.schema
+      .createTable('item_counts')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('bucket', 'text', (c) => c.notNull())
+      .addColumn('n', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('item_counts_pk', ['tenant_id', 'bucket'])
+      .execute();
+    for (const counted of COUNTED) await createCountTriggers(db, dialect, counted);
 
     if (dialect === 'sqlite') {
       // Full-text search: one FTS5 table over every kind; search_items maps its rowids to items.
