@@ -22,7 +22,22 @@ export interface Volume {
 export const FULL: Volume = { todos: 100_000, projects: 10_000, tasks: 50_000, events: 20_000, documents: 5_000 };
 export const SMALL: Volume = { todos: 1_000, projects: 100, tasks: 500, events: 200, documents: 50 };
 
-const WORDS = ['budget', 'meeting', 'garden', 'invoice', 'report', 'travel', 'dentist', 'groceries', 'review', 'design', 'launch', 'tax', 'school', 'gym', 'car', 'insurance', 'plan', 'call', 'email', 'book'];
+/**
+ * A vocabulary of 20 everyday words followed by 3,000 made-up ones, drawn with Zipf's law (the
+ * word of rank r with weight 1/r), as words are in real notes: a few very common, most rare.
+ */
+const COMMON = ['budget', 'meeting', 'garden', 'invoice', 'report', 'travel', 'dentist', 'groceries', 'review', 'design', 'launch', 'tax', 'school', 'gym', 'car', 'insurance', 'plan', 'call', 'email', 'book'];
+const SYLLABLES = ['ka', 'lo', 'mi', 'ren', 'tu', 'sa', 'vel', 'dor', 'pi', 'nax', 'qui', 'bel', 'for', 'gan', 'hil', 'jo'];
+export const VOCABULARY = [
+  ...COMMON,
+  ...Array.from({ length: 3000 }, (_, i) => SYLLABLES[i % 16]! + SYLLABLES[Math.floor(i / 16) % 16]! + SYLLABLES[Math.floor(i / 256) % 16]!),
+];
+const ZIPF = (() => {
+  const cumulative: number[] = [];
+  let sum = 0;
+  for (let r = 1; r <= VOCABULARY.length; r++) cumulative.push((sum += 1 / r));
+  return cumulative.map((c) => c / sum);
+})();
 const TAGS = ['work', 'home', 'family', 'health', 'finance', 'errand'];
 const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
 
@@ -43,7 +58,18 @@ export async function seed(home: string, volume: Volume, progress: (msg: string)
   const runtime = await openLocalRuntime(loadConfig({}, { HOME: home, MCP_PA_LOG_LEVEL: 'silent' }), createLogger('silent'));
   const random = rng(42);
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
-  const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
+  const word = () => {
+    const u = random();
+    let lo = 0;
+    let hi = ZIPF.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ZIPF[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return VOCABULARY[lo]!;
+  };
+  const words = (n: number) => Array.from({ length: n }, word).join(' ');
   const batch = async (label: string, total: number, make: (ctx: DomainContext, i: number) => Promise<unknown>) => {
     const size = 1000;
     for (let start = 0; start < total; start += size) {

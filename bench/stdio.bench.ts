@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { FULL, SMALL, seed, type Volume } from './seed.js';
+import { FULL, SMALL, VOCABULARY, seed, type Volume } from './seed.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 400);
 const CLI = path.resolve('dist/cli.js');
@@ -68,6 +68,7 @@ function cacheDir(label: string): string | undefined {
   if (!root) return undefined;
   const schema = crypto.createHash('sha256');
   for (const f of fs.readdirSync('src/storage/migrations').sort()) schema.update(fs.readFileSync(path.join('src/storage/migrations', f)));
+  schema.update(fs.readFileSync('bench/seed.ts'));
   return path.join(root, `${label}-${schema.digest('hex').slice(0, 12)}`);
 }
 
@@ -87,7 +88,9 @@ async function seeded(volume: Volume, label: string): Promise<string> {
 async function measure(home: string, full: boolean) {
   const { client, transport, call } = await connect(home);
   const soon = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
-  const queries = ['budget meeting', 'garden', 'invoice report', 'tra', 'dentist review'];
+  // Typical searches use words of middling frequency (ranks 100 to 2,000 of the vocabulary);
+  // the worst case is the most common word of all, which matches a fifth of every item.
+  const typical = Array.from({ length: 50 }, (_, i) => `${VOCABULARY[100 + i * 37]} ${VOCABULARY[150 + i * 29]!.slice(0, 4)}`);
   let q = 0;
   let n = 0;
   const result: Record<string, Stats> = {};
@@ -97,7 +100,8 @@ async function measure(home: string, full: boolean) {
   if (full) {
     result.list_todos_filtered = await time(() => call('list_todos', { completed: false, priority: 'high', due_before: soon, limit: 20 }));
     result.list_todos_by_tag = await time(() => call('list_todos', { tag: 'work', completed: false, limit: 20 }));
-    result.search = await time(() => call('search', { query: queries[q++ % queries.length], limit: 10 }));
+    result.search_typical = await time(() => call('search', { query: typical[q++ % typical.length], limit: 10 }));
+    result.search_most_common_word = await time(() => call('search', { query: VOCABULARY[0], limit: 10 }), 100);
     result.create_todo = await time(() => call('create_todo', { title: `bench todo ${n++}`, due_date: soon, tags: ['bench'] }));
   }
   const memory = memoryOf(transport.pid!);

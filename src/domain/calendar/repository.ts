@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventTable } from '../../storage/schema.js';
 import { after } from '../common/pagination.js';
 import { countRows } from '../common/count.js';
@@ -11,18 +11,6 @@ export type EventRow = Selectable<EventTable>;
  * [from - LONG_EVENT_MS, to) plus the few long events, instead of every event that ever started.
  */
 export const LONG_EVENT_MS = 2 * 24 * 60 * 60 * 1000;
-
-export async function insertEvent(db: Kysely<Database>, row: Insertable<EventTable>) {
-  await db.insertInto('events').values(row).execute();
-}
-
-export async function updateEventRow(db: Kysely<Database>, tenantId: string, id: string, changes: Updateable<EventTable>) {
-  await db.updateTable('events').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
-}
-
-export function findEvent(db: Kysely<Database>, tenantId: string, id: string) {
-  return db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
-}
 
 export interface EventRange {
   from: string;

@@ -1,17 +1,18 @@
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
+import { findLiveItem, insertItem, updateItem } from '../common/items.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
 import { Temporal, checkTimeZone, dayWindow, formatInstant, parseMoment, startOfDay, toStored } from '../common/time.js';
 import type { SearchEntry } from '../../storage/search.js';
-import { LONG_EVENT_MS, findEvent, insertEvent, overlappingEventRows, updateEventRow, type EventRow } from './repository.js';
+import { LONG_EVENT_MS, overlappingEventRows, type EventRow } from './repository.js';
 import type { CreateEventInput, Event, ListEventsInput, UpdateEventInput } from './schema.js';
 
 const HINT = 'Use list_calendar_events to find event ids.';
 
 async function requireEvent(ctx: DomainContext, id: string): Promise<EventRow> {
-  const row = await findEvent(ctx.db, ctx.tenantId, id);
+  const row = await findLiveItem(ctx.db, 'events', ctx.tenantId, id);
   if (!row) throw new NotFoundError('event', id, 'event_id', HINT);
   return row;
 }
@@ -106,7 +107,7 @@ export async function createEvent(ctx: DomainContext, input: CreateEventInput): 
     ? allDaySpan(input.start_time, input.end_time, zone)
     : timedSpan(toInstant(input.start_time, zone, 'start_time'), toInstant(input.end_time, zone, 'end_time'), zone);
   const { id, ...lifecycle } = newItemColumns(ctx);
-  await insertEvent(ctx.db, {
+  await insertItem(ctx.db, 'events', {
     id,
     ...lifecycle,
     title: input.title,
@@ -148,7 +149,7 @@ export async function updateEvent(ctx: DomainContext, input: UpdateEventInput): 
   const zone = input.timezone === undefined ? current.timezone : checkTimeZone(input.timezone, 'timezone');
   const allDay = input.all_day ?? current.all_day === 1;
   const span = updatedSpan(current, input, zone, allDay);
-  await updateEventRow(ctx.db, ctx.tenantId, current.id, {
+  await updateItem(ctx.db, 'events', ctx.tenantId, current.id, {
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
     ...(span ? spanColumns(span) : {}),

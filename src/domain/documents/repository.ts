@@ -1,17 +1,9 @@
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, DocumentTable } from '../../storage/schema.js';
 import { after } from '../common/pagination.js';
 import { hasTags } from '../common/tags.js';
 
 export type DocumentRow = Selectable<DocumentTable>;
-
-export async function insertDocument(db: Kysely<Database>, row: Insertable<DocumentTable>) {
-  await db.insertInto('documents').values(row).execute();
-}
-
-export function findDocument(db: Kysely<Database>, tenantId: string, id: string) {
-  return db.selectFrom('documents').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
-}
 
 export interface DocumentFilter {
   tags?: readonly string[];

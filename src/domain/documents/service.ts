@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
+import { findLiveItem, insertItem } from '../common/items.js';
 import { InvalidInputError, NotFoundError, UserError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
@@ -8,7 +9,7 @@ import { formatInstant } from '../common/time.js';
 import type { SearchEntry } from '../../storage/search.js';
 import { decodeUpload } from './base64.js';
 import { decodeText, detectMimeType, documentType, isTextType, type DocumentType } from './content-type.js';
-import { findDocument, insertDocument, listDocumentRows, type DocumentRow } from './repository.js';
+import { listDocumentRows, type DocumentRow } from './repository.js';
 import type {
   CreateExternalDocumentInput,
   Document,
@@ -23,7 +24,7 @@ const HINT = 'Use list_documents to find document ids.';
 const INDEXED_TEXT_CHARS = 1_000_000;
 
 export async function requireDocument(ctx: DomainContext, id: string): Promise<DocumentRow> {
-  const row = await findDocument(ctx.db, ctx.tenantId, id);
+  const row = await findLiveItem(ctx.db, 'documents', ctx.tenantId, id);
   if (!row) throw new NotFoundError('document', id, 'document_id', HINT);
   return row;
 }
@@ -89,7 +90,7 @@ export async function uploadDocument(ctx: DomainContext, input: UploadDocumentIn
     external_url: null,
     encrypted: ctx.blobs.encrypted ? 1 : 0,
   };
-  await insertDocument(ctx.db, row);
+  await insertItem(ctx.db, 'documents', row);
   await setTags(ctx.db, ctx.tenantId, 'document', id, input.tags);
   const text = isTextType(mime) ? decodeText(bytes) : undefined;
   await ctx.search.upsert(ctx.db, ctx.tenantId, await documentSearchEntry(ctx, row, text ?? ''));
@@ -129,7 +130,7 @@ export async function createExternalDocument(ctx: DomainContext, input: CreateEx
     external_url: href,
     encrypted: 0,
   };
-  await insertDocument(ctx.db, row);
+  await insertItem(ctx.db, 'documents', row);
   await setTags(ctx.db, ctx.tenantId, 'document', id, input.tags);
   await ctx.search.upsert(ctx.db, ctx.tenantId, await documentSearchEntry(ctx, row));
   return present(ctx, row);

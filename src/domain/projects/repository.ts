@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, ProjectTable, TaskTable } from '../../storage/schema.js';
 import { after } from '../common/pagination.js';
 import { countRows } from '../common/count.js';
@@ -6,18 +6,6 @@ import { hasTags } from '../common/tags.js';
 
 export type ProjectRow = Selectable<ProjectTable>;
 export type TaskRow = Selectable<TaskTable>;
-
-export async function insertProject(db: Kysely<Database>, row: Insertable<ProjectTable>) {
-  await db.insertInto('projects').values(row).execute();
-}
-
-export async function updateProjectRow(db: Kysely<Database>, tenantId: string, id: string, changes: Updateable<ProjectTable>) {
-  await db.updateTable('projects').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
-}
-
-export function findProject(db: Kysely<Database>, tenantId: string, id: string) {
-  return db.selectFrom('projects').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
-}
 
 export interface ProjectFilter {
   status?: string;
@@ -61,14 +49,6 @@ export async function taskStatusCounts(db: Kysely<Database>, tenantId: string, p
     .groupBy(['project_id', 'status'])
     .execute();
   return rows.map((r) => ({ project_id: r.project_id, status: r.status, n: Number(r.n) }));
-}
-
-export async function insertTask(db: Kysely<Database>, row: Insertable<TaskTable>) {
-  await db.insertInto('tasks').values(row).execute();
-}
-
-export async function updateTaskRow(db: Kysely<Database>, tenantId: string, id: string, changes: Updateable<TaskTable>) {
-  await db.updateTable('tasks').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
 }
 
 /**

@@ -1,5 +1,6 @@
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
+import { findLiveItem, insertItem, updateItem } from '../common/items.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
@@ -7,15 +8,10 @@ import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
 import { formatDue, formatInstant, parseDate, parseDue, toStored } from '../common/time.js';
 import type { SearchEntry } from '../../storage/search.js';
 import {
-  findProject,
   findTask,
-  insertProject,
-  insertTask,
   listProjectRows,
   listTaskRows,
   taskStatusCounts,
-  updateProjectRow,
-  updateTaskRow,
   type ProjectRow,
   type TaskRow,
 } from './repository.js';
@@ -35,7 +31,7 @@ const PROJECT_HINT = 'Use list_projects to find project ids.';
 const TASK_HINT = 'Use get_project to see a project’s tasks and their ids.';
 
 export async function requireProject(ctx: DomainContext, id: string, field = 'project_id'): Promise<ProjectRow> {
-  const row = await findProject(ctx.db, ctx.tenantId, id);
+  const row = await findLiveItem(ctx.db, 'projects', ctx.tenantId, id);
   if (!row) throw new NotFoundError('project', id, field, PROJECT_HINT);
   return row;
 }
@@ -128,7 +124,7 @@ export async function createProject(ctx: DomainContext, input: CreateProjectInpu
   const end = input.end_date === undefined ? null : parseDate(input.end_date, zone, 'end_date').toString();
   checkDateOrder(start, end);
   const { id, ...lifecycle } = newItemColumns(ctx);
-  await insertProject(ctx.db, {
+  await insertItem(ctx.db, 'projects', {
     id,
     ...lifecycle,
     name: input.name,
@@ -152,7 +148,7 @@ export async function updateProject(ctx: DomainContext, input: UpdateProjectInpu
     input.start_date === undefined ? current.start_date : input.start_date === null ? null : parseDate(input.start_date, zone, 'start_date').toString();
   const end = input.end_date === undefined ? current.end_date : input.end_date === null ? null : parseDate(input.end_date, zone, 'end_date').toString();
   checkDateOrder(start, end);
-  await updateProjectRow(ctx.db, ctx.tenantId, current.id, {
+  await updateItem(ctx.db, 'projects', ctx.tenantId, current.id, {
     name: input.name,
     description: input.description === undefined ? undefined : input.description || null,
     status: input.status,
@@ -204,7 +200,7 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
   const zone = await ctx.zone();
   const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
   const { id, ...lifecycle } = newItemColumns(ctx);
-  await insertTask(ctx.db, {
+  await insertItem(ctx.db, 'tasks', {
     id,
     ...lifecycle,
     project_id: project.id,
@@ -229,7 +225,7 @@ export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Pr
   const due = input.due_date === undefined ? undefined : input.due_date === null ? null : parseDue(input.due_date, zone, 'due_date');
   const now = toStored(ctx.now);
   const status = input.status ?? current.status;
-  await updateTaskRow(ctx.db, ctx.tenantId, current.id, {
+  await updateItem(ctx.db, 'tasks', ctx.tenantId, current.id, {
     project_id: target,
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
@@ -249,5 +245,5 @@ export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Pr
 
 /** A change to a task changes its project's progress: mark the project as updated too. */
 async function touchProject(ctx: DomainContext, projectId: string) {
-  await updateProjectRow(ctx.db, ctx.tenantId, projectId, { updated_at: toStored(ctx.now) });
+  await updateItem(ctx.db, 'projects', ctx.tenantId, projectId, { updated_at: toStored(ctx.now) });
 }

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, TodoTable } from '../../storage/schema.js';
 import { after } from '../common/pagination.js';
 import { countRows } from '../common/count.js';
@@ -8,18 +8,6 @@ export type TodoRow = Selectable<TodoTable>;
 
 /** Undated todos sort last; the todos_list index is built on exactly this expression. */
 export const DUE_SORT = sql<string>`coalesce(due_at, '9999-12-31T23:59:59.999Z')`;
-
-export async function insertTodo(db: Kysely<Database>, row: Insertable<TodoTable>) {
-  await db.insertInto('todos').values(row).execute();
-}
-
-export async function updateTodoRow(db: Kysely<Database>, tenantId: string, id: string, changes: Updateable<TodoTable>) {
-  await db.updateTable('todos').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
-}
-
-export function findTodo(db: Kysely<Database>, tenantId: string, id: string) {
-  return db.selectFrom('todos').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
-}
 
 export interface TodoFilter {
   completed?: boolean;

@@ -1,5 +1,6 @@
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
+import { findLiveItem, insertItem, updateItem } from '../common/items.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
@@ -7,13 +8,13 @@ import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
 import { formatDue, formatInstant, parseDue, parseMoment, startOfDay, toStored } from '../common/time.js';
 import type { SearchEntry } from '../../storage/search.js';
 import { requireProject } from '../projects/service.js';
-import { findTodo, insertTodo, listTodoRows, updateTodoRow, type TodoRow } from './repository.js';
+import { listTodoRows, type TodoRow } from './repository.js';
 import type { CreateTodoInput, ListTodosInput, Todo, UpdateTodoInput } from './schema.js';
 
 const HINT = 'Use list_todos to find todo ids.';
 
 async function requireTodo(ctx: DomainContext, id: string): Promise<TodoRow> {
-  const row = await findTodo(ctx.db, ctx.tenantId, id);
+  const row = await findLiveItem(ctx.db, 'todos', ctx.tenantId, id);
   if (!row) throw new NotFoundError('todo', id, 'todo_id', HINT);
   return row;
 }
@@ -60,7 +61,7 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
   const reminder = input.reminder_date === undefined ? null : parseReminder(input.reminder_date, zone);
   const projectId = input.project_id === undefined ? null : (await requireProject(ctx, input.project_id)).id;
   const { id, ...lifecycle } = newItemColumns(ctx);
-  await insertTodo(ctx.db, {
+  await insertItem(ctx.db, 'todos', {
     id,
     ...lifecycle,
     title: input.title,
@@ -87,7 +88,7 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
     input.project_id === undefined ? undefined : input.project_id === null ? null : (await requireProject(ctx, input.project_id)).id;
   const now = toStored(ctx.now);
   const completed = input.completed === undefined ? undefined : input.completed ? 1 : 0;
-  await updateTodoRow(ctx.db, ctx.tenantId, current.id, {
+  await updateItem(ctx.db, 'todos', ctx.tenantId, current.id, {
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
     due_at: due === undefined ? undefined : (due?.at ?? null),
