@@ -49,6 +49,7 @@ export interface TaskTable extends Lifecycle {
   due_at: string | null;
   due_date: string | null; // the plain date when the user gave only a date
   completed_at: string | null;
+  trashed_with_project: number; // 1 while in the trash because its project is
 }
 
 export interface TodoTable extends Lifecycle {

@@ -47,6 +47,22 @@ describe('trash', () => {
     assert.equal((await server.ok<{ results: unknown[] }>('search', { query: 'gutter' })).results.length, 1);
   });
 
+  it('restoring a project brings back only the tasks that went with it', async () => {
+    const project = await server.ok<{ id: string }>('create_project', { name: 'Attic' });
+    const early = await server.ok<{ id: string }>('add_project_task', { project_id: project.id, title: 'Trashed first' });
+    const later = await server.ok<{ id: string }>('add_project_task', { project_id: project.id, title: 'Went with it' });
+    await server.ok('delete_item', { kind: 'task', id: early.id });
+    await server.ok('delete_item', { kind: 'project', id: project.id });
+    assert.match(await server.fails('restore_item', { kind: 'task', id: early.id }), /project .* is in the trash; restore the project first/);
+    assert.match(await server.fails('delete_item', { kind: 'task', id: later.id }), /already in the trash/);
+    await server.ok('restore_item', { kind: 'project', id: project.id });
+    const view = await server.ok<{ tasks: { items: { id: string }[] } }>('get_project', { project_id: project.id });
+    assert.deepEqual(view.tasks.items.map((t) => t.id), [later.id]);
+    await server.ok('restore_item', { kind: 'task', id: early.id });
+    const all = await server.ok<{ task_counts: { total: number } }>('get_project', { project_id: project.id });
+    assert.equal(all.task_counts.total, 2);
+  });
+
   it('works for every kind', async () => {
     const project = await server.ok<{ id: string }>('create_project', { name: 'Kinds' });
     const ids: Record<string, string> = {

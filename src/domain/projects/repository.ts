@@ -51,25 +51,6 @@ export async function taskStatusCounts(db: Kysely<Database>, tenantId: string, p
   return rows.map((r) => ({ project_id: r.project_id, status: r.status, n: Number(r.n) }));
 }
 
-/**
- * Tasks whose project is not in the trash (a task in a trashed project is in the trash with it).
- * Checked against the few trashed projects rather than by joining every task to its project.
- */
-export const inLiveProject = (tenantId: string) =>
-  sql<boolean>`tasks.project_id NOT IN (SELECT id FROM projects WHERE tenant_id = ${tenantId} AND deleted_at IS NOT NULL)`;
-
-/** A live task of a live project. */
-export function findTask(db: Kysely<Database>, tenantId: string, id: string) {
-  return db
-    .selectFrom('tasks')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .where(inLiveProject(tenantId))
-    .executeTakeFirst();
-}
-
 /** In the order they were added. */
 export function listTaskRows(db: Kysely<Database>, tenantId: string, projectId: string, status: string | undefined, afterKey: (string | number)[] | undefined, limit: number) {
   let q = db.selectFrom('tasks').selectAll().where('tenant_id', '=', tenantId).where('project_id', '=', projectId).where('deleted_at', 'is', null);
@@ -86,8 +67,7 @@ function dueTasksQuery(db: Kysely<Database>, tenantId: string, from: string | un
     .where('deleted_at', 'is', null)
     .where('completed_at', 'is', null)
     .where('due_at', 'is not', null)
-    .where('due_at', '<', before)
-    .where(inLiveProject(tenantId));
+    .where('due_at', '<', before);
   if (from) q = q.where('due_at', '>=', from);
   return q;
 }

@@ -8,7 +8,6 @@ import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
 import { formatDue, formatInstant, parseDate, parseDue, toStored } from '../common/time.js';
 import type { SearchEntry } from '../../storage/search.js';
 import {
-  findTask,
   listProjectRows,
   listTaskRows,
   taskStatusCounts,
@@ -37,7 +36,7 @@ export async function requireProject(ctx: DomainContext, id: string, field = 'pr
 }
 
 async function requireTask(ctx: DomainContext, id: string): Promise<TaskRow> {
-  const row = await findTask(ctx.db, ctx.tenantId, id);
+  const row = await findLiveItem(ctx.db, 'tasks', ctx.tenantId, id);
   if (!row) throw new NotFoundError('task', id, 'task_id', TASK_HINT);
   return row;
 }
@@ -211,6 +210,7 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
     due_at: due?.at ?? null,
     due_date: due?.date ?? null,
     completed_at: completedAtFor(input.status, null, lifecycle.created_at),
+    trashed_with_project: 0,
   });
   await setTags(ctx.db, ctx.tenantId, 'task', id, input.tags);
   await touchProject(ctx, project.id);

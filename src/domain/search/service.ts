@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { DomainContext } from '../context.js';
 import { ITEM_KINDS, TABLE_OF_KIND, type ItemKind } from '../../storage/schema.js';
-import { inLiveProject } from '../projects/repository.js';
 import type { SearchInput, SearchResults } from './schema.js';
 
 interface Found {
@@ -20,7 +19,6 @@ async function describeHits(ctx: DomainContext, kind: ItemKind, ids: string[]): 
       .where('tenant_id', '=', ctx.tenantId)
       .where('id', 'in', ids)
       .where('deleted_at', 'is', null)
-      .where(inLiveProject(ctx.tenantId))
       .execute();
     for (const r of rows) found.set(r.id, { title: r.title, projectId: r.project_id });
     return found;

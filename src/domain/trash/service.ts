@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DomainContext } from '../context.js';
+import { updateItem } from '../common/items.js';
 import { NotFoundError, UserError } from '../common/errors.js';
 import { formatInstant, toStored } from '../common/time.js';
 import { TABLE_OF_KIND, type Database, type ItemKind } from '../../storage/schema.js';
@@ -45,14 +46,18 @@ function searchEntry(ctx: DomainContext, kind: ItemKind, row: AnyRow): Promise<S
   }
 }
 
-function liveTasksOf(ctx: DomainContext, projectId: string) {
-  return ctx.db.selectFrom('tasks').selectAll().where('tenant_id', '=', ctx.tenantId).where('project_id', '=', projectId).where('deleted_at', 'is', null).execute();
+/** Tasks that went to the trash because their project did, and come back with it. */
+function tasksTrashedWith(ctx: DomainContext, projectId: string) {
+  return ctx.db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('tenant_id', '=', ctx.tenantId)
+    .where('project_id', '=', projectId)
+    .where('trashed_with_project', '=', 1)
+    .execute();
 }
 
-async function projectOfTaskIsTrashed(ctx: DomainContext, task: AnyRow): Promise<boolean> {
-  const project = await findAny(ctx.db, ctx.tenantId, 'project', (task as unknown as TaskRow).project_id);
-  return project?.deleted_at !== null;
-}
+const withProject = (kind: ItemKind, row: AnyRow) => kind === 'task' && (row as unknown as TaskRow).trashed_with_project === 1;
 
 async function result(ctx: DomainContext, kind: ItemKind, row: AnyRow, deletedAt: string | null): Promise<TrashResult> {
   const zone = await ctx.zone();
@@ -66,18 +71,29 @@ async function result(ctx: DomainContext, kind: ItemKind, row: AnyRow, deletedAt
   };
 }
 
-/** Moves an item to the trash; a project's tasks go with it. */
+/**
+ * Moves an item to the trash. A project's live tasks go with it, marked so that restoring the
+ * project brings back those and only those.
+ */
 export async function deleteItem(ctx: DomainContext, input: ItemRefInput): Promise<TrashResult> {
   const row = await findAny(ctx.db, ctx.tenantId, input.kind, input.id);
   if (!row) throw new NotFoundError(input.kind, input.id, 'id', 'Check the kind and the id.');
-  if (row.deleted_at !== null || (input.kind === 'task' && (await projectOfTaskIsTrashed(ctx, row)))) {
+  if (row.deleted_at !== null) {
     throw new UserError(`id: the ${input.kind} ${input.id} is already in the trash; restore_item brings it back.`);
   }
   const now = toStored(ctx.now);
   await ctx.db.updateTable(TABLE_OF_KIND[input.kind]).set({ deleted_at: now }).where('tenant_id', '=', ctx.tenantId).where('id', '=', row.id).execute();
   await ctx.search.remove(ctx.db, ctx.tenantId, input.kind, row.id);
   if (input.kind === 'project') {
-    for (const task of await liveTasksOf(ctx, row.id)) await ctx.search.remove(ctx.db, ctx.tenantId, 'task', task.id);
+    const tasks = await ctx.db
+      .updateTable('tasks')
+      .set({ deleted_at: now, trashed_with_project: 1 })
+      .where('tenant_id', '=', ctx.tenantId)
+      .where('project_id', '=', row.id)
+      .where('deleted_at', 'is', null)
+      .returning('id')
+      .execute();
+    for (const task of tasks) await ctx.search.remove(ctx.db, ctx.tenantId, 'task', task.id);
   }
   return result(ctx, input.kind, row, now);
 }
@@ -86,20 +102,21 @@ export async function deleteItem(ctx: DomainContext, input: ItemRefInput): Promi
 export async function restoreItem(ctx: DomainContext, input: ItemRefInput): Promise<TrashResult> {
   const row = await findAny(ctx.db, ctx.tenantId, input.kind, input.id);
   if (!row) throw new NotFoundError(input.kind, input.id, 'id', 'It may have been in the trash for more than 30 days, which empties it.');
-  if (row.deleted_at === null) {
-    if (input.kind === 'task' && (await projectOfTaskIsTrashed(ctx, row))) {
-      throw new UserError(`id: this task is in the trash with its project; restore the project ${(row as unknown as TaskRow).project_id}.`);
-    }
-    throw new UserError(`id: the ${input.kind} ${input.id} is not in the trash.`);
-  }
-  if (input.kind === 'task' && (await projectOfTaskIsTrashed(ctx, row))) {
-    throw new UserError(`id: the task's project ${(row as unknown as TaskRow).project_id} is in the trash; restore the project first.`);
+  if (row.deleted_at === null) throw new UserError(`id: the ${input.kind} ${input.id} is not in the trash.`);
+  if (input.kind === 'task') {
+    const projectId = (row as unknown as TaskRow).project_id;
+    if (withProject(input.kind, row)) throw new UserError(`id: this task is in the trash with its project; restore the project ${projectId}.`);
+    const project = await findAny(ctx.db, ctx.tenantId, 'project', projectId);
+    if (project?.deleted_at !== null) throw new UserError(`id: the task's project ${projectId} is in the trash; restore the project first.`);
   }
   await ctx.db.updateTable(TABLE_OF_KIND[input.kind]).set({ deleted_at: null }).where('tenant_id', '=', ctx.tenantId).where('id', '=', row.id).execute();
   const live = { ...row, deleted_at: null };
   await ctx.search.upsert(ctx.db, ctx.tenantId, await searchEntry(ctx, input.kind, live));
   if (input.kind === 'project') {
-    for (const task of await liveTasksOf(ctx, row.id)) await ctx.search.upsert(ctx.db, ctx.tenantId, await taskSearchEntry(ctx, task));
+    for (const task of await tasksTrashedWith(ctx, row.id)) {
+      await updateItem(ctx.db, 'tasks', ctx.tenantId, task.id, { deleted_at: null, trashed_with_project: 0 });
+      await ctx.search.upsert(ctx.db, ctx.tenantId, await taskSearchEntry(ctx, { ...task, deleted_at: null, trashed_with_project: 0 }));
+    }
   }
   return result(ctx, input.kind, live, null);
 }

@@ -100,8 +100,6 @@ export const initial: Migration = {
     await sql`CREATE INDEX projects_list ON projects (tenant_id, created_at, id) WHERE deleted_at IS NULL`.execute(db);
     // Active projects, most urgent first and then by end date, straight from the index.
     await sql`CREATE INDEX projects_status ON projects (tenant_id, status, priority DESC, end_date) WHERE deleted_at IS NULL`.execute(db);
-    // The few trashed projects, whose tasks are hidden with them.
-    await sql`CREATE INDEX projects_trashed ON projects (tenant_id, id) WHERE deleted_at IS NOT NULL`.execute(db);
 
     await createItemTable(db, 'tasks', (t) =>
       t
@@ -113,14 +111,14 @@ export const initial: Migration = {
         .addColumn('due_at', 'text')
         .addColumn('due_date', 'text')
         .addColumn('completed_at', 'text')
+        .addColumn('trashed_with_project', 'integer', (c) => c.notNull().defaultTo(0))
         // A task cannot point at another tenant's project: the key includes the tenant.
         .addForeignKeyConstraint('tasks_project_fk', ['tenant_id', 'project_id'], 'projects', ['tenant_id', 'id'], (fk) =>
           fk.onDelete('cascade'),
         ),
     );
     await sql`CREATE INDEX tasks_by_project ON tasks (tenant_id, project_id, status) WHERE deleted_at IS NULL`.execute(db);
-    // Covers the dashboard's due-task counts, project included (to leave out trashed projects' tasks).
-    await sql`CREATE INDEX tasks_open_due ON tasks (tenant_id, due_at, project_id) WHERE deleted_at IS NULL AND completed_at IS NULL AND due_at IS NOT NULL`.execute(db);
+    await sql`CREATE INDEX tasks_open_due ON tasks (tenant_id, due_at) WHERE deleted_at IS NULL AND completed_at IS NULL AND due_at IS NOT NULL`.execute(db);
 
     await createItemTable(db, 'todos', (t) =>
       t
