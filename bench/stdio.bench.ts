@@ -89,7 +89,7 @@ async function measure(home: string, full: boolean) {
   const { client, transport, call } = await connect(home);
   const soon = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
   // Typical searches use words of middling frequency (ranks 100 to 2,000 of the vocabulary);
-  // the worst case is the most common word of all, which matches a fifth of every item.
+  // the worst case is the most common word of all, which matches almost half of all items.
   const typical = Array.from({ length: 50 }, (_, i) => `${VOCABULARY[100 + i * 37]} ${VOCABULARY[150 + i * 29]!.slice(0, 4)}`);
   let q = 0;
   let n = 0;
