@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ResolvedConfig } from './config/load.js';
+import { ConfigError, type ResolvedConfig } from './config/load.js';
 import type { DomainContext } from './domain/context.js';
 import { Temporal, systemTimeZone } from './domain/common/time.js';
 import { profileTimeZone } from './domain/profile/repository.js';
@@ -49,7 +49,7 @@ async function documentKey(db: Kysely<Database>, passphrase: string): Promise<Bu
 
 export async function openLocalRuntime(config: ResolvedConfig, logger: Logger): Promise<Runtime> {
   if (config.database.type !== 'sqlite') {
-    throw new Error('PostgreSQL storage is not available in this version of mcp-pa; use database.type "sqlite" in local mode.');
+    throw new ConfigError('database.type: PostgreSQL storage is not available in this version of mcp-pa; use "sqlite" in local mode.');
   }
   const encryptionKey = config.encryption.key;
   const db = openSqlite({ path: config.database.path, encryptionKey });

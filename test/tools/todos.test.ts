@@ -39,8 +39,10 @@ describe('todo tools', () => {
     const done = await server.ok<Todo>('complete_todo', { todo_id: todo.id });
     assert.equal(done.completed, true);
     assert.ok(done.completed_at);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // timestamps are shown to the second
     const again = await server.ok<Todo>('complete_todo', { todo_id: todo.id });
     assert.equal(again.completed_at, done.completed_at, 'completing twice keeps the first completion time');
+    assert.equal((again as unknown as { updated_at: string }).updated_at, (done as unknown as { updated_at: string }).updated_at, 'and changes nothing');
     const reopened = await server.ok<Todo>('update_todo', { todo_id: todo.id, completed: false });
     assert.equal(reopened.completed, false);
     assert.equal(reopened.completed_at, null);

@@ -104,7 +104,10 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
   return reindexed(ctx, current.id);
 }
 
+/** Completing a done todo again changes nothing, not even updated_at. */
 export async function completeTodo(ctx: DomainContext, todoId: string): Promise<Todo> {
+  const current = await requireTodo(ctx, todoId);
+  if (current.completed === 1) return (await presentTodos(ctx, [current]))[0]!;
   return updateTodo(ctx, { todo_id: todoId, completed: true });
 }
 
