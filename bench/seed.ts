@@ -1,6 +1,6 @@
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/logging.js';
-import { LOCAL_TENANT, openLocalRuntime } from '../src/runtime.js';
+import { LOCAL_TENANT, openRuntime } from '../src/runtime.js';
 import type { DomainContext } from '../src/domain/context.js';
 import { createTodo, completeTodo } from '../src/domain/todos/service.js';
 import { CreateTodoInput } from '../src/domain/todos/schema.js';
@@ -55,7 +55,8 @@ const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).t
  * included), in batches of one transaction each. Dates spread a year back and a year ahead.
  */
 export async function seed(home: string, volume: Volume, progress: (msg: string) => void): Promise<void> {
-  const runtime = await openLocalRuntime(loadConfig({}, { HOME: home, MCP_PA_LOG_LEVEL: 'silent' }), createLogger('silent'));
+  const runtime = await openRuntime(loadConfig({}, { HOME: home, MCP_PA_LOG_LEVEL: 'silent' }), createLogger('silent'));
+  await runtime.ensureTenant(LOCAL_TENANT);
   const random = rng(42);
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
   const word = () => {

@@ -5,7 +5,7 @@ import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/logging.js';
 import { createMcpServer } from '../src/mcp/server.js';
-import { LOCAL_TENANT, openLocalRuntime } from '../src/runtime.js';
+import { LOCAL_TENANT, openRuntime } from '../src/runtime.js';
 
 type JsonSchema = {
   type?: string | string[];
@@ -50,7 +50,7 @@ function argumentsTable(schema: JsonSchema): string {
  */
 export async function generateReference(): Promise<string> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-docs-'));
-  const runtime = await openLocalRuntime(loadConfig({}, { HOME: home }), createLogger('silent'));
+  const runtime = await openRuntime(loadConfig({}, { HOME: home }), createLogger('silent'));
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = createMcpServer(runtime, LOCAL_TENANT);
   await server.connect(serverSide);

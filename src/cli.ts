@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import { ConfigError, loadConfig, type ConfigFlags, type ResolvedConfig } from './config/load.js';
+import { UserError } from './domain/common/errors.js';
+import { TenantExport } from './domain/transfer/schema.js';
+import { exportTenant, importTenant } from './domain/transfer/service.js';
 import { createLogger } from './logging.js';
 import { SERVER_VERSION } from './mcp/server.js';
-import { openLocalRuntime } from './runtime.js';
-import { StorageError, openSqlite } from './storage/database.js';
+import { LOCAL_TENANT, openEngine, openRuntime } from './runtime.js';
 import { migrate } from './storage/migrations/index.js';
 import { serveLocalStdio } from './transports/stdio.js';
 
@@ -14,9 +17,8 @@ const EXIT_USAGE = 2;
 const EXIT_FAILURE = 1;
 
 function fail(err: unknown): never {
-  const known = err instanceof ConfigError || err instanceof StorageError;
-  console.error(`mcp-pa: ${known ? err.message : err instanceof Error ? err.message : String(err)}`);
-  process.exit(err instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE);
+  console.error(`mcp-pa: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(err instanceof ConfigError || err instanceof UserError ? EXIT_USAGE : EXIT_FAILURE);
 }
 
 function configFrom(program: Command): ResolvedConfig {
@@ -29,22 +31,77 @@ async function runStdio(program: Command) {
     throw new ConfigError('The configuration is for HTTP mode ("mode": "http"); `mcp-pa stdio` serves local mode only.');
   }
   const logger = createLogger(config.logging.level);
-  const runtime = await openLocalRuntime(config, logger);
+  const runtime = await openRuntime(config, logger);
+  await runtime.ensureTenant(LOCAL_TENANT);
   await serveLocalStdio(runtime);
 }
 
 async function runMigrate(program: Command) {
   const config = configFrom(program);
-  const db = openSqlite({ path: config.database.path, encryptionKey: config.encryption.key });
+  const engine = await openEngine(config);
   try {
-    const applied = await migrate(db as Kysely<unknown>, 'sqlite');
+    const steps = await migrate(engine.db as Kysely<unknown>, engine.dialect, { appRole: config.database.app_role, vectors: engine.vectorSearch });
+    const where = engine.kind === 'sqlite' ? config.database.path : engine.kind === 'pglite' ? 'embedded PostgreSQL' : 'PostgreSQL';
+    process.stdout.write(steps.length === 0 ? `${where}: up to date.\n` : steps.map((step) => `${where}: ${step}\n`).join(''));
+    const security = await engine.security();
+    for (const warning of security.warnings) process.stderr.write(`mcp-pa: SECURITY: ${warning}\n`);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Opens the runtime quietly for a one-shot administrative command. */
+async function adminRuntime(program: Command) {
+  const config = configFrom(program);
+  return openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level));
+}
+
+async function runExport(program: Command, options: { output?: string; tenant: string }) {
+  const runtime = await adminRuntime(program);
+  try {
+    const data = await runtime.run('read', options.tenant, exportTenant);
+    const json = JSON.stringify(data, null, 2) + '\n';
+    if (options.output) {
+      // The export holds every document in the clear: readable by its owner only.
+      fs.writeFileSync(options.output, json, { mode: 0o600 });
+      const counts = ['projects', 'tasks', 'todos', 'events', 'documents'].map((k) => `${(data[k as keyof TenantExport] as unknown[]).length} ${k}`);
+      process.stderr.write(`mcp-pa: exported ${counts.join(', ')} to ${options.output}\n`);
+    } else {
+      process.stdout.write(json);
+    }
+  } finally {
+    await runtime.close();
+  }
+}
+
+function readExport(file: string): TenantExport {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UserError(`import: cannot read ${file}: ${(err as Error).message}`);
+  }
+  const parsed = TenantExport.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UserError(`import: ${file} is not an mcp-pa export: ${issue.path.join('.') || 'the file'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+async function runImport(program: Command, file: string, options: { tenant: string; replace?: boolean }) {
+  const data = readExport(file);
+  const runtime = await adminRuntime(program);
+  try {
+    await runtime.ensureTenant(options.tenant);
+    const report = await runtime.run('write', options.tenant, (ctx) => importTenant(ctx, data, { replace: options.replace === true }));
+    const skipped = report.embeddings_skipped ? ` (${report.embeddings_skipped} embeddings skipped: no vector search here)` : '';
     process.stdout.write(
-      applied.length === 0
-        ? `${config.database.path}: up to date.\n`
-        : applied.map((m) => `${config.database.path}: applied migration ${m.version} (${m.name})\n`).join(''),
+      `imported ${report.projects} projects, ${report.tasks} tasks, ${report.todos} todos, ${report.events} events, ` +
+        `${report.documents} documents and ${report.embeddings} embeddings${skipped}\n`,
     );
   } finally {
-    await db.destroy();
+    await runtime.close();
   }
 }
 
@@ -81,5 +138,20 @@ program
   .command('migrate')
   .description('apply pending database migrations and report what was applied')
   .action(() => runMigrate(program));
+
+program
+  .command('export')
+  .description("write one tenant's data (all of it, documents included) as JSON")
+  .option('-o, --output <file>', 'write to this file instead of stdout')
+  .option('--tenant <id>', 'the tenant to export', LOCAL_TENANT)
+  .action((options: { output?: string; tenant: string }) => runExport(program, options));
+
+program
+  .command('import')
+  .description('load an export into a tenant (which must be empty, unless --replace)')
+  .argument('<file>', 'a file written by mcp-pa export')
+  .option('--tenant <id>', 'the tenant to load into', LOCAL_TENANT)
+  .option('--replace', "delete the tenant's current data first")
+  .action((file: string, options: { tenant: string; replace?: boolean }) => runImport(program, file, options));
 
 program.parseAsync(process.argv).catch(fail);

@@ -1,16 +1,20 @@
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { ConfigError, type ResolvedConfig } from './config/load.js';
 import type { DomainContext } from './domain/context.js';
-import { Temporal, systemTimeZone } from './domain/common/time.js';
+import { Temporal, systemTimeZone, toStored } from './domain/common/time.js';
 import { profileTimeZone } from './domain/profile/repository.js';
 import { purgeTrash } from './domain/trash/service.js';
 import type { Logger } from './logging.js';
-import { FileBlobStore } from './storage/blob-store.js';
+import { DatabaseBlobStore, FileBlobStore, type BlobStore } from './storage/blob-store.js';
 import { deriveKey, newSalt } from './storage/crypto.js';
-import { inTransaction, openSqlite, type Access, type Dialect } from './storage/database.js';
+import type { Access, Engine, SecurityReport } from './storage/engine.js';
 import { migrate } from './storage/migrations/index.js';
+import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
 import type { Database } from './storage/schema.js';
-import { sqliteSearchIndex, type SearchIndex } from './storage/search.js';
+import { postgresSearchIndex, sqliteSearchIndex } from './storage/search.js';
+import { openSqliteEngine } from './storage/sqlite.js';
+import { noVectorIndex, pgvectorIndex } from './storage/vectors.js';
 
 /** Local mode has exactly one tenant: the OS user who owns the files. */
 export const LOCAL_TENANT = 'local';
@@ -18,93 +22,122 @@ export const LOCAL_TENANT = 'local';
 const HOUR_MS = 60 * 60 * 1000;
 
 /**
- * The composition root: storage, blob store and search index, and the one way to do work — a
- * domain operation for one tenant inside one transaction.
+ * The composition root: a storage engine with its search index, vector index and blob store, and
+ * the one way to do work: a domain operation for one tenant inside one transaction.
  */
 export interface Runtime {
   readonly config: ResolvedConfig;
   readonly logger: Logger;
+  readonly engine: Engine;
   run<T>(access: Access, tenantId: string, fn: (ctx: DomainContext) => Promise<T>): Promise<T>;
+  /** Creates the tenant on first use; idempotent. */
+  ensureTenant(tenantId: string): Promise<void>;
+  security(): Promise<SecurityReport>;
   close(): Promise<void>;
 }
 
-interface Parts {
-  db: Kysely<Database>;
-  dialect: Dialect;
-  search: SearchIndex;
-  blobs: FileBlobStore;
-}
-
-/** The key for document bytes: scrypt of the passphrase with a salt kept in the (encrypted) database. */
-async function documentKey(db: Kysely<Database>, passphrase: string): Promise<Buffer> {
-  const salt = await inTransaction(db, 'sqlite', 'write', async (trx) => {
-    const row = await trx.selectFrom('meta').select('value').where('key', '=', 'document_key_salt').executeTakeFirst();
-    if (row) return Buffer.from(row.value, 'hex');
-    const fresh = newSalt();
-    await trx.insertInto('meta').values({ key: 'document_key_salt', value: fresh.toString('hex') }).execute();
-    return fresh;
-  });
-  return deriveKey(passphrase, salt);
-}
-
-export async function openLocalRuntime(config: ResolvedConfig, logger: Logger): Promise<Runtime> {
-  if (config.database.type !== 'sqlite') {
-    throw new ConfigError('database.type: PostgreSQL storage is not available in this version of mcp-pa; use "sqlite" in local mode.');
+/** The storage engine the configuration asks for: SQLite, a PostgreSQL server, or embedded PGlite. */
+export function openEngine(config: ResolvedConfig): Promise<Engine> {
+  const { database } = config;
+  if (database.type === 'sqlite') return Promise.resolve(openSqliteEngine({ path: database.path, encryptionKey: config.encryption.key }));
+  if (database.connection_string) {
+    return openPostgresEngine({ connectionString: database.connection_string, poolSize: database.pool_size, appRole: database.app_role });
   }
-  const encryptionKey = config.encryption.key;
-  const db = openSqlite({ path: config.database.path, encryptionKey });
+  return openPgliteEngine({ dataDir: path.join(config.dataDir, 'pgdata'), appRole: database.app_role });
+}
+
+/** The key for document bytes: scrypt of the passphrase with a salt kept in the database. */
+async function documentKey(db: Kysely<Database>, passphrase: string): Promise<Buffer> {
+  await db
+    .insertInto('meta')
+    .values({ key: 'document_key_salt', value: newSalt().toString('hex') })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.selectFrom('meta').select('value').where('key', '=', 'document_key_salt').executeTakeFirstOrThrow();
+  return deriveKey(passphrase, Buffer.from(row.value, 'hex'));
+}
+
+/**
+ * Opens storage, brings its schema up to date and checks its protections. On PostgreSQL a
+ * deployment where row-level security is not in force is refused: it would mix tenants.
+ */
+export async function openRuntime(config: ResolvedConfig, logger: Logger): Promise<Runtime> {
+  const engine = await openEngine(config);
   try {
-    const applied = await migrate(db as Kysely<unknown>, 'sqlite');
-    for (const m of applied) logger.info({ migration: m.version, description: m.name }, 'applied database migration');
-    const blobs = new FileBlobStore(config.documents.path, encryptionKey ? await documentKey(db, encryptionKey) : undefined);
-    const stoppers: (() => void)[] = [];
-    const runtime = createRuntime(config, logger, { db, dialect: 'sqlite', search: sqliteSearchIndex, blobs }, stoppers);
-    stoppers.push(await startMaintenance(runtime, blobs, logger));
+    const steps = await migrate(engine.db as Kysely<unknown>, engine.dialect, { appRole: config.database.app_role, vectors: engine.vectorSearch });
+    for (const step of steps) logger.info({ step }, 'database migration');
+    const security = await engine.security();
+    for (const warning of security.warnings) logger.error({ security: warning }, `SECURITY: ${warning}`);
+    if (security.rowLevelSecurity === 'NOT ENFORCED') {
+      throw new ConfigError(`Row-level security is not in force on this database, so tenants would not be kept apart: ${security.warnings.join('; ')}`);
+    }
+    const key = config.encryption.key ? await documentKey(engine.db, config.encryption.key) : undefined;
+    const blobs = engine.kind === 'sqlite' ? new FileBlobStore(config.documents.path, key) : new DatabaseBlobStore(key);
+    const runtime = createRuntime(config, logger, engine, blobs);
+    const stopMaintenance = await startMaintenance(runtime, blobs, logger);
     logger.info(
-      { database: config.database.path, documents: config.documents.path, encrypted: encryptionKey !== undefined },
+      {
+        engine: engine.kind,
+        database: engine.kind === 'postgres' ? 'server' : engine.kind === 'pglite' ? path.join(config.dataDir, 'pgdata') : config.database.path,
+        documents: engine.kind === 'sqlite' ? config.documents.path : 'in the database',
+        encrypted: key !== undefined,
+        rowLevelSecurity: security.rowLevelSecurity,
+        vectorSearch: engine.vectorSearch ? 'available' : 'unavailable (no pgvector)',
+      },
       'storage ready',
     );
-    return runtime;
+    return { ...runtime, close: async () => (stopMaintenance(), runtime.close()) };
   } catch (err) {
-    await db.destroy();
+    await engine.close();
     throw err;
   }
 }
 
-function createRuntime(config: ResolvedConfig, logger: Logger, parts: Parts, stoppers: readonly (() => void)[]): Runtime {
+function createRuntime(config: ResolvedConfig, logger: Logger, engine: Engine, blobs: BlobStore): Runtime {
   const limits = { maxDocumentBytes: Math.floor(config.documents.max_file_size_mb * 1024 * 1024) };
+  const search = engine.dialect === 'sqlite' ? sqliteSearchIndex : postgresSearchIndex;
+  const vectors = engine.vectorSearch ? pgvectorIndex : noVectorIndex;
+  const run: Runtime['run'] = (access, tenantId, fn) =>
+    engine.transaction(access, tenantId, (trx, hooks) => {
+      let zone: Promise<string> | undefined;
+      return fn({
+        db: trx,
+        tenantId,
+        now: Temporal.Now.instant(),
+        search,
+        vectors,
+        blobs,
+        limits,
+        hooks,
+        zone: () => (zone ??= profileTimeZone(trx, tenantId).then((tz) => tz ?? systemTimeZone())),
+      });
+    });
   return {
     config,
     logger,
-    run(access, tenantId, fn) {
-      return inTransaction(parts.db, parts.dialect, access, (trx, hooks) => {
-        let zone: Promise<string> | undefined;
-        const ctx: DomainContext = {
-          db: trx,
-          tenantId,
-          now: Temporal.Now.instant(),
-          search: parts.search,
-          blobs: parts.blobs,
-          limits,
-          hooks,
-          zone: () => (zone ??= profileTimeZone(trx, tenantId).then((tz) => tz ?? systemTimeZone())),
-        };
-        return fn(ctx);
-      });
-    },
-    async close() {
-      for (const stop of stoppers) stop();
-      await parts.db.destroy();
-    },
+    engine,
+    run,
+    ensureTenant: (tenantId) =>
+      run('write', tenantId, async (ctx) => {
+        await ctx.db.insertInto('tenants').values({ id: tenantId, created_at: toStored(ctx.now) }).onConflict((oc) => oc.column('id').doNothing()).execute();
+      }),
+    security: () => engine.security(),
+    close: () => engine.close(),
   };
 }
 
-/** Empties the trash and sweeps abandoned upload files now and every hour while the server runs. */
-async function startMaintenance(runtime: Runtime, blobs: FileBlobStore, logger: Logger): Promise<() => void> {
+/**
+ * Empties every tenant's trash (and sweeps abandoned upload files) now and every hour while the
+ * server runs. Returns the function that stops it.
+ */
+async function startMaintenance(runtime: Runtime, blobs: BlobStore, logger: Logger): Promise<() => void> {
   const sweep = async () => {
     try {
-      const purged = await runtime.run('write', LOCAL_TENANT, (ctx) => purgeTrash(ctx));
-      const orphans = await blobs.sweepOrphans();
+      // The tenant list is readable under any tenant; '' is none of them.
+      const tenants = await runtime.run('read', '', (ctx) => ctx.db.selectFrom('tenants').select('id').execute());
+      let purged = 0;
+      for (const { id } of tenants) purged += await runtime.run('write', id, (ctx) => purgeTrash(ctx));
+      const orphans = blobs instanceof FileBlobStore ? await blobs.sweepOrphans() : 0;
       if (purged || orphans) logger.info({ purged, orphans }, 'emptied the trash');
     } catch (err) {
       logger.error({ err }, 'trash maintenance failed');

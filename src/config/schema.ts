@@ -53,6 +53,10 @@ export const ConfigSchema = z
           .min(1, 'must be a whole number from 1 to 100')
           .max(100, 'must be a whole number from 1 to 100')
           .default(10),
+        app_role: z
+          .string({ error: () => 'must be a lower-case SQL role name' })
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL role name (letters, digits, _)')
+          .default('mcp_pa_app'),
       })
       .prefault({}),
     documents: z
@@ -114,12 +118,12 @@ export const ConfigSchema = z
         message: `may be false only when the server binds a loopback address (server.host is "${cfg.server.host}")`,
       });
     }
-    if (cfg.mode === 'local' && cfg.database.type === 'postgresql' && cfg.database.connection_string === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['database', 'connection_string'],
-        message: 'is required when database.type is "postgresql" (a postgresql:// URL)',
-      });
+    const url = cfg.database.connection_string;
+    if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'connection_string'], message: 'must be a postgresql:// URL' });
+    }
+    if (url !== undefined && cfg.database.type !== 'postgresql') {
+      ctx.addIssue({ code: 'custom', path: ['database', 'type'], message: 'must be "postgresql" when a connection string is given' });
     }
   });
 

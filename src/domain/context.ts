@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { BlobStore } from '../storage/blob-store.js';
-import type { TransactionHooks } from '../storage/database.js';
+import type { TransactionHooks } from '../storage/engine.js';
 import type { Database } from '../storage/schema.js';
 import type { SearchIndex } from '../storage/search.js';
+import type { VectorIndex } from '../storage/vectors.js';
 import type { Temporal } from './common/time.js';
 
 /**
@@ -16,6 +17,7 @@ export interface DomainContext {
   /** The call's notion of now, fixed for the whole call. */
   readonly now: Temporal.Instant;
   readonly search: SearchIndex;
+  readonly vectors: VectorIndex;
   readonly blobs: BlobStore;
   readonly limits: { readonly maxDocumentBytes: number };
   readonly hooks: TransactionHooks;

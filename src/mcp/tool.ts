@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ContentBlock } from '@modelcontextprotocol/server';
 import type { DomainContext } from '../domain/context.js';
-import type { Access } from '../storage/database.js';
+import type { Access } from '../storage/engine.js';
 
 export const SCOPES = { read: 'pa:read', write: 'pa:write' } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];

@@ -1,28 +1,45 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
 import { decrypt, encrypt } from './crypto.js';
+import type { TransactionHooks } from './engine.js';
+import type { Database } from './schema.js';
 
-/** Bytes written but not yet visible: committed after the document row commits, or discarded. */
-export interface StagedBlob {
-  commit(): Promise<void>;
-  discard(): Promise<void>;
+/** Where a transaction's blob operations happen. */
+export interface BlobScope {
+  db: Kysely<Database>;
+  tenantId: string;
+  hooks: TransactionHooks;
 }
 
-/** Where document bytes live. Local mode keeps them as files; encrypted when a key is configured. */
+/** Where document bytes live, encrypted with AES-256-GCM when a key is configured. */
 export interface BlobStore {
   readonly encrypted: boolean;
-  stage(id: string, bytes: Buffer): Promise<StagedBlob>;
+  /** Stores bytes as part of the transaction: they are visible if, and once, it commits. */
+  save(scope: BlobScope, id: string, bytes: Buffer): Promise<void>;
   /** Reads a blob; `encrypted` is what its row says, so a mismatch is an error rather than garbage. */
-  read(id: string, encrypted: boolean): Promise<Buffer>;
-  remove(id: string): Promise<void>;
+  read(scope: Omit<BlobScope, 'hooks'>, id: string, encrypted: boolean): Promise<Buffer>;
+  /** Drops the bytes of documents removed for good. */
+  remove(scope: BlobScope, ids: readonly string[]): Promise<void>;
 }
 
 const SAFE_ID = /^[A-Za-z0-9-]{1,64}$/;
 
+/** The error a read throws when the bytes are not where their row says. */
+export class MissingBlobError extends Error {
+  override name = 'MissingBlobError';
+}
+
+function open(key: Buffer | undefined, data: Buffer, id: string, encrypted: boolean): Buffer {
+  if (!encrypted) return data;
+  if (!key) throw new Error('this document is encrypted and no encryption key is configured');
+  return decrypt(key, data, id);
+}
+
 /**
- * One file per document under the documents directory. Writes go to a temp file that is renamed
- * into place only after the row commits, so a failed call leaves no visible bytes behind.
+ * Local mode: one file per document under the documents directory. Writes go to a temp file that
+ * is renamed into place only after the row commits, so a failed call leaves no visible bytes.
  */
 export class FileBlobStore implements BlobStore {
   readonly encrypted: boolean;
@@ -40,27 +57,28 @@ export class FileBlobStore implements BlobStore {
     return path.join(this.dir, `${id}.bin`);
   }
 
-  async stage(id: string, bytes: Buffer): Promise<StagedBlob> {
+  async save({ hooks }: BlobScope, id: string, bytes: Buffer): Promise<void> {
     const finalPath = this.pathOf(id);
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const tempPath = path.join(this.dir, `.upload-${crypto.randomUUID()}.tmp`);
-    const data = this.key ? encrypt(this.key, bytes, id) : bytes;
-    await fs.writeFile(tempPath, data, { mode: 0o600, flag: 'wx' });
-    return {
-      commit: () => fs.rename(tempPath, finalPath),
-      discard: () => fs.rm(tempPath, { force: true }),
-    };
+    await fs.writeFile(tempPath, this.key ? encrypt(this.key, bytes, id) : bytes, { mode: 0o600, flag: 'wx' });
+    hooks.onRollback(() => fs.rm(tempPath, { force: true }));
+    hooks.afterCommit(() => fs.rename(tempPath, finalPath));
   }
 
-  async read(id: string, encrypted: boolean): Promise<Buffer> {
-    const data = await fs.readFile(this.pathOf(id));
-    if (!encrypted) return data;
-    if (!this.key) throw new Error('this document is encrypted and no encryption key is configured');
-    return decrypt(this.key, data, id);
+  async read(_scope: Omit<BlobScope, 'hooks'>, id: string, encrypted: boolean): Promise<Buffer> {
+    let data: Buffer;
+    try {
+      data = await fs.readFile(this.pathOf(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingBlobError(id);
+      throw err;
+    }
+    return open(this.key, data, id, encrypted);
   }
 
-  async remove(id: string): Promise<void> {
-    await fs.rm(this.pathOf(id), { force: true });
+  async remove({ hooks }: BlobScope, ids: readonly string[]): Promise<void> {
+    hooks.afterCommit(async () => void (await Promise.all(ids.map((id) => fs.rm(this.pathOf(id), { force: true })))));
   }
 
   /** Temp files left by a process that died between writing and committing. */
@@ -82,5 +100,34 @@ export class FileBlobStore implements BlobStore {
       }
     }
     return removed;
+  }
+}
+
+/**
+ * PostgreSQL: bytes in `document_blobs`, in the same transaction as their row (instances share
+ * nothing on disk), under the same row-level security, and removed with their document.
+ */
+export class DatabaseBlobStore implements BlobStore {
+  readonly encrypted: boolean;
+
+  constructor(private readonly key?: Buffer) {
+    this.encrypted = key !== undefined;
+  }
+
+  async save({ db, tenantId }: BlobScope, id: string, bytes: Buffer): Promise<void> {
+    await db
+      .insertInto('document_blobs')
+      .values({ tenant_id: tenantId, document_id: id, bytes: this.key ? encrypt(this.key, bytes, id) : bytes })
+      .execute();
+  }
+
+  async read({ db, tenantId }: Omit<BlobScope, 'hooks'>, id: string, encrypted: boolean): Promise<Buffer> {
+    const row = await db.selectFrom('document_blobs').select('bytes').where('tenant_id', '=', tenantId).where('document_id', '=', id).executeTakeFirst();
+    if (!row) throw new MissingBlobError(id);
+    return open(this.key, Buffer.from(row.bytes), id, encrypted);
+  }
+
+  async remove(): Promise<void> {
+    // ON DELETE CASCADE from documents.
   }
 }

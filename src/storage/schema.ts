@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * The tables, as Kysely sees them. Instants are ISO-8601 UTC strings with milliseconds
@@ -90,6 +90,17 @@ export interface DocumentTable extends Lifecycle {
   encrypted: number;
 }
 
+export interface DocumentBlobTable {
+  tenant_id: string;
+  document_id: string;
+  bytes: Buffer;
+}
+
+export interface TenantTable {
+  id: string;
+  created_at: string;
+}
+
 export interface ItemTagTable {
   tenant_id: string;
   item_kind: string;
@@ -97,12 +108,19 @@ export interface ItemTagTable {
   tag: string;
 }
 
+/** SQLite: maps FTS5 rowids to items. PostgreSQL: the searchable text itself (and a generated tsvector). */
 export interface SearchItemTable {
   rowid: Generated<number>;
   tenant_id: string;
   item_kind: string;
   item_id: string;
+  title: SearchText;
+  body: SearchText;
+  tags: SearchText;
 }
+
+/** Present on PostgreSQL only: optional when inserting (SQLite keeps the text in FTS5). */
+type SearchText = ColumnType<string, string | undefined, string>;
 
 /** Live items per tenant and bucket, kept by triggers (see migrations/001-initial.ts). */
 export interface ItemCountTable {
@@ -123,12 +141,14 @@ export interface SchemaMigrationTable {
 }
 
 export interface Database {
+  tenants: TenantTable;
   profiles: ProfileTable;
   projects: ProjectTable;
   tasks: TaskTable;
   todos: TodoTable;
   events: EventTable;
   documents: DocumentTable;
+  document_blobs: DocumentBlobTable;
   item_tags: ItemTagTable;
   search_items: SearchItemTable;
   item_counts: ItemCountTable;

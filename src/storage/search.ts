@@ -22,6 +22,17 @@ export interface SearchIndex {
   upsert(db: Kysely<Database>, tenantId: string, entry: SearchEntry): Promise<void>;
   remove(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string): Promise<void>;
   query(db: Kysely<Database>, tenantId: string, text: string, kinds: readonly ItemKind[], limit: number): Promise<SearchHit[]>;
+  /** Forgets every entry of the tenant. */
+  clear(db: Kysely<Database>, tenantId: string): Promise<void>;
+}
+
+/** The words of a query, letters and digits only (at most 32): nothing of it is ever query syntax. */
+function queryWords(text: string): string[] {
+  return text
+    .normalize('NFC')
+    .split(/[^\p{L}\p{N}_]+/u)
+    .filter((w) => w.length > 0)
+    .slice(0, 32);
 }
 
 /**
@@ -29,11 +40,7 @@ export interface SearchIndex {
  * (a stray `"`, `-` or `NEAR(` is just text); the last word matches as a prefix.
  */
 export function toFtsQuery(text: string): string | undefined {
-  const words = text
-    .normalize('NFC')
-    .split(/[^\p{L}\p{N}_]+/u)
-    .filter((w) => w.length > 0)
-    .slice(0, 32);
+  const words = queryWords(text);
   if (words.length === 0) return undefined;
   return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }
@@ -73,6 +80,11 @@ export const sqliteSearchIndex: SearchIndex = {
     if (existing) await sql`DELETE FROM search_fts WHERE rowid = ${existing.rowid}`.execute(db);
   },
 
+  async clear(db, tenantId) {
+    await sql`DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_items WHERE tenant_id = ${tenantId})`.execute(db);
+    await db.deleteFrom('search_items').where('tenant_id', '=', tenantId).execute();
+  },
+
   async query(db, tenantId, text, kinds, limit) {
     const match = toFtsQuery(text);
     if (!match || kinds.length === 0) return [];
@@ -86,5 +98,53 @@ export const sqliteSearchIndex: SearchIndex = {
       LIMIT ${limit}`.execute(db);
     // BM25 is "lower is better" in FTS5; report a positive relevance instead.
     return rows.rows.map((r) => ({ ...r, score: Math.round(-r.score * 1000) / 1000 }));
+  },
+};
+
+/**
+ * PostgreSQL full-text search: `search_items.document` is a tsvector the database computes;
+ * queries go through websearch_to_tsquery (which never fails on user text), the last word also
+ * matches as a prefix, and the tenant's own lexeme narrows the GIN search to the tenant.
+ */
+export const postgresSearchIndex: SearchIndex = {
+  async upsert(db, tenantId, entry) {
+    const values = { title: entry.title, body: entry.body, tags: entry.tags.join(' ') };
+    await db
+      .insertInto('search_items')
+      .values({ tenant_id: tenantId, item_kind: entry.kind, item_id: entry.id, ...values })
+      .onConflict((oc) => oc.columns(['tenant_id', 'item_kind', 'item_id']).doUpdateSet(values))
+      .execute();
+  },
+
+  async remove(db, tenantId, kind, id) {
+    await db.deleteFrom('search_items').where('tenant_id', '=', tenantId).where('item_kind', '=', kind).where('item_id', '=', id).execute();
+  },
+
+  async clear(db, tenantId) {
+    await db.deleteFrom('search_items').where('tenant_id', '=', tenantId).execute();
+  },
+
+  async query(db, tenantId, text, kinds, limit) {
+    const words = queryWords(text);
+    if (words.length === 0 || kinds.length === 0) return [];
+    const last = words[words.length - 1]!.toLowerCase();
+    // All words must match; the last one may be the start of a word (as it is being typed).
+    const query = sql`(websearch_to_tsquery('simple', ${words.slice(0, -1).join(' ')}) && to_tsquery('simple', ${`${last}:*`}))`;
+    const rows = await sql<{ kind: ItemKind; id: string; score: number; snippet: string }>`
+      WITH hits AS (
+        SELECT item_kind, item_id, title, body, tags,
+               ts_rank('{0, 0.2, 0.4, 1.0}', document, ${query}) AS score
+        FROM search_items
+        WHERE tenant_id = ${tenantId}
+          AND item_kind IN (${sql.join(kinds)})
+          AND document @@ (${query} && to_tsquery('simple', 'tenant' || md5(${tenantId})))
+        ORDER BY score DESC, item_id
+        LIMIT ${limit}
+      )
+      SELECT item_kind AS kind, item_id AS id, score,
+             ts_headline('simple', title || ' … ' || body || ' ' || tags, ${query},
+                         'StartSel=[, StopSel=], MaxWords=16, MinWords=4, ShortWord=1, HighlightAll=false') AS snippet
+      FROM hits ORDER BY score DESC, item_id`.execute(db);
+    return rows.rows.map((r) => ({ ...r, score: Math.round(Number(r.score) * 1000) / 1000 }));
   },
 };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
-import { LOCAL_TENANT, openLocalRuntime, type Runtime } from '../../src/runtime.js';
+import { LOCAL_TENANT, openRuntime, type Runtime } from '../../src/runtime.js';
 import { createProject } from '../../src/domain/projects/service.js';
 import { CreateProjectInput } from '../../src/domain/projects/schema.js';
 import { uploadDocument } from '../../src/domain/documents/service.js';
@@ -21,7 +21,8 @@ describe('one transaction per call', () => {
   before(async () => {
     const home = tempHome();
     docs = path.join(home, 'docs');
-    runtime = await openLocalRuntime(loadConfig({}, { HOME: home, MCP_PA_DOCS_DIR: docs }), createLogger('silent'));
+    runtime = await openRuntime(loadConfig({}, { HOME: home, MCP_PA_DOCS_DIR: docs }), createLogger('silent'));
+    await runtime.ensureTenant(LOCAL_TENANT);
   });
   after(() => runtime.close());
 

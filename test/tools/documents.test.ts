@@ -130,7 +130,7 @@ describe('document tools', () => {
   it('refuses to return bytes that no longer match their checksum', async () => {
     const doc = await server.ok<Document>('upload_document', { title: 'Fragile', content_base64: Buffer.from('original').toString('base64') });
     fs.writeFileSync(path.join(docs(), `${doc.id}.bin`), 'tampered');
-    assert.match(await server.fails('read_document', { document_id: doc.id }), /no longer matches its checksum/);
+    assert.match(await server.fails('read_document', { document_id: doc.id }), /no longer match their checksum/);
     fs.rmSync(path.join(docs(), `${doc.id}.bin`));
     assert.match(await server.fails('read_document', { document_id: doc.id }), /missing/);
     assert.match(await server.fails('get_document', { document_id: 'nope' }), /document_id: no document/);

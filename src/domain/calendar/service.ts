@@ -3,9 +3,9 @@ import type { DomainContext } from '../context.js';
 import { findLiveItem, insertItem, updateItem } from '../common/items.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
+import { setTags, tagsOf } from '../common/tags.js';
+import { indexItem } from '../search/entries.js';
 import { Temporal, checkTimeZone, dayWindow, formatInstant, parseMoment, startOfDay, toStored } from '../common/time.js';
-import type { SearchEntry } from '../../storage/search.js';
 import { LONG_EVENT_MS, overlappingEventRows, type EventRow } from './repository.js';
 import type { CreateEventInput, Event, ListEventsInput, UpdateEventInput } from './schema.js';
 
@@ -91,12 +91,9 @@ export async function presentEvents(ctx: DomainContext, rows: readonly EventRow[
   }));
 }
 
-export const eventSearchEntry = (ctx: DomainContext, row: EventRow): Promise<SearchEntry> =>
-  searchEntryWithTags(ctx.db, ctx.tenantId, 'event', row.id, row.title, [row.description, row.location, (JSON.parse(row.attendees) as string[]).join(', ')]);
-
 async function reindexed(ctx: DomainContext, id: string): Promise<Event> {
   const row = await requireEvent(ctx, id);
-  await ctx.search.upsert(ctx.db, ctx.tenantId, await eventSearchEntry(ctx, row));
+  await indexItem(ctx, { kind: 'event', row });
   const [event] = await presentEvents(ctx, [row]);
   return event!;
 }

@@ -1,6 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, ItemKind } from '../../storage/schema.js';
-import type { SearchEntry } from '../../storage/search.js';
 
 /** Replaces an item's tags. */
 export async function setTags(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string, tags: readonly string[]) {
@@ -38,17 +37,4 @@ export function hasTags(tenantId: string, kind: ItemKind, table: string, tags: r
     ),
     sql` AND `,
   )}`;
-}
-
-/** A search index entry for an item, with its current tags. */
-export async function searchEntryWithTags(
-  db: Kysely<Database>,
-  tenantId: string,
-  kind: ItemKind,
-  id: string,
-  title: string,
-  body: readonly (string | null | undefined)[],
-): Promise<SearchEntry> {
-  const tags = (await tagsOf(db, tenantId, kind, [id])).get(id) ?? [];
-  return { kind, id, title, body: body.filter(Boolean).join('\n'), tags };
 }

@@ -4,9 +4,10 @@ import type { DomainContext } from '../context.js';
 import { findLiveItem, insertItem } from '../common/items.js';
 import { InvalidInputError, NotFoundError, UserError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
+import { setTags, tagsOf } from '../common/tags.js';
+import { indexItem } from '../search/entries.js';
 import { formatInstant } from '../common/time.js';
-import type { SearchEntry } from '../../storage/search.js';
+import { MissingBlobError } from '../../storage/blob-store.js';
 import { decodeUpload } from './base64.js';
 import { decodeText, detectMimeType, documentType, isTextType, type DocumentType } from './content-type.js';
 import { listDocumentRows, type DocumentRow } from './repository.js';
@@ -20,8 +21,6 @@ import type {
 } from './schema.js';
 
 const HINT = 'Use list_documents to find document ids.';
-/** How much of a text document goes into the search index. */
-const INDEXED_TEXT_CHARS = 1_000_000;
 
 export async function requireDocument(ctx: DomainContext, id: string): Promise<DocumentRow> {
   const row = await findLiveItem(ctx.db, 'documents', ctx.tenantId, id);
@@ -54,28 +53,10 @@ async function present(ctx: DomainContext, row: DocumentRow): Promise<Document> 
   return doc!;
 }
 
-/** The search entry of a document; text content is read from the blob store when not given. */
-export async function documentSearchEntry(ctx: DomainContext, row: DocumentRow, text?: string): Promise<SearchEntry> {
-  let content = text;
-  if (content === undefined && row.source === 'upload' && row.mime_type && isTextType(row.mime_type)) {
-    content = decodeText(await ctx.blobs.read(row.id, row.encrypted === 1).catch(() => Buffer.alloc(0)));
-  }
-  return searchEntryWithTags(ctx.db, ctx.tenantId, 'document', row.id, row.title, [
-    row.description,
-    row.filename,
-    row.external_url,
-    content?.slice(0, INDEXED_TEXT_CHARS),
-  ]);
-}
-
 export async function uploadDocument(ctx: DomainContext, input: UploadDocumentInput): Promise<Document> {
   const { bytes, declaredType } = decodeUpload(input.content_base64, ctx.limits.maxDocumentBytes);
   const mime = await detectMimeType(bytes, input.filename, input.mime_type ?? declaredType);
   const { id, ...lifecycle } = newItemColumns(ctx);
-  // Bytes go to a temp file now and become visible only once the row has committed.
-  const staged = await ctx.blobs.stage(id, bytes);
-  ctx.hooks.onRollback(() => staged.discard());
-  ctx.hooks.afterCommit(() => staged.commit());
   const row: DocumentRow = {
     id,
     ...lifecycle,
@@ -91,9 +72,11 @@ export async function uploadDocument(ctx: DomainContext, input: UploadDocumentIn
     encrypted: ctx.blobs.encrypted ? 1 : 0,
   };
   await insertItem(ctx.db, 'documents', row);
+  // The bytes become visible with the row: if the call fails later, neither is kept.
+  await ctx.blobs.save(ctx, id, bytes);
   await setTags(ctx.db, ctx.tenantId, 'document', id, input.tags);
   const text = isTextType(mime) ? decodeText(bytes) : undefined;
-  await ctx.search.upsert(ctx.db, ctx.tenantId, await documentSearchEntry(ctx, row, text ?? ''));
+  await indexItem(ctx, { kind: 'document', row }, text ?? '');
   return present(ctx, row);
 }
 
@@ -132,7 +115,7 @@ export async function createExternalDocument(ctx: DomainContext, input: CreateEx
   };
   await insertItem(ctx.db, 'documents', row);
   await setTags(ctx.db, ctx.tenantId, 'document', id, input.tags);
-  await ctx.search.upsert(ctx.db, ctx.tenantId, await documentSearchEntry(ctx, row));
+  await indexItem(ctx, { kind: 'document', row });
   return present(ctx, row);
 }
 
@@ -144,16 +127,14 @@ export async function getDocument(ctx: DomainContext, id: string): Promise<Docum
 export async function documentBytes(ctx: DomainContext, row: DocumentRow): Promise<Buffer> {
   let bytes: Buffer;
   try {
-    bytes = await ctx.blobs.read(row.id, row.encrypted === 1);
+    bytes = await ctx.blobs.read(ctx, row.id, row.encrypted === 1);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UserError(`document_id: the file of document ${row.id} is missing from the documents directory.`);
-    }
-    throw new UserError(`document_id: the file of document ${row.id} cannot be read or decrypted: it was changed or damaged.`);
+    if (err instanceof MissingBlobError) throw new UserError(`document_id: the stored bytes of document ${row.id} are missing.`);
+    throw new UserError(`document_id: the stored bytes of document ${row.id} cannot be read or decrypted: they were changed or damaged.`);
   }
   const sha = crypto.createHash('sha256').update(bytes).digest('hex');
   if (sha !== row.sha256) {
-    throw new UserError(`document_id: the file of document ${row.id} no longer matches its checksum: it was changed or damaged.`);
+    throw new UserError(`document_id: the stored bytes of document ${row.id} no longer match their checksum: they were changed or damaged.`);
   }
   return bytes;
 }

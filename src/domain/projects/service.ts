@@ -4,9 +4,9 @@ import { findLiveItem, insertItem, updateItem } from '../common/items.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
+import { setTags, tagsOf } from '../common/tags.js';
+import { indexItem } from '../search/entries.js';
 import { formatDue, formatInstant, parseDate, parseDue, toStored } from '../common/time.js';
-import type { SearchEntry } from '../../storage/search.js';
 import {
   listProjectRows,
   listTaskRows,
@@ -105,15 +105,10 @@ export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[])
   }));
 }
 
-export const projectSearchEntry = (ctx: DomainContext, row: ProjectRow): Promise<SearchEntry> =>
-  searchEntryWithTags(ctx.db, ctx.tenantId, 'project', row.id, row.name, [row.description, row.notes]);
-
-export const taskSearchEntry = (ctx: DomainContext, row: TaskRow): Promise<SearchEntry> =>
-  searchEntryWithTags(ctx.db, ctx.tenantId, 'task', row.id, row.title, [row.description]);
 
 async function reindexProject(ctx: DomainContext, id: string): Promise<ProjectRow> {
   const row = await requireProject(ctx, id);
-  await ctx.search.upsert(ctx.db, ctx.tenantId, await projectSearchEntry(ctx, row));
+  await indexItem(ctx, { kind: 'project', row });
   return row;
 }
 
@@ -190,7 +185,7 @@ function completedAtFor(status: string, previous: string | null, now: string): s
 
 async function reindexTask(ctx: DomainContext, id: string): Promise<TaskRow> {
   const row = await requireTask(ctx, id);
-  await ctx.search.upsert(ctx.db, ctx.tenantId, await taskSearchEntry(ctx, row));
+  await indexItem(ctx, { kind: 'task', row });
   return row;
 }
 

@@ -4,9 +4,9 @@ import { findLiveItem, insertItem, updateItem } from '../common/items.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { searchEntryWithTags, setTags, tagsOf } from '../common/tags.js';
+import { setTags, tagsOf } from '../common/tags.js';
+import { indexItem } from '../search/entries.js';
 import { formatDue, formatInstant, parseDue, parseMoment, startOfDay, toStored } from '../common/time.js';
-import type { SearchEntry } from '../../storage/search.js';
 import { requireProject } from '../projects/service.js';
 import { listTodoRows, type TodoRow } from './repository.js';
 import type { CreateTodoInput, ListTodosInput, Todo, UpdateTodoInput } from './schema.js';
@@ -39,12 +39,10 @@ export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[])
   }));
 }
 
-export const todoSearchEntry = (ctx: DomainContext, row: TodoRow): Promise<SearchEntry> =>
-  searchEntryWithTags(ctx.db, ctx.tenantId, 'todo', row.id, row.title, [row.description]);
 
 async function reindexed(ctx: DomainContext, id: string): Promise<Todo> {
   const row = await requireTodo(ctx, id);
-  await ctx.search.upsert(ctx.db, ctx.tenantId, await todoSearchEntry(ctx, row));
+  await indexItem(ctx, { kind: 'todo', row });
   const [todo] = await presentTodos(ctx, [row]);
   return todo!;
 }

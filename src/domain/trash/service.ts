@@ -4,16 +4,9 @@ import { updateItem } from '../common/items.js';
 import { NotFoundError, UserError } from '../common/errors.js';
 import { formatInstant, toStored } from '../common/time.js';
 import { TABLE_OF_KIND, type Database, type ItemKind } from '../../storage/schema.js';
-import type { SearchEntry } from '../../storage/search.js';
-import { eventSearchEntry } from '../calendar/service.js';
-import { documentSearchEntry } from '../documents/service.js';
-import { projectSearchEntry, taskSearchEntry } from '../projects/service.js';
-import { todoSearchEntry } from '../todos/service.js';
+import { indexItem, type ItemRow } from '../search/entries.js';
 import { TRASH_DAYS, type ItemRefInput, type TrashResult } from './schema.js';
-import type { DocumentRow } from '../documents/repository.js';
-import type { EventRow } from '../calendar/repository.js';
-import type { ProjectRow, TaskRow } from '../projects/repository.js';
-import type { TodoRow } from '../todos/repository.js';
+import type { TaskRow } from '../projects/repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -28,22 +21,6 @@ function findAny(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: str
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .executeTakeFirst() as Promise<AnyRow | undefined>;
-}
-
-/** The search entry of any item, built by the module that owns its kind. */
-function searchEntry(ctx: DomainContext, kind: ItemKind, row: AnyRow): Promise<SearchEntry> {
-  switch (kind) {
-    case 'project':
-      return projectSearchEntry(ctx, row as unknown as ProjectRow);
-    case 'task':
-      return taskSearchEntry(ctx, row as unknown as TaskRow);
-    case 'todo':
-      return todoSearchEntry(ctx, row as unknown as TodoRow);
-    case 'event':
-      return eventSearchEntry(ctx, row as unknown as EventRow);
-    case 'document':
-      return documentSearchEntry(ctx, row as unknown as DocumentRow);
-  }
 }
 
 /** Tasks that went to the trash because their project did, and come back with it. */
@@ -111,11 +88,11 @@ export async function restoreItem(ctx: DomainContext, input: ItemRefInput): Prom
   }
   await ctx.db.updateTable(TABLE_OF_KIND[input.kind]).set({ deleted_at: null }).where('tenant_id', '=', ctx.tenantId).where('id', '=', row.id).execute();
   const live = { ...row, deleted_at: null };
-  await ctx.search.upsert(ctx.db, ctx.tenantId, await searchEntry(ctx, input.kind, live));
+  await indexItem(ctx, { kind: input.kind, row: live } as unknown as ItemRow);
   if (input.kind === 'project') {
     for (const task of await tasksTrashedWith(ctx, row.id)) {
       await updateItem(ctx.db, 'tasks', ctx.tenantId, task.id, { deleted_at: null, trashed_with_project: 0 });
-      await ctx.search.upsert(ctx.db, ctx.tenantId, await taskSearchEntry(ctx, { ...task, deleted_at: null, trashed_with_project: 0 }));
+      await indexItem(ctx, { kind: 'task', row: { ...task, deleted_at: null, trashed_with_project: 0 } });
     }
   }
   return result(ctx, input.kind, live, null);
@@ -151,7 +128,7 @@ export async function purgeTrash(ctx: DomainContext): Promise<number> {
     if (ids.length === 0) continue;
     await db.deleteFrom(table).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
     await dropTags(kind, ids);
-    if (kind === 'document') ctx.hooks.afterCommit(async () => void (await Promise.all(ids.map((id) => ctx.blobs.remove(id)))));
+    if (kind === 'document') await ctx.blobs.remove(ctx, ids);
     purged += ids.length;
   }
   return purged;

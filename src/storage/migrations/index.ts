@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../database.js';
+import type { Dialect } from '../engine.js';
+import { TENANT_TABLES, VECTOR_TABLES } from '../tenant-tables.js';
+import { ensureVectorSupport } from '../vectors.js';
 import { initial } from './001-initial.js';
 
 export interface Migration {
@@ -11,45 +13,81 @@ export interface Migration {
 /** Every migration, in order. A released migration is never edited: add the next one. */
 export const MIGRATIONS: readonly Migration[] = [initial];
 
-export interface AppliedMigration {
-  version: number;
-  name: string;
+export interface MigrateOptions {
+  /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */
+  appRole?: string;
+  /** PostgreSQL: create the embeddings table when the vector extension exists. */
+  vectors?: boolean;
 }
 
 /**
- * Applies the pending migrations in one write transaction. On SQLite it starts with BEGIN IMMEDIATE,
- * so two processes starting at once on a new file take turns instead of failing.
+ * Brings the schema up to date in one transaction and reports each step it took. On SQLite the
+ * transaction starts with BEGIN IMMEDIATE and on PostgreSQL it takes an advisory lock, so two
+ * processes starting at once on a new database take turns instead of failing.
  */
-export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<AppliedMigration[]> {
+export async function migrate(db: Kysely<unknown>, dialect: Dialect, options: MigrateOptions = {}): Promise<string[]> {
   return db.connection().execute(async (conn) => {
     await sql.raw(dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn);
     try {
-      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
-        version INTEGER PRIMARY KEY,
-        name TEXT NOT NULL,
-        applied_at TEXT NOT NULL
-      )`.execute(conn);
-      const rows = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(conn);
-      const done = new Set(rows.rows.map((r) => Number(r.version)));
-      const newest = Math.max(0, ...done);
-      const known = Math.max(...MIGRATIONS.map((m) => m.version));
-      if (newest > known) {
-        throw new Error(
-          `The database schema is version ${newest}, newer than this mcp-pa understands (${known}). Upgrade mcp-pa.`,
-        );
-      }
-      const applied: AppliedMigration[] = [];
-      for (const migration of MIGRATIONS) {
-        if (done.has(migration.version)) continue;
-        await migration.up(conn, dialect);
-        await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${new Date().toISOString()})`.execute(conn);
-        applied.push({ version: migration.version, name: migration.name });
+      if (dialect === 'postgresql') await sql`SELECT pg_advisory_xact_lock(hashtext('mcp-pa migrate'))`.execute(conn);
+      const steps = await applyMigrations(conn, dialect);
+      if (dialect === 'postgresql') {
+        if (options.vectors && (await ensureVectorSupport(conn))) steps.push('enabled vector search (pgvector)');
+        if (options.appRole) steps.push(...(await grantApplicationRole(conn, options.appRole)));
       }
       await sql`COMMIT`.execute(conn);
-      return applied;
+      return steps;
     } catch (err) {
-      await sql`ROLLBACK`.execute(conn);
+      await sql`ROLLBACK`.execute(conn).catch(() => undefined);
       throw err;
     }
   });
+}
+
+async function applyMigrations(conn: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`.execute(conn);
+  const rows = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(conn);
+  const done = new Set(rows.rows.map((r) => Number(r.version)));
+  const newest = Math.max(0, ...done);
+  const known = Math.max(...MIGRATIONS.map((m) => m.version));
+  if (newest > known) {
+    throw new Error(`The database schema is version ${newest}, newer than this mcp-pa understands (${known}). Upgrade mcp-pa.`);
+  }
+  const steps: string[] = [];
+  for (const migration of MIGRATIONS) {
+    if (done.has(migration.version)) continue;
+    await migration.up(conn, dialect);
+    await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${new Date().toISOString()})`.execute(conn);
+    steps.push(`applied migration ${migration.version} (${migration.name})`);
+  }
+  return steps;
+}
+
+/**
+ * The application role: created (without login) if missing, made available to the login role
+ * (which switches to it in every transaction), and granted exactly the data privileges it needs.
+ */
+async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promise<string[]> {
+  const steps: string[] = [];
+  const id = sql.id(role);
+  const exists = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_roles WHERE rolname = ${role}`.execute(conn);
+  if (Number(exists.rows[0]?.n) === 0) {
+    await sql`CREATE ROLE ${id} NOLOGIN NOSUPERUSER NOBYPASSRLS`.execute(conn);
+    steps.push(`created role ${role}`);
+  }
+  const member = await sql<{ ok: boolean }>`SELECT pg_has_role(current_user, ${role}, 'MEMBER') AS ok`.execute(conn);
+  if (!member.rows[0]?.ok) await sql`GRANT ${id} TO CURRENT_USER`.execute(conn);
+  const present = await sql<{ relname: string }>`
+    SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace
+    AND relname IN (${sql.join([...TENANT_TABLES, ...VECTOR_TABLES])})`.execute(conn);
+  await sql`GRANT USAGE ON SCHEMA public TO ${id}`.execute(conn);
+  for (const { relname } of present.rows) {
+    await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ${sql.table(relname)} TO ${id}`.execute(conn);
+  }
+  await sql`GRANT SELECT ON meta TO ${id}`.execute(conn);
+  return steps;
 }

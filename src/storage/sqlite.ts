@@ -2,14 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3-multiple-ciphers';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
+import { StorageError, runTransaction, type Engine } from './engine.js';
 import type { Database } from './schema.js';
 
-export type Dialect = 'sqlite' | 'postgresql';
-
-/** A storage problem the user can fix (wrong key, unreadable file); the message says how. */
-export class StorageError extends Error {
-  override name = 'StorageError';
-}
 
 export interface SqliteOptions {
   path: string;
@@ -116,48 +111,25 @@ function withStatementCache(raw: SqliteDatabase.Database, capacity = 300): Kysel
   };
 }
 
-export type Access = 'read' | 'write';
-
-/** Work done when (and only when) a transaction commits or rolls back: file renames, temp-file cleanup. */
-export interface TransactionHooks {
-  afterCommit(fn: () => Promise<void> | void): void;
-  onRollback(fn: () => Promise<void> | void): void;
-}
-
 /**
- * Runs fn in one transaction on one connection. Writes take the write lock up front
- * (BEGIN IMMEDIATE on SQLite), so concurrent processes serialise instead of failing mid-way.
+ * SQLite as an engine. One file, one tenant in practice (local mode), no row-level security
+ * (the OS user owns the file). Writes take the write lock up front (BEGIN IMMEDIATE) so that
+ * concurrent processes queue on the busy timeout instead of failing mid-way.
  */
-export async function inTransaction<T>(
-  db: Kysely<Database>,
-  dialect: Dialect,
-  access: Access,
-  fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>,
-): Promise<T> {
-  const committed: (() => Promise<void> | void)[] = [];
-  const rolledBack: (() => Promise<void> | void)[] = [];
-  const hooks: TransactionHooks = {
-    afterCommit: (f) => void committed.push(f),
-    onRollback: (f) => void rolledBack.push(f),
+export function openSqliteEngine(options: SqliteOptions): Engine {
+  const db = openSqlite(options);
+  return {
+    kind: 'sqlite',
+    dialect: 'sqlite',
+    db,
+    vectorSearch: false,
+    transaction: (access, _tenantId, fn) =>
+      runTransaction(
+        db,
+        { begin: (conn) => sql.raw(access === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn).then(() => undefined), retryable: () => false },
+        fn,
+      ),
+    security: async () => ({ rowLevelSecurity: 'not-applicable', warnings: [] }),
+    close: () => db.destroy(),
   };
-  const begin = dialect === 'sqlite' && access === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN';
-  let result: T;
-  try {
-    result = await db.connection().execute(async (conn) => {
-      await sql.raw(begin).execute(conn);
-      try {
-        const value = await fn(conn, hooks);
-        await sql.raw('COMMIT').execute(conn);
-        return value;
-      } catch (err) {
-        await sql.raw('ROLLBACK').execute(conn).catch(() => undefined);
-        throw err;
-      }
-    });
-  } catch (err) {
-    for (const f of rolledBack) await Promise.resolve(f()).catch(() => undefined);
-    throw err;
-  }
-  for (const f of committed) await f();
-  return result;
 }

@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { StorageError, runTransaction, type Engine, type EngineKind, type SecurityReport, type TransactionPlan } from './engine.js';
+import { PgliteDialect } from './pglite-dialect.js';
+import type { Database } from './schema.js';
+import { TENANT_TABLES } from './tenant-tables.js';
+
+/** Role names go into grants and policies: keep them to plain identifiers. */
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function checkRoleName(role: string): string {
+  if (!ROLE_NAME.test(role)) throw new StorageError(`database.app_role: "${role}" must be a lower-case SQL identifier (letters, digits, _)`);
+  return role;
+}
+
+/** PostgreSQL error codes after which the same transaction can simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serialization failure
+
+/**
+ * Every transaction runs as the application role (not the login role) and as one tenant: both are
+ * transaction-local settings, passed as parameters, so they end with the transaction and never
+ * leak to the next user of a pooled connection. Reads are READ ONLY as well.
+ */
+function tenantPlan(access: 'read' | 'write', appRole: string, tenantId: string): TransactionPlan {
+  return {
+    async begin(conn) {
+      await sql.raw(access === 'read' ? 'BEGIN READ ONLY' : 'BEGIN').execute(conn);
+      await sql`SELECT set_config('role', ${appRole}, true), set_config('app.tenant_id', ${tenantId}, true)`.execute(conn);
+    },
+    retryable: (err) => RETRYABLE.has((err as { code?: string }).code ?? ''),
+  };
+}
+
+/**
+ * What protects tenants from each other here: RLS forced on every tenant table, and an
+ * application role that is neither superuser nor BYPASSRLS. A login role that is either is
+ * reported: it could switch back to itself (RESET ROLE) and see every tenant.
+ */
+async function securityReport(db: Kysely<Database>, kind: EngineKind, appRole: string): Promise<SecurityReport> {
+  const warnings: string[] = [];
+  const roles = await sql<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; login: boolean }>`
+    SELECT rolname, rolsuper, rolbypassrls, rolname = current_user AS login
+    FROM pg_roles WHERE rolname IN (current_user, ${appRole})`.execute(db);
+  const app = roles.rows.find((r) => r.rolname === appRole);
+  const login = roles.rows.find((r) => r.login);
+  const tables = await sql<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>`
+    SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class
+    WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND relname IN (${sql.join(TENANT_TABLES)})`.execute(db);
+  const unprotected = TENANT_TABLES.filter((t) => !tables.rows.some((r) => r.relname === t && r.relrowsecurity && r.relforcerowsecurity));
+  let enforced = true;
+  if (!app) {
+    warnings.push(`the application role "${appRole}" does not exist: run mcp-pa migrate`);
+    enforced = false;
+  } else if (app.rolsuper || app.rolbypassrls) {
+    warnings.push(`the application role "${appRole}" is ${app.rolsuper ? 'a superuser' : 'BYPASSRLS'}: row-level security does not apply to it`);
+    enforced = false;
+  }
+  if (unprotected.length > 0) {
+    warnings.push(`row-level security is not forced on: ${unprotected.join(', ')} (run mcp-pa migrate)`);
+    enforced = false;
+  }
+  if (kind === 'postgres' && login && (login.rolsuper || login.rolbypassrls)) {
+    warnings.push(
+      `connected as "${login.rolname}", a ${login.rolsuper ? 'superuser' : 'BYPASSRLS'} role: queries run as "${appRole}", but a login role ` +
+        `that bypasses row-level security is one mistake away from seeing every tenant; connect as a role that is a member of "${appRole}" instead`,
+    );
+  }
+  return { rowLevelSecurity: enforced ? 'enforced' : 'NOT ENFORCED', warnings };
+}
+
+function pgEngine(kind: EngineKind, db: Kysely<Database>, appRole: string, vectorSearch: boolean): Engine {
+  return {
+    kind,
+    dialect: 'postgresql',
+    db,
+    vectorSearch,
+    transaction: (access, tenantId, fn) => runTransaction(db, tenantPlan(access, appRole, tenantId), fn),
+    security: () => securityReport(db, kind, appRole),
+    close: () => db.destroy(),
+  };
+}
+
+async function hasVectorExtension(db: Kysely<Database>): Promise<boolean> {
+  const row = await sql<{ available: boolean }>`SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') AS available`.execute(db);
+  return row.rows[0]?.available === true;
+}
+
+export interface PostgresOptions {
+  connectionString: string;
+  poolSize: number;
+  appRole: string;
+}
+
+/** A PostgreSQL server through a pool of `pg` connections. */
+export async function openPostgresEngine(options: PostgresOptions): Promise<Engine> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize,
+    application_name: 'mcp-pa',
+    statement_timeout: 30_000,
+    connectionTimeoutMillis: 10_000,
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`SELECT 1`.execute(db);
+  } catch (err) {
+    await db.destroy();
+    const url = new URL(options.connectionString);
+    throw new StorageError(`Cannot connect to PostgreSQL at ${url.hostname}:${url.port || 5432}/${url.pathname.slice(1)}: ${(err as Error).message}`);
+  }
+  return pgEngine('postgres', db, checkRoleName(options.appRole), await hasVectorExtension(db));
+}
+
+export interface PgliteOptions {
+  dataDir: string;
+  appRole: string;
+}
+
+/**
+ * PGlite keeps its files in memory and writes them back: two processes on one directory would
+ * overwrite each other. A lock file holding the owner's pid keeps it to one (a dead owner's lock
+ * is taken over).
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lock = path.join(dataDir, 'mcp-pa.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(fs.readFileSync(lock, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+        throw new StorageError(
+          `The embedded database in ${dataDir} is in use by another mcp-pa process (pid ${owner}): stop the server first, ` +
+            'or point the command at the PostgreSQL server with MCP_DATABASE_URL.',
+        );
+      }
+      fs.rmSync(lock, { force: true });
+    }
+  }
+  throw new StorageError(`Cannot lock the embedded database in ${dataDir}.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Embedded PostgreSQL (PGlite, with pgvector), persisted in a directory; one process at a time. */
+export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> {
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const unlock = lockDataDir(options.dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(options.dataDir, { extensions: { vector } });
+  } catch (err) {
+    unlock();
+    throw new StorageError(`Cannot open the embedded database in ${options.dataDir}: ${(err as Error).message}`);
+  }
+  const db = new Kysely<Database>({ dialect: new PgliteDialect(pglite) });
+  const engine = pgEngine('pglite', db, checkRoleName(options.appRole), await hasVectorExtension(db));
+  return { ...engine, close: () => engine.close().finally(unlock) };
+}
