@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
 import { describe, it } from 'node:test';
+import { ENGINE, rawSql } from './helpers/engines.js';
 import { dataDir, tempHome, withServer } from './helpers/server.js';
 
 describe('persistence', () => {
@@ -52,13 +52,11 @@ describe('persistence', () => {
     });
 
     // Age the trash as if a month had passed (31 days for three, 29 for one).
-    const db = new Database(path.join(dataDir(home), 'database.sqlite'));
     const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
-    db.prepare('UPDATE todos SET deleted_at = ? WHERE id = ?').run(ago(31), old.id);
-    db.prepare('UPDATE todos SET deleted_at = ? WHERE id = ?').run(ago(29), recent.id);
-    db.prepare('UPDATE projects SET deleted_at = ? WHERE id = ?').run(ago(31), project.id);
-    db.prepare('UPDATE documents SET deleted_at = ? WHERE id = ?').run(ago(31), doc.id);
-    db.close();
+    for (const [table, id, days] of [['todos', old.id, 31], ['todos', recent.id, 29], ['projects', project.id, 31], ['tasks', project.id, 31], ['documents', doc.id, 31]] as const) {
+      const column = table === 'tasks' ? 'project_id' : 'id';
+      await rawSql(home, `UPDATE ${table} SET deleted_at = $1 WHERE ${column} = $2`, [ago(days), id]);
+    }
 
     await withServer({ home }, async (after) => {
       assert.match(await after.fails('restore_item', { kind: 'todo', id: old.id }), /no todo/);
@@ -70,10 +68,10 @@ describe('persistence', () => {
       const counts = (await after.ok<{ counts: { todos_open: number; projects: Record<string, number>; documents: number } }>('get_dashboard')).counts;
       assert.deepEqual([counts.todos_open, counts.projects.total, counts.documents], [2, 0, 0], 'totals follow the purge');
     });
-    assert.equal(fs.existsSync(path.join(dataDir(home), 'documents', `${doc.id}.bin`)), false);
-    const check = new Database(path.join(dataDir(home), 'database.sqlite'));
-    assert.deepEqual(check.prepare('SELECT count(*) AS n FROM tasks').get(), { n: 0 });
-    assert.deepEqual(check.prepare("SELECT count(*) AS n FROM item_tags WHERE item_kind = 'task'").get(), { n: 0 });
-    check.close();
+    if (ENGINE === 'sqlite') assert.equal(fs.existsSync(path.join(dataDir(home), 'documents', `${doc.id}.bin`)), false);
+    const [tasks] = await rawSql(home, 'SELECT count(*) AS n FROM tasks');
+    const [tags] = await rawSql(home, "SELECT count(*) AS n FROM item_tags WHERE item_kind = 'task'");
+    const [bytes] = await rawSql(home, ENGINE === 'sqlite' ? 'SELECT 0 AS n' : 'SELECT count(*) AS n FROM document_blobs');
+    assert.deepEqual([Number(tasks!.n), Number(tags!.n), Number(bytes!.n)], [0, 0, 0], 'tasks, their tags and the bytes went too');
   });
 });

@@ -46,6 +46,7 @@ const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'MCP_MODE', path: ['mode'] },
   { name: 'MCP_DATABASE_TYPE', path: ['database', 'type'] },
   { name: 'MCP_DATABASE_URL', path: ['database', 'connection_string'], secret: true },
+  { name: 'MCP_DATABASE_APP_ROLE', path: ['database', 'app_role'] },
 ];
 
 const FLAG_BINDINGS: readonly { flag: keyof ConfigFlags; name: string; path: Path; number?: boolean }[] = [

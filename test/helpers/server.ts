@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { engineEnv } from './engines.js';
 
 export const CLI = path.resolve('dist/cli.js');
 
@@ -20,6 +21,8 @@ export type Era = 'legacy' | '2026-07-28';
 
 export interface ServerOptions {
   home?: string;
+  /** false: always SQLite, whatever TEST_ENGINE says (for tests of SQLite itself). */
+  engine?: false;
   env?: Record<string, string>;
   args?: string[];
   era?: Era;
@@ -50,7 +53,7 @@ export class TestServer {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [CLI, ...(options.args ?? [])],
-      env: serverEnv(home, options.env),
+      env: serverEnv(home, { ...(options.engine === false ? {} : await engineEnv(home)), ...options.env }),
       stderr: 'pipe',
       maxBufferSize: 64 * 1024 * 1024,
     });

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ENGINE, rawSql } from '../helpers/engines.js';
 import { TestServer, dataDir } from '../helpers/server.js';
 
 interface Document {
@@ -88,7 +89,8 @@ describe('document tools', () => {
   });
 
   it('refuses oversize, invalid and empty uploads, and stores nothing', async () => {
-    const before = fs.readdirSync(docs()).length;
+    const files = () => (ENGINE === 'sqlite' ? fs.readdirSync(docs()).length : 0); // PostgreSQL keeps bytes in rows
+    const before = files();
     const oversize = Buffer.alloc(1024 * 1024 + 1, 1).toString('base64');
     const message = await server.fails('upload_document', { title: 'Big', content_base64: oversize });
     assert.match(message, /content_base64: the document is 1\.0 MB, over the 1\.0 MB limit \(MCP_PA_MAX_FILE_SIZE_MB\)/);
@@ -96,7 +98,7 @@ describe('document tools', () => {
     assert.match(await server.fails('upload_document', { title: 'Bad', content_base64: 'abcde' }), /not valid base64/);
     assert.match(await server.fails('upload_document', { title: 'Empty', content_base64: '' }), /empty/);
     assert.match(await server.fails('upload_document', { title: 'T', content_base64: 'aGk=', mime_type: 'not a type' }), /mime_type/);
-    assert.equal(fs.readdirSync(docs()).length, before, 'no file left behind');
+    assert.equal(files(), before, 'no file left behind');
   });
 
   it('saves http and https links only', async () => {
@@ -129,10 +131,28 @@ describe('document tools', () => {
 
   it('refuses to return bytes that no longer match their checksum', async () => {
     const doc = await server.ok<Document>('upload_document', { title: 'Fragile', content_base64: Buffer.from('original').toString('base64') });
-    fs.writeFileSync(path.join(docs(), `${doc.id}.bin`), 'tampered');
+    // Change the stored bytes behind the server's back, then remove them.
+    await server.close();
+    await replaceStoredBytes(server.home, doc.id, Buffer.from('tampered'));
+    server = await TestServer.start({ home: server.home, env: { MCP_PA_MAX_FILE_SIZE_MB: '1' } });
     assert.match(await server.fails('read_document', { document_id: doc.id }), /no longer match their checksum/);
-    fs.rmSync(path.join(docs(), `${doc.id}.bin`));
+    await server.close();
+    await replaceStoredBytes(server.home, doc.id, undefined);
+    server = await TestServer.start({ home: server.home, env: { MCP_PA_MAX_FILE_SIZE_MB: '1' } });
     assert.match(await server.fails('read_document', { document_id: doc.id }), /missing/);
     assert.match(await server.fails('get_document', { document_id: 'nope' }), /document_id: no document/);
   });
 });
+
+/** Overwrites (or, with undefined, deletes) a document's stored bytes while its server is stopped. */
+async function replaceStoredBytes(home: string, id: string, bytes: Buffer | undefined) {
+  if (ENGINE === 'sqlite') {
+    const file = path.join(dataDir(home), 'documents', `${id}.bin`);
+    if (bytes) fs.writeFileSync(file, bytes);
+    else fs.rmSync(file);
+  } else if (bytes) {
+    await rawSql(home, 'UPDATE document_blobs SET bytes = $1 WHERE document_id = $2', [bytes, id]);
+  } else {
+    await rawSql(home, 'DELETE FROM document_blobs WHERE document_id = $1', [id]);
+  }
+}
