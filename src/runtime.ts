@@ -48,13 +48,15 @@ export function openEngine(config: ResolvedConfig): Promise<Engine> {
 
 /** The key for document bytes: scrypt of the passphrase with a salt kept in the database. */
 async function documentKey(db: Kysely<Database>, passphrase: string): Promise<Buffer> {
-  await db
-    .insertInto('meta')
-    .values({ key: 'document_key_salt', value: newSalt().toString('hex') })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('meta').select('value').where('key', '=', 'document_key_salt').executeTakeFirstOrThrow();
-  return deriveKey(passphrase, Buffer.from(row.value, 'hex'));
+  const salt = () => db.selectFrom('meta').select('value').where('key', '=', 'document_key_salt').executeTakeFirst();
+  if (!(await salt())) {
+    await db
+      .insertInto('meta')
+      .values({ key: 'document_key_salt', value: newSalt().toString('hex') })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+  }
+  return deriveKey(passphrase, Buffer.from((await salt())!.value, 'hex'));
 }
 
 /**

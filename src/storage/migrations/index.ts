@@ -45,11 +45,17 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect, options: Mi
 }
 
 async function applyMigrations(conn: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
-  await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    applied_at TEXT NOT NULL
-  )`.execute(conn);
+  // Checked first: PostgreSQL wants the CREATE privilege even for CREATE TABLE IF NOT EXISTS, and
+  // a login role that is not the owner has none.
+  const tracked = await sql<{ n: number }>`
+    SELECT count(*) AS n FROM ${sql.raw(dialect === 'sqlite' ? "sqlite_master WHERE type = 'table' AND" : "pg_class WHERE relkind = 'r' AND")} ${sql.raw(dialect === 'sqlite' ? 'name' : 'relname')} = 'schema_migrations'`.execute(conn);
+  if (Number(tracked.rows[0]?.n) === 0) {
+    await sql`CREATE TABLE schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at TEXT NOT NULL
+    )`.execute(conn);
+  }
   const rows = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(conn);
   const done = new Set(rows.rows.map((r) => Number(r.version)));
   const newest = Math.max(0, ...done);
@@ -81,13 +87,24 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
   }
   const member = await sql<{ ok: boolean }>`SELECT pg_has_role(current_user, ${role}, 'MEMBER') AS ok`.execute(conn);
   if (!member.rows[0]?.ok) await sql`GRANT ${id} TO CURRENT_USER`.execute(conn);
-  const present = await sql<{ relname: string }>`
-    SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace
-    AND relname IN (${sql.join([...TENANT_TABLES, ...VECTOR_TABLES])})`.execute(conn);
-  await sql`GRANT USAGE ON SCHEMA public TO ${id}`.execute(conn);
-  for (const { relname } of present.rows) {
+  // Granted only where missing, so a login role that is not the owner can start once it is set up.
+  const missing = await sql<{ relname: string }>`
+    SELECT c.relname FROM pg_class c
+    WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace
+      AND c.relname IN (${sql.join([...TENANT_TABLES, ...VECTOR_TABLES])})
+      AND NOT (has_table_privilege(${role}, c.oid, 'SELECT') AND has_table_privilege(${role}, c.oid, 'INSERT')
+           AND has_table_privilege(${role}, c.oid, 'UPDATE') AND has_table_privilege(${role}, c.oid, 'DELETE'))`.execute(conn);
+  for (const { relname } of missing.rows) {
     await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ${sql.table(relname)} TO ${id}`.execute(conn);
   }
-  await sql`GRANT SELECT ON meta TO ${id}`.execute(conn);
+  const basics = await sql<{ ok: boolean }>`
+    SELECT has_schema_privilege(${role}, 'public', 'USAGE') AND has_table_privilege(${role}, 'meta', 'SELECT')
+       AND has_table_privilege(${role}, 'schema_migrations', 'SELECT') AS ok`.execute(conn);
+  if (!basics.rows[0]?.ok) {
+    // Installation data, not tenant data: the version check and the document-key salt.
+    await sql`GRANT USAGE ON SCHEMA public TO ${id}`.execute(conn);
+    await sql`GRANT SELECT ON meta, schema_migrations TO ${id}`.execute(conn);
+  }
+  if (missing.rows.length > 0) steps.push(`granted ${role} its privileges on ${missing.rows.length} tables`);
   return steps;
 }

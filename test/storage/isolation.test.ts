@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { UserError } from '../../src/domain/common/errors.js';
+import type { DomainContext } from '../../src/domain/context.js';
+import { CreateProjectInput, ListProjectsInput } from '../../src/domain/projects/schema.js';
+import { createProject, listProjects } from '../../src/domain/projects/service.js';
+import { CreateTodoInput, ListTodosInput } from '../../src/domain/todos/schema.js';
+import { createTodo, listTodos, updateTodo } from '../../src/domain/todos/service.js';
+import { deleteItem, restoreItem } from '../../src/domain/trash/service.js';
+import type { Runtime } from '../../src/runtime.js';
+import { TENANT_TABLES } from '../../src/storage/tenant-tables.js';
+import { AVAILABLE_ENGINES, openTestRuntime } from '../helpers/engines.js';
+
+type Op =
+  | { op: 'todo'; tenant: number; title: string }
+  | { op: 'project'; tenant: number; name: string }
+  | { op: 'rename'; tenant: number; target: number; title: string }
+  | { op: 'delete'; tenant: number; target: number }
+  | { op: 'restore'; tenant: number; target: number };
+
+const tenantIndex = fc.integer({ min: 0, max: 2 });
+const word = fc.stringMatching(/^[a-z]{3,8}$/);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ op: fc.constant('todo' as const), tenant: tenantIndex, title: word }),
+  fc.record({ op: fc.constant('project' as const), tenant: tenantIndex, name: word }),
+  fc.record({ op: fc.constant('rename' as const), tenant: tenantIndex, target: fc.nat(), title: word }),
+  fc.record({ op: fc.constant('delete' as const), tenant: tenantIndex, target: fc.nat() }),
+  fc.record({ op: fc.constant('restore' as const), tenant: tenantIndex, target: fc.nat() }),
+);
+
+interface Known {
+  kind: 'todo' | 'project';
+  id: string;
+  owner: number;
+  title: string;
+  trashed: boolean;
+}
+
+for (const engine of AVAILABLE_ENGINES.filter((e) => e !== 'sqlite')) {
+  describe(`tenant isolation on ${engine}`, () => {
+    let runtime: Runtime;
+    before(async () => ({ runtime } = await openTestRuntime(engine)));
+    after(() => runtime.close());
+
+    /** A user error (nothing of theirs has that id) or the value. */
+    async function attempt<T>(tenant: string, fn: (ctx: DomainContext) => Promise<T>): Promise<T | UserError> {
+      try {
+        return await runtime.run('write', tenant, fn);
+      } catch (err) {
+        if (err instanceof UserError) return err;
+        throw err;
+      }
+    }
+
+    it('random interleaved operations of three tenants never see, change or delete another’s items', async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(opArb, { minLength: 4, maxLength: 24 }), async (ops) => {
+          const tenants = [0, 1, 2].map((i) => `prop-${run}-${i}`);
+          run++;
+          for (const t of tenants) await runtime.ensureTenant(t);
+          const known: Known[] = [];
+          for (const step of ops) {
+            const me = tenants[step.tenant]!;
+            if (step.op === 'todo' || step.op === 'project') {
+              const title = `${step.op === 'todo' ? step.title : step.name} ${me}`;
+              const created =
+                step.op === 'todo'
+                  ? await runtime.run('write', me, (ctx) => createTodo(ctx, CreateTodoInput.parse({ title })))
+                  : await runtime.run('write', me, (ctx) => createProject(ctx, CreateProjectInput.parse({ name: title })));
+              known.push({ kind: step.op, id: created.id, owner: step.tenant, title, trashed: false });
+              continue;
+            }
+            const target = known[step.target % Math.max(1, known.length)];
+            if (!target) continue;
+            const mine = target.owner === step.tenant;
+            if (step.op === 'rename') {
+              if (target.kind !== 'todo') continue;
+              const result = await attempt(me, (ctx) => updateTodo(ctx, { todo_id: target.id, title: step.title }));
+              if (mine && !target.trashed) {
+                assert.ok(!(result instanceof UserError), `own rename failed: ${String(result)}`);
+                target.title = step.title;
+              } else {
+                assert.ok(result instanceof UserError, 'renaming another tenant’s (or a trashed) todo must fail');
+              }
+            } else {
+              const fn = step.op === 'delete' ? deleteItem : restoreItem;
+              const result = await attempt(me, (ctx) => fn(ctx, { kind: target.kind, id: target.id }));
+              const allowed = mine && target.trashed === (step.op === 'restore');
+              assert.equal(!(result instanceof UserError), allowed, `${step.op} by tenant ${step.tenant} of an item of tenant ${target.owner}`);
+              if (allowed) target.trashed = step.op === 'delete';
+            }
+          }
+          // What each tenant sees is exactly what it owns, live.
+          for (const [index, tenant] of tenants.entries()) {
+            const seen = await runtime.run('read', tenant, async (ctx) => ({
+              todos: (await listTodos(ctx, ListTodosInput.parse({ limit: 200 }))).items,
+              projects: (await listProjects(ctx, ListProjectsInput.parse({ limit: 200 }))).items,
+              rows: await sql<{ id: string }>`SELECT id FROM todos UNION ALL SELECT id FROM projects`.execute(ctx.db),
+            }));
+            const mine = known.filter((k) => k.owner === index);
+            const live = (kind: Known['kind']) => mine.filter((k) => k.kind === kind && !k.trashed);
+            assert.deepEqual(seen.todos.map((t) => t.id).sort(), live('todo').map((k) => k.id).sort());
+            assert.deepEqual(seen.todos.map((t) => t.title).sort(), live('todo').map((k) => k.title).sort());
+            assert.deepEqual(seen.projects.map((p) => p.id).sort(), live('project').map((k) => k.id).sort());
+            assert.deepEqual(seen.rows.rows.map((r) => r.id).sort(), mine.map((k) => k.id).sort(), 'raw SELECT without WHERE: own rows only');
+          }
+        }),
+        { numRuns: 12 },
+      );
+    });
+
+    it('under the application role, SELECT * without WHERE returns only the tenant’s rows in every table', async () => {
+      for (const t of ['raw-a', 'raw-b']) {
+        await runtime.ensureTenant(t);
+        await runtime.run('write', t, async (ctx) => {
+          await createTodo(ctx, CreateTodoInput.parse({ title: `todo of ${t}`, tags: ['x'] }));
+          await createProject(ctx, CreateProjectInput.parse({ name: `project of ${t}` }));
+        });
+      }
+      await runtime.run('read', 'raw-a', async (ctx) => {
+        const role = await sql<{ role: string; tenant: string }>`SELECT current_user AS role, current_setting('app.tenant_id') AS tenant`.execute(ctx.db);
+        assert.equal(role.rows[0]?.tenant, 'raw-a');
+        assert.notEqual(role.rows[0]?.role, 'postgres', 'queries do not run as the login role');
+        for (const table of TENANT_TABLES) {
+          const column = table === 'tenants' ? null : 'tenant_id';
+          if (!column) continue;
+          const rows = await sql<{ tenant_id: string }>`SELECT * FROM ${sql.table(table)}`.execute(ctx.db);
+          assert.ok(rows.rows.every((r) => r.tenant_id === 'raw-a'), `${table} shows another tenant's rows`);
+        }
+      });
+    });
+
+    it('refuses to write a row for another tenant, and UPDATE or DELETE without WHERE touch only the tenant’s rows', async () => {
+      await runtime.ensureTenant('w-a');
+      await runtime.ensureTenant('w-b');
+      const theirs = await runtime.run('write', 'w-b', (ctx) => createTodo(ctx, CreateTodoInput.parse({ title: 'belongs to b' })));
+      await assert.rejects(
+        runtime.run('write', 'w-a', (ctx) =>
+          sql`INSERT INTO todos (tenant_id, id, title, priority, created_at, updated_at) VALUES ('w-b', 'forged', 'forged', 2, 'x', 'x')`.execute(ctx.db),
+        ),
+        /row-level security/,
+      );
+      await assert.rejects(
+        runtime.run('write', 'w-a', (ctx) => sql`UPDATE todos SET tenant_id = 'w-b'`.execute(ctx.db).then(() => ctx.db.insertInto('tenants').values({ id: 'w-a-2', created_at: 'x' }).execute())),
+        /row-level security/,
+      );
+      await runtime.run('write', 'w-a', async (ctx) => {
+        await sql`UPDATE todos SET title = 'overwritten'`.execute(ctx.db);
+        await sql`DELETE FROM todos`.execute(ctx.db);
+        await sql`DELETE FROM tenants`.execute(ctx.db);
+      });
+      const still = await runtime.run('read', 'w-b', (ctx) => listTodos(ctx, ListTodosInput.parse({})));
+      assert.deepEqual(still.items.map((t) => [t.id, t.title]), [[theirs.id, 'belongs to b']]);
+    });
+
+  });
+}
