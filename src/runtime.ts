@@ -37,11 +37,16 @@ export interface Runtime {
 }
 
 /** The storage engine the configuration asks for: SQLite, a PostgreSQL server, or embedded PGlite. */
-export function openEngine(config: ResolvedConfig): Promise<Engine> {
+export function openEngine(config: ResolvedConfig, logger?: Logger): Promise<Engine> {
   const { database } = config;
   if (database.type === 'sqlite') return Promise.resolve(openSqliteEngine({ path: database.path, encryptionKey: config.encryption.key }));
   if (database.connection_string) {
-    return openPostgresEngine({ connectionString: database.connection_string, poolSize: database.pool_size, appRole: database.app_role });
+    return openPostgresEngine({
+      connectionString: database.connection_string,
+      poolSize: database.pool_size,
+      appRole: database.app_role,
+      onIdleError: (err) => logger?.warn({ err: err.message }, 'a pooled database connection failed; it will be replaced'),
+    });
   }
   return openPgliteEngine({ dataDir: path.join(config.dataDir, 'pgdata'), appRole: database.app_role });
 }
@@ -64,7 +69,7 @@ async function documentKey(db: Kysely<Database>, passphrase: string): Promise<Bu
  * deployment where row-level security is not in force is refused: it would mix tenants.
  */
 export async function openRuntime(config: ResolvedConfig, logger: Logger): Promise<Runtime> {
-  const engine = await openEngine(config);
+  const engine = await openEngine(config, logger);
   try {
     const steps = await migrate(engine.db as Kysely<unknown>, engine.dialect, { appRole: config.database.app_role, vectors: engine.vectorSearch });
     for (const step of steps) logger.info({ step }, 'database migration');

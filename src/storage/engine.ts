@@ -80,7 +80,8 @@ export async function runTransaction<T>(
     } catch (err) {
       for (const f of rolledBack) await Promise.resolve(f()).catch(() => undefined);
       if (attempt < MAX_ATTEMPTS && plan.retryable(err)) {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+        // Exponential back-off with jitter, so the transactions that collided do not collide again.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
         continue;
       }
       throw err;

@@ -93,6 +93,8 @@ export interface PostgresOptions {
   connectionString: string;
   poolSize: number;
   appRole: string;
+  /** An idle pooled connection failed (server restart, network): the pool replaces it. */
+  onIdleError?: (err: Error) => void;
 }
 
 /** A PostgreSQL server through a pool of `pg` connections. */
@@ -102,8 +104,11 @@ export async function openPostgresEngine(options: PostgresOptions): Promise<Engi
     max: options.poolSize,
     application_name: 'mcp-pa',
     statement_timeout: 30_000,
-    connectionTimeoutMillis: 10_000,
+    // Under a burst of writes to one tenant, transactions queue on its counters: wait for a connection.
+    connectionTimeoutMillis: 30_000,
   });
+  // Without a listener, an idle connection dropped by the server would crash the process.
+  pool.on('error', (err) => options.onIdleError?.(err));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`SELECT 1`.execute(db);

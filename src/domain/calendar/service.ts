@@ -1,6 +1,6 @@
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
-import { findLiveItem, insertItem, updateItem } from '../common/items.js';
+import { findLiveItem, insertItem, updateItem, type Lock } from '../common/items.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { setTags, tagsOf } from '../common/tags.js';
@@ -11,8 +11,8 @@ import type { CreateEventInput, Event, ListEventsInput, UpdateEventInput } from 
 
 const HINT = 'Use list_calendar_events to find event ids.';
 
-async function requireEvent(ctx: DomainContext, id: string): Promise<EventRow> {
-  const row = await findLiveItem(ctx.db, 'events', ctx.tenantId, id);
+async function requireEvent(ctx: DomainContext, id: string, lock?: Lock): Promise<EventRow> {
+  const row = await findLiveItem(ctx.db, 'events', ctx.tenantId, id, lock);
   if (!row) throw new NotFoundError('event', id, 'event_id', HINT);
   return row;
 }
@@ -142,7 +142,7 @@ function updatedSpan(current: EventRow, input: UpdateEventInput, zone: string, a
 }
 
 export async function updateEvent(ctx: DomainContext, input: UpdateEventInput): Promise<Event> {
-  const current = await requireEvent(ctx, input.event_id);
+  const current = await requireEvent(ctx, input.event_id, { lock: true });
   const zone = input.timezone === undefined ? current.timezone : checkTimeZone(input.timezone, 'timezone');
   const allDay = input.all_day ?? current.all_day === 1;
   const span = updatedSpan(current, input, zone, allDay);
@@ -150,8 +150,8 @@ export async function updateEvent(ctx: DomainContext, input: UpdateEventInput): 
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
     ...(span ? spanColumns(span) : {}),
-    all_day: allDay ? 1 : 0,
-    timezone: zone,
+    all_day: input.all_day === undefined ? undefined : allDay ? 1 : 0,
+    timezone: input.timezone === undefined ? undefined : zone,
     location: input.location === undefined ? undefined : input.location || null,
     attendees: input.attendees === undefined ? undefined : JSON.stringify(input.attendees),
     reminder_minutes: input.reminder_minutes,

@@ -1,6 +1,6 @@
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
-import { findLiveItem, insertItem, updateItem } from '../common/items.js';
+import { findLiveItem, insertItem, updateItem, type Lock } from '../common/items.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
@@ -29,14 +29,14 @@ import type {
 const PROJECT_HINT = 'Use list_projects to find project ids.';
 const TASK_HINT = 'Use get_project to see a project’s tasks and their ids.';
 
-export async function requireProject(ctx: DomainContext, id: string, field = 'project_id'): Promise<ProjectRow> {
-  const row = await findLiveItem(ctx.db, 'projects', ctx.tenantId, id);
-  if (!row) throw new NotFoundError('project', id, field, PROJECT_HINT);
+export async function requireProject(ctx: DomainContext, id: string, lock?: Lock): Promise<ProjectRow> {
+  const row = await findLiveItem(ctx.db, 'projects', ctx.tenantId, id, lock);
+  if (!row) throw new NotFoundError('project', id, 'project_id', PROJECT_HINT);
   return row;
 }
 
-async function requireTask(ctx: DomainContext, id: string): Promise<TaskRow> {
-  const row = await findLiveItem(ctx.db, 'tasks', ctx.tenantId, id);
+async function requireTask(ctx: DomainContext, id: string, lock?: Lock): Promise<TaskRow> {
+  const row = await findLiveItem(ctx.db, 'tasks', ctx.tenantId, id, lock);
   if (!row) throw new NotFoundError('task', id, 'task_id', TASK_HINT);
   return row;
 }
@@ -125,8 +125,9 @@ export async function createProject(ctx: DomainContext, input: CreateProjectInpu
     description: input.description || null,
     status: input.status,
     priority: priorityRank(input.priority),
-    start_date: start,
-    end_date: end,
+    // Only what was given is written: a concurrent change of another field is never undone.
+    start_date: input.start_date === undefined ? undefined : start,
+    end_date: input.end_date === undefined ? undefined : end,
     notes: input.notes || null,
     progress_override: null,
   });
@@ -136,7 +137,7 @@ export async function createProject(ctx: DomainContext, input: CreateProjectInpu
 }
 
 export async function updateProject(ctx: DomainContext, input: UpdateProjectInput): Promise<Project> {
-  const current = await requireProject(ctx, input.project_id);
+  const current = await requireProject(ctx, input.project_id, { lock: true });
   const zone = await ctx.zone();
   const start =
     input.start_date === undefined ? current.start_date : input.start_date === null ? null : parseDate(input.start_date, zone, 'start_date').toString();
@@ -147,8 +148,9 @@ export async function updateProject(ctx: DomainContext, input: UpdateProjectInpu
     description: input.description === undefined ? undefined : input.description || null,
     status: input.status,
     priority: input.priority === undefined ? undefined : priorityRank(input.priority),
-    start_date: start,
-    end_date: end,
+    // Only what was given is written: a concurrent change of another field is never undone.
+    start_date: input.start_date === undefined ? undefined : start,
+    end_date: input.end_date === undefined ? undefined : end,
     notes: input.notes === undefined ? undefined : input.notes || null,
     progress_override: input.progress,
     updated_at: toStored(ctx.now),
@@ -214,21 +216,24 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
 }
 
 export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Promise<Task> {
-  const current = await requireTask(ctx, input.task_id);
+  const current = await requireTask(ctx, input.task_id, { lock: true });
   const zone = await ctx.zone();
   const target = input.project_id === undefined ? current.project_id : (await requireProject(ctx, input.project_id)).id;
+  // Both projects change (their updated_at): lock them in one fixed order, so that two tasks
+  // moving in opposite directions at once cannot deadlock.
+  for (const id of [...new Set([current.project_id, target])].sort()) await requireProject(ctx, id, { lock: true });
   const due = input.due_date === undefined ? undefined : input.due_date === null ? null : parseDue(input.due_date, zone, 'due_date');
   const now = toStored(ctx.now);
   const status = input.status ?? current.status;
   await updateItem(ctx.db, 'tasks', ctx.tenantId, current.id, {
-    project_id: target,
+    project_id: input.project_id === undefined ? undefined : target,
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
-    status,
+    status: input.status,
     priority: input.priority === undefined ? undefined : priorityRank(input.priority),
     due_at: due === undefined ? undefined : (due?.at ?? null),
     due_date: due === undefined ? undefined : (due?.date ?? null),
-    completed_at: completedAtFor(status, current.completed_at, now),
+    completed_at: input.status === undefined ? undefined : completedAtFor(status, current.completed_at, now),
     updated_at: now,
   });
   if (input.tags !== undefined) await setTags(ctx.db, ctx.tenantId, 'task', current.id, input.tags);

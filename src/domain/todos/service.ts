@@ -1,6 +1,6 @@
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
-import { findLiveItem, insertItem, updateItem } from '../common/items.js';
+import { findLiveItem, insertItem, updateItem, type Lock } from '../common/items.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
@@ -13,8 +13,8 @@ import type { CreateTodoInput, ListTodosInput, Todo, UpdateTodoInput } from './s
 
 const HINT = 'Use list_todos to find todo ids.';
 
-async function requireTodo(ctx: DomainContext, id: string): Promise<TodoRow> {
-  const row = await findLiveItem(ctx.db, 'todos', ctx.tenantId, id);
+async function requireTodo(ctx: DomainContext, id: string, lock?: Lock): Promise<TodoRow> {
+  const row = await findLiveItem(ctx.db, 'todos', ctx.tenantId, id, lock);
   if (!row) throw new NotFoundError('todo', id, 'todo_id', HINT);
   return row;
 }
@@ -77,7 +77,7 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
 }
 
 export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Promise<Todo> {
-  const current = await requireTodo(ctx, input.todo_id);
+  const current = await requireTodo(ctx, input.todo_id, { lock: true });
   const zone = await ctx.zone();
   const due = input.due_date === undefined ? undefined : input.due_date === null ? null : parseDue(input.due_date, zone, 'due_date');
   const reminder =
@@ -104,7 +104,7 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
 
 /** Completing a done todo again changes nothing, not even updated_at. */
 export async function completeTodo(ctx: DomainContext, todoId: string): Promise<Todo> {
-  const current = await requireTodo(ctx, todoId);
+  const current = await requireTodo(ctx, todoId, { lock: true });
   if (current.completed === 1) return (await presentTodos(ctx, [current]))[0]!;
   return updateTodo(ctx, { todo_id: todoId, completed: true });
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DomainContext } from '../context.js';
-import { updateItem } from '../common/items.js';
+import { findAnyItem, updateItem, type Lock } from '../common/items.js';
 import { NotFoundError, UserError } from '../common/errors.js';
 import { formatInstant, toStored } from '../common/time.js';
 import { TABLE_OF_KIND, type Database, type ItemKind } from '../../storage/schema.js';
@@ -14,13 +14,8 @@ type AnyRow = { id: string; deleted_at: string | null } & ({ title: string } | {
 
 const titleOf = (row: AnyRow) => ('title' in row ? row.title : row.name);
 
-function findAny(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string): Promise<AnyRow | undefined> {
-  return db
-    .selectFrom(TABLE_OF_KIND[kind])
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .executeTakeFirst() as Promise<AnyRow | undefined>;
+function findAny(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string, lock?: Lock): Promise<AnyRow | undefined> {
+  return findAnyItem(db, TABLE_OF_KIND[kind], tenantId, id, lock) as Promise<AnyRow | undefined>;
 }
 
 /** Tasks that went to the trash because their project did, and come back with it. */
@@ -53,7 +48,7 @@ async function result(ctx: DomainContext, kind: ItemKind, row: AnyRow, deletedAt
  * project brings back those and only those.
  */
 export async function deleteItem(ctx: DomainContext, input: ItemRefInput): Promise<TrashResult> {
-  const row = await findAny(ctx.db, ctx.tenantId, input.kind, input.id);
+  const row = await findAny(ctx.db, ctx.tenantId, input.kind, input.id, { lock: true });
   if (!row) throw new NotFoundError(input.kind, input.id, 'id', 'Check the kind and the id.');
   if (row.deleted_at !== null) {
     throw new UserError(`id: the ${input.kind} ${input.id} is already in the trash; restore_item brings it back.`);
@@ -77,7 +72,7 @@ export async function deleteItem(ctx: DomainContext, input: ItemRefInput): Promi
 
 /** Takes an item out of the trash, as it was. */
 export async function restoreItem(ctx: DomainContext, input: ItemRefInput): Promise<TrashResult> {
-  const row = await findAny(ctx.db, ctx.tenantId, input.kind, input.id);
+  const row = await findAny(ctx.db, ctx.tenantId, input.kind, input.id, { lock: true });
   if (!row) throw new NotFoundError(input.kind, input.id, 'id', 'It may have been in the trash for more than 30 days, which empties it.');
   if (row.deleted_at === null) throw new UserError(`id: the ${input.kind} ${input.id} is not in the trash.`);
   if (input.kind === 'task') {

@@ -37,16 +37,26 @@ async function sqliteTriggers(db: Kysely<unknown>, counted: Counted) {
 async function postgresTriggers(db: Kysely<unknown>, counted: Counted) {
   const { table, columns } = counted;
   // SECURITY INVOKER (the default): the counters obey the same row-level security as the rows.
+  // A row that moves between buckets changes the two counters in bucket order, so two opposite
+  // moves (complete one todo, reopen another) cannot deadlock on them; a row that stays in its
+  // bucket touches no counter at all.
   await sql
     .raw(
       `CREATE FUNCTION ${table}_count() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        old_bucket text;
+        new_bucket text;
+        tenant text := CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END;
       BEGIN
-        IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.deleted_at IS NULL THEN
-          UPDATE item_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND bucket = ${bucketOf(counted, 'old')};
-        END IF;
-        IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.deleted_at IS NULL THEN
-          INSERT INTO item_counts (tenant_id, bucket, n) VALUES (NEW.tenant_id, ${bucketOf(counted, 'new')}, 1)
-          ON CONFLICT (tenant_id, bucket) DO UPDATE SET n = item_counts.n + 1;
+        IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.deleted_at IS NULL THEN old_bucket := ${bucketOf(counted, 'old')}; END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.deleted_at IS NULL THEN new_bucket := ${bucketOf(counted, 'new')}; END IF;
+        IF old_bucket IS NOT DISTINCT FROM new_bucket THEN RETURN NULL; END IF;
+        IF new_bucket IS NULL OR (old_bucket IS NOT NULL AND old_bucket < new_bucket) THEN
+          PERFORM item_count_add(tenant, old_bucket, -1);
+          PERFORM item_count_add(tenant, new_bucket, 1);
+        ELSE
+          PERFORM item_count_add(tenant, new_bucket, 1);
+          PERFORM item_count_add(tenant, old_bucket, -1);
         END IF;
         RETURN NULL;
       END $$`,
@@ -57,6 +67,14 @@ async function postgresTriggers(db: Kysely<unknown>, counted: Counted) {
     .execute(db);
 }
 
+async function createAddFunction(db: Kysely<unknown>) {
+  await sql`CREATE FUNCTION item_count_add(tenant text, bucket text, delta integer) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO item_counts (tenant_id, bucket, n) SELECT tenant, bucket, delta WHERE bucket IS NOT NULL
+    ON CONFLICT (tenant_id, bucket) DO UPDATE SET n = item_counts.n + delta
+  $$`.execute(db);
+}
+
 export async function createCounters(db: Kysely<unknown>, dialect: Dialect) {
+  if (dialect === 'postgresql') await createAddFunction(db);
   for (const counted of COUNTED) await (dialect === 'sqlite' ? sqliteTriggers(db, counted) : postgresTriggers(db, counted));
 }
