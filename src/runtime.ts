@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { ConfigError, type ResolvedConfig } from './config/load.js';
@@ -8,7 +9,7 @@ import { purgeTrash } from './domain/trash/service.js';
 import type { Logger } from './logging.js';
 import { DatabaseBlobStore, FileBlobStore, type BlobStore } from './storage/blob-store.js';
 import { deriveKey, newSalt } from './storage/crypto.js';
-import type { Access, Engine, SecurityReport } from './storage/engine.js';
+import { StorageError, type Access, type Engine, type SecurityReport } from './storage/engine.js';
 import { migrate } from './storage/migrations/index.js';
 import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
 import type { Database } from './storage/schema.js';
@@ -51,17 +52,23 @@ export function openEngine(config: ResolvedConfig, logger?: Logger): Promise<Eng
   return openPgliteEngine({ dataDir: path.join(config.dataDir, 'pgdata'), appRole: database.app_role });
 }
 
-/** The key for document bytes: scrypt of the passphrase with a salt kept in the database. */
+/**
+ * The key for document bytes: scrypt of the passphrase with a salt kept in the database. A check
+ * value (an HMAC made with the key) is kept too, so a wrong passphrase is refused at start rather
+ * than discovered document by document.
+ */
 async function documentKey(db: Kysely<Database>, passphrase: string): Promise<Buffer> {
-  const salt = () => db.selectFrom('meta').select('value').where('key', '=', 'document_key_salt').executeTakeFirst();
-  if (!(await salt())) {
-    await db
-      .insertInto('meta')
-      .values({ key: 'document_key_salt', value: newSalt().toString('hex') })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
+  const read = (key: string) => db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+  const remember = (key: string, value: string) =>
+    db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  if (!(await read('document_key_salt'))) await remember('document_key_salt', newSalt().toString('hex'));
+  const key = deriveKey(passphrase, Buffer.from((await read('document_key_salt'))!.value, 'hex'));
+  const check = crypto.createHmac('sha256', key).update('mcp-pa document key check').digest('hex');
+  if (!(await read('document_key_check'))) await remember('document_key_check', check);
+  if ((await read('document_key_check'))!.value !== check) {
+    throw new StorageError('MCP_PA_ENCRYPTION_KEY is not the key this database\'s documents were encrypted with.');
   }
-  return deriveKey(passphrase, Buffer.from((await salt())!.value, 'hex'));
+  return key;
 }
 
 /**

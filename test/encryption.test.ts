@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { engineEnv, rawSql } from './helpers/engines.js';
 import { type TestServer, dataDir, runCli, tempHome, withServer } from './helpers/server.js';
 
 const KEY = 'correct horse battery staple';
@@ -85,5 +86,23 @@ describe('encryption at rest', () => {
       const doc = await server.ok<{ encrypted: boolean }>('upload_document', { title: 'plain', content_base64: 'aGk=' });
       assert.equal(doc.encrypted, false);
     });
+  });
+
+  it('on PostgreSQL (embedded), seals document bytes in the database and reads them back', async () => {
+    const home = tempHome();
+    const env = { MCP_PA_ENCRYPTION_KEY: KEY, ...(await engineEnv(home, 'pglite')) };
+    const id = await withServer({ home, env }, async (server) => {
+      const doc = await server.ok<{ id: string; encrypted: boolean }>('upload_document', { title: 'sealed', content_base64: Buffer.from(`${MARKER} in a row`).toString('base64') });
+      assert.equal(doc.encrypted, true);
+      return doc.id;
+    });
+    const [row] = await rawSql(home, 'SELECT bytes FROM document_blobs WHERE document_id = $1', [id], 'pglite');
+    assert.equal(Buffer.from(row!.bytes as Uint8Array).includes(Buffer.from(MARKER)), false, 'the stored bytes are not the plaintext');
+    await withServer({ home, env }, async (server) => {
+      assert.equal((await server.ok<{ text: string }>('read_document', { document_id: id })).text, `${MARKER} in a row`);
+    });
+    const wrongKey = await runCli([], home, { ...env, MCP_PA_ENCRYPTION_KEY: 'another long passphrase' });
+    assert.equal(wrongKey.code, 1);
+    assert.match(wrongKey.stderr, /MCP_PA_ENCRYPTION_KEY is not the key this database's documents were encrypted with/);
   });
 });

@@ -9,7 +9,7 @@ interface Found {
 }
 
 /** Titles of the hits, per kind in one query each; trashed items never show. */
-async function describeHits(ctx: DomainContext, kind: ItemKind, ids: string[]): Promise<Map<string, Found>> {
+export async function describeHits(ctx: DomainContext, kind: ItemKind, ids: string[]): Promise<Map<string, Found>> {
   const found = new Map<string, Found>();
   if (ids.length === 0) return found;
   if (kind === 'task') {

@@ -98,12 +98,14 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
     await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ${sql.table(relname)} TO ${id}`.execute(conn);
   }
   const basics = await sql<{ ok: boolean }>`
-    SELECT has_schema_privilege(${role}, 'public', 'USAGE') AND has_table_privilege(${role}, 'meta', 'SELECT')
+    SELECT has_schema_privilege(${role}, 'public', 'USAGE') AND has_table_privilege(${role}, 'meta', 'INSERT')
        AND has_table_privilege(${role}, 'schema_migrations', 'SELECT') AS ok`.execute(conn);
   if (!basics.rows[0]?.ok) {
-    // Installation data, not tenant data: the version check and the document-key salt.
+    // Installation data, not tenant data: the schema version, and the document key's salt and
+    // check value (written once, by whichever login first starts with a key).
     await sql`GRANT USAGE ON SCHEMA public TO ${id}`.execute(conn);
-    await sql`GRANT SELECT ON meta, schema_migrations TO ${id}`.execute(conn);
+    await sql`GRANT SELECT ON schema_migrations TO ${id}`.execute(conn);
+    await sql`GRANT SELECT, INSERT ON meta TO ${id}`.execute(conn);
   }
   if (missing.rows.length > 0) steps.push(`granted ${role} its privileges on ${missing.rows.length} tables`);
   return steps;
