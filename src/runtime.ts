@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { ConfigError, type ResolvedConfig } from './config/load.js';
 import type { DomainContext } from './domain/context.js';
 import { Temporal, systemTimeZone, toStored } from './domain/common/time.js';
-import { profileTimeZone } from './domain/profile/repository.js';
+import { findProfile } from './domain/profile/repository.js';
 import { purgeTrash } from './domain/trash/service.js';
 import type { Logger } from './logging.js';
 import { DatabaseBlobStore, FileBlobStore, type BlobStore } from './storage/blob-store.js';
@@ -113,8 +113,8 @@ function createRuntime(config: ResolvedConfig, logger: Logger, engine: Engine, b
   const vectors = engine.vectorSearch ? pgvectorIndex : noVectorIndex;
   const run: Runtime['run'] = (access, tenantId, fn) =>
     engine.transaction(access, tenantId, (trx, hooks) => {
-      let zone: Promise<string> | undefined;
-      return fn({
+      let profile: ReturnType<DomainContext['profile']> | undefined;
+      const ctx: DomainContext = {
         db: trx,
         tenantId,
         now: Temporal.Now.instant(),
@@ -123,8 +123,10 @@ function createRuntime(config: ResolvedConfig, logger: Logger, engine: Engine, b
         blobs,
         limits,
         hooks,
-        zone: () => (zone ??= profileTimeZone(trx, tenantId).then((tz) => tz ?? systemTimeZone())),
-      });
+        profile: () => (profile ??= findProfile(trx, tenantId)),
+        zone: async () => (await ctx.profile())?.timezone ?? systemTimeZone(),
+      };
+      return fn(ctx);
     });
   return {
     config,

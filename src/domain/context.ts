@@ -4,6 +4,7 @@ import type { TransactionHooks } from '../storage/engine.js';
 import type { Database } from '../storage/schema.js';
 import type { SearchIndex } from '../storage/search.js';
 import type { VectorIndex } from '../storage/vectors.js';
+import type { ProfileRow } from './profile/repository.js';
 import type { Temporal } from './common/time.js';
 
 /**
@@ -21,6 +22,8 @@ export interface DomainContext {
   readonly blobs: BlobStore;
   readonly limits: { readonly maxDocumentBytes: number };
   readonly hooks: TransactionHooks;
-  /** The user's time zone (the profile's, else the system's), read once per call. */
+  /** The profile row (undefined until the user sets something), read once per call. */
+  profile(): Promise<ProfileRow | undefined>;
+  /** The user's time zone: the profile's, else the system's. */
   zone(): Promise<string>;
 }

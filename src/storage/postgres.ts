@@ -89,6 +89,31 @@ async function hasVectorExtension(db: Kysely<Database>): Promise<boolean> {
   return row.rows[0]?.available === true;
 }
 
+/**
+ * A `pg` client that prepares each distinct query once per connection (a named statement) and
+ * then only binds and executes it: the planning of the few dozen queries a call makes is not
+ * repeated on every call. Past a bound, further distinct queries run unnamed, so a connection
+ * never accumulates statements without limit.
+ */
+class PreparingClient extends pg.Client {
+  private readonly prepared = new Map<string, string>();
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override query(config: any, values?: any, callback?: any): any {
+    if (typeof config === 'string' && Array.isArray(values) && callback === undefined) {
+      let name = this.prepared.get(config);
+      if (!name && this.prepared.size < MAX_PREPARED) {
+        name = `mcp_pa_${this.prepared.size}`;
+        this.prepared.set(config, name);
+      }
+      if (name) return super.query({ name, text: config, values });
+    }
+    return super.query(config, values, callback);
+  }
+}
+
+const MAX_PREPARED = 500;
+
 export interface PostgresOptions {
   connectionString: string;
   poolSize: number;
@@ -100,6 +125,7 @@ export interface PostgresOptions {
 /** A PostgreSQL server through a pool of `pg` connections. */
 export async function openPostgresEngine(options: PostgresOptions): Promise<Engine> {
   const pool = new pg.Pool({
+    Client: PreparingClient,
     connectionString: options.connectionString,
     max: options.poolSize,
     application_name: 'mcp-pa',
@@ -131,7 +157,8 @@ export interface PgliteOptions {
  * is taken over).
  */
 function lockDataDir(dataDir: string): () => void {
-  const lock = path.join(dataDir, 'mcp-pa.lock');
+  // Beside the directory, not in it: PGlite owns what is inside.
+  const lock = `${dataDir.replace(/[\\/]+$/, '')}.lock`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
@@ -162,8 +189,9 @@ function isAlive(pid: number): boolean {
 
 /** Embedded PostgreSQL (PGlite, with pgvector), persisted in a directory; one process at a time. */
 export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> {
-  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(path.dirname(options.dataDir), { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(options.dataDir);
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   let pglite: PGlite;
   try {
     pglite = await PGlite.create(options.dataDir, { extensions: { vector } });

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
 
 /**
  * The tables, as Kysely sees them. Instants are ISO-8601 UTC strings with milliseconds
@@ -62,6 +62,8 @@ export interface TodoTable extends Lifecycle {
   completed: number;
   completed_at: string | null;
   project_id: string | null;
+  /** due_at, or a date after every date for undated todos: kept by the database. */
+  due_sort: GeneratedAlways<string>;
 }
 
 export interface EventTable extends Lifecycle {

@@ -20,6 +20,8 @@ export interface SearchHit {
 /** Full-text index over every kind of item; dialect-specific, so it lives in storage/. */
 export interface SearchIndex {
   upsert(db: Kysely<Database>, tenantId: string, entry: SearchEntry): Promise<void>;
+  /** Many new entries at once (an import). */
+  insertMany(db: Kysely<Database>, tenantId: string, entries: readonly SearchEntry[]): Promise<void>;
   remove(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string): Promise<void>;
   query(db: Kysely<Database>, tenantId: string, text: string, kinds: readonly ItemKind[], limit: number): Promise<SearchHit[]>;
   /** Forgets every entry of the tenant. */
@@ -69,6 +71,10 @@ export const sqliteSearchIndex: SearchIndex = {
     await sql`INSERT INTO search_fts (rowid, title, body, tags) VALUES (${rowid}, ${entry.title}, ${entry.body}, ${entry.tags.join(' ')})`.execute(db);
   },
 
+  async insertMany(db, tenantId, entries) {
+    for (const entry of entries) await this.upsert(db, tenantId, entry);
+  },
+
   async remove(db, tenantId, kind, id) {
     const existing = await db
       .deleteFrom('search_items')
@@ -114,6 +120,17 @@ export const postgresSearchIndex: SearchIndex = {
       .values({ tenant_id: tenantId, item_kind: entry.kind, item_id: entry.id, ...values })
       .onConflict((oc) => oc.columns(['tenant_id', 'item_kind', 'item_id']).doUpdateSet(values))
       .execute();
+  },
+
+  async insertMany(db, tenantId, entries) {
+    for (let i = 0; i < entries.length; i += 500) {
+      await db
+        .insertInto('search_items')
+        .values(
+          entries.slice(i, i + 500).map((e) => ({ tenant_id: tenantId, item_kind: e.kind, item_id: e.id, title: e.title, body: e.body, tags: e.tags.join(' ') })),
+        )
+        .execute();
+    }
   },
 
   async remove(db, tenantId, kind, id) {

@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventTable } from '../../storage/schema.js';
 import { after } from '../common/pagination.js';
-import { countRows } from '../common/count.js';
 import { hasTags } from '../common/tags.js';
+import { byColumns, rowsOfEach, type Counting } from '../common/windows.js';
 
 export type EventRow = Selectable<EventTable>;
 
@@ -33,7 +33,9 @@ function overlappingQuery(db: Kysely<Database>, tenantId: string, range: EventRa
   return q;
 }
 
-/** Events overlapping [from, to), by (start, id), limit + 1 rows for paging. */
+const byStart = byColumns<EventRow>('start_at', 'id');
+
+/** Events overlapping [from, to), by (start, id), limit + 1 rows for paging (short and long in one query). */
 export async function overlappingEventRows(
   db: Kysely<Database>,
   tenantId: string,
@@ -44,15 +46,26 @@ export async function overlappingEventRows(
   const rows = (long: boolean) => {
     let q = overlappingQuery(db, tenantId, range, long).selectAll();
     if (afterKey) q = q.where(after([sql.ref('start_at'), sql.ref('id')], afterKey, 'asc'));
-    return q.orderBy('start_at').orderBy('id').limit(limit + 1).execute();
+    return q.orderBy('start_at').orderBy('id').limit(limit + 1);
   };
-  const [short, long] = await Promise.all([rows(false), rows(true)]);
-  return [...short, ...long]
-    .sort((a, b) => (a.start_at < b.start_at ? -1 : a.start_at > b.start_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, limit + 1);
+  const [short, long] = await rowsOfEach<EventRow>(db, [rows(false), rows(true)], byStart);
+  return [...short!, ...long!].sort(byStart).slice(0, limit + 1);
 }
 
-export async function countOverlappingEvents(db: Kysely<Database>, tenantId: string, range: EventRange): Promise<number> {
-  const [short, long] = await Promise.all([countRows(overlappingQuery(db, tenantId, range, false)), countRows(overlappingQuery(db, tenantId, range, true))]);
-  return short + long;
+/** The first events of each range, by start, all in one query. */
+export async function eventsInRanges(db: Kysely<Database>, tenantId: string, ranges: readonly EventRange[], limit: number): Promise<EventRow[][]> {
+  const parts = await rowsOfEach<EventRow>(
+    db,
+    ranges.flatMap((range) => [false, true].map((long) => overlappingQuery(db, tenantId, range, long).selectAll().orderBy('start_at').orderBy('id').limit(limit))),
+    byStart,
+  );
+  return ranges.map((_, i) => [...parts[2 * i]!, ...parts[2 * i + 1]!].sort(byStart).slice(0, limit));
+}
+
+/** Counting events overlapping each range, in one pass over short and long ones (see countEach). */
+export function countingEventsInRanges(db: Kysely<Database>, tenantId: string, ranges: readonly EventRange[]): Counting {
+  const span = { from: ranges.map((r) => r.from).reduce((a, b) => (a < b ? a : b)), to: ranges.map((r) => r.to).reduce((a, b) => (a > b ? a : b)) };
+  const part = (long: boolean) => overlappingQuery(db, tenantId, span, long).select(['start_at', 'end_at']);
+  const both = db.selectFrom(part(false).unionAll(part(true)).as('e'));
+  return { query: both, conditions: ranges.map((r) => sql<boolean>`e.start_at < ${r.to} AND e.end_at > ${r.from}`) };
 }

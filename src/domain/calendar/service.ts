@@ -3,7 +3,7 @@ import type { DomainContext } from '../context.js';
 import { findLiveItem, insertItem, updateItem, type Lock } from '../common/items.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf } from '../common/tags.js';
+import { setTags, tagsOf, type TagsById } from '../common/tags.js';
 import { indexItem } from '../search/entries.js';
 import { Temporal, checkTimeZone, dayWindow, formatInstant, parseMoment, startOfDay, toStored } from '../common/time.js';
 import { LONG_EVENT_MS, overlappingEventRows, type EventRow } from './repository.js';
@@ -73,8 +73,9 @@ function displayTimes(row: Pick<EventRow, 'start_at' | 'end_at' | 'all_day' | 't
   return { start_time: formatInstant(row.start_at, row.timezone), end_time: formatInstant(row.end_at, row.timezone) };
 }
 
-export async function presentEvents(ctx: DomainContext, rows: readonly EventRow[]): Promise<Event[]> {
-  const [tags, zone] = await Promise.all([tagsOf(ctx.db, ctx.tenantId, 'event', rows.map((r) => r.id)), ctx.zone()]);
+/** Events as users see them; `known` tags (by id) save the query when the caller has them. */
+export async function presentEvents(ctx: DomainContext, rows: readonly EventRow[], known?: TagsById): Promise<Event[]> {
+  const [tags, zone] = await Promise.all([known ?? tagsOf(ctx.db, ctx.tenantId, 'event', rows.map((r) => r.id)), ctx.zone()]);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,

@@ -1,11 +1,5 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/schema.js';
-
-/** The number of rows a filtered (not yet selecting) query matches. */
-export async function countRows<TB extends keyof Database>(query: SelectQueryBuilder<Database, TB, object>): Promise<number> {
-  const row = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number((row as { n: number | string }).n);
-}
 
 /** Live items per bucket ("todos.open", "projects.in_progress", "documents", ...), kept by triggers. */
 export async function liveCounts(db: Kysely<Database>, tenantId: string): Promise<(bucket: string) => number> {

@@ -1,29 +1,33 @@
 import type { DomainContext } from '../context.js';
 import { liveCounts } from '../common/count.js';
+import { tagsOfKinds } from '../common/tags.js';
+import { countEach } from '../common/windows.js';
 import { dayWindow, formatInstant, toStored } from '../common/time.js';
-import { countOverlappingEvents, overlappingEventRows, type EventRange } from '../calendar/repository.js';
+import { countingEventsInRanges, eventsInRanges } from '../calendar/repository.js';
 import { presentEvents } from '../calendar/service.js';
 import { listDocumentRows } from '../documents/repository.js';
 import { presentDocuments } from '../documents/service.js';
-import { findProfile } from '../profile/repository.js';
 import { PROJECT_STATUSES } from '../projects/schema.js';
-import { activeProjectRows, countDueTasks, dueTaskRows } from '../projects/repository.js';
+import { activeProjectRows, countingDueTasksInWindows, dueTasksInWindows } from '../projects/repository.js';
 import { presentProjects, presentTasks } from '../projects/service.js';
-import { countOpenTodosDue, openTodosDue } from '../todos/repository.js';
+import { countingOpenTodosInWindows, openTodosInWindows } from '../todos/repository.js';
 import { presentTodos } from '../todos/service.js';
 import type { Dashboard, DashboardInput } from './schema.js';
 
-/** Presents several sections' rows in one go (one tag query per kind), then splits them back. */
-async function presentSections<R, T>(ctx: DomainContext, sections: R[][], present: (ctx: DomainContext, rows: R[]) => Promise<T[]>): Promise<T[][]> {
-  const all = await present(ctx, sections.flat());
+/** Presents several sections' rows in one go, then splits them back. */
+async function presentSections<R, T>(sections: R[][], present: (rows: R[]) => Promise<T[]>): Promise<T[][]> {
+  const all = await present(sections.flat());
   let at = 0;
   return sections.map((rows) => all.slice(at, (at += rows.length)));
 }
 
+const ids = (sections: readonly { id: string }[][]) => sections.flat().map((r) => r.id);
+
 /**
  * The day at a glance. Every section is a bounded, indexed query (top N plus an exact count over
- * an index range); whole-table totals come from the trigger-kept counters. Its cost follows N and
- * the size of the windows, not the size of the data.
+ * an index range), whole-table totals come from the trigger-kept counters, and sections of one
+ * kind share their queries: about a dozen round trips whatever the data, which matters on a
+ * PostgreSQL server where each one costs a network hop.
  */
 export async function getDashboard(ctx: DomainContext, input: DashboardInput): Promise<Dashboard> {
   const n = input.limit_per_section;
@@ -32,31 +36,34 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
   const now = toStored(ctx.now);
   const today = dayWindow(ctx.now, zone);
   const week = { from: today.to, to: dayWindow(ctx.now, zone, 8).to };
+  // overdue, later today, the next 7 days
+  const todoWindows = [{ before: now }, { from: now, before: today.to }, { from: week.from, before: week.to }];
+  const taskWindows = todoWindows.slice(0, 2);
+  const eventRanges = [today, week];
 
-  const todos = async (from: string | undefined, before: string) => ({
-    rows: await openTodosDue(db, tenantId, from, before, n),
-    total: await countOpenTodosDue(db, tenantId, from, before),
-  });
-  const tasks = async (from: string | undefined, before: string) => ({
-    rows: await dueTaskRows(db, tenantId, from, before, n),
-    total: await countDueTasks(db, tenantId, from, before),
-  });
-  const events = async (range: EventRange) => ({
-    rows: (await overlappingEventRows(db, tenantId, range, undefined, n)).slice(0, n),
-    total: await countOverlappingEvents(db, tenantId, range),
-  });
-
-  const profile = await findProfile(db, tenantId);
+  const profile = await ctx.profile();
   const count = await liveCounts(db, tenantId);
-  const todoSections = [await todos(undefined, now), await todos(now, today.to), await todos(week.from, week.to)];
-  const taskSections = [await tasks(undefined, now), await tasks(now, today.to)];
-  const eventSections = [await events(today), await events(week)];
+  const [todoTotals, taskTotals, eventTotals] = (await countEach(db, [
+    countingOpenTodosInWindows(db, tenantId, todoWindows),
+    countingDueTasksInWindows(db, tenantId, taskWindows),
+    countingEventsInRanges(db, tenantId, eventRanges),
+  ])) as [number[], number[], number[]];
+  const todoRows = await openTodosInWindows(db, tenantId, todoWindows, n);
+  const taskRows = await dueTasksInWindows(db, tenantId, taskWindows, n);
+  const eventRows = await eventsInRanges(db, tenantId, eventRanges, n);
   const active = await activeProjectRows(db, tenantId, n);
   const documents = (await listDocumentRows(db, tenantId, {}, undefined, n)).slice(0, n);
+  const tags = await tagsOfKinds(db, tenantId, {
+    todo: ids(todoRows),
+    task: ids(taskRows),
+    event: ids(eventRows),
+    project: active.map((p) => p.id),
+    document: documents.map((d) => d.id),
+  });
 
-  const [overdueTodos, todayTodos, upcomingTodos] = await presentSections(ctx, todoSections.map((s) => s.rows), presentTodos);
-  const [overdueTasks, todayTasks] = await presentSections(ctx, taskSections.map((s) => s.rows), presentTasks);
-  const [todayEvents, weekEvents] = await presentSections(ctx, eventSections.map((s) => s.rows), presentEvents);
+  const [overdueTodos, todayTodos, upcomingTodos] = await presentSections(todoRows, (rows) => presentTodos(ctx, rows, tags('todo')));
+  const [overdueTasks, todayTasks] = await presentSections(taskRows, (rows) => presentTasks(ctx, rows, tags('task')));
+  const [todayEvents, weekEvents] = await presentSections(eventRows, (rows) => presentEvents(ctx, rows, tags('event')));
   const projectsByStatus = Object.fromEntries(
     PROJECT_STATUSES.map((status) => [status, count(`projects.${status}`)] as const).filter(([, total]) => total > 0),
   );
@@ -70,21 +77,21 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
       projects: { ...projectsByStatus, total: Object.values(projectsByStatus).reduce((a, b) => a + b, 0) },
       todos_open: count('todos.open'),
       todos_completed: count('todos.completed'),
-      todos_overdue: todoSections[0]!.total,
-      events_next_7_days: eventSections[1]!.total,
+      todos_overdue: todoTotals[0]!,
+      events_next_7_days: eventTotals[1]!,
       documents: count('documents'),
     },
     today: {
       date: ctx.now.toZonedDateTimeISO(zone).toPlainDate().toString(),
-      events: { items: todayEvents!, total: eventSections[0]!.total },
-      todos_due: { items: todayTodos!, total: todoSections[1]!.total },
-      tasks_due: { items: todayTasks!, total: taskSections[1]!.total },
+      events: { items: todayEvents!, total: eventTotals[0]! },
+      todos_due: { items: todayTodos!, total: todoTotals[1]! },
+      tasks_due: { items: todayTasks!, total: taskTotals[1]! },
     },
-    overdue_todos: { items: overdueTodos!, total: todoSections[0]!.total },
-    overdue_tasks: { items: overdueTasks!, total: taskSections[0]!.total },
-    upcoming_todos: { items: upcomingTodos!, total: todoSections[2]!.total },
-    upcoming_events: { items: weekEvents!, total: eventSections[1]!.total },
-    active_projects: { items: await presentProjects(ctx, active), total: count('projects.in_progress') },
-    recent_documents: { items: await presentDocuments(ctx, documents), total: count('documents') },
+    overdue_todos: { items: overdueTodos!, total: todoTotals[0]! },
+    overdue_tasks: { items: overdueTasks!, total: taskTotals[0]! },
+    upcoming_todos: { items: upcomingTodos!, total: todoTotals[2]! },
+    upcoming_events: { items: weekEvents!, total: eventTotals[1]! },
+    active_projects: { items: await presentProjects(ctx, active, tags('project')), total: count('projects.in_progress') },
+    recent_documents: { items: await presentDocuments(ctx, documents, tags('document')), total: count('documents') },
   };
 }

@@ -4,7 +4,7 @@ import type { DomainContext } from '../context.js';
 import { findLiveItem, insertItem } from '../common/items.js';
 import { InvalidInputError, NotFoundError, UserError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf } from '../common/tags.js';
+import { setTags, tagsOf, type TagsById } from '../common/tags.js';
 import { indexItem } from '../search/entries.js';
 import { formatInstant } from '../common/time.js';
 import { MissingBlobError } from '../../storage/blob-store.js';
@@ -28,8 +28,8 @@ export async function requireDocument(ctx: DomainContext, id: string): Promise<D
   return row;
 }
 
-export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[]): Promise<Document[]> {
-  const [tags, zone] = await Promise.all([tagsOf(ctx.db, ctx.tenantId, 'document', rows.map((r) => r.id)), ctx.zone()]);
+export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[], known?: TagsById): Promise<Document[]> {
+  const [tags, zone] = await Promise.all([known ?? tagsOf(ctx.db, ctx.tenantId, 'document', rows.map((r) => r.id)), ctx.zone()]);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,

@@ -1,5 +1,7 @@
-import type { Kysely, Updateable } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, ProfileTable } from '../../storage/schema.js';
+
+export type ProfileRow = Selectable<ProfileTable>;
 
 export function findProfile(db: Kysely<Database>, tenantId: string) {
   return db.selectFrom('profiles').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
@@ -11,9 +13,4 @@ export async function saveProfile(db: Kysely<Database>, tenantId: string, change
     .values({ ...changes, tenant_id: tenantId })
     .onConflict((oc) => oc.column('tenant_id').doUpdateSet(changes))
     .execute();
-}
-
-export async function profileTimeZone(db: Kysely<Database>, tenantId: string): Promise<string | null> {
-  const row = await db.selectFrom('profiles').select('timezone').where('tenant_id', '=', tenantId).executeTakeFirst();
-  return row?.timezone ?? null;
 }

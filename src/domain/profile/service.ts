@@ -5,7 +5,7 @@ import { findProfile, saveProfile } from './repository.js';
 import type { CurrentTime, Status, UpdateStatusInput } from './schema.js';
 
 export async function getStatus(ctx: DomainContext): Promise<Status> {
-  const row = await findProfile(ctx.db, ctx.tenantId);
+  const row = await ctx.profile();
   const zone = await ctx.zone();
   return {
     name: row?.name ?? null,
@@ -42,9 +42,10 @@ export async function updateStatus(ctx: DomainContext, input: UpdateStatusInput)
     timezone,
     updated_at: toStored(ctx.now),
   });
-  // The zone may just have changed: show the new one, not the call's cached one.
-  const zone = timezone === undefined ? await ctx.zone() : (timezone ?? systemTimeZone());
-  return getStatus({ ...ctx, zone: async () => zone });
+  // Show what was just saved, not the profile the call read before it.
+  const saved = await findProfile(ctx.db, ctx.tenantId);
+  const zone = saved?.timezone ?? systemTimeZone();
+  return getStatus({ ...ctx, profile: async () => saved, zone: async () => zone });
 }
 
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];

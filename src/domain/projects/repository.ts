@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, ProjectTable, TaskTable } from '../../storage/schema.js';
 import { after } from '../common/pagination.js';
-import { countRows } from '../common/count.js';
 import { hasTags } from '../common/tags.js';
+import { byColumns, inWindow, rowsOfEach, spanOf, type Counting, type Window } from '../common/windows.js';
 
 export type ProjectRow = Selectable<ProjectTable>;
 export type TaskRow = Selectable<TaskTable>;
@@ -72,11 +72,17 @@ function dueTasksQuery(db: Kysely<Database>, tenantId: string, from: string | un
   return q;
 }
 
-/** Soonest first. */
-export function dueTaskRows(db: Kysely<Database>, tenantId: string, from: string | undefined, before: string, limit: number) {
-  return dueTasksQuery(db, tenantId, from, before).selectAll().orderBy('due_at').orderBy('id').limit(limit).execute();
+/** The first open tasks due in each window (soonest first), all in one query. */
+export function dueTasksInWindows(db: Kysely<Database>, tenantId: string, windows: readonly Window[], limit: number): Promise<TaskRow[][]> {
+  return rowsOfEach<TaskRow>(
+    db,
+    windows.map((w) => dueTasksQuery(db, tenantId, w.from, w.before).selectAll().orderBy('due_at').orderBy('id').limit(limit)),
+    byColumns('due_at', 'id'),
+  );
 }
 
-export function countDueTasks(db: Kysely<Database>, tenantId: string, from: string | undefined, before: string): Promise<number> {
-  return countRows(dueTasksQuery(db, tenantId, from, before));
+/** Counting open tasks due in each window, in one scan (see countEach). */
+export function countingDueTasksInWindows(db: Kysely<Database>, tenantId: string, windows: readonly Window[]): Counting {
+  const span = spanOf(windows);
+  return { query: dueTasksQuery(db, tenantId, span.from, span.before), conditions: windows.map((w) => inWindow(sql.ref('due_at'), w)) };
 }

@@ -4,7 +4,7 @@ import { findLiveItem, insertItem, updateItem, type Lock } from '../common/items
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf } from '../common/tags.js';
+import { setTags, tagsOf, type TagsById } from '../common/tags.js';
 import { indexItem } from '../search/entries.js';
 import { formatDue, formatInstant, parseDate, parseDue, toStored } from '../common/time.js';
 import {
@@ -51,10 +51,10 @@ type Counts = Project['task_counts'];
 const emptyCounts = (): Counts => ({ total: 0, todo: 0, in_progress: 0, done: 0, blocked: 0 });
 
 /** Turns project rows into what users see: tags, task counts and progress loaded in two queries. */
-export async function presentProjects(ctx: DomainContext, rows: readonly ProjectRow[]): Promise<Project[]> {
+export async function presentProjects(ctx: DomainContext, rows: readonly ProjectRow[], known?: TagsById): Promise<Project[]> {
   const ids = rows.map((r) => r.id);
   const [tags, counts, zone] = await Promise.all([
-    tagsOf(ctx.db, ctx.tenantId, 'project', ids),
+    known ?? tagsOf(ctx.db, ctx.tenantId, 'project', ids),
     taskStatusCounts(ctx.db, ctx.tenantId, ids),
     ctx.zone(),
   ]);
@@ -86,8 +86,8 @@ export async function presentProjects(ctx: DomainContext, rows: readonly Project
   });
 }
 
-export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[]): Promise<Task[]> {
-  const [tags, zone] = await Promise.all([tagsOf(ctx.db, ctx.tenantId, 'task', rows.map((r) => r.id)), ctx.zone()]);
+export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[], known?: TagsById): Promise<Task[]> {
+  const [tags, zone] = await Promise.all([known ?? tagsOf(ctx.db, ctx.tenantId, 'task', rows.map((r) => r.id)), ctx.zone()]);
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,

@@ -1,13 +1,13 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, TodoTable } from '../../storage/schema.js';
 import { after } from '../common/pagination.js';
-import { countRows } from '../common/count.js';
 import { hasTags } from '../common/tags.js';
+import { byColumns, inWindow, rowsOfEach, spanOf, type Counting, type Window } from '../common/windows.js';
 
 export type TodoRow = Selectable<TodoTable>;
 
-/** Undated todos sort last; the todos_list index is built on exactly this expression. */
-export const DUE_SORT = sql<string>`coalesce(due_at, '9999-12-31T23:59:59.999Z')`;
+/** Undated todos sort last: the sort key is a generated column, indexed by todos_list. */
+export const DUE_SORT = sql.ref<string>('due_sort');
 
 export interface TodoFilter {
   completed?: boolean;
@@ -22,7 +22,6 @@ export function listTodoRows(db: Kysely<Database>, tenantId: string, filter: Tod
   let q = db
     .selectFrom('todos')
     .selectAll()
-    .select(DUE_SORT.as('due_sort'))
     .where('tenant_id', '=', tenantId)
     .where('deleted_at', 'is', null);
   if (filter.completed !== undefined) q = q.where('completed', '=', filter.completed ? 1 : 0);
@@ -43,13 +42,19 @@ function openTodosDueQuery(db: Kysely<Database>, tenantId: string, from: string 
   return q;
 }
 
-/** Soonest first. */
-export function openTodosDue(db: Kysely<Database>, tenantId: string, from: string | undefined, before: string, limit: number) {
-  return openTodosDueQuery(db, tenantId, from, before).selectAll().orderBy(DUE_SORT).orderBy('id').limit(limit).execute();
+/** The first open todos due in each window (soonest first), all in one query. */
+export function openTodosInWindows(db: Kysely<Database>, tenantId: string, windows: readonly Window[], limit: number): Promise<TodoRow[][]> {
+  return rowsOfEach<TodoRow>(
+    db,
+    windows.map((w) => openTodosDueQuery(db, tenantId, w.from, w.before).selectAll().orderBy(DUE_SORT).orderBy('id').limit(limit)),
+    byColumns('due_sort', 'id'),
+  );
 }
 
-export function countOpenTodosDue(db: Kysely<Database>, tenantId: string, from: string | undefined, before: string): Promise<number> {
-  return countRows(openTodosDueQuery(db, tenantId, from, before));
+/** Counting open todos due in each window, in one scan (see countEach). */
+export function countingOpenTodosInWindows(db: Kysely<Database>, tenantId: string, windows: readonly Window[]): Counting {
+  const span = spanOf(windows);
+  return { query: openTodosDueQuery(db, tenantId, span.from, span.before), conditions: windows.map((w) => inWindow(DUE_SORT, w)) };
 }
 
 /** Todos completed at or after `since`, newest first (completing a todo also updates updated_at). */

@@ -4,7 +4,7 @@ import { findLiveItem, insertItem, updateItem, type Lock } from '../common/items
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf } from '../common/tags.js';
+import { setTags, tagsOf, type TagsById } from '../common/tags.js';
 import { indexItem } from '../search/entries.js';
 import { formatDue, formatInstant, parseDue, parseMoment, startOfDay, toStored } from '../common/time.js';
 import { requireProject } from '../projects/service.js';
@@ -19,8 +19,8 @@ async function requireTodo(ctx: DomainContext, id: string, lock?: Lock): Promise
   return row;
 }
 
-export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[]): Promise<Todo[]> {
-  const [tags, zone] = await Promise.all([tagsOf(ctx.db, ctx.tenantId, 'todo', rows.map((r) => r.id)), ctx.zone()]);
+export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[], known?: TagsById): Promise<Todo[]> {
+  const [tags, zone] = await Promise.all([known ?? tagsOf(ctx.db, ctx.tenantId, 'todo', rows.map((r) => r.id)), ctx.zone()]);
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,

@@ -16,7 +16,11 @@ const BATCH = 200;
 /** Every row of a tenant's table, trash included, in id order, without the tenant column. */
 async function rowsOf(db: Kysely<Database>, tenantId: string, kind: ItemKind) {
   const rows = await db.selectFrom(TABLE_OF_KIND[kind]).selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
-  return rows.map(({ tenant_id: _tenant, ...row }) => row);
+  return rows.map(({ tenant_id: _tenant, ...row }) => {
+    // Columns the database computes are not data: it computes them again on import.
+    if ('due_sort' in row) delete (row as { due_sort?: string }).due_sort;
+    return row;
+  });
 }
 
 async function allTags(db: Kysely<Database>, tenantId: string): Promise<Map<string, string[]>> {
@@ -148,14 +152,13 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
     ...data.tasks.map(({ tags, ...row }) => [{ kind: 'task', row: { ...row, tenant_id: tenantId } }, tags] as [ItemRow, string[]]),
     ...data.todos.map(({ tags, ...row }) => [{ kind: 'todo', row: { ...row, tenant_id: tenantId } }, tags] as [ItemRow, string[]]),
     ...data.events.map(({ tags, ...row }) => [{ kind: 'event', row: { ...row, tenant_id: tenantId } }, tags] as [ItemRow, string[]]),
-    ...documents.map(({ bytes: _bytes, ...row }) => [{ kind: 'document', row }, data.documents.find((d) => d.id === row.id)!.tags] as [ItemRow, string[]]),
+    ...documents.map(({ bytes: _bytes, ...row }, i) => [{ kind: 'document', row }, data.documents[i]!.tags] as [ItemRow, string[]]),
   ];
   const tagRows = items.flatMap(([item, tags]) => tags.map((tag) => ({ tenant_id: tenantId, item_kind: item.kind, item_id: item.row.id, tag })));
   for (let i = 0; i < tagRows.length; i += BATCH) await db.insertInto('item_tags').values(tagRows.slice(i, i + BATCH)).execute();
-  for (const [item, tags] of items) {
-    if (item.row.deleted_at !== null) continue; // the trash is not searchable
-    await ctx.search.upsert(db, tenantId, searchEntry(item, tags, texts.get(item.row.id)));
-  }
+  // The trash is not searchable.
+  const entries = items.filter(([item]) => item.row.deleted_at === null).map(([item, tags]) => searchEntry(item, tags, texts.get(item.row.id)));
+  await ctx.search.insertMany(db, tenantId, entries);
 
   let embeddings = 0;
   if (ctx.vectors.available) {

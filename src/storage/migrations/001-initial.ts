@@ -94,6 +94,8 @@ async function createTables(db: Kysely<unknown>, dialect: Dialect) {
       .addColumn('completed', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('completed_at', k)
       .addColumn('project_id', k)
+      // Lists sort by due date, undated last: the database keeps this sort key, and indexes it.
+      .addColumn('due_sort', k, (c) => c.generatedAlwaysAs(sql`coalesce(due_at, '9999-12-31T23:59:59.999Z')`).stored())
       .addForeignKeyConstraint('todos_project_fk', ['tenant_id', 'project_id'], 'projects', ['tenant_id', 'id']),
   );
 
@@ -175,8 +177,7 @@ async function createIndexes(db: Kysely<unknown>) {
     sql`CREATE INDEX projects_status ON projects (tenant_id, status, priority DESC, end_date) WHERE deleted_at IS NULL`,
     sql`CREATE INDEX tasks_by_project ON tasks (tenant_id, project_id, status) WHERE deleted_at IS NULL`,
     sql`CREATE INDEX tasks_open_due ON tasks (tenant_id, due_at) WHERE deleted_at IS NULL AND completed_at IS NULL AND due_at IS NOT NULL`,
-    // Lists sort by due date, undated last; the same expression is used by the queries.
-    sql`CREATE INDEX todos_list ON todos (tenant_id, completed, (coalesce(due_at, '9999-12-31T23:59:59.999Z')), id) WHERE deleted_at IS NULL`,
+    sql`CREATE INDEX todos_list ON todos (tenant_id, completed, due_sort, id) WHERE deleted_at IS NULL`,
     sql`CREATE INDEX todos_by_project ON todos (tenant_id, project_id) WHERE deleted_at IS NULL AND project_id IS NOT NULL`,
     sql`CREATE INDEX todos_recent ON todos (tenant_id, updated_at) WHERE deleted_at IS NULL`,
     // Overlap queries scan a bounded window of start times (end_at rides along so "ends after the
@@ -186,6 +187,8 @@ async function createIndexes(db: Kysely<unknown>) {
     sql`CREATE INDEX documents_list ON documents (tenant_id, created_at, id) WHERE deleted_at IS NULL`,
     sql`CREATE INDEX documents_category ON documents (tenant_id, category, created_at, id) WHERE deleted_at IS NULL`,
     sql`CREATE INDEX item_tags_by_tag ON item_tags (tenant_id, item_kind, tag, item_id)`,
+    // The tags of a page of items of several kinds at once (ids are unique across kinds).
+    sql`CREATE INDEX item_tags_by_item ON item_tags (tenant_id, item_id)`,
   ];
   for (const statement of statements) await statement.execute(db);
 }

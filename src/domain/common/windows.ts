@@ -1,0 +1,73 @@
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import type { Database } from '../../storage/schema.js';
+
+/** A window of a sort key: [from, before); without `from`, everything before `before`. */
+export interface Window {
+  from?: string;
+  before: string;
+}
+
+/** The condition "key is in the window". */
+export function inWindow(key: RawBuilder<unknown>, w: Window): RawBuilder<boolean> {
+  return w.from === undefined ? sql<boolean>`${key} < ${w.before}` : sql<boolean>`${key} >= ${w.from} AND ${key} < ${w.before}`;
+}
+
+/** The window covering all of them (for the one scan that counts them all). */
+export function spanOf(windows: readonly Window[]): Window {
+  const froms = windows.map((w) => w.from);
+  const before = windows.map((w) => w.before).reduce((a, b) => (a > b ? a : b));
+  return froms.includes(undefined) ? { before } : { from: (froms as string[]).reduce((a, b) => (a < b ? a : b)), before };
+}
+
+// Kysely cannot type a union of queries built by one function over different windows.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type AnyQuery = SelectQueryBuilder<any, any, any>;
+
+/** Rows of a query to count, and the conditions to count them by. */
+export interface Counting {
+  query: AnyQuery;
+  conditions: readonly RawBuilder<boolean>[];
+}
+
+/**
+ * For each query, how many of its rows meet each of its conditions (count ... FILTER, understood
+ * by SQLite and PostgreSQL alike), all in one round trip: one pass per query, UNION ALL.
+ */
+export async function countEach(db: Kysely<Database>, countings: readonly Counting[]): Promise<number[][]> {
+  const width = Math.max(...countings.map((c) => c.conditions.length));
+  const parts = countings.map(({ query, conditions }, i) =>
+    query.select([
+      sql.lit(i).as('part'),
+      ...Array.from({ length: width }, (_, k) => (k < conditions.length ? sql<number>`count(*) FILTER (WHERE ${conditions[k]})` : sql<number>`0`).as(`n${k}`)),
+    ]),
+  );
+  const union = parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!);
+  const rows = (await (db as Kysely<any>).selectFrom(union.as('counts')).selectAll().execute()) as Record<string, unknown>[];
+  const result = countings.map((c) => c.conditions.map(() => 0));
+  for (const row of rows) result[Number(row.part)] = countings[Number(row.part)]!.conditions.map((_, k) => Number(row[`n${k}`]));
+  return result;
+}
+
+/**
+ * The rows of several queries (each ordered and limited) in one round trip, UNION ALL, split back
+ * into one list per query. SQL keeps no order through a union: `order` sorts each list again.
+ */
+export async function rowsOfEach<R>(db: Kysely<Database>, queries: readonly AnyQuery[], order: (a: R, b: R) => number): Promise<R[][]> {
+  const parts = queries.map((q, i) => (db as Kysely<any>).selectFrom(q.select(sql.lit(i).as('part')).as(`p${i}`)).selectAll());
+  const union = parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!);
+  const rows = (await union.execute()) as (R & { part: number })[];
+  const lists: R[][] = queries.map(() => []);
+  for (const { part, ...row } of rows) lists[Number(part)]!.push(row as unknown as R);
+  return lists.map((list) => list.sort(order));
+}
+
+/** Ascending by the given columns, compared as stored (text in byte order, or numbers). */
+export function byColumns<R>(...columns: (keyof R)[]): (a: R, b: R) => number {
+  return (a, b) => {
+    for (const c of columns) {
+      if (a[c] < b[c]) return -1;
+      if (a[c] > b[c]) return 1;
+    }
+    return 0;
+  };
+}
