@@ -116,7 +116,8 @@ describe('export and import', () => {
 
   it('never opens the embedded database twice: commands refuse while the server runs', async () => {
     const target = await home('pglite');
-    await withServer({ home: target.dir, env: target.env }, async () => {
+    await withServer({ home: target.dir, env: target.env }, async (server) => {
+      await server.ok('get_status'); // the server has opened its database (connecting alone does not wait for that)
       const result = await runCli(['export'], target.dir, target.env);
       assert.equal(result.code, 1);
       assert.match(result.stderr, /in use by another mcp-pa process \(pid \d+\): stop the server first/);

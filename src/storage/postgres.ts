@@ -159,26 +159,36 @@ export interface PgliteOptions {
 function lockDataDir(dataDir: string): () => void {
   // Beside the directory, not in it: PGlite owns what is inside.
   const lock = `${dataDir.replace(/[\\/]+$/, '')}.lock`;
+  const mine = String(process.pid);
   for (let attempt = 0; attempt < 2; attempt++) {
+    // Written aside, then linked into place: the lock appears whole, with its pid, or not at all.
+    const draft = `${lock}.${process.pid}`;
+    fs.writeFileSync(draft, mine);
     try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lock, { force: true });
+      fs.linkSync(draft, lock);
+      // Released only if it is still ours.
+      return () => {
+        if (fs.readFileSync(lock, { encoding: 'utf8', flag: 'r' }) === mine) fs.rmSync(lock, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(fs.readFileSync(lock, 'utf8'));
-      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      if (isAlive(owner)) {
         throw new StorageError(
           `The embedded database in ${dataDir} is in use by another mcp-pa process (pid ${owner}): stop the server first, ` +
             'or point the command at the PostgreSQL server with MCP_DATABASE_URL.',
         );
       }
-      fs.rmSync(lock, { force: true });
+      fs.rmSync(lock, { force: true }); // its owner died without releasing it
+    } finally {
+      fs.rmSync(draft, { force: true });
     }
   }
   throw new StorageError(`Cannot lock the embedded database in ${dataDir}.`);
 }
 
 function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * The tables, as Kysely sees them. Instants are ISO-8601 UTC strings with milliseconds
@@ -62,8 +62,8 @@ export interface TodoTable extends Lifecycle {
   completed: number;
   completed_at: string | null;
   project_id: string | null;
-  /** due_at, or a date after every date for undated todos: kept by the database. */
-  due_sort: GeneratedAlways<string>;
+  /** due_at, or a date after every date for undated todos (see dueSort). */
+  due_sort: string;
 }
 
 export interface EventTable extends Lifecycle {

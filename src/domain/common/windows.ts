@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { SqliteAdapter, sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../storage/schema.js';
 
 /** A window of a sort key: [from, before); without `from`, everything before `before`. */
@@ -30,10 +30,24 @@ export interface Counting {
 }
 
 /**
- * For each query, how many of its rows meet each of its conditions (count ... FILTER, understood
- * by SQLite and PostgreSQL alike), all in one round trip: one pass per query, UNION ALL.
+ * For each query, how many of its rows meet each of its conditions. On PostgreSQL all in one
+ * round trip (count ... FILTER in one pass per query, UNION ALL), since every round trip crosses
+ * the network; on SQLite, which runs in-process, as separate counts of index ranges, which it
+ * answers without evaluating an expression per row (three times faster on 12,000 rows).
  */
 export async function countEach(db: Kysely<Database>, countings: readonly Counting[]): Promise<number[][]> {
+  if (db.getExecutor().adapter instanceof SqliteAdapter) {
+    const result: number[][] = [];
+    for (const { query, conditions } of countings) {
+      const counts: number[] = [];
+      for (const condition of conditions) {
+        const row = (await query.where(condition).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()) as { n: number };
+        counts.push(Number(row.n));
+      }
+      result.push(counts);
+    }
+    return result;
+  }
   const width = Math.max(...countings.map((c) => c.conditions.length));
   const parts = countings.map(({ query, conditions }, i) =>
     query.select([

@@ -6,8 +6,9 @@ import { byColumns, inWindow, rowsOfEach, spanOf, type Counting, type Window } f
 
 export type TodoRow = Selectable<TodoTable>;
 
-/** Undated todos sort last: the sort key is a generated column, indexed by todos_list. */
+/** Undated todos sort last: the sort key, indexed by todos_list, is due_at or a date after all. */
 export const DUE_SORT = sql.ref<string>('due_sort');
+export const dueSort = (dueAt: string | null) => dueAt ?? '9999-12-31T23:59:59.999Z';
 
 export interface TodoFilter {
   completed?: boolean;

@@ -8,7 +8,7 @@ import { setTags, tagsOf, type TagsById } from '../common/tags.js';
 import { indexItem } from '../search/entries.js';
 import { formatDue, formatInstant, parseDue, parseMoment, startOfDay, toStored } from '../common/time.js';
 import { requireProject } from '../projects/service.js';
-import { listTodoRows, type TodoRow } from './repository.js';
+import { listTodoRows, type TodoRow, dueSort } from './repository.js';
 import type { CreateTodoInput, ListTodosInput, Todo, UpdateTodoInput } from './schema.js';
 
 const HINT = 'Use list_todos to find todo ids.';
@@ -65,6 +65,7 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
     title: input.title,
     description: input.description || null,
     due_at: due?.at ?? null,
+    due_sort: dueSort(due?.at ?? null),
     due_date: due?.date ?? null,
     reminder_at: reminder,
     priority: priorityRank(input.priority),
@@ -90,6 +91,7 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
     due_at: due === undefined ? undefined : (due?.at ?? null),
+    due_sort: due === undefined ? undefined : dueSort(due?.at ?? null),
     due_date: due === undefined ? undefined : (due?.date ?? null),
     reminder_at: reminder,
     priority: input.priority === undefined ? undefined : priorityRank(input.priority),

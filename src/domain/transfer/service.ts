@@ -7,6 +7,7 @@ import type { Database, ItemKind } from '../../storage/schema.js';
 import { TABLE_OF_KIND } from '../../storage/schema.js';
 import { decodeText } from '../documents/content-type.js';
 import { hasIndexableText, searchEntry, type ItemRow } from '../search/entries.js';
+import { dueSort } from '../todos/repository.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, type ImportReport, type TenantExport } from './schema.js';
 
 const KINDS = ['project', 'task', 'todo', 'event', 'document'] as const;
@@ -17,7 +18,7 @@ const BATCH = 200;
 async function rowsOf(db: Kysely<Database>, tenantId: string, kind: ItemKind) {
   const rows = await db.selectFrom(TABLE_OF_KIND[kind]).selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
   return rows.map(({ tenant_id: _tenant, ...row }) => {
-    // Columns the database computes are not data: it computes them again on import.
+    // A sort key derived from due_at is not data: import derives it again.
     if ('due_sort' in row) delete (row as { due_sort?: string }).due_sort;
     return row;
   });
@@ -128,7 +129,7 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
   if (data.profile) await db.insertInto('profiles').values({ ...data.profile, tenant_id: tenantId }).execute();
   await insertRows(db, 'projects', data.projects.map(base));
   await insertRows(db, 'tasks', data.tasks.map(base));
-  await insertRows(db, 'todos', data.todos.map(base));
+  await insertRows(db, 'todos', data.todos.map((todo) => ({ ...base(todo), due_sort: dueSort(todo.due_at) })));
   await insertRows(db, 'events', data.events.map(base));
 
   const texts = new Map<string, string>();

@@ -94,8 +94,9 @@ async function createTables(db: Kysely<unknown>, dialect: Dialect) {
       .addColumn('completed', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('completed_at', k)
       .addColumn('project_id', k)
-      // Lists sort by due date, undated last: the database keeps this sort key, and indexes it.
-      .addColumn('due_sort', k, (c) => c.generatedAlwaysAs(sql`coalesce(due_at, '9999-12-31T23:59:59.999Z')`).stored())
+      // Lists sort by due date, undated last: due_at, or a date after all others (set with due_at;
+      // not a generated column, which SQLite will not read from an index alone).
+      .addColumn('due_sort', k, (c) => c.notNull())
       .addForeignKeyConstraint('todos_project_fk', ['tenant_id', 'project_id'], 'projects', ['tenant_id', 'id']),
   );
 
@@ -169,6 +170,8 @@ async function createTables(db: Kysely<unknown>, dialect: Dialect) {
 /**
  * Indexes: every one leads with tenant_id, and each matches a query of the repositories exactly
  * (partial-index conditions are written as literals in the queries so both planners use them).
+ * Some end with columns their partial condition already fixes (deleted_at, ...): SQLite counts
+ * a range from the index alone only when every column the query names is in it.
  */
 async function createIndexes(db: Kysely<unknown>) {
   const statements = [
@@ -176,19 +179,19 @@ async function createIndexes(db: Kysely<unknown>) {
     // Active projects, most urgent first and then by end date, straight from the index.
     sql`CREATE INDEX projects_status ON projects (tenant_id, status, priority DESC, end_date) WHERE deleted_at IS NULL`,
     sql`CREATE INDEX tasks_by_project ON tasks (tenant_id, project_id, status) WHERE deleted_at IS NULL`,
-    sql`CREATE INDEX tasks_open_due ON tasks (tenant_id, due_at) WHERE deleted_at IS NULL AND completed_at IS NULL AND due_at IS NOT NULL`,
-    sql`CREATE INDEX todos_list ON todos (tenant_id, completed, due_sort, id) WHERE deleted_at IS NULL`,
+    sql`CREATE INDEX tasks_open_due ON tasks (tenant_id, due_at, id, deleted_at, completed_at) WHERE deleted_at IS NULL AND completed_at IS NULL AND due_at IS NOT NULL`,
+    sql`CREATE INDEX todos_list ON todos (tenant_id, completed, due_sort, id, deleted_at) WHERE deleted_at IS NULL`,
     sql`CREATE INDEX todos_by_project ON todos (tenant_id, project_id) WHERE deleted_at IS NULL AND project_id IS NOT NULL`,
     sql`CREATE INDEX todos_recent ON todos (tenant_id, updated_at) WHERE deleted_at IS NULL`,
     // Overlap queries scan a bounded window of start times (end_at rides along so "ends after the
     // range starts" is answered from the index); long events have their own small index.
-    sql`CREATE INDEX events_start ON events (tenant_id, start_at, id, end_at) WHERE deleted_at IS NULL AND long_event = 0`,
-    sql`CREATE INDEX events_long ON events (tenant_id, start_at, id, end_at) WHERE deleted_at IS NULL AND long_event = 1`,
+    sql`CREATE INDEX events_start ON events (tenant_id, start_at, id, end_at, deleted_at, long_event) WHERE deleted_at IS NULL AND long_event = 0`,
+    sql`CREATE INDEX events_long ON events (tenant_id, start_at, id, end_at, deleted_at, long_event) WHERE deleted_at IS NULL AND long_event = 1`,
     sql`CREATE INDEX documents_list ON documents (tenant_id, created_at, id) WHERE deleted_at IS NULL`,
     sql`CREATE INDEX documents_category ON documents (tenant_id, category, created_at, id) WHERE deleted_at IS NULL`,
     sql`CREATE INDEX item_tags_by_tag ON item_tags (tenant_id, item_kind, tag, item_id)`,
     // The tags of a page of items of several kinds at once (ids are unique across kinds).
-    sql`CREATE INDEX item_tags_by_item ON item_tags (tenant_id, item_id)`,
+    sql`CREATE INDEX item_tags_by_item ON item_tags (tenant_id, item_id, item_kind, tag)`,
   ];
   for (const statement of statements) await statement.execute(db);
 }
