@@ -58,6 +58,9 @@ async function securityReport(db: Kysely<Database>, kind: EngineKind, appRole: s
   } else if (app.rolsuper || app.rolbypassrls) {
     warnings.push(`the application role "${appRole}" is ${app.rolsuper ? 'a superuser' : 'BYPASSRLS'}: row-level security does not apply to it`);
     enforced = false;
+  } else if (await ownsTenantTables(db, appRole)) {
+    warnings.push(`the application role "${appRole}" owns the tables (or is a member of their owner): it could turn row-level security off`);
+    enforced = false;
   }
   if (unprotected.length > 0) {
     warnings.push(`row-level security is not forced on: ${unprotected.join(', ')} (run mcp-pa migrate)`);
@@ -70,6 +73,15 @@ async function securityReport(db: Kysely<Database>, kind: EngineKind, appRole: s
     );
   }
   return { rowLevelSecurity: enforced ? 'enforced' : 'NOT ENFORCED', warnings };
+}
+
+/** The owner may alter the tables and reads search_items unfiltered (migration 002). */
+async function ownsTenantTables(db: Kysely<Database>, appRole: string): Promise<boolean> {
+  const owned = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM pg_class
+    WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND relname IN (${sql.join(TENANT_TABLES)})
+      AND pg_has_role(${appRole}, relowner, 'MEMBER')`.execute(db);
+  return Number(owned.rows[0]?.n) > 0;
 }
 
 function pgEngine(kind: EngineKind, db: Kysely<Database>, appRole: string, vectorSearch: boolean): Engine {

@@ -110,7 +110,9 @@ export const sqliteSearchIndex: SearchIndex = {
 /**
  * PostgreSQL full-text search: `search_items.document` is a tsvector the database computes;
  * queries go through websearch_to_tsquery (which never fails on user text), the last word also
- * matches as a prefix, and the tenant's own lexeme narrows the GIN search to the tenant.
+ * matches as a prefix, and the tenant's own lexeme narrows the GIN search to the tenant. Queries
+ * go through search_tenant_items (migration 002), the one way the GIN index can serve a search
+ * under row-level security.
  */
 export const postgresSearchIndex: SearchIndex = {
   async upsert(db, tenantId, entry) {
@@ -147,21 +149,13 @@ export const postgresSearchIndex: SearchIndex = {
     const last = words[words.length - 1]!.toLowerCase();
     // All words must match; the last one may be the start of a word (as it is being typed).
     const query = sql`(websearch_to_tsquery('simple', ${words.slice(0, -1).join(' ')}) && to_tsquery('simple', ${`${last}:*`}))`;
+    // The tenant comes from the transaction's setting, as in every row-level security policy.
     const rows = await sql<{ kind: ItemKind; id: string; score: number; snippet: string }>`
-      WITH hits AS (
-        SELECT item_kind, item_id, title, body, tags,
-               ts_rank('{0, 0.2, 0.4, 1.0}', document, ${query}) AS score
-        FROM search_items
-        WHERE tenant_id = ${tenantId}
-          AND item_kind IN (${sql.join(kinds)})
-          AND document @@ (${query} && to_tsquery('simple', 'tenant' || md5(${tenantId})))
-        ORDER BY score DESC, item_id
-        LIMIT ${limit}
-      )
       SELECT item_kind AS kind, item_id AS id, score,
              ts_headline('simple', title || ' … ' || body || ' ' || tags, ${query},
                          'StartSel=[, StopSel=], MaxWords=16, MinWords=4, ShortWord=1, HighlightAll=false') AS snippet
-      FROM hits ORDER BY score DESC, item_id`.execute(db);
+      FROM search_tenant_items(${query}, ARRAY[${sql.join(kinds)}]::text[], ${limit})
+      ORDER BY score DESC, item_id`.execute(db);
     return rows.rows.map((r) => ({ ...r, score: Math.round(Number(r.score) * 1000) / 1000 }));
   },
 };
