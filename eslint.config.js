@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'bench/**', 'test/**'],
+    files: ['scripts/**', 'bench/**', 'test/**', 'tools/**'],
     rules: { 'no-console': 'off' },
   },
 );

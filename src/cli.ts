@@ -10,6 +10,7 @@ import { createLogger } from './logging.js';
 import { SERVER_VERSION } from './mcp/server.js';
 import { LOCAL_TENANT, openEngine, openRuntime } from './runtime.js';
 import { migrate } from './storage/migrations/index.js';
+import { planListen, serveHttp } from './transports/http/server.js';
 import { serveLocalStdio } from './transports/stdio.js';
 
 /** Exit codes: 2 = the configuration or the command line is wrong; 1 = it failed at run time. */
@@ -34,6 +35,18 @@ async function runStdio(program: Command) {
   const runtime = await openRuntime(config, logger);
   await runtime.ensureTenant(LOCAL_TENANT);
   await serveLocalStdio(runtime);
+}
+
+async function runServe(program: Command) {
+  const config = loadConfig(program.opts<ConfigFlags>(), process.env, { mode: 'http' });
+  if (config.mode !== 'http') {
+    throw new ConfigError('The configuration is for local mode ("mode": "local"); `mcp-pa serve` serves HTTP mode. Use `mcp-pa stdio`, or set "mode": "http".');
+  }
+  const plan = planListen(config);
+  const logger = createLogger(config.logging.level);
+  const runtime = await openRuntime(config, logger);
+  if (!config.authentication.enabled) await runtime.ensureTenant(LOCAL_TENANT);
+  await serveHttp(runtime, plan);
 }
 
 async function runMigrate(program: Command) {
@@ -133,6 +146,11 @@ program
   .command('stdio')
   .description('run the local MCP server over stdin/stdout (the default command)')
   .action(() => runStdio(program));
+
+program
+  .command('serve')
+  .description('run the MCP server over Streamable HTTP (HTTPS, OAuth 2.1 protected resource)')
+  .action(() => runServe(program));
 
 program
   .command('migrate')

@@ -21,7 +21,9 @@ export interface ConfigFlags {
 /** The validated configuration plus the resolved locations the server works with. */
 export type ResolvedConfig = Config & {
   dataDir: string;
-  database: Config['database'] & { path: string };
+  transport: NonNullable<Config['transport']>;
+  authentication: Config['authentication'] & { enabled: boolean };
+  database: Config['database'] & { path: string; type: NonNullable<Config['database']['type']> };
   documents: Config['documents'] & { path: string };
   configFile?: string;
 };
@@ -34,6 +36,8 @@ interface EnvBinding {
   path: Path;
   number?: boolean;
   secret?: boolean;
+  /** A comma-separated list. */
+  list?: boolean;
 }
 
 /** Environment variables of the contract (the upstream Python project's names, kept). */
@@ -47,7 +51,23 @@ const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'MCP_DATABASE_TYPE', path: ['database', 'type'] },
   { name: 'MCP_DATABASE_URL', path: ['database', 'connection_string'], secret: true },
   { name: 'MCP_DATABASE_APP_ROLE', path: ['database', 'app_role'] },
+  { name: 'MCP_PUBLIC_URL', path: ['server', 'public_url'] },
+  { name: 'MCP_HOST', path: ['server', 'host'] },
+  { name: 'MCP_PORT', path: ['server', 'port'], number: true },
+  { name: 'MCP_TLS_CERT', path: ['server', 'tls_cert'] },
+  { name: 'MCP_TLS_KEY', path: ['server', 'tls_key'] },
+  { name: 'MCP_TLS_CLIENT_CA', path: ['server', 'tls_client_ca'] },
+  { name: 'MCP_TRUST_PROXY', path: ['server', 'trust_proxy'], list: true },
+  { name: 'MCP_ALLOWED_ORIGINS', path: ['server', 'allowed_origins'], list: true },
+  { name: 'MCP_OAUTH_ISSUER', path: ['authentication', 'issuer'] },
+  { name: 'MCP_OAUTH_INTROSPECTION_CLIENT_ID', path: ['authentication', 'introspection_client_id'] },
+  { name: 'MCP_OAUTH_INTROSPECTION_CLIENT_SECRET', path: ['authentication', 'introspection_client_secret'], secret: true },
 ];
+
+function envValue(binding: EnvBinding, raw: string): unknown {
+  if (binding.list) return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return binding.number ? asNumberIfNumeric(raw) : raw;
+}
 
 const FLAG_BINDINGS: readonly { flag: keyof ConfigFlags; name: string; path: Path; number?: boolean }[] = [
   { flag: 'dbPath', name: '--db-path', path: ['database', 'path'] },
@@ -154,9 +174,11 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], tree: Tree, prov: Pro
  * Loads the configuration: defaults < JSON file (--config or MCP_PA_CONFIG) < environment < flags.
  * Throws ConfigError with one line per invalid value, each naming its key.
  */
-export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env, command: { mode?: Config['mode'] } = {}): ResolvedConfig {
   const tree: Tree = {};
   const prov = new Provenance();
+  // `mcp-pa serve` means HTTP mode unless the file or environment says otherwise (and then it is refused).
+  if (command.mode) setAt(tree, ['mode'], command.mode);
 
   const file = flags.config ?? env.MCP_PA_CONFIG;
   const configFile = file ? resolveUserPath(file, env) : undefined;
@@ -165,7 +187,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   for (const binding of ENV_BINDINGS) {
     const raw = env[binding.name];
     if (raw === undefined || raw === '') continue;
-    setAt(tree, binding.path, binding.number ? asNumberIfNumeric(raw) : raw);
+    setAt(tree, binding.path, envValue(binding, raw));
     prov.set(binding.path, binding.name, binding.secret);
   }
   for (const binding of FLAG_BINDINGS) {
@@ -187,7 +209,13 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return {
     ...cfg,
     dataDir,
-    database: { ...cfg.database, path: dbPath },
+    transport: cfg.transport ?? (cfg.mode === 'http' ? 'https' : 'stdio'),
+    authentication: { ...cfg.authentication, enabled: cfg.authentication.enabled ?? cfg.mode === 'http' },
+    database: {
+      ...cfg.database,
+      type: cfg.database.type ?? (cfg.mode === 'http' || cfg.database.connection_string ? 'postgresql' : 'sqlite'),
+      path: dbPath,
+    },
     documents: { ...cfg.documents, path: docsPath },
     ...(configFile ? { configFile } : {}),
   };

@@ -13,6 +13,33 @@ const nonEmpty = (what: string) => z.string({ error: () => `must be ${what}` }).
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 export const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
+/** An absolute http(s) URL without query or fragment; http only for loopback hosts. */
+const httpUrl = (what: string) =>
+  z
+    .string({ error: () => `must be ${what}` })
+    .trim()
+    .refine((raw) => {
+      const url = URL.parse(raw);
+      if (!url || url.search || url.hash || url.username || url.password) return false;
+      return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname.replace(/^\[|\]$/g, '')));
+    }, `must be ${what}, without query, fragment or credentials`)
+    .transform((raw) => raw.replace(/\/+$/, ''));
+
+const origin = z
+  .string()
+  .trim()
+  .refine((raw) => URL.parse(raw)?.origin === raw.replace(/\/$/, '').toLowerCase(), 'must be an origin such as https://app.example.com (scheme, host and port only)')
+  .transform((raw) => raw.replace(/\/$/, '').toLowerCase());
+
+/** What express accepts for "trust proxy", but never "all": a forged header would then be believed. */
+const proxyAddress = z
+  .string()
+  .trim()
+  .refine(
+    (raw) => ['loopback', 'linklocal', 'uniquelocal'].includes(raw) || /^[0-9a-f.:]+(\/\d{1,3})?$/i.test(raw),
+    'must be loopback, linklocal, uniquelocal, an IP address or a CIDR range',
+  );
+
 export const CLIENT_AUTH_METHODS = [
   'private_key_jwt',
   'tls_client_auth',
@@ -29,7 +56,8 @@ export const CLIENT_AUTH_METHODS = [
 export const ConfigSchema = z
   .strictObject({
     mode: oneOf(['local', 'http'] as const).default('local'),
-    transport: oneOf(['stdio', 'https', 'http'] as const).default('stdio'),
+    /** Default: stdio in local mode, https in HTTP mode. */
+    transport: oneOf(['stdio', 'https', 'http'] as const).optional(),
     server: z
       .strictObject({
         host: nonEmpty('a host name or IP address').default('127.0.0.1'),
@@ -40,11 +68,22 @@ export const ConfigSchema = z
           .max(65535, 'must be a port number from 0 to 65535')
           .default(8000),
         tls_required: bool().default(true),
+        /** The canonical base URL clients use; the MCP resource is `<public_url>/mcp`. */
+        public_url: httpUrl('the public origin, https:// (http:// only for a loopback host)')
+          .refine((raw) => new URL(raw).pathname === '/', 'must be an origin (scheme, host and port) without a path: the MCP endpoint is <public_url>/mcp')
+          .optional(),
+        tls_cert: nonEmpty('a PEM certificate file path').optional(),
+        tls_key: nonEmpty('a PEM private key file path').optional(),
+        tls_client_ca: nonEmpty('a PEM CA certificate file path').optional(),
+        /** The proxies whose X-Forwarded-* headers are believed (express "trust proxy" values). */
+        trust_proxy: z.array(proxyAddress, { error: () => 'must be a list of proxy addresses' }).optional(),
+        allowed_origins: z.array(origin, { error: () => 'must be a list of origins' }).optional(),
       })
       .prefault({}),
     database: z
       .strictObject({
-        type: oneOf(['sqlite', 'postgresql'] as const).default('sqlite'),
+        /** Default: sqlite in local mode; postgresql in HTTP mode or when a connection string is given. */
+        type: oneOf(['sqlite', 'postgresql'] as const).optional(),
         path: nonEmpty('a file path').optional(),
         connection_string: nonEmpty('a postgresql:// connection URL').optional(),
         pool_size: z
@@ -80,7 +119,13 @@ export const ConfigSchema = z
     logging: z.strictObject({ level: oneOf(LOG_LEVELS).default('info') }).prefault({}),
     authentication: z
       .strictObject({
-        enabled: bool().default(false),
+        /** Default: on in HTTP mode, off in local mode. */
+        enabled: bool().optional(),
+        /** An external authorization server; unset means the embedded one. */
+        issuer: httpUrl('the issuer URL, https:// (http:// only for a loopback host)').optional(),
+        /** Credentials for the issuer's token introspection (RFC 7662), for opaque tokens. */
+        introspection_client_id: nonEmpty('a client id').optional(),
+        introspection_client_secret: nonEmpty('a client secret').optional(),
         oauth_version: z.literal('2.1', { error: () => 'must be "2.1"' }).default('2.1'),
         pkce_required: z
           .literal(true, { error: () => 'must be true: MCP requires PKCE for every client' })
@@ -105,24 +150,34 @@ export const ConfigSchema = z
       .prefault({}),
   })
   .superRefine((cfg, ctx) => {
-    if (cfg.mode === 'local' && cfg.transport !== 'stdio') {
+    if (cfg.mode === 'local' && cfg.transport !== undefined && cfg.transport !== 'stdio') {
       ctx.addIssue({ code: 'custom', path: ['transport'], message: 'must be "stdio" in local mode' });
     }
     if (cfg.mode === 'http' && cfg.transport === 'stdio') {
       ctx.addIssue({ code: 'custom', path: ['transport'], message: 'must be "https" or "http" in http mode' });
     }
-    if (cfg.mode === 'http' && !cfg.authentication.enabled && !isLoopbackHost(cfg.server.host)) {
+    if (cfg.mode === 'http' && cfg.authentication.enabled === false && !isLoopbackHost(cfg.server.host)) {
       ctx.addIssue({
         code: 'custom',
         path: ['authentication', 'enabled'],
         message: `may be false only when the server binds a loopback address (server.host is "${cfg.server.host}")`,
       });
     }
+    const { tls_cert, tls_key } = cfg.server;
+    if ((tls_cert === undefined) !== (tls_key === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['server', tls_cert ? 'tls_key' : 'tls_cert'], message: 'must be given with the other one: HTTPS needs a certificate and its key' });
+    }
+    if (cfg.server.tls_client_ca && !tls_cert) {
+      ctx.addIssue({ code: 'custom', path: ['server', 'tls_client_ca'], message: 'needs HTTPS: set the TLS certificate and key too' });
+    }
+    if ((cfg.authentication.introspection_client_id === undefined) !== (cfg.authentication.introspection_client_secret === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['authentication', 'introspection_client_secret'], message: 'must be given together with introspection_client_id' });
+    }
     const url = cfg.database.connection_string;
     if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
       ctx.addIssue({ code: 'custom', path: ['database', 'connection_string'], message: 'must be a postgresql:// URL' });
     }
-    if (url !== undefined && cfg.database.type !== 'postgresql') {
+    if (url !== undefined && cfg.database.type === 'sqlite') {
       ctx.addIssue({ code: 'custom', path: ['database', 'type'], message: 'must be "postgresql" when a connection string is given' });
     }
   });

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { McpServer } from '@modelcontextprotocol/server';
+import { McpServer, requireScopes, type ServerOptions } from '@modelcontextprotocol/server';
 import type { Runtime } from '../runtime.js';
 import { userMessageFor } from './errors.js';
 import { INSTRUCTIONS } from './instructions.js';
@@ -21,6 +21,8 @@ function registerTool(server: McpServer, runtime: Runtime, tool: ToolDeclaration
       outputSchema: tool.output,
       annotations: annotationsOf(tool),
       _meta: { 'mcp-pa/scope': scopeOf(tool) },
+      // Over HTTP, a token without the tool's scope gets 403 insufficient_scope (no token, no check: stdio).
+      scopeChallenge: requireScopes(scopeOf(tool)),
     },
     async (input: unknown) => {
       try {
@@ -40,13 +42,24 @@ function registerTool(server: McpServer, runtime: Runtime, tool: ToolDeclaration
  * A fully equipped MCP server acting for one tenant (local mode has one; HTTP mode takes it from
  * the access token). Cheap to build, so transports build one per connection or request.
  */
-export function createMcpServer(runtime: Runtime, tenantId: string): McpServer {
+export function createMcpServer(runtime: Runtime, tenantId: string, extension?: ServerExtension): McpServer {
   const server = new McpServer(
     { name: 'mcp-pa', title: 'Personal assistant', version: SERVER_VERSION },
-    { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {}, prompts: {}, completions: {} } },
+    {
+      ...extension?.options,
+      instructions: INSTRUCTIONS,
+      capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, ...extension?.options?.capabilities },
+    },
   );
   for (const tool of TOOLS) registerTool(server, runtime, tool, tenantId);
   registerResources(server, runtime, tenantId);
   registerPrompts(server, runtime, tenantId);
+  extension?.register(server);
   return server;
+}
+
+/** More capabilities and registrations on every server built: for test harnesses (conformance fixtures). */
+export interface ServerExtension {
+  options?: Omit<ServerOptions, 'instructions'>;
+  register(server: McpServer): void;
 }

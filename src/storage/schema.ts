@@ -103,6 +103,15 @@ export interface TenantTable {
   created_at: string;
 }
 
+export interface AccountTable {
+  tenant_id: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  created_at: string;
+  disabled_at: string | null;
+}
+
 export interface ItemTagTable {
   tenant_id: string;
   item_kind: string;
@@ -144,6 +153,7 @@ export interface SchemaMigrationTable {
 
 export interface Database {
   tenants: TenantTable;
+  accounts: AccountTable;
   profiles: ProfileTable;
   projects: ProjectTable;
   tasks: TaskTable;

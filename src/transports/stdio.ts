@@ -1,10 +1,9 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
+import { maxMessageBytes } from '../mcp/limits.js';
 import { createMcpServer } from '../mcp/server.js';
 import { LOCAL_TENANT, type Runtime } from '../runtime.js';
 import { createMemoryReducer } from './memory-reducer.js';
-
-const MB = 1024 * 1024;
 
 /**
  * Serves MCP over this process's stdin/stdout until the client closes stdin or a signal arrives.
@@ -12,8 +11,7 @@ const MB = 1024 * 1024;
  * handshake). Messages may be as large as the biggest allowed upload in base64, plus room.
  */
 export function serveLocalStdio(runtime: Runtime): Promise<void> {
-  const maxUpload = runtime.config.documents.max_file_size_mb * MB;
-  const maxBufferSize = Math.max(16 * MB, Math.ceil((maxUpload * 4) / 3) + 4 * MB);
+  const maxBufferSize = maxMessageBytes(runtime.config.documents.max_file_size_mb);
   const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize });
   const afterResponse = createMemoryReducer();
   const send = transport.send.bind(transport);

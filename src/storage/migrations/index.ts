@@ -4,6 +4,7 @@ import { TENANT_TABLES, VECTOR_TABLES } from '../tenant-tables.js';
 import { ensureVectorSupport } from '../vectors.js';
 import { initial } from './001-initial.js';
 import { SEARCH_FUNCTION, searchFunction } from './002-search-function.js';
+import { accounts } from './003-accounts.js';
 
 export interface Migration {
   version: number;
@@ -12,7 +13,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [initial, searchFunction];
+export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */
@@ -101,13 +102,16 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
   const basics = await sql<{ ok: boolean }>`
     SELECT has_schema_privilege(${role}, 'public', 'USAGE') AND has_table_privilege(${role}, 'meta', 'INSERT')
        AND has_table_privilege(${role}, 'schema_migrations', 'SELECT')
-       AND has_function_privilege(${role}, ${`public.${SEARCH_FUNCTION}`}, 'EXECUTE') AS ok`.execute(conn);
+       AND has_function_privilege(${role}, ${`public.${SEARCH_FUNCTION}`}, 'EXECUTE')
+       AND has_table_privilege(${role}, 'accounts', 'UPDATE') AS ok`.execute(conn);
   if (!basics.rows[0]?.ok) {
     // Installation data, not tenant data: the schema version, and the document key's salt and
     // check value (written once, by whichever login first starts with a key).
     await sql`GRANT USAGE ON SCHEMA public TO ${id}`.execute(conn);
     await sql`GRANT SELECT ON schema_migrations TO ${id}`.execute(conn);
     await sql`GRANT SELECT, INSERT ON meta TO ${id}`.execute(conn);
+    // Who each tenant belongs to: found (or created) from a token before the tenant is known.
+    await sql`GRANT SELECT, INSERT, UPDATE ON accounts TO ${id}`.execute(conn);
     await sql`GRANT EXECUTE ON FUNCTION ${sql.raw(`public.${SEARCH_FUNCTION}`)} TO ${id}`.execute(conn);
   }
   if (missing.rows.length > 0) steps.push(`granted ${role} its privileges on ${missing.rows.length} tables`);

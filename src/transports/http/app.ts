@@ -1,0 +1,88 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import cors from 'cors';
+import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { accountFor } from '../../auth/accounts.js';
+import { maxMessageBytes } from '../../mcp/limits.js';
+import { createMcpServer, type ServerExtension } from '../../mcp/server.js';
+import { LOCAL_TENANT, type Runtime } from '../../runtime.js';
+import { bearerAuth, tenantOf } from './bearer.js';
+import { hostGuard, httpsRequired, originGuard, refuse, securityHeaders } from './guards.js';
+import { healthRoutes, type Readiness } from './health.js';
+import type { IssuerConnection } from './issuer.js';
+import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
+import { createTokenVerifier } from './token-verifier.js';
+
+export interface HttpAppOptions {
+  runtime: Runtime;
+  /** The public base URL (an origin); the MCP endpoint is `<publicUrl>/mcp`. */
+  publicUrl: string;
+  /** Host header values served: the public host, plus loopback names on a loopback bind. */
+  allowedHosts: ReadonlySet<string>;
+  /** Absent when authentication is off (loopback development only). */
+  issuer?: IssuerConnection;
+  /** Plain HTTP behind a TLS-terminating proxy: refuse what the proxy did not mark https. */
+  requireProxiedHttps: boolean;
+  readiness: Readiness;
+  extension?: ServerExtension;
+}
+
+/** Headers a browser-based MCP client sends and must read back. */
+const MCP_CORS = {
+  allowedHeaders: ['authorization', 'content-type', 'accept', 'mcp-protocol-version', 'mcp-session-id', 'mcp-method', 'mcp-name', 'last-event-id'],
+  exposedHeaders: ['www-authenticate', 'mcp-session-id', 'mcp-protocol-version'],
+  methods: ['POST', 'GET', 'DELETE'],
+};
+
+/**
+ * The HTTP application: security headers, health, Protected Resource Metadata, and the MCP
+ * endpoint behind Host, Origin and bearer-token checks. Nothing a request needs is kept between
+ * requests: a fresh MCP server is built for each one, so any instance can serve any request.
+ */
+export function createHttpApp(options: HttpAppOptions): { app: express.Express; mcp: McpHttpHandler } {
+  const { runtime, publicUrl, issuer } = options;
+  const logger = runtime.logger;
+  const resource = `${publicUrl}/mcp`;
+  const config = runtime.config;
+  const allowedOrigins = new Set([new URL(publicUrl).origin, ...(config.server.allowed_origins ?? [])]);
+  const maxBytes = maxMessageBytes(config.documents.max_file_size_mb);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.server.trust_proxy ?? false);
+  app.use(securityHeaders());
+  app.use(healthRoutes(runtime, options.readiness));
+  if (options.requireProxiedHttps) app.use(httpsRequired());
+  app.use(hostGuard(options.allowedHosts));
+  app.use(metadataRoutes({ resource, publicUrl, issuer: issuer?.issuer }));
+
+  const mcp = createMcpHandler((ctx) => createMcpServer(runtime, tenantOf(ctx.authInfo) ?? LOCAL_TENANT, options.extension), {
+    maxRequestBodySize: maxBytes,
+    onerror: (err) => logger.debug({ err: err.message }, 'MCP request refused or failed'),
+  });
+  const serveMcp = toNodeHandler(mcp, { maxRequestBodySize: maxBytes, onerror: (err) => logger.warn({ err: err.message }, 'MCP request failed') });
+  const gate = issuer
+    ? bearerAuth({
+        verifier: createTokenVerifier({
+          issuer,
+          resource,
+          introspection: config.authentication.introspection_client_id
+            ? { clientId: config.authentication.introspection_client_id, clientSecret: config.authentication.introspection_client_secret! }
+            : undefined,
+        }),
+        accountFor: (iss, sub) => accountFor(runtime.engine, iss, sub),
+        resource,
+        resourceMetadataUrl: resourceMetadataUrl(resource),
+        logger,
+      })
+    : (_req: Request, _res: Response, next: NextFunction) => next();
+  const allowCors = cors({ ...MCP_CORS, origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin.toLowerCase())) });
+  app.all('/mcp', originGuard(allowedOrigins), allowCors, gate, (req, res) => void serveMcp(req, res));
+
+  app.use((_req: Request, res: Response) => refuse(res, 404, 'Not found'));
+  app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ err }, 'unexpected error in the HTTP layer');
+    if (!res.headersSent) refuse(res, 500, 'Internal error');
+  });
+  return { app, mcp };
+}

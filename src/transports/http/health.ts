@@ -1,0 +1,44 @@
+import express, { type Router } from 'express';
+import { sql } from 'kysely';
+import type { Runtime } from '../../runtime.js';
+import type { IssuerConnection } from './issuer.js';
+
+/** What /readyz reports beyond the database: the issuer (when there is one) and shutdown. */
+export interface Readiness {
+  issuer?: IssuerConnection;
+  draining: boolean;
+}
+
+type Check = 'ok' | 'enforced' | 'not-applicable' | string;
+
+/**
+ * /healthz: the process answers. /readyz: it can serve requests: database reachable, the issuer's
+ * metadata and keys loaded, row-level security in force, and not shutting down. 503 otherwise, so a
+ * load balancer sends traffic elsewhere.
+ */
+export function healthRoutes(runtime: Runtime, readiness: Readiness): Router {
+  const router = express.Router();
+  router.get('/healthz', (_req, res) => void res.set('Cache-Control', 'no-store').json({ status: 'ok' }));
+  router.get('/readyz', async (_req, res) => {
+    const checks: Record<string, Check> = {};
+    let ready = !readiness.draining;
+    if (readiness.draining) checks.shutdown = 'in progress';
+    try {
+      await sql`SELECT 1`.execute(runtime.engine.db);
+      checks.database = 'ok';
+      const security = await runtime.security();
+      checks.row_level_security = security.rowLevelSecurity;
+      if (security.rowLevelSecurity === 'NOT ENFORCED') ready = false;
+    } catch {
+      checks.database = 'unreachable';
+      ready = false;
+    }
+    if (readiness.issuer) {
+      await readiness.issuer.load();
+      checks.issuer = readiness.issuer.ready ? 'ok' : 'metadata or keys not loaded';
+      if (!readiness.issuer.ready) ready = false;
+    }
+    res.status(ready ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  return router;
+}

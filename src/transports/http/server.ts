@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, type ResolvedConfig } from '../../config/load.js';
+import { isLoopbackHost } from '../../config/schema.js';
+import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import type { ServerExtension } from '../../mcp/server.js';
+import type { Runtime } from '../../runtime.js';
+import { createHttpApp } from './app.js';
+import type { Readiness } from './health.js';
+import { IssuerConnection } from './issuer.js';
+
+/** TLS 1.2 at least, and only forward-secret AEAD suites (TLS 1.3's are always on). */
+const TLS_OPTIONS = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const;
+
+const DRAIN_TIMEOUT_MS = 25_000;
+
+/** How the server will listen, decided from the configuration before anything is opened. */
+export interface ListenPlan {
+  host: string;
+  port: number;
+  tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
+  /** Plain HTTP behind a TLS-terminating proxy named in trust_proxy. */
+  behindProxy: boolean;
+  /** Authentication off: loopback development only (the configuration check guarantees it). */
+  issuer?: string;
+}
+
+function readPem(file: string, what: string, variable: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(`Cannot read the TLS ${what} ${file} (${variable}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
+  }
+}
+
+/**
+ * Refuses, before opening anything, a deployment that would serve plain HTTP to the network or
+ * trust tokens from nobody in particular; each refusal says how to fix it.
+ */
+export function planListen(config: ResolvedConfig): ListenPlan {
+  const { server, authentication } = config;
+  const loopback = isLoopbackHost(server.host);
+  const tls = server.tls_cert && server.tls_key
+    ? {
+        cert: readPem(server.tls_cert, 'certificate', 'MCP_TLS_CERT'),
+        key: readPem(server.tls_key, 'private key', 'MCP_TLS_KEY'),
+        ...(server.tls_client_ca ? { ca: readPem(server.tls_client_ca, 'client CA certificate', 'MCP_TLS_CLIENT_CA') } : {}),
+      }
+    : undefined;
+  const behindProxy = !tls && (server.trust_proxy?.length ?? 0) > 0;
+  if (!tls && server.tls_required && !loopback && !behindProxy) {
+    throw new ConfigError(
+      `Refusing to serve plain HTTP on ${server.host}:${server.port}: access tokens and personal data would cross the network in clear.\n` +
+        'Fix one of these ways:\n' +
+        '- give the server a certificate: MCP_TLS_CERT=/path/cert.pem MCP_TLS_KEY=/path/key.pem;\n' +
+        '- or terminate TLS at a reverse proxy and name it: MCP_TRUST_PROXY=<its address or CIDR> (requests it does not mark https are then refused);\n' +
+        '- or, for development on this machine only, bind a loopback address: MCP_HOST=127.0.0.1.',
+    );
+  }
+  if (!server.public_url && !loopback) {
+    throw new ConfigError(`Set MCP_PUBLIC_URL (server.public_url) to the https:// origin clients use to reach this server: it names the MCP resource (<public_url>/mcp) that tokens must be meant for.`);
+  }
+  if (authentication.enabled && !authentication.issuer) {
+    throw new ConfigError(
+      'Set MCP_OAUTH_ISSUER (authentication.issuer) to the authorization server that issues tokens for this server. ' +
+        'The embedded authorization server is not part of this release; for local development only, authentication.enabled: false on a loopback address.',
+    );
+  }
+  return { host: server.host, port: server.port, tls, behindProxy, issuer: authentication.enabled ? authentication.issuer : undefined };
+}
+
+function hostWithPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+export interface HttpServerHandle {
+  /** The public base URL (an origin). */
+  url: string;
+  /** Stops taking requests, lets those in flight finish (up to a deadline), then closes. */
+  close(): Promise<void>;
+  /** Publishes list changes to clients listening on this instance. */
+  notify: McpHttpHandler['notify'];
+}
+
+/** Starts the HTTP(S) server for a runtime; resolves once it listens. */
+export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planListen(runtime.config), extension?: ServerExtension): Promise<HttpServerHandle> {
+  const { config, logger } = runtime;
+  const issuer = plan.issuer ? new IssuerConnection(plan.issuer) : undefined;
+  const readiness: Readiness = { issuer, draining: false };
+  let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
+  const server = plan.tls
+    ? https.createServer({ ...TLS_OPTIONS, cert: plan.tls.cert, key: plan.tls.key, ...(plan.tls.ca ? { ca: plan.tls.ca, requestCert: true, rejectUnauthorized: false } : {}) }, (req, res) => handler(req, res))
+    : http.createServer((req, res) => handler(req, res));
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new ConfigError(`Port ${plan.port} on ${plan.host} is already in use (MCP_PORT).`) : err),
+    );
+    server.listen(plan.port, plan.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const scheme = plan.tls ? 'https' : 'http';
+  const publicUrl = config.server.public_url ?? `${scheme}://${hostWithPort(plan.host, port)}`;
+  const publicHost = new URL(publicUrl);
+  const allowedHosts = new Set([publicHost.host, hostWithPort(publicHost.hostname, Number(publicHost.port || (publicHost.protocol === 'https:' ? 443 : 80)))]);
+  if (isLoopbackHost(plan.host)) for (const name of ['127.0.0.1', 'localhost', '::1']) allowedHosts.add(hostWithPort(name, port));
+  const { app, mcp } = createHttpApp({ runtime, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension });
+  handler = app;
+  void issuer?.load().then(() => {
+    if (!issuer.ready) logger.error({ issuer: issuer.issuer, err: issuer.lastError }, 'cannot load the authorization server metadata yet; /readyz reports not ready until it loads');
+  });
+  if (!plan.tls) {
+    logger.warn(plan.behindProxy ? { trustProxy: config.server.trust_proxy } : {}, plan.behindProxy ? 'serving plain HTTP behind a TLS-terminating proxy' : 'serving plain HTTP on a loopback address (development only)');
+  }
+  if (!plan.issuer) logger.warn('authentication is OFF: anyone who can reach this loopback address acts as the local user');
+  logger.info({ url: `${publicUrl}/mcp`, listen: `${scheme}://${hostWithPort(plan.host, port)}`, issuer: plan.issuer ?? null }, 'serving MCP over HTTP');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      readiness.draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections close as soon as they are idle; requests in flight finish first.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => {
+        logger.warn('requests still running at the shutdown deadline were cut off');
+        server.closeAllConnections();
+      }, DRAIN_TIMEOUT_MS);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      await mcp.close();
+    })());
+  return { url: publicUrl, close, notify: mcp.notify };
+}
+
+/** `mcp-pa serve`: runs until SIGTERM or SIGINT, then finishes the requests in flight and exits. */
+export async function serveHttp(runtime: Runtime, plan?: ListenPlan): Promise<void> {
+  const handle = await startHttpServer(runtime, plan);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      runtime.logger.info({ signal }, 'shutting down: finishing requests in flight');
+      void handle
+        .close()
+        .then(() => runtime.close())
+        .then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
