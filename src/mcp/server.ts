@@ -3,6 +3,7 @@ import { McpServer, requireScopes, type ServerOptions } from '@modelcontextproto
 import type { Runtime } from '../runtime.js';
 import { userMessageFor } from './errors.js';
 import { INSTRUCTIONS } from './instructions.js';
+import { convertOnce } from './json-schema-cache.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { annotationsOf, scopeOf, type ToolDeclaration } from './tool.js';
@@ -10,6 +11,11 @@ import { TOOLS } from './tools/index.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 export const SERVER_VERSION = pkg.version;
+
+for (const tool of TOOLS) {
+  convertOnce(tool.input);
+  convertOnce(tool.output);
+}
 
 function registerTool(server: McpServer, runtime: Runtime, tool: ToolDeclaration, tenantId: string) {
   server.registerTool(

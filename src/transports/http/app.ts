@@ -60,7 +60,11 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     maxRequestBodySize: maxBytes,
     onerror: (err) => logger.debug({ err: err.message }, 'MCP request refused or failed'),
   });
-  const serveMcp = toNodeHandler(mcp, { maxRequestBodySize: maxBytes, onerror: (err) => logger.warn({ err: err.message }, 'MCP request failed') });
+  const serveMcp = toNodeHandler(mcp, {
+    maxRequestBodySize: maxBytes,
+    // A client that hangs up mid-request is not a server failure.
+    onerror: (err) => (err.message === 'aborted' ? logger.debug : logger.warn).call(logger, { err: err.message }, 'MCP request failed'),
+  });
   const gate = issuer
     ? bearerAuth({
         verifier: createTokenVerifier({

@@ -87,11 +87,17 @@ function checkClaims(claims: Record<string, unknown>, options: TokenVerifierOpti
   };
 }
 
+const CLAIM_PROBLEMS: Record<string, string> = {
+  iss: 'the token was issued by another authorization server',
+  typ: 'the token is not an access token (its typ must be at+jwt)',
+  nbf: 'the token is not valid yet',
+};
+
 /** jose's reasons, in words a client developer can act on. */
 function rejectionFor(err: unknown): TokenRejected {
   if (err instanceof TokenRejected) return err;
   if (err instanceof errors.JWTExpired) return new TokenRejected('the token has expired');
-  if (err instanceof errors.JWTClaimValidationFailed) return new TokenRejected(`the token's "${err.claim}" claim is not acceptable: ${err.reason}`);
+  if (err instanceof errors.JWTClaimValidationFailed) return new TokenRejected(CLAIM_PROBLEMS[err.claim] ?? `the token's ${err.claim} claim is not acceptable (${err.reason.replace(/_/g, ' ')})`);
   if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return new TokenRejected('the token is signed with an algorithm this server does not accept');
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return new TokenRejected("the token is signed with a key the issuer does not publish");
   if (err instanceof errors.JWSSignatureVerificationFailed) return new TokenRejected('the token signature does not verify');

@@ -1,0 +1,161 @@
+// mcp-pa over Streamable HTTP on a PostgreSQL server: throughput and latency of a read tool with
+// token verification on and off, beside a minimal SDK server answering a no-op tool on the same
+// stack, all in one run and on loopback only. Needs BENCH_DATABASE_URL (a role that may create a
+// database and roles; the database mcp_pa_http_bench is dropped and created afresh).
+// Run: BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:http
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { startTokenIssuer } from './token-issuer.js';
+
+const admin = process.env.BENCH_DATABASE_URL;
+if (!admin) throw new Error('set BENCH_DATABASE_URL to a PostgreSQL role that may create databases and roles');
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const TODOS = 50;
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+async function adminQuery(query: string) {
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(query);
+  } finally {
+    await client.end();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url: string) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+function startProcess(command: string, args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(command, args, { env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function stop(child: ChildProcess) {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** A 2026-07-28 tools/call, as a client pinned to that revision sends it. */
+function toolCall(name: string, args: Record<string, unknown>, token?: string) {
+  return {
+    method: 'POST' as const,
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: {
+        name,
+        arguments: args,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    }),
+  };
+}
+
+async function load(url: string, request: ReturnType<typeof toolCall>) {
+  await autocannon({ url, connections: CONNECTIONS, duration: 2, requests: [request] }); // warm-up
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, requests: [request] });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  return { requests_per_s: Math.round(result.requests.average), p50_ms: result.latency.p50, p99_ms: result.latency.p99, requests: result.requests.total };
+}
+
+async function seed(mcpUrl: string, token?: string) {
+  const client = new Client({ name: 'bench-seed', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), token ? { authProvider: { token: async () => token } } : {}));
+  for (let i = 0; i < TODOS; i++) await client.callTool({ name: 'create_todo', arguments: { title: `bench todo ${i}`, tags: ['bench'] } });
+  await client.close();
+}
+
+const started = Date.now();
+await adminQuery('DROP DATABASE IF EXISTS mcp_pa_http_bench WITH (FORCE)');
+await adminQuery('CREATE DATABASE mcp_pa_http_bench');
+const dbUrl = new URL(admin);
+dbUrl.pathname = '/mcp_pa_http_bench';
+const issuer = await startTokenIssuer();
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-http-bench-'));
+const devConfig = path.join(home, 'dev.json');
+fs.writeFileSync(devConfig, JSON.stringify({ mode: 'http', authentication: { enabled: false } }));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const serverEnv = { HOME: home, MCP_DATABASE_URL: dbUrl.toString(), MCP_DATABASE_APP_ROLE: 'mcp_pa_http_bench_app', MCP_HOST: '127.0.0.1', MCP_PORT: String(port), MCP_PA_LOG_LEVEL: 'warn' };
+const read = { limit: 20, completed: false };
+
+async function measureMcpPa(auth: boolean) {
+  const child = startProcess(process.execPath, ['dist/cli.js', ...(auth ? [] : ['--config', devConfig]), 'serve'], { ...serverEnv, ...(auth ? { MCP_OAUTH_ISSUER: issuer.issuer } : {}) });
+  try {
+    await waitReady(base);
+    const token = auth ? await issuer.token(`${base}/mcp`, 'bench-user') : undefined;
+    await seed(`${base}/mcp`, token);
+    log(`list_todos with verification ${auth ? 'on' : 'off'}: ${DURATION_S} s at ${CONNECTIONS} connections`);
+    return await load(`${base}/mcp`, toolCall('list_todos', read, token));
+  } finally {
+    await stop(child);
+  }
+}
+
+const verificationOff = await measureMcpPa(false);
+const verificationOn = await measureMcpPa(true);
+const minimalChild = startProcess(process.execPath, ['--import', 'tsx', 'bench/minimal-server.ts'], {});
+const minimalUrl = await new Promise<string>((resolve) => minimalChild.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+log('minimal SDK server, no-op tool');
+const minimal = await load(minimalUrl, toolCall('noop', {}));
+await stop(minimalChild);
+await issuer.close();
+
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, node: process.version },
+  method: `autocannon, ${CONNECTIONS} connections, ${DURATION_S} s after a 2 s warm-up, loopback; mcp-pa serve on PostgreSQL; tools/call list_todos (${read.limit} of ${TODOS} open todos) from a 2026-07-28 client`,
+  mcp_pa_verification_off: verificationOff,
+  mcp_pa_verification_on: verificationOn,
+  minimal_sdk_server_noop: minimal,
+  ratios: {
+    throughput_on_to_off: ratio(verificationOn.requests_per_s, verificationOff.requests_per_s),
+    verification_cost_of_throughput: Math.round((1 - verificationOn.requests_per_s / verificationOff.requests_per_s) * 1000) / 1000,
+    throughput_mcp_pa_on_to_minimal: ratio(verificationOn.requests_per_s, minimal.requests_per_s),
+    p50_on_to_off: ratio(verificationOn.p50_ms, verificationOff.p50_ms),
+  },
+  total_seconds: Math.round((Date.now() - started) / 1000),
+};
+fs.mkdirSync('bench/results', { recursive: true });
+fs.writeFileSync('bench/results/http.json', JSON.stringify(report, null, 2) + '\n');
+console.log(JSON.stringify(report, null, 2));
+await adminQuery('DROP DATABASE IF EXISTS mcp_pa_http_bench WITH (FORCE)');
+await adminQuery('DROP ROLE IF EXISTS mcp_pa_http_bench_app');
+fs.rmSync(home, { recursive: true, force: true });

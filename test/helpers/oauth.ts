@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { after } from 'node:test';
+import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload, type JWTHeaderParameters } from 'jose';
+import type { OAuthClientInformationMixed, OAuthClientProvider, OAuthDiscoveryState, OAuthTokens } from '@modelcontextprotocol/client';
+
+/** A port free right now on 127.0.0.1 (for a server whose URL another process must know first). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ExternalIssuer {
+  issuer: string;
+  /** The private signing key, so a test can forge tokens the issuer would have signed. */
+  key: JWK & { kid: string; alg: string };
+  introspection: { client_id: string; client_secret: string };
+  /** Changes what later authorizations grant (e.g. grantScopes ['pa:read'], accountId 'bob'). */
+  settings(patch: { grantScopes?: string[] | null; accountId?: string; deny?: boolean }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) child.kill('SIGTERM');
+});
+
+/** oidc-provider as a stand-in corporate identity provider, in its own process (test/fixtures/external-issuer.ts). */
+export async function startExternalIssuer(resource: string, options: { accessTokenFormat?: 'jwt' | 'opaque' } = {}): Promise<ExternalIssuer> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const key = { ...(await exportJWK(privateKey)), kid: 'corp-2026', alg: 'ES256', use: 'sig' };
+  const introspection = { client_id: 'mcp-pa-resource-server', client_secret: 'resource-server-secret-for-tests' };
+  const config = { resource, jwks: { keys: [key] }, introspectionClient: introspection, accessTokenFormat: options.accessTokenFormat ?? 'jwt' };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/fixtures/external-issuer.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const ready = await new Promise<{ issuer: string }>((resolve, reject) => {
+    child.stdout!.once('data', (c: Buffer) => resolve(JSON.parse(c.toString().split('\n')[0]!) as { issuer: string }));
+    child.once('exit', (code) => reject(new Error(`the external issuer exited with ${code}: ${stderr}`)));
+  });
+  return {
+    issuer: ready.issuer,
+    key,
+    introspection,
+    settings: async (patch) => {
+      await fetch(`${ready.issuer}/__fixture/settings`, { method: 'POST', body: JSON.stringify(patch) });
+    },
+    stop: async () => {
+      running.delete(child);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Signs an access token with the given key: the issuer's own (to forge bad claims) or another. */
+export function forgeToken(key: JWK & { kid: string; alg: string }, claims: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header }).sign(key as never);
+}
+
+/** An unsigned token (`alg: none`), which must never be accepted. */
+export function unsignedToken(claims: JWTPayload): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'at+jwt' })}.${part(claims)}.`;
+}
+
+/** An MCP client's OAuth state, in memory; the authorization URL is kept for the test to "open". */
+export class MemoryOAuthProvider implements OAuthClientProvider {
+  authorizationUrl?: URL;
+  private client?: OAuthClientInformationMixed;
+  private savedTokens?: OAuthTokens;
+  private verifier?: string;
+  private discovery?: OAuthDiscoveryState;
+  readonly redirect = 'http://127.0.0.1:9/callback';
+
+  get redirectUrl() {
+    return this.redirect;
+  }
+  get clientMetadata() {
+    return { client_name: 'mcp-pa test client', redirect_uris: [this.redirect], token_endpoint_auth_method: 'none' };
+  }
+  state() {
+    return 'state-for-tests';
+  }
+  clientInformation() {
+    return this.client;
+  }
+  saveClientInformation(info: OAuthClientInformationMixed) {
+    this.client = info;
+  }
+  tokens() {
+    return this.savedTokens;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.savedTokens = tokens;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier!;
+  }
+  saveDiscoveryState(state: OAuthDiscoveryState) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery;
+  }
+}
+
+/**
+ * Plays the user's browser: follows the authorization server's redirects (keeping its cookies)
+ * until one goes to the client's redirect URI, and returns that URL (with code, state and iss).
+ */
+export async function authorizeInBrowser(authorizationUrl: URL, redirectUri: string): Promise<URL> {
+  const cookies = new Map<string, string>();
+  let url = authorizationUrl.toString();
+  for (let hop = 0; hop < 20; hop++) {
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`the authorization server answered ${res.status} without a redirect: ${await res.text()}`);
+    const next = new URL(location, url);
+    if (next.toString().startsWith(redirectUri)) return next;
+    url = next.toString();
+  }
+  throw new Error('too many redirects');
+}
