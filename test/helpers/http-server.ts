@@ -69,6 +69,12 @@ export class HttpTestServer {
     return this.logs.map(parseLog).filter((e): e is Record<string, unknown> => e !== undefined && (typeof msg === 'string' ? e.msg === msg : msg.test(String(e.msg))));
   }
 
+  /** Waits for the process to exit by itself; returns its exit code. */
+  waitForExit(): Promise<number | null> {
+    live.delete(this);
+    return this.exited;
+  }
+
   /** SIGTERM, then waits for the process to exit; returns its exit code. */
   async close(): Promise<number | null> {
     live.delete(this);

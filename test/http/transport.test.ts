@@ -141,3 +141,60 @@ async function rawPost(server: HttpTestServer, path: string, body: unknown, head
     req.end(JSON.stringify(body));
   });
 }
+
+describe('behind a TLS-terminating proxy', () => {
+  it('serves only what the trusted proxy marks as https, and then sends HSTS', async () => {
+    const { home, args } = devServer();
+    const server = await HttpTestServer.start({ home, args, env: { MCP_TRUST_PROXY: 'loopback' } });
+    try {
+      const plain = await fetch(server.mcpUrl, { method: 'POST', headers: JSON_RPC_HEADERS, body: listTools });
+      assert.equal(plain.status, 403, 'not marked https by the proxy');
+      assert.match(await plain.text(), /HTTPS required/);
+      const proxied = await fetch(server.mcpUrl, { method: 'POST', headers: { ...JSON_RPC_HEADERS, 'x-forwarded-proto': 'https' }, body: listTools });
+      assert.equal(proxied.status, 200);
+      assert.match(proxied.headers.get('strict-transport-security') ?? '', /max-age=31536000; includeSubDomains/);
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200, 'health checks come straight from the load balancer');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('readiness and shutdown', () => {
+  it('reports not ready, and answers 503, while the issuer cannot be reached', async () => {
+    const server = await HttpTestServer.start({ env: { MCP_OAUTH_ISSUER: 'http://127.0.0.1:9' } });
+    try {
+      const ready = await fetch(`${server.url}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.match(JSON.stringify(await ready.json()), /"issuer":"metadata or keys not loaded"/);
+      const call = await fetch(server.mcpUrl, { method: 'POST', headers: { ...JSON_RPC_HEADERS, authorization: 'Bearer a.b.c' }, body: listTools });
+      assert.equal(call.status, 503);
+      assert.ok(call.headers.get('retry-after'));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('finishes a request in flight on SIGTERM, then exits', async () => {
+    const { home, args } = devServer();
+    const server = await HttpTestServer.start({ home, args });
+    const http = await import('node:http');
+    const url = new URL(server.mcpUrl);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    // The request starts, then the server is told to stop before the body has arrived.
+    const response = new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...JSON_RPC_HEADERS, 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        server.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 200);
+    });
+    assert.equal(await response, 200, 'the request in flight was answered');
+    assert.equal(await server.waitForExit(), 0, 'then the server exited cleanly');
+  });
+});
