@@ -10,7 +10,6 @@ import { createLogger } from './logging.js';
 import { SERVER_VERSION } from './mcp/server.js';
 import { LOCAL_TENANT, openEngine, openRuntime } from './runtime.js';
 import { migrate } from './storage/migrations/index.js';
-import { planListen, serveHttp } from './transports/http/server.js';
 import { serveLocalStdio } from './transports/stdio.js';
 
 /** Exit codes: 2 = the configuration or the command line is wrong; 1 = it failed at run time. */
@@ -42,6 +41,8 @@ async function runServe(program: Command) {
   if (config.mode !== 'http') {
     throw new ConfigError('The configuration is for local mode ("mode": "local"); `mcp-pa serve` serves HTTP mode. Use `mcp-pa stdio`, or set "mode": "http".');
   }
+  // Loaded only here: local mode never pays for the HTTP stack's modules (start-up time, memory).
+  const { planListen, serveHttp } = await import('./transports/http/server.js');
   const plan = planListen(config);
   const logger = createLogger(config.logging.level);
   const runtime = await openRuntime(config, logger);

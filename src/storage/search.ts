@@ -147,14 +147,17 @@ export const postgresSearchIndex: SearchIndex = {
     const words = queryWords(text);
     if (words.length === 0 || kinds.length === 0) return [];
     const last = words[words.length - 1]!.toLowerCase();
-    // All words must match; the last one may be the start of a word (as it is being typed).
-    const query = sql`(websearch_to_tsquery('simple', ${words.slice(0, -1).join(' ')}) && to_tsquery('simple', ${`${last}:*`}))`;
+    // All words must match; the last one may be the start of a word (as it is being typed). The
+    // whole words find the rows through the index, and the prefix then filters them.
+    const prefix = sql`to_tsquery('simple', ${`${last}:*`})`;
+    const indexed = words.length > 1 ? sql`websearch_to_tsquery('simple', ${words.slice(0, -1).join(' ')})` : prefix;
+    const query = sql`(${indexed} && ${prefix})`;
     // The tenant comes from the transaction's setting, as in every row-level security policy.
     const rows = await sql<{ kind: ItemKind; id: string; score: number; snippet: string }>`
       SELECT item_kind AS kind, item_id AS id, score,
              ts_headline('simple', title || ' … ' || body || ' ' || tags, ${query},
                          'StartSel=[, StopSel=], MaxWords=16, MinWords=4, ShortWord=1, HighlightAll=false') AS snippet
-      FROM search_tenant_items(${query}, ARRAY[${sql.join(kinds)}]::text[], ${limit})
+      FROM search_tenant_items(${indexed}, ${prefix}, ARRAY[${sql.join(kinds)}]::text[], ${limit})
       ORDER BY score DESC, item_id`.execute(db);
     return rows.rows.map((r) => ({ ...r, score: Math.round(Number(r.score) * 1000) / 1000 }));
   },

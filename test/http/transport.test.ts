@@ -10,7 +10,7 @@ describe('HTTP mode on loopback, authentication off', () => {
   let server: HttpTestServer;
   before(async () => {
     const { home, args } = devServer();
-    server = await HttpTestServer.start({ home, args });
+    server = await HttpTestServer.start({ home, args, env: { MCP_ALLOWED_ORIGINS: 'https://app.example.com, https://Other.Example.com' } });
   });
   after(() => server.close());
 
@@ -66,6 +66,11 @@ describe('HTTP mode on loopback, authentication off', () => {
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), own);
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    for (const origin of ['https://app.example.com', 'https://other.example.com']) {
+      const allowed = await fetch(server.mcpUrl, { method: 'POST', headers: { ...JSON_RPC_HEADERS, origin }, body: listTools });
+      assert.equal(allowed.status, 200, `${origin} is in MCP_ALLOWED_ORIGINS`);
+      assert.equal(allowed.headers.get('access-control-allow-origin'), origin);
+    }
   });
 
   it('answers malformed JSON, oversized bodies, batches and other methods with JSON-RPC errors, never a stack trace', async () => {
@@ -80,6 +85,10 @@ describe('HTTP mode on loopback, authentication off', () => {
     assert.equal((await send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad } }))).status, 413);
     const batch = JSON.stringify([modernRequest(1, 'tools/list'), modernRequest(2, 'tools/list')]);
     assert.deepEqual(await send(batch, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' }), { status: 400, code: -32600 }, 'no batches in 2026-07-28');
+    const legacyBatch = JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { jsonrpc: '2.0', id: 2, method: 'prompts/list' }]);
+    assert.deepEqual(await send(legacyBatch, { 'mcp-protocol-version': '2025-11-25' }), { status: 400, code: -32600 }, 'no batches in 2025-11-25');
+    assert.deepEqual(await send(legacyBatch, { 'mcp-protocol-version': '2025-06-18' }), { status: 400, code: -32600 }, 'nor in 2025-06-18');
+    assert.equal((await send(legacyBatch, { 'mcp-protocol-version': '2025-03-26' })).status, 200, '2025-03-26 still had batches');
     assert.equal((await send(listTools, { 'mcp-protocol-version': '1999-01-01' })).status, 400, 'an unsupported MCP-Protocol-Version is refused');
     assert.equal((await send(undefined, {}, 'GET')).status, 405);
   });

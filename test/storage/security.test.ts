@@ -117,7 +117,7 @@ async function session(url: string, statements: string[]) {
   }
 }
 
-const SEARCH = `SELECT item_id FROM search_tenant_items(websearch_to_tsquery('simple', 'invoice'), ARRAY['todo'], 10) ORDER BY item_id`;
+const SEARCH = `SELECT item_id FROM search_tenant_items(websearch_to_tsquery('simple', 'invoice'), to_tsquery('simple', 'invoice'), ARRAY['todo'], 10) ORDER BY item_id`;
 
 describe('full-text search under row-level security on a PostgreSQL server', { skip: !server && 'TEST_DATABASE_URL is not set' }, () => {
   it("returns only the current tenant's matches, nothing without a tenant, and nothing to other roles", async () => {

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Migration } from './index.js';
 
-/** What the application role may call to search; granted by name in the migration's role step. */
-export const SEARCH_FUNCTION = 'search_tenant_items(tsquery, text[], integer)';
+/** Replaced by migration 004's SEARCH_FUNCTION. */
+const FIRST_SEARCH_FUNCTION = 'search_tenant_items(tsquery, text[], integer)';
 
 /**
  * PostgreSQL: full-text search that can use its GIN index. Under row-level security the planner
@@ -32,6 +32,6 @@ export const searchFunction: Migration = {
         ORDER BY 3 DESC, s.item_id
         LIMIT max_hits
       $$`.execute(db);
-    await sql.raw(`REVOKE ALL ON FUNCTION public.${SEARCH_FUNCTION} FROM PUBLIC`).execute(db);
+    await sql.raw(`REVOKE ALL ON FUNCTION public.${FIRST_SEARCH_FUNCTION} FROM PUBLIC`).execute(db);
   },
 };

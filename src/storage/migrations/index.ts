@@ -3,8 +3,9 @@ import type { Dialect } from '../engine.js';
 import { TENANT_TABLES, VECTOR_TABLES } from '../tenant-tables.js';
 import { ensureVectorSupport } from '../vectors.js';
 import { initial } from './001-initial.js';
-import { SEARCH_FUNCTION, searchFunction } from './002-search-function.js';
+import { searchFunction } from './002-search-function.js';
 import { accounts } from './003-accounts.js';
+import { SEARCH_FUNCTION, searchPrefixFilter } from './004-search-prefix-filter.js';
 
 export interface Migration {
   version: number;
@@ -13,7 +14,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts];
+export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */

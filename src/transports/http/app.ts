@@ -9,6 +9,7 @@ import { LOCAL_TENANT, type Runtime } from '../../runtime.js';
 import { bearerAuth, tenantOf } from './bearer.js';
 import { hostGuard, httpsRequired, originGuard, refuse, securityHeaders } from './guards.js';
 import { healthRoutes, type Readiness } from './health.js';
+import { jsonRpcBody, jsonRpcBodyErrors } from './json-body.js';
 import type { IssuerConnection } from './issuer.js';
 import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
 import { createTokenVerifier } from './token-verifier.js';
@@ -81,7 +82,8 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
       })
     : (_req: Request, _res: Response, next: NextFunction) => next();
   const allowCors = cors({ ...MCP_CORS, origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin.toLowerCase())) });
-  app.all('/mcp', originGuard(allowedOrigins), allowCors, gate, (req, res) => void serveMcp(req, res));
+  app.all('/mcp', originGuard(allowedOrigins), allowCors, gate, jsonRpcBody(maxBytes), (req: Request, res: Response) => void serveMcp(req, res, req.body));
+  app.use('/mcp', jsonRpcBodyErrors(maxBytes));
 
   app.use((_req: Request, res: Response) => refuse(res, 404, 'Not found'));
   app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {

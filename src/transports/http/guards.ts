@@ -2,8 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
 /** An edge refusal in the JSON-RPC error shape MCP clients already parse; never a stack trace. */
-export function refuse(res: Response, status: number, message: string) {
-  res.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+export function refuse(res: Response, status: number, message: string, code = -32000) {
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
 /**

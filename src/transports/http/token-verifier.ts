@@ -8,7 +8,24 @@ const CLOCK_SKEW_S = 30;
 /** MCP access tokens live at most an hour; one meant to live longer is refused. */
 const MAX_LIFETIME_S = 3600;
 const INTROSPECTION_CACHE_MS = 30_000;
-const INTROSPECTION_CACHE_SIZE = 10_000;
+const CACHE_SIZE = 10_000;
+
+/** Entries that expire, at most CACHE_SIZE of them (the oldest goes first), keyed by a token's hash. */
+class ExpiringCache<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.until > Date.now()) return entry.value;
+    if (entry) this.entries.delete(key);
+    return undefined;
+  }
+  set(key: string, value: V, until: number) {
+    if (this.entries.size >= CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { value, until });
+  }
+}
+
+const hashOf = (token: string) => crypto.createHash('sha256').update(token).digest('base64url');
 
 /** A token this server will not accept; the message is safe to send back (RFC 6750 error_description). */
 export class TokenRejected extends Error {
@@ -112,9 +129,15 @@ const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
  * opaque tokens by introspection (RFC 7662) when the issuer offers it and credentials are set.
  */
 export function createTokenVerifier(options: TokenVerifierOptions) {
-  const introspected = new Map<string, { token: VerifiedToken; until: number }>();
+  const introspected = new ExpiringCache<VerifiedToken>();
+  // A client sends the same token with every request for up to an hour: its signature is checked
+  // once; the claims (expiry, audience, binding to this connection) are checked every time.
+  const signatureChecked = new ExpiringCache<JWTPayload>();
 
   async function verifyJwt(token: string, peerCertificate: PeerCertificate): Promise<VerifiedToken> {
+    const key = hashOf(token);
+    const known = signatureChecked.get(key);
+    if (known) return checkClaims(known, options, peerCertificate);
     const issuer = await options.issuer.current();
     if (!issuer?.keys) throw new TokenUnverifiable(issuer ? 'the issuer publishes no signing keys' : `the issuer's metadata could not be loaded: ${options.issuer.lastError ?? 'unknown error'}`);
     let payload: JWTPayload;
@@ -129,18 +152,18 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
     } catch (err) {
       throw rejectionFor(err);
     }
-    return checkClaims(payload, options, peerCertificate);
+    const verified = checkClaims(payload, options, peerCertificate);
+    signatureChecked.set(key, payload, verified.expiresAt * 1000);
+    return verified;
   }
 
   async function introspect(token: string, peerCertificate: PeerCertificate): Promise<VerifiedToken> {
     const issuer = await options.issuer.current();
     const endpoint = issuer?.metadata.introspection_endpoint;
     if (!endpoint || !options.introspection) throw new TokenRejected('the token is not a JWT, and this server cannot introspect opaque tokens');
-    const key = crypto.createHash('sha256').update(token).digest('base64url');
+    const key = hashOf(token);
     const cached = introspected.get(key);
-    if (cached && cached.until > Date.now()) {
-      return cached.token;
-    }
+    if (cached) return cached;
     const { clientId, clientSecret } = options.introspection;
     const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
     const response = await fetch(endpoint, {
@@ -157,10 +180,7 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
     if (claims.active !== true) throw new TokenRejected('the token is not active');
     if (claims.iss !== undefined && claims.iss !== options.issuer.issuer) throw new TokenRejected('the token was issued by another issuer');
     const verified = checkClaims(claims, options, peerCertificate);
-    if (claims.cnf === undefined) {
-      if (introspected.size >= INTROSPECTION_CACHE_SIZE) introspected.delete(introspected.keys().next().value!);
-      introspected.set(key, { token: verified, until: Math.min(verified.expiresAt * 1000, Date.now() + INTROSPECTION_CACHE_MS) });
-    }
+    if (claims.cnf === undefined) introspected.set(key, verified, Math.min(verified.expiresAt * 1000, Date.now() + INTROSPECTION_CACHE_MS));
     return verified;
   }
 
