@@ -9,26 +9,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { modernToolCall } from '../test/helpers/mcp-wire.js';
+import { adminQuery, adminUrl } from './admin.js';
 import { startTokenIssuer } from './token-issuer.js';
 
-const admin = process.env.BENCH_DATABASE_URL;
-if (!admin) throw new Error('set BENCH_DATABASE_URL to a PostgreSQL role that may create databases and roles');
+const admin = adminUrl();
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const TODOS = 50;
 const log = (msg: string) => console.error(`[bench] ${msg}`);
-
-async function adminQuery(query: string) {
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -58,34 +48,7 @@ async function stop(child: ChildProcess) {
   await exited;
 }
 
-/** A 2026-07-28 tools/call, as a client pinned to that revision sends it. */
-function toolCall(name: string, args: Record<string, unknown>, token?: string) {
-  return {
-    method: 'POST' as const,
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': name,
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: {
-        name,
-        arguments: args,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
-      },
-    }),
-  };
-}
+const toolCall = modernToolCall;
 
 async function load(url: string, request: ReturnType<typeof toolCall>) {
   await autocannon({ url, connections: CONNECTIONS, duration: 2, requests: [request] }); // warm-up

@@ -10,24 +10,14 @@ import { loadConfig } from '../src/config/load.js';
 import { exportTenant, importTenant } from '../src/domain/transfer/service.js';
 import { createLogger } from '../src/logging.js';
 import { LOCAL_TENANT, openRuntime } from '../src/runtime.js';
+import { adminQuery, adminUrl } from './admin.js';
 import { measure } from './measure.js';
 import { seed, type Volume } from './seed.js';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 100);
 const PER_TENANT: Volume = { todos: 5_000, projects: 500, tasks: 2_500, events: 1_500, documents: 500 };
-const admin = process.env.BENCH_DATABASE_URL;
-if (!admin) throw new Error('set BENCH_DATABASE_URL to a PostgreSQL role that may create databases and roles');
+const admin = adminUrl();
 const log = (msg: string) => console.error(`[bench] ${msg}`);
-
-async function adminQuery(query: string) {
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
 
 const started = Date.now();
 const sqliteHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-bench-pg-'));

@@ -116,61 +116,45 @@ function registerFixtures(server: any, notify: () => McpHttpHandler['notify'] | 
       return text(`User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
     },
   );
-  server.registerTool('test_elicitation_sep1034_defaults', { description: 'Elicitation with defaults (SEP-1034)' }, async (ctx: any) => {
-    const r = await ctx.mcpReq.elicitInput({
-      mode: 'form',
-      message: 'Please review and update the form fields with defaults',
-      requestedSchema: {
-        type: 'object',
-        properties: {
-          name: { type: 'string', description: 'User name', default: 'John Doe' },
-          age: { type: 'integer', description: 'User age', default: 30 },
-          score: { type: 'number', description: 'User score', default: 95.5 },
-          status: { type: 'string', description: 'User status', enum: ['active', 'inactive', 'pending'], default: 'active' },
-          verified: { type: 'boolean', description: 'Verification status', default: true },
-        },
-        required: [],
-      },
+  /** A tool that asks the client to fill in a form (2025-era elicitation) and reports the answer. */
+  const formTool = (name: string, description: string, message: string, properties: Record<string, unknown>) =>
+    server.registerTool(name, { description }, async (ctx: any) => {
+      const r = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: { type: 'object', properties, required: [] } });
+      return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
     });
-    return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+  formTool('test_elicitation_sep1034_defaults', 'Elicitation with defaults (SEP-1034)', 'Please review and update the form fields with defaults', {
+    name: { type: 'string', description: 'User name', default: 'John Doe' },
+    age: { type: 'integer', description: 'User age', default: 30 },
+    score: { type: 'number', description: 'User score', default: 95.5 },
+    status: { type: 'string', description: 'User status', enum: ['active', 'inactive', 'pending'], default: 'active' },
+    verified: { type: 'boolean', description: 'Verification status', default: true },
   });
-  server.registerTool('test_elicitation_sep1330_enums', { description: 'Elicitation with enum variants (SEP-1330)' }, async (ctx: any) => {
-    const r = await ctx.mcpReq.elicitInput({
-      mode: 'form',
-      message: 'Please select options from the enum fields',
-      requestedSchema: {
-        type: 'object',
-        properties: {
-          untitledSingle: { type: 'string', description: 'Select one option', enum: ['option1', 'option2', 'option3'] },
-          titledSingle: {
-            type: 'string',
-            description: 'Select one option with titles',
-            oneOf: [
-              { const: 'value1', title: 'First Option' },
-              { const: 'value2', title: 'Second Option' },
-              { const: 'value3', title: 'Third Option' },
-            ],
-          },
-          legacyEnum: { type: 'string', description: 'Select one option (legacy)', enum: ['opt1', 'opt2', 'opt3'], enumNames: ['Option One', 'Option Two', 'Option Three'] },
-          untitledMulti: { type: 'array', description: 'Select multiple options', minItems: 1, maxItems: 3, items: { type: 'string', enum: ['option1', 'option2', 'option3'] } },
-          titledMulti: {
-            type: 'array',
-            description: 'Select multiple options with titles',
-            minItems: 1,
-            maxItems: 3,
-            items: {
-              anyOf: [
-                { const: 'value1', title: 'First Choice' },
-                { const: 'value2', title: 'Second Choice' },
-                { const: 'value3', title: 'Third Choice' },
-              ],
-            },
-          },
-        },
-        required: [],
+  formTool('test_elicitation_sep1330_enums', 'Elicitation with enum variants (SEP-1330)', 'Please select options from the enum fields', {
+    untitledSingle: { type: 'string', description: 'Select one option', enum: ['option1', 'option2', 'option3'] },
+    titledSingle: {
+      type: 'string',
+      description: 'Select one option with titles',
+      oneOf: [
+        { const: 'value1', title: 'First Option' },
+        { const: 'value2', title: 'Second Option' },
+        { const: 'value3', title: 'Third Option' },
+      ],
+    },
+    legacyEnum: { type: 'string', description: 'Select one option (legacy)', enum: ['opt1', 'opt2', 'opt3'], enumNames: ['Option One', 'Option Two', 'Option Three'] },
+    untitledMulti: { type: 'array', description: 'Select multiple options', minItems: 1, maxItems: 3, items: { type: 'string', enum: ['option1', 'option2', 'option3'] } },
+    titledMulti: {
+      type: 'array',
+      description: 'Select multiple options with titles',
+      minItems: 1,
+      maxItems: 3,
+      items: {
+        anyOf: [
+          { const: 'value1', title: 'First Choice' },
+          { const: 'value2', title: 'Second Choice' },
+          { const: 'value3', title: 'Third Choice' },
+        ],
       },
-    });
-    return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+    },
   });
   server.registerTool(
     'json_schema_2020_12_tool',

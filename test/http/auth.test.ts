@@ -4,6 +4,7 @@ import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { InsufficientScopeError, StreamableHTTPClientTransport, UnauthorizedError, Client } from '@modelcontextprotocol/client';
 import { engineEnv, rawSql } from '../helpers/engines.js';
 import { HttpTestServer } from '../helpers/http-server.js';
+import { modernToolCall } from '../helpers/mcp-wire.js';
 import { authorizeInBrowser, forgeToken, freePort, MemoryOAuthProvider, startExternalIssuer, unsignedToken, type ExternalIssuer } from '../helpers/oauth.js';
 import { tempHome, type Era } from '../helpers/server.js';
 
@@ -48,30 +49,9 @@ async function connectWithOAuth(server: HttpTestServer, issuer: ExternalIssuer, 
   return { client, provider };
 }
 
-function modernCall(name: string, args: Record<string, unknown> = {}) {
-  return {
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: {
-        name,
-        arguments: args,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
-      },
-    }),
-  };
-}
-
 /** Calls a tool over raw HTTP with the given token (or none); returns the status and the challenge. */
 async function callWith(server: HttpTestServer, token: string | undefined, tool = 'list_todos', args: Record<string, unknown> = {}, url = server.mcpUrl.toString()) {
-  const call = modernCall(tool, args);
-  const res = await fetch(url, { method: 'POST', headers: { ...call.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: call.body });
+  const res = await fetch(url, modernToolCall(tool, args, token));
   const text = await res.text();
   return { status: res.status, challenge: res.headers.get('www-authenticate') ?? '', text };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { devServer, HttpTestServer } from '../helpers/http-server.js';
+import { modernRequest } from '../helpers/mcp-wire.js';
 import { day, runCli, tempHome, type Era } from '../helpers/server.js';
 
 const ERAS: Era[] = ['2026-07-28', 'legacy'];
@@ -120,21 +121,6 @@ describe('start-up refusals', () => {
 });
 
 const listTools = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
-
-function modernRequest(id: number, method: string) {
-  return {
-    jsonrpc: '2.0',
-    id,
-    method,
-    params: {
-      _meta: {
-        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-        'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' },
-        'io.modelcontextprotocol/clientCapabilities': {},
-      },
-    },
-  };
-}
 
 /** A request with a Host header of our choosing (fetch will not send a forged one). */
 async function rawPost(server: HttpTestServer, path: string, body: unknown, headers: Record<string, string>) {
