@@ -58,8 +58,13 @@ export class HttpTestServer {
   }
 
   /** An MCP client of the given era, connected (with a token provider when given). */
-  async client(era: Era = '2026-07-28', authProvider?: OAuthClientProvider | { token(): Promise<string | undefined> }, fetchFn?: typeof fetch): Promise<Client> {
-    const client = new Client({ name: 'mcp-pa-http-tests', version: '1.0.0' }, { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: era } } });
+  async client(era: Era | '2025-06-18' = '2026-07-28', authProvider?: OAuthClientProvider | { token(): Promise<string | undefined> }, fetchFn?: typeof fetch): Promise<Client> {
+    // 'legacy' offers 2025-11-25; '2025-06-18' an older client that knows nothing later.
+    const options =
+      era === '2026-07-28'
+        ? { versionNegotiation: { mode: { pin: era } } }
+        : { versionNegotiation: { mode: 'legacy' as const }, ...(era === '2025-06-18' ? { supportedProtocolVersions: [era] } : {}) };
+    const client = new Client({ name: 'mcp-pa-http-tests', version: '1.0.0' }, options);
     await client.connect(new StreamableHTTPClientTransport(this.mcpUrl, { ...(authProvider ? { authProvider } : {}), ...(fetchFn ? { fetch: fetchFn } : {}) }));
     return client;
   }

@@ -192,11 +192,14 @@ describe('HTTP mode with an external authorization server', () => {
       await refused(await forgeToken(issuer.key, { ...valid(), cnf: { jkt: 'abc' } }), /bound to a key/);
       await refused(await forgeToken(issuer.key, { ...valid(), cnf: { 'x5t#S256': 'abc' } }), /client certificate/);
     });
-    it('in the query string', async () => {
+    it('in the query string or a form body', async () => {
       const token = await forgeToken(issuer.key, valid());
       const res = await callWith(server, undefined, 'list_todos', {}, `${server.mcpUrl}?access_token=${token}`);
       assert.equal(res.status, 400);
       assert.match(res.challenge, /error="invalid_request"/);
+      const form = await fetch(server.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: token }) });
+      assert.equal(form.status, 400);
+      assert.match(form.headers.get('www-authenticate') ?? '', /error="invalid_request"/);
     });
     it('of a disabled account', async () => {
       const token = await forgeToken(issuer.key, { ...valid(), sub: 'to-be-disabled' });

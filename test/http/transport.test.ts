@@ -4,7 +4,7 @@ import { devServer, HttpTestServer } from '../helpers/http-server.js';
 import { modernRequest } from '../helpers/mcp-wire.js';
 import { day, runCli, tempHome, type Era } from '../helpers/server.js';
 
-const ERAS: Era[] = ['2026-07-28', 'legacy'];
+const ERAS: (Era | '2025-06-18')[] = ['2026-07-28', 'legacy', '2025-06-18'];
 const JSON_RPC_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 describe('HTTP mode on loopback, authentication off', () => {
@@ -19,6 +19,7 @@ describe('HTTP mode on loopback, authentication off', () => {
     it(`serves the tools, resources and prompts to a ${era} client, each request on its own`, async () => {
       const client = await server.client(era);
       try {
+        assert.equal(client.getNegotiatedProtocolVersion(), era === 'legacy' ? '2025-11-25' : era);
         const created = (await client.callTool({ name: 'create_todo', arguments: { title: `over HTTP (${era})`, due_date: day(1) } })).structuredContent as { id: string };
         const listed = (await client.callTool({ name: 'list_todos', arguments: {} })).structuredContent as { items: { id: string }[] };
         assert.ok(listed.items.some((t) => t.id === created.id), 'the new todo is listed by the next request');
