@@ -112,6 +112,17 @@ export interface AccountTable {
   disabled_at: string | null;
 }
 
+export interface OAuthRecordTable {
+  model: string;
+  id_hash: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  expires_at: string | null;
+  consumed_at: string | null;
+}
+
 export interface ItemTagTable {
   tenant_id: string;
   item_kind: string;
@@ -154,6 +165,7 @@ export interface SchemaMigrationTable {
 export interface Database {
   tenants: TenantTable;
   accounts: AccountTable;
+  oauth_records: OAuthRecordTable;
   profiles: ProfileTable;
   projects: ProjectTable;
   tasks: TaskTable;

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Migration } from './index.js';
+import { keyType } from './key-type.js';
 
 /**
  * Accounts: who a tenant belongs to. An account is an (issuer, subject) pair from a verified access
@@ -11,7 +12,7 @@ export const accounts: Migration = {
   version: 3,
   name: 'accounts',
   async up(db, dialect) {
-    const key = dialect === 'postgresql' ? sql`text COLLATE "C"` : sql`text`;
+    const key = keyType(dialect);
     await sql`CREATE TABLE accounts (
       tenant_id ${key} PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
       issuer text NOT NULL,

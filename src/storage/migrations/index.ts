@@ -6,6 +6,7 @@ import { initial } from './001-initial.js';
 import { searchFunction } from './002-search-function.js';
 import { accounts } from './003-accounts.js';
 import { SEARCH_FUNCTION, searchPrefixFilter } from './004-search-prefix-filter.js';
+import { oauthRecords } from './005-oauth-records.js';
 
 export interface Migration {
   version: number;
@@ -14,7 +15,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter];
+export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */
@@ -104,7 +105,8 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
     SELECT has_schema_privilege(${role}, 'public', 'USAGE') AND has_table_privilege(${role}, 'meta', 'INSERT')
        AND has_table_privilege(${role}, 'schema_migrations', 'SELECT')
        AND has_function_privilege(${role}, ${`public.${SEARCH_FUNCTION}`}, 'EXECUTE')
-       AND has_table_privilege(${role}, 'accounts', 'UPDATE') AS ok`.execute(conn);
+       AND has_table_privilege(${role}, 'accounts', 'UPDATE')
+       AND has_table_privilege(${role}, 'oauth_records', 'DELETE') AS ok`.execute(conn);
   if (!basics.rows[0]?.ok) {
     // Installation data, not tenant data: the schema version, and the document key's salt and
     // check value (written once, by whichever login first starts with a key).
@@ -113,6 +115,8 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
     await sql`GRANT SELECT, INSERT ON meta TO ${id}`.execute(conn);
     // Who each tenant belongs to: found (or created) from a token before the tenant is known.
     await sql`GRANT SELECT, INSERT, UPDATE ON accounts TO ${id}`.execute(conn);
+    // The authorization server's clients, grants and tokens: not any one tenant's.
+    await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON oauth_records TO ${id}`.execute(conn);
     await sql`GRANT EXECUTE ON FUNCTION ${sql.raw(`public.${SEARCH_FUNCTION}`)} TO ${id}`.execute(conn);
   }
   if (missing.rows.length > 0) steps.push(`granted ${role} its privileges on ${missing.rows.length} tables`);
