@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import { ConfigError, loadConfig, type ConfigFlags, type ResolvedConfig } from './config/load.js';
+import { deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from './auth/accounts.js';
 import { UserError } from './domain/common/errors.js';
 import { TenantExport } from './domain/transfer/schema.js';
 import { exportTenant, importTenant } from './domain/transfer/service.js';
@@ -119,6 +120,68 @@ async function runImport(program: Command, file: string, options: { tenant: stri
   }
 }
 
+interface AccountOptions extends AccountSelector {
+  yes?: boolean;
+  json?: boolean;
+}
+
+const selectorOf = ({ email, subject, id }: AccountOptions): AccountSelector => ({ email, subject, id });
+
+async function runUserList(program: Command, options: AccountOptions) {
+  const runtime = await adminRuntime(program);
+  try {
+    const accounts = await listAccounts(runtime.engine);
+    if (options.json) return void process.stdout.write(JSON.stringify(accounts, null, 2) + '\n');
+    if (accounts.length === 0) return void process.stdout.write('no accounts yet\n');
+    const rows = accounts.map((a) => [a.id, a.email ?? a.subject, a.issuer, a.created_at.slice(0, 10), a.disabled_at ? `disabled ${a.disabled_at.slice(0, 10)}` : 'active']);
+    const header = ['id', 'email or subject', 'issuer', 'created', 'status'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    for (const row of [header, ...rows]) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function runUserDisable(program: Command, options: AccountOptions) {
+  const runtime = await adminRuntime(program);
+  try {
+    const account = await selectAccount(runtime.engine, selectorOf(options));
+    const revoked = await disableAccount(runtime.engine, account);
+    process.stdout.write(`disabled ${account.email ?? account.subject} (${account.id}): its tokens are refused from now on; ${revoked} grants, sessions and tokens revoked\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Asks on the terminal; answers '' when there is none. */
+async function ask(question: string): Promise<string> {
+  if (!process.stdin.isTTY) return '';
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await prompt.question(question)).trim();
+  } finally {
+    prompt.close();
+  }
+}
+
+async function runUserDelete(program: Command, options: AccountOptions) {
+  const runtime = await adminRuntime(program);
+  try {
+    const account = await selectAccount(runtime.engine, selectorOf(options));
+    const name = account.email ?? account.subject;
+    if (!options.yes) {
+      if (!process.stdin.isTTY) throw new UserError('user delete erases the account and all its data: pass --yes to confirm when not at a terminal.');
+      const typed = await ask(`This erases ${name} (${account.id}) and ALL of its data, for good. Type ${name} to confirm: `);
+      if (typed !== name) throw new UserError('not confirmed: nothing was deleted.');
+    }
+    await deleteAccount(runtime, account);
+    process.stdout.write(`deleted ${name} (${account.id}) and all of its data\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
 const program = new Command()
   .name('mcp-pa')
   .description('A personal-assistant MCP server: status, projects, tasks, todos, calendar and documents.')
@@ -172,5 +235,23 @@ program
   .option('--tenant <id>', 'the tenant to load into', LOCAL_TENANT)
   .option('--replace', "delete the tenant's current data first")
   .action((file: string, options: { tenant: string; replace?: boolean }) => runImport(program, file, options));
+
+const user = program.command('user').description('manage the accounts of HTTP mode (one per person; each has its own data)');
+const withSelector = (command: Command) =>
+  command
+    .option('--email <email>', "the account's email")
+    .option('--subject <subject>', 'the subject of its access tokens (external identity providers)')
+    .option('--id <id>', "the account's id, from mcp-pa user list");
+user
+  .command('list')
+  .description('list the accounts: id, email or token subject, issuer, created, status')
+  .option('--json', 'print JSON')
+  .action((options: AccountOptions) => runUserList(program, options));
+withSelector(user.command('disable').description("refuse the account's tokens from now on and revoke its grants")).action((options: AccountOptions) =>
+  runUserDisable(program, options),
+);
+withSelector(user.command('delete').description('erase the account and all of its data, after confirmation'))
+  .option('--yes', 'confirm without asking (for scripts)')
+  .action((options: AccountOptions) => runUserDelete(program, options));
 
 program.parseAsync(process.argv).catch(fail);

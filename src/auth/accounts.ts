@@ -1,5 +1,9 @@
+import { UserError } from '../domain/common/errors.js';
 import { newId } from '../domain/common/ids.js';
+import { clearTenant } from '../domain/transfer/service.js';
+import type { Runtime } from '../runtime.js';
 import type { Engine } from '../storage/engine.js';
+import { revokeAccountRecords } from '../storage/oauth-records.js';
 
 /** The account a verified token speaks for, and the tenant that holds its data. */
 export interface Account {
@@ -45,4 +49,58 @@ export async function accountFor(engine: Engine, issuer: string, subject: string
     if (!(err instanceof AccountCreatedElsewhere)) throw err;
     return (await findAccount(engine, issuer, subject))!;
   }
+}
+
+/** An account as `mcp-pa user` shows it. */
+export interface AccountRecord {
+  id: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+/** How an administrator names an account: by email, by the token subject, or by its id. */
+export interface AccountSelector {
+  email?: string;
+  subject?: string;
+  id?: string;
+}
+
+export function listAccounts(engine: Engine): Promise<AccountRecord[]> {
+  return engine.db
+    .selectFrom('accounts')
+    .select(['tenant_id as id', 'issuer', 'subject', 'email', 'created_at', 'disabled_at'])
+    .orderBy('created_at')
+    .orderBy('tenant_id')
+    .execute();
+}
+
+/** The one account the selector names; a clear error when it names none or several. */
+export async function selectAccount(engine: Engine, selector: AccountSelector): Promise<AccountRecord> {
+  const given = Object.entries(selector).filter(([, value]) => value !== undefined);
+  if (given.length !== 1) throw new UserError('name the account with exactly one of --email, --subject or --id');
+  const [key, value] = given[0] as [keyof AccountSelector, string];
+  const all = await listAccounts(engine);
+  const matches = all.filter((a) => (key === 'email' ? a.email?.toLowerCase() === value.toLowerCase() : a[key] === value));
+  if (matches.length === 0) throw new UserError(`no account with ${key} "${value}" (mcp-pa user list shows them all)`);
+  if (matches.length > 1) throw new UserError(`${matches.length} accounts have ${key} "${value}" (from different issuers): name one with --id`);
+  return matches[0]!;
+}
+
+/** Refuses the account's tokens from now on and revokes what the embedded authorization server issued it. */
+export async function disableAccount(engine: Engine, account: AccountRecord): Promise<number> {
+  await engine.db.updateTable('accounts').set({ disabled_at: new Date().toISOString() }).where('tenant_id', '=', account.id).execute();
+  return revokeAccountRecords(engine, account.subject);
+}
+
+/** Erases the account and all of its data: every item, document and search entry, then the tenant. */
+export async function deleteAccount(runtime: Runtime, account: AccountRecord): Promise<void> {
+  await revokeAccountRecords(runtime.engine, account.subject);
+  await runtime.run('write', account.id, async (ctx) => {
+    await clearTenant(ctx);
+    // The account row and the tenant's counters and tags go with the tenant (foreign keys cascade).
+    await ctx.db.deleteFrom('tenants').where('id', '=', account.id).execute();
+  });
 }

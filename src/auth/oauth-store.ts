@@ -37,6 +37,7 @@ export class OAuthStore implements Adapter {
       grant_id: GRANT_MEMBERS.has(this.model) ? (payload.grantId ?? null) : null,
       uid: payload.uid ?? null,
       user_code: payload.userCode ?? null,
+      account_id: payload.accountId ?? null,
       expires_at: typeof expiresIn === 'number' ? new Date(Date.now() + expiresIn * 1000).toISOString() : null,
       consumed_at: null,
     };
@@ -99,10 +100,4 @@ export class OAuthStore implements Adapter {
       .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id_hash', '=', hashOf(grantId))])]))
       .execute();
   }
-}
-
-/** Removes records past their expiry (run with the other hourly maintenance). */
-export async function sweepExpiredOAuthRecords(engine: Engine): Promise<number> {
-  const result = await engine.db.deleteFrom('oauth_records').where('expires_at', '<=', new Date().toISOString()).executeTakeFirst();
-  return Number(result.numDeletedRows);
 }

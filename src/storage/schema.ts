@@ -121,6 +121,7 @@ export interface OAuthRecordTable {
   user_code: string | null;
   expires_at: string | null;
   consumed_at: string | null;
+  account_id: string | null;
 }
 
 export interface ItemTagTable {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { errors } from 'oidc-provider';
-import { OAuthStore, sweepExpiredOAuthRecords } from '../../src/auth/oauth-store.js';
+import { OAuthStore } from '../../src/auth/oauth-store.js';
+import { revokeAccountRecords, sweepExpiredOAuthRecords } from '../../src/storage/oauth-records.js';
 import type { Runtime } from '../../src/runtime.js';
 import { AVAILABLE_ENGINES, openTestRuntime } from '../helpers/engines.js';
 
@@ -46,6 +47,17 @@ for (const engine of AVAILABLE_ENGINES) {
       assert.equal(await store('RefreshToken').find('rt-2'), undefined);
       assert.equal(await store('Grant').find('grant-2'), undefined);
       assert.ok(await store('RefreshToken').find('rt-other'), 'another grant is untouched');
+    });
+
+    it("revokes everything of an account at once (when it is disabled or deleted)", async () => {
+      await store('Grant').upsert('grant-acct', { jti: 'grant-acct', accountId: 'acct-1', clientId: 'c' }, 600);
+      await store('RefreshToken').upsert('rt-acct', { jti: 'rt-acct', grantId: 'grant-acct', accountId: 'acct-1' }, 600);
+      await store('Session').upsert('sess-acct', { jti: 'sess-acct', uid: 'u-acct', accountId: 'acct-1' }, 600);
+      await store('RefreshToken').upsert('rt-someone', { jti: 'rt-someone', grantId: 'g-x', accountId: 'acct-2' }, 600);
+      assert.equal(await revokeAccountRecords(runtime.engine, 'acct-1'), 3);
+      assert.equal(await store('RefreshToken').find('rt-acct'), undefined);
+      assert.equal(await store('Session').findByUid('u-acct'), undefined);
+      assert.ok(await store('RefreshToken').find('rt-someone'));
     });
 
     it('lets exactly one of many simultaneous redemptions win, and revokes the grant for the rest', async () => {

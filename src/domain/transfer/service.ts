@@ -76,8 +76,8 @@ async function hasData(db: Kysely<Database>, tenantId: string): Promise<boolean>
   return false;
 }
 
-/** Removes everything the tenant holds (not the tenant itself). */
-async function clearTenant(ctx: DomainContext) {
+/** Deletes every item of the tenant, document bytes and search entries included; the tenant itself stays. */
+export async function clearTenant(ctx: DomainContext) {
   const { db, tenantId } = ctx;
   const documents = await db.selectFrom('documents').select('id').where('tenant_id', '=', tenantId).execute();
   await ctx.blobs.remove(ctx, documents.map((d) => d.id));

@@ -7,6 +7,7 @@ import { searchFunction } from './002-search-function.js';
 import { accounts } from './003-accounts.js';
 import { SEARCH_FUNCTION, searchPrefixFilter } from './004-search-prefix-filter.js';
 import { oauthRecords } from './005-oauth-records.js';
+import { accountRecords } from './006-account-records.js';
 
 export interface Migration {
   version: number;
@@ -15,7 +16,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords];
+export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */

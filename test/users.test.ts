@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { accountFor } from '../src/auth/accounts.js';
+import { CreateTodoInput } from '../src/domain/todos/schema.js';
+import { createTodo } from '../src/domain/todos/service.js';
+import { ENGINE, openTestRuntime, rawSql } from './helpers/engines.js';
+import { runCli } from './helpers/server.js';
+
+const ISSUER = 'https://id.example.com';
+
+describe(`mcp-pa user (on ${ENGINE})`, () => {
+  let home: string;
+  let env: Record<string, string>;
+  let alice: string;
+  let bob: string;
+  before(async () => {
+    const opened = await openTestRuntime(ENGINE);
+    ({ home, env } = opened);
+    const { runtime } = opened;
+    try {
+      alice = (await accountFor(runtime.engine, ISSUER, 'alice')).tenantId;
+      bob = (await accountFor(runtime.engine, ISSUER, 'bob')).tenantId;
+      for (const [tenant, title] of [[alice, "alice's todo"], [bob, "bob's todo"]] as const) {
+        await runtime.run('write', tenant, (ctx) => createTodo(ctx, CreateTodoInput.parse({ title })));
+      }
+    } finally {
+      await runtime.close();
+    }
+  });
+  const cli = (...args: string[]) => runCli(['user', ...args], home, env);
+  const todosOf = async (tenant: string) => Number((await rawSql(home, 'SELECT count(*) AS n FROM todos WHERE tenant_id = $1', [tenant]))[0]!.n);
+
+  it('lists the accounts with their issuer and status', async () => {
+    const list = await cli('list');
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /alice\s+https:\/\/id\.example\.com\s+\S+\s+active/);
+    assert.match(list.stdout, new RegExp(bob));
+  });
+
+  it('disables an account: its tokens are refused from then on', async () => {
+    const result = await cli('disable', '--subject', 'alice');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /disabled alice/);
+    const accounts = JSON.parse((await cli('list', '--json')).stdout) as { subject: string; disabled_at: string | null }[];
+    assert.ok(accounts.find((a) => a.subject === 'alice')!.disabled_at);
+    assert.equal(accounts.find((a) => a.subject === 'bob')!.disabled_at, null);
+    assert.equal(await todosOf(alice), 1, 'disabling keeps the data');
+  });
+
+  it('deletes an account and all of its data, only when confirmed, and nothing of anyone else', async () => {
+    const unconfirmed = await cli('delete', '--subject', 'bob');
+    assert.equal(unconfirmed.code, 2);
+    assert.match(unconfirmed.stderr, /--yes/);
+    assert.equal(await todosOf(bob), 1, 'nothing deleted without confirmation');
+    const deleted = await cli('delete', '--id', bob, '--yes');
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(await todosOf(bob), 0);
+    assert.deepEqual(await rawSql(home, 'SELECT subject FROM accounts WHERE tenant_id = $1', [bob]), []);
+    assert.deepEqual(await rawSql(home, 'SELECT id FROM tenants WHERE id = $1', [bob]), []);
+    assert.equal(await todosOf(alice), 1, "alice's data is untouched");
+  });
+
+  it('says which account it could not find', async () => {
+    const missing = await cli('disable', '--subject', 'nobody');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no account with subject "nobody"/);
+    const both = await cli('disable', '--subject', 'alice', '--id', alice);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /exactly one of/);
+  });
+});
