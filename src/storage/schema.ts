@@ -124,6 +124,16 @@ export interface OAuthRecordTable {
   account_id: string | null;
 }
 
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_sealed: string;
+  created_at: string;
+  retired_at: string | null;
+  verify_until: string | null;
+}
+
 export interface ItemTagTable {
   tenant_id: string;
   item_kind: string;
@@ -167,6 +177,7 @@ export interface Database {
   tenants: TenantTable;
   accounts: AccountTable;
   oauth_records: OAuthRecordTable;
+  signing_keys: SigningKeyTable;
   profiles: ProfileTable;
   projects: ProjectTable;
   tasks: TaskTable;
