@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import { ConfigError, loadConfig, type ConfigFlags, type ResolvedConfig } from './config/load.js';
-import { deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from './auth/accounts.js';
+import { addLocalAccount, deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from './auth/accounts.js';
+import { hashPassword, passwordProblem } from './auth/passwords.js';
 import { UserError } from './domain/common/errors.js';
 import { TenantExport } from './domain/transfer/schema.js';
 import { exportTenant, importTenant } from './domain/transfer/service.js';
@@ -65,9 +66,9 @@ async function runMigrate(program: Command) {
   }
 }
 
-/** Opens the runtime quietly for a one-shot administrative command. */
-async function adminRuntime(program: Command) {
-  const config = configFrom(program);
+/** Opens the runtime quietly for a one-shot administrative command; `http` for the commands that administer HTTP mode. */
+async function adminRuntime(program: Command, mode?: 'http') {
+  const config = loadConfig(program.opts<ConfigFlags>(), process.env, { mode });
   return openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level));
 }
 
@@ -128,7 +129,7 @@ interface AccountOptions extends AccountSelector {
 const selectorOf = ({ email, subject, id }: AccountOptions): AccountSelector => ({ email, subject, id });
 
 async function runUserList(program: Command, options: AccountOptions) {
-  const runtime = await adminRuntime(program);
+  const runtime = await adminRuntime(program, 'http');
   try {
     const accounts = await listAccounts(runtime.engine);
     if (options.json) return void process.stdout.write(JSON.stringify(accounts, null, 2) + '\n');
@@ -142,8 +143,43 @@ async function runUserList(program: Command, options: AccountOptions) {
   }
 }
 
+/** A password typed at the terminal (not echoed), or the whole of stdin when it is not a terminal. */
+async function readPassword(question: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    let text = '';
+    for await (const chunk of process.stdin) text += chunk;
+    return text.replace(/\r?\n$/, '');
+  }
+  const { createInterface } = await import('node:readline');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Echo nothing of what is typed.
+  (prompt as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+    if (s.startsWith(question)) process.stderr.write(question);
+  };
+  try {
+    return await new Promise<string>((resolve) => prompt.question(question, resolve));
+  } finally {
+    process.stderr.write('\n');
+    prompt.close();
+  }
+}
+
+async function runUserAdd(program: Command, options: { email: string }) {
+  const password = await readPassword('Password for the new account: ');
+  const problem = passwordProblem(password);
+  if (problem) throw new UserError(`user add: ${problem}.`);
+  if (process.stdin.isTTY && (await readPassword('The same password again: ')) !== password) throw new UserError('user add: the two passwords differ; nothing was created.');
+  const runtime = await adminRuntime(program, 'http');
+  try {
+    const account = await addLocalAccount(runtime.engine, options.email, await hashPassword(password));
+    process.stdout.write(`added ${account.email} (${account.id}): it signs in at the embedded authorization server\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
 async function runUserDisable(program: Command, options: AccountOptions) {
-  const runtime = await adminRuntime(program);
+  const runtime = await adminRuntime(program, 'http');
   try {
     const account = await selectAccount(runtime.engine, selectorOf(options));
     const revoked = await disableAccount(runtime.engine, account);
@@ -166,7 +202,7 @@ async function ask(question: string): Promise<string> {
 }
 
 async function runUserDelete(program: Command, options: AccountOptions) {
-  const runtime = await adminRuntime(program);
+  const runtime = await adminRuntime(program, 'http');
   try {
     const account = await selectAccount(runtime.engine, selectorOf(options));
     const name = account.email ?? account.subject;
@@ -242,6 +278,11 @@ const withSelector = (command: Command) =>
     .option('--email <email>', "the account's email")
     .option('--subject <subject>', 'the subject of its access tokens (external identity providers)')
     .option('--id <id>', "the account's id, from mcp-pa user list");
+user
+  .command('add')
+  .description('add an account of the embedded authorization server (password from the terminal, or from stdin)')
+  .requiredOption('--email <email>', 'its email, which it signs in with')
+  .action((options: { email: string }) => runUserAdd(program, options));
 user
   .command('list')
   .description('list the accounts: id, email or token subject, issuer, created, status')

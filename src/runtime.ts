@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { ConfigError, type ResolvedConfig } from './config/load.js';
@@ -8,11 +7,10 @@ import { findProfile } from './domain/profile/repository.js';
 import { purgeTrash } from './domain/trash/service.js';
 import type { Logger } from './logging.js';
 import { DatabaseBlobStore, FileBlobStore, type BlobStore } from './storage/blob-store.js';
-import { deriveKey, newSalt } from './storage/crypto.js';
-import { StorageError, type Access, type Engine, type SecurityReport } from './storage/engine.js';
+import type { Access, Engine, SecurityReport } from './storage/engine.js';
 import { migrate } from './storage/migrations/index.js';
+import { keyFromPassphrase } from './storage/passphrase-key.js';
 import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
-import type { Database } from './storage/schema.js';
 import { postgresSearchIndex, sqliteSearchIndex } from './storage/search.js';
 import { openSqliteEngine } from './storage/sqlite.js';
 import { noVectorIndex, pgvectorIndex } from './storage/vectors.js';
@@ -53,25 +51,6 @@ export function openEngine(config: ResolvedConfig, logger?: Logger): Promise<Eng
 }
 
 /**
- * The key for document bytes: scrypt of the passphrase with a salt kept in the database. A check
- * value (an HMAC made with the key) is kept too, so a wrong passphrase is refused at start rather
- * than discovered document by document.
- */
-async function documentKey(db: Kysely<Database>, passphrase: string): Promise<Buffer> {
-  const read = (key: string) => db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
-  const remember = (key: string, value: string) =>
-    db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
-  if (!(await read('document_key_salt'))) await remember('document_key_salt', newSalt().toString('hex'));
-  const key = deriveKey(passphrase, Buffer.from((await read('document_key_salt'))!.value, 'hex'));
-  const check = crypto.createHmac('sha256', key).update('mcp-pa document key check').digest('hex');
-  if (!(await read('document_key_check'))) await remember('document_key_check', check);
-  if ((await read('document_key_check'))!.value !== check) {
-    throw new StorageError('MCP_PA_ENCRYPTION_KEY is not the key this database\'s documents were encrypted with.');
-  }
-  return key;
-}
-
-/**
  * Opens storage, brings its schema up to date and checks its protections. On PostgreSQL a
  * deployment where row-level security is not in force is refused: it would mix tenants.
  */
@@ -85,7 +64,10 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger): Promi
     if (security.rowLevelSecurity === 'NOT ENFORCED') {
       throw new ConfigError(`Row-level security is not in force on this database, so tenants would not be kept apart: ${security.warnings.join('; ')}`);
     }
-    const key = config.encryption.key ? await documentKey(engine.db, config.encryption.key) : undefined;
+    // The key for document bytes; the check string keeps the wording of databases already written.
+    const key = config.encryption.key
+      ? await keyFromPassphrase(engine.db, config.encryption.key, 'document_key', "MCP_PA_ENCRYPTION_KEY is not the key this database's documents were encrypted with.")
+      : undefined;
     const blobs = engine.kind === 'sqlite' ? new FileBlobStore(config.documents.path, key) : new DatabaseBlobStore(key);
     const runtime = createRuntime(config, logger, engine, blobs);
     const stopMaintenance = await startMaintenance(runtime, blobs, logger);

@@ -27,7 +27,8 @@ describe(`mcp-pa user (on ${ENGINE})`, () => {
       await runtime.close();
     }
   });
-  const cli = (...args: string[]) => runCli(['user', ...args], home, env);
+  // The user commands administer HTTP mode, whose default is PostgreSQL: name the engine under test.
+  const cli = (...args: string[]) => runCli(['user', ...args], home, { MCP_DATABASE_TYPE: ENGINE === 'sqlite' ? 'sqlite' : 'postgresql', ...env });
   const todosOf = async (tenant: string) => Number((await rawSql(home, 'SELECT count(*) AS n FROM todos WHERE tenant_id = $1', [tenant]))[0]!.n);
 
   it('lists the accounts with their issuer and status', async () => {

@@ -11,10 +11,16 @@ export interface Account {
   disabled: boolean;
 }
 
+/**
+ * The issuer recorded for accounts of the embedded authorization server. Not its URL: the public
+ * URL may change, and the accounts stay.
+ */
+export const EMBEDDED_ISSUER = 'mcp-pa';
+
 /** Another request created the same account first; its row wins. */
 class AccountCreatedElsewhere extends Error {}
 
-async function findAccount(engine: Engine, issuer: string, subject: string): Promise<Account | undefined> {
+async function findAccountRow(engine: Engine, issuer: string, subject: string): Promise<Account | undefined> {
   const row = await engine.db
     .selectFrom('accounts')
     .select(['tenant_id', 'disabled_at'])
@@ -29,7 +35,7 @@ async function findAccount(engine: Engine, issuer: string, subject: string): Pro
  * requests at once (on any instances) end with one account: the loser's transaction rolls back.
  */
 export async function accountFor(engine: Engine, issuer: string, subject: string): Promise<Account> {
-  const known = await findAccount(engine, issuer, subject);
+  const known = await findAccountRow(engine, issuer, subject);
   if (known) return known;
   const tenantId = newId();
   const created_at = new Date().toISOString();
@@ -38,7 +44,7 @@ export async function accountFor(engine: Engine, issuer: string, subject: string
       await trx.insertInto('tenants').values({ id: tenantId, created_at }).execute();
       const inserted = await trx
         .insertInto('accounts')
-        .values({ tenant_id: tenantId, issuer, subject, email: null, created_at, disabled_at: null })
+        .values({ tenant_id: tenantId, issuer, subject, email: null, created_at, disabled_at: null, password_hash: null })
         .onConflict((oc) => oc.columns(['issuer', 'subject']).doNothing())
         .returning('tenant_id')
         .executeTakeFirst();
@@ -47,7 +53,7 @@ export async function accountFor(engine: Engine, issuer: string, subject: string
     return { tenantId, disabled: false };
   } catch (err) {
     if (!(err instanceof AccountCreatedElsewhere)) throw err;
-    return (await findAccount(engine, issuer, subject))!;
+    return (await findAccountRow(engine, issuer, subject))!;
   }
 }
 
@@ -103,4 +109,36 @@ export async function deleteAccount(runtime: Runtime, account: AccountRecord): P
     // The account row and the tenant's counters and tags go with the tenant (foreign keys cascade).
     await ctx.db.deleteFrom('tenants').where('id', '=', account.id).execute();
   });
+}
+
+/** An account of the embedded authorization server, by the subject of its tokens. */
+export async function embeddedAccount(engine: Engine, subject: string): Promise<Account | undefined> {
+  return findAccountRow(engine, EMBEDDED_ISSUER, subject);
+}
+
+/** What the login form checks: the account of an email (any case), its password hash and state. */
+export async function loginAccount(engine: Engine, email: string) {
+  return engine.db
+    .selectFrom('accounts')
+    .select(['subject', 'password_hash', 'disabled_at'])
+    .where('issuer', '=', EMBEDDED_ISSUER)
+    .where('email', '=', email.trim().toLowerCase())
+    .executeTakeFirst();
+}
+
+/** Creates an account of the embedded authorization server, with its (empty) tenant. */
+export async function addLocalAccount(engine: Engine, email: string, passwordHash: string): Promise<AccountRecord> {
+  const normalised = email.trim().toLowerCase();
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalised)) throw new UserError(`"${email}" is not an email address`);
+  if (await loginAccount(engine, normalised)) throw new UserError(`an account with the email ${normalised} exists already`);
+  const id = newId();
+  const created_at = new Date().toISOString();
+  await engine.transaction('write', id, async (trx) => {
+    await trx.insertInto('tenants').values({ id, created_at }).execute();
+    await trx
+      .insertInto('accounts')
+      .values({ tenant_id: id, issuer: EMBEDDED_ISSUER, subject: id, email: normalised, created_at, disabled_at: null, password_hash: passwordHash })
+      .execute();
+  });
+  return { id, issuer: EMBEDDED_ISSUER, subject: id, email: normalised, created_at, disabled_at: null };
 }

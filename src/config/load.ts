@@ -62,6 +62,7 @@ const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'MCP_OAUTH_ISSUER', path: ['authentication', 'issuer'] },
   { name: 'MCP_OAUTH_INTROSPECTION_CLIENT_ID', path: ['authentication', 'introspection_client_id'] },
   { name: 'MCP_OAUTH_INTROSPECTION_CLIENT_SECRET', path: ['authentication', 'introspection_client_secret'], secret: true },
+  { name: 'MCP_OAUTH_KEY_ENCRYPTION_KEY', path: ['authentication', 'key_encryption_key'], secret: true },
 ];
 
 function envValue(binding: EnvBinding, raw: string): unknown {

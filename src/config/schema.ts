@@ -126,6 +126,11 @@ export const ConfigSchema = z
         /** Credentials for the issuer's token introspection (RFC 7662), for opaque tokens. */
         introspection_client_id: nonEmpty('a client id').optional(),
         introspection_client_secret: nonEmpty('a client secret').optional(),
+        /** Seals the embedded authorization server's signing keys; required with a PostgreSQL server. */
+        key_encryption_key: z
+          .string({ error: () => 'must be a passphrase of at least 16 characters' })
+          .min(16, 'must be a passphrase of at least 16 characters')
+          .optional(),
         oauth_version: z.literal('2.1', { error: () => 'must be "2.1"' }).default('2.1'),
         pkce_required: z
           .literal(true, { error: () => 'must be true: MCP requires PKCE for every client' })

@@ -110,6 +110,7 @@ export interface AccountTable {
   email: string | null;
   created_at: string;
   disabled_at: string | null;
+  password_hash: string | null;
 }
 
 export interface OAuthRecordTable {

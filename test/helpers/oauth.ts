@@ -140,3 +140,50 @@ export async function authorizeInBrowser(authorizationUrl: URL, redirectUri: str
   }
   throw new Error('too many redirects');
 }
+
+/** The hidden CSRF field and the action of the page's form. */
+function formOf(html: string): { action: string; csrf: string } {
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!action || !csrf) throw new Error(`no form on the page: ${html.slice(0, 300)}`);
+  return { action: action.replace(/&#(\d+);/g, (_m, c: string) => String.fromCharCode(Number(c))), csrf };
+}
+
+/**
+ * Plays a person at the embedded authorization server's pages, as a browser would: follows the
+ * redirects with its cookies, fills in the login form, allows (or denies) on the consent page, and
+ * returns the redirect to the client (with code or error, state and iss).
+ */
+export async function signInAndConsent(authorizationUrl: URL, redirectUri: string, person: { email: string; password: string; decision?: 'allow' | 'deny' }): Promise<URL> {
+  const cookies = new Map<string, string>();
+  const request = async (url: string, init: RequestInit = {}) => {
+    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    return res;
+  };
+  let url = authorizationUrl.toString();
+  for (let hop = 0; hop < 20; hop++) {
+    const res = await request(url);
+    const location = res.headers.get('location');
+    if (location) {
+      const next = new URL(location, url);
+      if (next.toString().startsWith(redirectUri)) return next;
+      url = next.toString();
+      continue;
+    }
+    const html = await res.text();
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${html.slice(0, 300)}`);
+    const { action, csrf } = formOf(html);
+    const fields: Record<string, string> = html.includes('name="password"') ? { csrf, email: person.email, password: person.password } : { csrf, decision: person.decision ?? 'allow' };
+    const origin = new URL(url).origin;
+    const posted = await request(new URL(action, url).toString(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin }, body: new URLSearchParams(fields).toString() });
+    if (posted.status !== 303) throw new Error(`posting ${action} answered ${posted.status}: ${(await posted.text()).slice(0, 300)}`);
+    url = new URL(posted.headers.get('location')!, url).toString();
+    if (url.startsWith(redirectUri)) return new URL(url);
+  }
+  throw new Error('too many redirects');
+}

@@ -9,6 +9,7 @@ import { SEARCH_FUNCTION, searchPrefixFilter } from './004-search-prefix-filter.
 import { oauthRecords } from './005-oauth-records.js';
 import { accountRecords } from './006-account-records.js';
 import { signingKeys } from './007-signing-keys.js';
+import { localAccounts } from './008-local-accounts.js';
 
 export interface Migration {
   version: number;
@@ -17,7 +18,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys];
+export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */

@@ -2,7 +2,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import cors from 'cors';
 import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
+import type Provider from 'oidc-provider';
 import { accountFor } from '../../auth/accounts.js';
+import { interactionRoutes } from '../../auth/interactions.js';
 import { maxMessageBytes } from '../../mcp/limits.js';
 import { createMcpServer, type ServerExtension } from '../../mcp/server.js';
 import { LOCAL_TENANT, type Runtime } from '../../runtime.js';
@@ -26,7 +28,15 @@ export interface HttpAppOptions {
   requireProxiedHttps: boolean;
   readiness: Readiness;
   extension?: ServerExtension;
+  /** The embedded authorization server, when this server is its own issuer. */
+  authorizationServer?: { provider: Provider; kek: Buffer };
 }
+
+/** The paths oidc-provider answers itself (the login and consent pages are ours). */
+const isAuthorizationServerPath = (path: string) =>
+  (path.startsWith('/oauth/') && !path.startsWith('/oauth/interaction/') && !path.startsWith('/oauth/assets/')) ||
+  path === '/.well-known/oauth-authorization-server' ||
+  path === '/.well-known/openid-configuration';
 
 /** Headers a browser-based MCP client sends and must read back. */
 const MCP_CORS = {
@@ -56,6 +66,14 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   if (options.requireProxiedHttps) app.use(httpsRequired());
   app.use(hostGuard(options.allowedHosts));
   app.use(metadataRoutes({ resource, publicUrl, issuer: issuer?.issuer }));
+  if (options.authorizationServer) {
+    const { provider, kek } = options.authorizationServer;
+    app.use('/oauth', interactionRoutes({ provider, engine: runtime.engine, logger, kek, origin: new URL(publicUrl).origin }));
+    // Clients register from anywhere, browsers included (oidc-provider sends no CORS headers there).
+    app.use('/oauth/register', cors());
+    const answer = provider.callback();
+    app.use((req: Request, res: Response, next: NextFunction) => (isAuthorizationServerPath(req.path) ? void answer(req, res) : next()));
+  }
 
   const mcp = createMcpHandler((ctx) => createMcpServer(runtime, tenantOf(ctx.authInfo) ?? LOCAL_TENANT, options.extension), {
     maxRequestBodySize: maxBytes,

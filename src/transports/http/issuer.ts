@@ -1,6 +1,6 @@
-import { createRemoteJWKSet } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 
-type KeySet = ReturnType<typeof createRemoteJWKSet>;
+type KeySet = JWTVerifyGetKey;
 
 /** The parts of an authorization server's metadata (RFC 8414) the resource server uses. */
 export interface IssuerMetadata {
@@ -65,6 +65,14 @@ export class IssuerConnection {
     readonly issuer: string,
     private readonly retryMs = 5_000,
   ) {}
+
+  /** This server's own authorization server: its metadata and public keys are known, nothing to fetch. */
+  static embedded(issuer: string, publicKeys: JSONWebKeySet): IssuerConnection {
+    const connection = new IssuerConnection(issuer);
+    connection.metadata = { issuer, jwks_uri: `${issuer}/oauth/jwks`, introspection_endpoint: `${issuer}/oauth/introspect` };
+    connection.keys = createLocalJWKSet(publicKeys);
+    return connection;
+  }
 
   get ready(): boolean {
     return this.metadata !== undefined;

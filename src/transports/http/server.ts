@@ -37,7 +37,9 @@ export interface ListenPlan {
   tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
   /** Plain HTTP behind a TLS-terminating proxy named in trust_proxy. */
   behindProxy: boolean;
-  /** Authentication off: loopback development only (the configuration check guarantees it). */
+  /** off: loopback development only (the configuration check guarantees it); embedded: this server is its own issuer. */
+  auth: 'off' | 'external' | 'embedded';
+  /** The external issuer. */
   issuer?: string;
 }
 
@@ -76,17 +78,31 @@ export function planListen(config: ResolvedConfig): ListenPlan {
   if (!server.public_url && !loopback) {
     throw new ConfigError(`Set MCP_PUBLIC_URL (server.public_url) to the https:// origin clients use to reach this server: it names the MCP resource (<public_url>/mcp) that tokens must be meant for.`);
   }
-  if (authentication.enabled && !authentication.issuer) {
-    throw new ConfigError(
-      'Set MCP_OAUTH_ISSUER (authentication.issuer) to the authorization server that issues tokens for this server. ' +
-        'The embedded authorization server is not part of this release; for local development only, authentication.enabled: false on a loopback address.',
-    );
-  }
-  return { host: server.host, port: server.port, tls, behindProxy, issuer: authentication.enabled ? authentication.issuer : undefined };
+  const auth = !authentication.enabled ? 'off' : authentication.issuer ? 'external' : 'embedded';
+  return { host: server.host, port: server.port, tls, behindProxy, auth, issuer: auth === 'external' ? authentication.issuer : undefined };
 }
 
 function hostWithPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * This server as its own authorization server (issuer = the public URL): signing keys from the
+ * database (created on first start), opened with the key-encryption key; oidc-provider is loaded
+ * only here.
+ */
+async function embeddedAuthorizationServer(runtime: Runtime, publicUrl: string, behindProxy: boolean) {
+  const [{ keyEncryptionKey }, { loadSigningKeys }, { createAuthorizationServer }] = await Promise.all([
+    import('../../auth/key-encryption-key.js'),
+    import('../../auth/signing-keys.js'),
+    import('../../auth/provider.js'),
+  ]);
+  const kek = await keyEncryptionKey(runtime);
+  const keys = await loadSigningKeys(runtime.engine, kek);
+  const provider = createAuthorizationServer({ runtime, issuer: publicUrl, resource: `${publicUrl}/mcp`, keys, kek });
+  provider.proxy = behindProxy;
+  const publicKeys = keys.keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicPart }) => publicPart);
+  return { provider, kek, issuer: IssuerConnection.embedded(publicUrl, { keys: publicKeys }) };
 }
 
 export interface HttpServerHandle {
@@ -101,7 +117,7 @@ export interface HttpServerHandle {
 /** Starts the HTTP(S) server for a runtime; resolves once it listens. */
 export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planListen(runtime.config), extension?: ServerExtension): Promise<HttpServerHandle> {
   const { config, logger } = runtime;
-  const issuer = plan.issuer ? new IssuerConnection(plan.issuer) : undefined;
+  let issuer = plan.issuer ? new IssuerConnection(plan.issuer) : undefined;
   const readiness: Readiness = { issuer, draining: false };
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
   const server = plan.tls
@@ -122,7 +138,9 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
   const publicHost = new URL(publicUrl);
   const allowedHosts = new Set([publicHost.host, hostWithPort(publicHost.hostname, Number(publicHost.port || (publicHost.protocol === 'https:' ? 443 : 80)))]);
   if (isLoopbackHost(plan.host)) for (const name of ['127.0.0.1', 'localhost', '::1']) allowedHosts.add(hostWithPort(name, port));
-  const { app, mcp } = createHttpApp({ runtime, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension });
+  const authorizationServer = plan.auth === 'embedded' ? await embeddedAuthorizationServer(runtime, publicUrl, plan.behindProxy) : undefined;
+  if (authorizationServer) readiness.issuer = issuer = authorizationServer.issuer;
+  const { app, mcp } = createHttpApp({ runtime, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension, authorizationServer });
   handler = app;
   void issuer?.load().then(() => {
     if (!issuer.ready) logger.error({ issuer: issuer.issuer, err: issuer.lastError }, 'cannot load the authorization server metadata yet; /readyz reports not ready until it loads');
@@ -130,8 +148,8 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
   if (!plan.tls) {
     logger.warn(plan.behindProxy ? { trustProxy: config.server.trust_proxy } : {}, plan.behindProxy ? 'serving plain HTTP behind a TLS-terminating proxy' : 'serving plain HTTP on a loopback address (development only)');
   }
-  if (!plan.issuer) logger.warn('authentication is OFF: anyone who can reach this loopback address acts as the local user');
-  logger.info({ url: `${publicUrl}/mcp`, listen: `${scheme}://${hostWithPort(plan.host, port)}`, issuer: plan.issuer ?? null }, 'serving MCP over HTTP');
+  if (plan.auth === 'off') logger.warn('authentication is OFF: anyone who can reach this loopback address acts as the local user');
+  logger.info({ url: `${publicUrl}/mcp`, listen: `${scheme}://${hostWithPort(plan.host, port)}`, issuer: issuer?.issuer ?? null }, 'serving MCP over HTTP');
 
   let closing: Promise<void> | undefined;
   const close = () =>

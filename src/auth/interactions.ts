@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import type Provider from 'oidc-provider';
+import type { Engine } from '../storage/engine.js';
+import type { Logger } from '../logging.js';
+import { loginAccount } from './accounts.js';
+import { consentPage, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH } from './pages.js';
+import { verifyPassword } from './passwords.js';
+
+export interface InteractionOptions {
+  provider: Provider;
+  engine: Engine;
+  logger: Logger;
+  /** Derives the CSRF tokens: every instance computes the same one for an interaction. */
+  kek: Buffer;
+  /** The public origin: a form may only be posted from it. */
+  origin: string;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+/** Spent on a login for an email that has no account, so that it takes as long as a wrong password. */
+const DUMMY_HASH = 'scrypt$32768$8$3$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+/**
+ * The login and consent pages of the embedded authorization server. Every form carries a CSRF
+ * token bound to its interaction (an HMAC of the interaction's id) and must come from this
+ * server's own origin; every POST answers 303; everything a client supplies is escaped.
+ */
+export function interactionRoutes(options: InteractionOptions): Router {
+  const { provider, logger } = options;
+  const csrfKey = crypto.createHmac('sha256', options.kek).update('mcp-pa csrf').digest();
+  const csrfFor = (uid: string) => crypto.createHmac('sha256', csrfKey).update(uid).digest('base64url');
+  const csrfValid = (uid: string, token: unknown) => {
+    const expected = Buffer.from(csrfFor(uid));
+    const given = Buffer.from(typeof token === 'string' ? token : '');
+    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+  };
+  const send = (res: Response, status: number, html: string) => res.status(status).set({ 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store' }).type('html').send(html);
+
+  const router = express.Router();
+  router.get(STYLESHEET_PATH.replace('/oauth', ''), (_req, res) => void res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
+
+  /** The interaction, or a page saying it is over (expired, finished, or never was). */
+  const details = async (req: Request, res: Response) => {
+    try {
+      return await provider.interactionDetails(req, res);
+    } catch {
+      send(res, 400, messagePage('This sign-in has expired', 'Go back to the app and start again.'));
+      return undefined;
+    }
+  };
+
+  router.get('/interaction/:uid', async (req, res) => {
+    const interaction = await details(req, res);
+    if (!interaction) return;
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    const clientName = client?.clientName ?? String(interaction.params.client_id);
+    const action = `/oauth/interaction/${interaction.uid}/${interaction.prompt.name === 'login' ? 'login' : 'consent'}`;
+    const csrf = csrfFor(interaction.uid);
+    if (interaction.prompt.name === 'login') return void send(res, 200, loginPage({ action, csrf, clientName }));
+    const redirect = new URL(String(interaction.params.redirect_uri));
+    const scopes = String(interaction.params.scope ?? '').split(' ').filter((s) => s.startsWith('pa:'));
+    send(res, 200, consentPage({ action, csrf, clientName, scopes, redirectHost: redirect.host || redirect.protocol, loopback: LOOPBACK.has(redirect.hostname) }));
+  });
+
+  const form = express.urlencoded({ extended: false, limit: '8kb' });
+  const checked = async (req: Request, res: Response) => {
+    const origin = req.headers.origin;
+    const interaction = await details(req, res);
+    if (!interaction) return undefined;
+    if ((origin !== undefined && origin !== options.origin) || req.params.uid !== interaction.uid || !csrfValid(interaction.uid, req.body?.csrf)) {
+      logger.warn({ event: 'csrf.refused', address: req.ip }, 'a form without a valid CSRF token was refused');
+      send(res, 403, messagePage('Refused', 'This form did not come from this sign-in page. Go back to the app and start again.'));
+      return undefined;
+    }
+    return interaction;
+  };
+
+  router.post('/interaction/:uid/login', form, async (req, res) => {
+    const interaction = await checked(req, res);
+    if (!interaction) return;
+    const email = String(req.body.email ?? '');
+    const account = await loginAccount(options.engine, email);
+    const ok = (await verifyPassword(String(req.body.password ?? ''), account?.password_hash ?? DUMMY_HASH)) && account !== undefined && account.disabled_at === null;
+    if (!ok) {
+      logger.info({ event: 'login.failed', address: req.ip }, 'a sign-in failed');
+      const client = await provider.Client.find(String(interaction.params.client_id));
+      return void send(res, 401, loginPage({ action: req.originalUrl, csrf: csrfFor(interaction.uid), clientName: client?.clientName ?? '', email, error: 'The email or the password is wrong.' }));
+    }
+    logger.info({ event: 'login.succeeded', account: account.subject }, 'signed in');
+    await provider.interactionFinished(req, res, { login: { accountId: account.subject } }, { mergeWithLastSubmission: false });
+  });
+
+  router.post('/interaction/:uid/consent', form, async (req, res) => {
+    const interaction = await checked(req, res);
+    if (!interaction) return;
+    if (req.body.decision !== 'allow') {
+      logger.info({ event: 'consent.denied', client: interaction.params.client_id }, 'access denied by the user');
+      return void (await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user did not allow access' }, { mergeWithLastSubmission: false }));
+    }
+    const accountId = interaction.session!.accountId;
+    const clientId = String(interaction.params.client_id);
+    const grant = (interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined) ?? new provider.Grant({ accountId, clientId });
+    const missing = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    logger.info({ event: 'consent.granted', client: clientId, account: accountId }, 'access allowed by the user');
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  });
+  return router;
+}

@@ -1,0 +1,133 @@
+import crypto from 'node:crypto';
+import Provider, { errors, type Configuration, type JWKS } from 'oidc-provider';
+import type { Runtime } from '../runtime.js';
+import { SCOPES } from '../mcp/tool.js';
+import { isThisResource } from '../transports/http/token-verifier.js';
+import { embeddedAccount } from './accounts.js';
+import { OAuthStore } from './oauth-store.js';
+
+export interface AuthorizationServerOptions {
+  runtime: Runtime;
+  /** The public origin: the issuer identifier (RFC 8414), the same string everywhere. */
+  issuer: string;
+  /** The canonical MCP URI: the only resource tokens are issued for. */
+  resource: string;
+  /** Private signing keys (the active key of each algorithm first). */
+  keys: JWKS;
+  /** Seals cookies: every instance signs them alike. */
+  kek: Buffer;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+/** Schemes a redirect may never use, whatever the client says it is. */
+const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:']);
+const REFRESH_TOKEN_TTL_S = 14 * 24 * 3600;
+
+/**
+ * What oidc-provider allows and MCP does not: a web client's redirect over plain http to any
+ * host. Here: https, or http to a loopback address, or a private-use scheme for a native app.
+ */
+function checkRedirectUris(uris: unknown, applicationType: unknown) {
+  if (!Array.isArray(uris)) return;
+  for (const uri of uris) {
+    const url = typeof uri === 'string' ? URL.parse(uri) : null;
+    if (!url) throw new errors.InvalidRedirectUri('redirect_uris must be absolute URIs');
+    if (FORBIDDEN_SCHEMES.has(url.protocol)) throw new errors.InvalidRedirectUri(`redirect_uris must not use the ${url.protocol.slice(0, -1)} scheme`);
+    if (uri.includes('#')) throw new errors.InvalidRedirectUri('redirect_uris must not contain fragments');
+    if (uri.includes('*')) throw new errors.InvalidRedirectUri('redirect_uris must not contain wildcards');
+    const web = url.protocol === 'https:' || url.protocol === 'http:';
+    if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) throw new errors.InvalidRedirectUri('redirect_uris over http must point at a loopback address (127.0.0.1, [::1] or localhost); use https otherwise');
+    if (!web && applicationType !== 'native') throw new errors.InvalidRedirectUri('a private-use URI scheme needs application_type "native"');
+  }
+}
+
+/**
+ * The embedded OAuth 2.1 authorization server: oidc-provider with the defaults MCP needs changed
+ * (ARCHITECTURE section 2). Authorization code with PKCE (S256) for every client, nothing else at
+ * the authorization endpoint; JWT access tokens (RFC 9068) for the one MCP resource; refresh tokens
+ * for clients registered with that grant, rotated on every use; storage in the server's database.
+ */
+export function createAuthorizationServer(options: AuthorizationServerOptions): Provider {
+  const { runtime, issuer, resource } = options;
+  const { authentication, features } = runtime.config;
+  const secure = issuer.startsWith('https:');
+  const cookieKey = crypto.createHmac('sha256', options.kek).update('mcp-pa cookie signing').digest('base64url');
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure };
+
+  const configuration: Configuration = {
+    adapter: OAuthStore.factory(runtime.engine),
+    jwks: options.keys,
+    // pa:* are listed here too: registration refuses client `scope` metadata with scopes it does not know.
+    scopes: [SCOPES.read, SCOPES.write],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    routes: {
+      authorization: '/oauth/authorize',
+      token: '/oauth/token',
+      registration: '/oauth/register',
+      jwks: '/oauth/jwks',
+      revocation: '/oauth/revoke',
+      introspection: '/oauth/introspect',
+    },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: features.dynamic_client_registration, initialAccessToken: false },
+      registrationManagement: { enabled: features.dynamic_client_registration },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => resource,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, indicator) => {
+          if (!isThisResource(indicator, resource)) throw new errors.InvalidTarget(`this server issues tokens for ${resource} only`);
+          return {
+            audience: resource,
+            scope: `${SCOPES.read} ${SCOPES.write}`,
+            accessTokenTTL: authentication.token_expiry,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    extraClientMetadata: {
+      properties: ['redirect_uris'],
+      validator: (_ctx, key, value, metadata) => {
+        if (key === 'redirect_uris') checkRedirectUris(value, metadata.application_type);
+      },
+    },
+    // Refresh tokens for clients that registered the grant, without needing offline_access.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    expiresWithSession: async () => false,
+    ttl: {
+      AccessToken: authentication.token_expiry,
+      AuthorizationCode: 60,
+      RefreshToken: REFRESH_TOKEN_TTL_S,
+      Grant: REFRESH_TOKEN_TTL_S,
+      Interaction: 600,
+      Session: 24 * 3600,
+      IdToken: 3600,
+      ClientCredentials: authentication.token_expiry,
+    },
+    cookies: {
+      keys: [cookieKey],
+      long: cookie,
+      short: cookie,
+      names: secure ? { session: '__Secure-mcp-pa.session', interaction: '__Secure-mcp-pa.interaction', resume: '__Secure-mcp-pa.resume' } : undefined,
+    },
+    interactions: { url: (_ctx, interaction) => `/oauth/interaction/${interaction.uid}` },
+    findAccount: async (_ctx, sub) => {
+      const account = await embeddedAccount(runtime.engine, sub);
+      return account && !account.disabled ? { accountId: sub, claims: async () => ({ sub }) } : undefined;
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'application/json';
+      ctx.body = out;
+    },
+  };
+  return new Provider(issuer, configuration);
+}
