@@ -71,6 +71,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     },
     features: {
       devInteractions: { enabled: false },
+      // The resource server does not check DPoP proofs, so DPoP is neither offered nor advertised.
+      dPoP: { enabled: false },
       registration: { enabled: features.dynamic_client_registration, initialAccessToken: false },
       registrationManagement: { enabled: features.dynamic_client_registration },
       revocation: { enabled: true },

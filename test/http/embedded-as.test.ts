@@ -24,6 +24,10 @@ describe('the embedded authorization server', () => {
       assert.equal(metadata.issuer, server.url, path);
       assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
       assert.deepEqual(metadata.response_types_supported, ['code']);
+      assert.equal(metadata.authorization_response_iss_parameter_supported, true);
+      assert.ok(!(metadata.grant_types_supported as string[]).includes('implicit'));
+      assert.ok(!(metadata.grant_types_supported as string[]).includes('password'));
+      assert.equal(metadata.dpop_signing_alg_values_supported, undefined, 'DPoP is not advertised: it is not enforced');
       assert.equal(metadata.authorization_endpoint, `${server.url}/oauth/authorize`);
       assert.equal(metadata.token_endpoint, `${server.url}/oauth/token`);
       assert.equal(metadata.registration_endpoint, `${server.url}/oauth/register`);
@@ -63,5 +67,75 @@ describe('the embedded authorization server', () => {
     const denied = await signInAndConsent(provider.authorizationUrl!, provider.redirect, { ...ADA, decision: 'deny' });
     assert.equal(denied.searchParams.get('error'), 'access_denied');
     assert.equal(denied.searchParams.get('iss'), server.url);
+  });
+});
+
+describe('the embedded authorization server refuses', () => {
+  let server: HttpTestServer;
+  const redirect = 'http://127.0.0.1:9/callback';
+  before(async () => {
+    const home = tempHome('mcp-pa-as-');
+    const added = await runCli(['user', 'add', '--email', ADA.email], home, {}, 30_000, `${ADA.password}\n`);
+    assert.equal(added.code, 0, added.stderr);
+    server = await HttpTestServer.start({ home });
+  });
+  after(() => server.close());
+
+  const register = (metadata: Record<string, unknown>) =>
+    fetch(`${server.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token_endpoint_auth_method: 'none', ...metadata }) });
+  const authorizeUrl = (clientId: string, extra: Record<string, string> = {}) =>
+    `${server.url}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirect, scope: 'pa:read', state: 's', resource: `${server.url}/mcp`, ...extra })}`;
+
+  it('redirect URIs that are not https, loopback http, or a native app scheme', async () => {
+    for (const [uris, extra] of [
+      [['http://app.example.com/cb']],
+      [['javascript:alert(1)']],
+      [['data:text/html,hi']],
+      [['file:///etc/passwd']],
+      [['https://app.example.com/cb#fragment']],
+      [['https://*.example.com/cb']],
+      [['com.example.app:/cb']],
+    ] as [string[], Record<string, unknown>?][]) {
+      const res = await register({ redirect_uris: uris, ...extra });
+      assert.equal(res.status, 400, `${uris[0]} must be refused`);
+      assert.match(((await res.json()) as { error: string }).error, /invalid_redirect_uri|invalid_client_metadata/);
+    }
+    for (const [uris, extra] of [[['https://app.example.com/cb']], [[redirect]], [['com.example.app:/cb'], { application_type: 'native' }]] as [string[], Record<string, unknown>?][]) {
+      assert.equal((await register({ redirect_uris: uris, ...extra })).status, 201, `${uris[0]} is allowed`);
+    }
+  });
+
+  it('an authorization request without PKCE, with plain PKCE, or for another resource', async () => {
+    const { client_id } = (await (await register({ redirect_uris: [redirect] })).json()) as { client_id: string };
+    const noPkce = new URL((await fetch(authorizeUrl(client_id), { redirect: 'manual' })).headers.get('location')!);
+    assert.equal(noPkce.searchParams.get('error'), 'invalid_request');
+    assert.equal(noPkce.searchParams.get('iss'), server.url, 'iss in error responses too');
+    const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+    const plain = new URL((await fetch(authorizeUrl(client_id, { code_challenge: challenge, code_challenge_method: 'plain' }), { redirect: 'manual' })).headers.get('location')!);
+    assert.equal(plain.searchParams.get('error'), 'invalid_request');
+    const elsewhere = new URL((await fetch(authorizeUrl(client_id, { code_challenge: challenge, code_challenge_method: 'S256', resource: 'https://other.example/mcp' }), { redirect: 'manual' })).headers.get('location')!);
+    assert.equal(elsewhere.searchParams.get('error'), 'invalid_target');
+  });
+
+  it('a sign-in form posted without its CSRF token, with another sign-in\'s token, or from another site', async () => {
+    const { client_id } = (await (await register({ redirect_uris: [redirect] })).json()) as { client_id: string };
+    const start = async () => {
+      const res = await fetch(authorizeUrl(client_id, { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }), { redirect: 'manual' });
+      const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const page = await fetch(new URL(res.headers.get('location')!, server.url), { headers: { cookie } });
+      const html = await page.text();
+      assert.equal(page.headers.get('x-frame-options'), 'DENY');
+      assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+      assert.doesNotMatch(html, /<script/i);
+      return { cookie, action: /action="([^"]+)"/.exec(html)![1]!, csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]! };
+    };
+    const one = await start();
+    const two = await start();
+    const post = (attempt: { cookie: string; action: string }, fields: Record<string, string>, origin = server.url) =>
+      fetch(new URL(attempt.action, server.url), { method: 'POST', redirect: 'manual', headers: { cookie: attempt.cookie, origin, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email: ADA.email, password: ADA.password, ...fields }) });
+    assert.equal((await post(one, {})).status, 403, 'no token');
+    assert.equal((await post(one, { csrf: two.csrf })).status, 403, "another sign-in's token");
+    assert.equal((await post(one, { csrf: one.csrf }, 'https://attacker.example')).status, 403, 'posted from another site');
+    assert.equal((await post(one, { csrf: one.csrf })).status, 303, 'the real form still works');
   });
 });
