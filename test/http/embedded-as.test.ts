@@ -8,13 +8,18 @@ import { runCli, tempHome, type Era } from '../helpers/server.js';
 
 const ADA = { email: 'ada@example.com', password: 'a long enough passphrase' };
 
+/** `mcp-pa serve` as its own authorization server, with Ada's account added first (by the CLI, as an administrator would). */
+async function serverWithAda(): Promise<HttpTestServer> {
+  const home = tempHome('mcp-pa-as-');
+  const added = await runCli(['user', 'add', '--email', ADA.email], home, {}, 30_000, `${ADA.password}\n`);
+  assert.equal(added.code, 0, added.stderr);
+  return HttpTestServer.start({ home });
+}
+
 describe('the embedded authorization server', () => {
   let server: HttpTestServer;
   before(async () => {
-    const home = tempHome('mcp-pa-as-');
-    const added = await runCli(['user', 'add', '--email', ADA.email], home, {}, 30_000, `${ADA.password}\n`);
-    assert.equal(added.code, 0, added.stderr);
-    server = await HttpTestServer.start({ home });
+    server = await serverWithAda();
   });
   after(() => server.close());
 
@@ -74,10 +79,7 @@ describe('the embedded authorization server refuses', () => {
   let server: HttpTestServer;
   const redirect = 'http://127.0.0.1:9/callback';
   before(async () => {
-    const home = tempHome('mcp-pa-as-');
-    const added = await runCli(['user', 'add', '--email', ADA.email], home, {}, 30_000, `${ADA.password}\n`);
-    assert.equal(added.code, 0, added.stderr);
-    server = await HttpTestServer.start({ home });
+    server = await serverWithAda();
   });
   after(() => server.close());
 
