@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import * as oauth from 'oauth4webapi';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import { engineEnv } from '../helpers/engines.js';
 import { HttpTestServer } from '../helpers/http-server.js';
 import { MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
 import { runCli, tempHome, type Era } from '../helpers/server.js';
@@ -11,9 +13,12 @@ const ADA = { email: 'ada@example.com', password: 'a long enough passphrase' };
 /** `mcp-pa serve` as its own authorization server, with Ada's account added first (by the CLI, as an administrator would). */
 async function serverWithAda(): Promise<HttpTestServer> {
   const home = tempHome('mcp-pa-as-');
-  const added = await runCli(['user', 'add', '--email', ADA.email], home, {}, 30_000, `${ADA.password}\n`);
+  // On the real PostgreSQL server when there is one (simultaneous redemptions are then truly
+  // simultaneous); embedded PGlite otherwise.
+  const env = process.env.TEST_DATABASE_URL ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' } : {};
+  const added = await runCli(['user', 'add', '--email', ADA.email], home, env, 30_000, `${ADA.password}\n`);
   assert.equal(added.code, 0, added.stderr);
-  return HttpTestServer.start({ home });
+  return HttpTestServer.start({ home, env });
 }
 
 describe('the embedded authorization server', () => {
@@ -139,5 +144,70 @@ describe('the embedded authorization server refuses', () => {
     assert.equal((await post(one, { csrf: two.csrf })).status, 403, "another sign-in's token");
     assert.equal((await post(one, { csrf: one.csrf }, 'https://attacker.example')).status, 403, 'posted from another site');
     assert.equal((await post(one, { csrf: one.csrf })).status, 303, 'the real form still works');
+  });
+});
+
+describe('the embedded authorization server with a strict OAuth client (oauth4webapi)', () => {
+  let server: HttpTestServer;
+  before(async () => (server = await serverWithAda()));
+  after(() => server.close());
+  const redirect = 'http://127.0.0.1:9/callback';
+  const insecure = { [oauth.allowInsecureRequests]: true }; // loopback http in tests only
+
+  /** Discovery, registration, PKCE authorization and the person's consent: up to the callback. */
+  async function authorize() {
+    const issuer = new URL(server.url);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+    const client = (await oauth.processDynamicClientRegistrationResponse(
+      await oauth.dynamicClientRegistrationRequest(as, { redirect_uris: [redirect], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], scope: 'pa:read pa:write' }, insecure),
+    )) as oauth.Client;
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const url = new URL(as.authorization_endpoint!);
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.client_id, redirect_uri: redirect, scope: 'pa:read pa:write', state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', resource: `${server.url}/mcp` })) {
+      url.searchParams.set(k, v);
+    }
+    const callback = await signInAndConsent(url, redirect, ADA);
+    const params = oauth.validateAuthResponse(as, client, callback, state); // checks iss (RFC 9207) and state
+    const redeem = () => oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirect, verifier, insecure);
+    return { as, client, redeem };
+  }
+
+  it('validates metadata, iss, state, PKCE and the token response; refresh tokens rotate, and reuse revokes the family', async () => {
+    const { as, client, redeem } = await authorize();
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await redeem());
+    assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+    assert.ok(tokens.refresh_token, 'a refresh token for a client registered with that grant');
+    assert.ok(tokens.expires_in! <= 3600);
+    const refresh = (token: string) => oauth.refreshTokenGrantRequest(as, client, oauth.None(), token, insecure);
+    const next = await oauth.processRefreshTokenResponse(as, client, await refresh(tokens.refresh_token!));
+    assert.notEqual(next.refresh_token, tokens.refresh_token, 'rotated on use');
+    await assert.rejects(oauth.processRefreshTokenResponse(as, client, await refresh(tokens.refresh_token!)), (err: { error?: string }) => err.error === 'invalid_grant', 'the old one is spent');
+    await assert.rejects(oauth.processRefreshTokenResponse(as, client, await refresh(next.refresh_token!)), (err: { error?: string }) => err.error === 'invalid_grant', 'and its reuse revoked the whole family');
+  });
+
+  it('accepts a code once: a replay fails and revokes what the first use issued', async () => {
+    const { as, client, redeem } = await authorize();
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await redeem());
+    await assert.rejects(oauth.processAuthorizationCodeResponse(as, client, await redeem()), (err: { error?: string }) => err.error === 'invalid_grant');
+    await assert.rejects(
+      oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure)),
+      (err: { error?: string }) => err.error === 'invalid_grant',
+    );
+  });
+
+  it('lets exactly one of two simultaneous redemptions of a code succeed', async () => {
+    const { redeem } = await authorize();
+    const statuses = (await Promise.all([redeem(), redeem()])).map((r) => r.status).sort();
+    assert.deepEqual(statuses, [200, 400]);
+  });
+});
+
+describe('the embedded authorization server on a PostgreSQL server', { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL is not set' }, () => {
+  it('refuses to start without the key-encryption key every instance must share', async () => {
+    const home = tempHome('mcp-pa-as-');
+    const result = await runCli(['serve'], home, { ...(await engineEnv(home, 'postgres')), MCP_HOST: '127.0.0.1', MCP_PORT: '0' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /Set MCP_OAUTH_KEY_ENCRYPTION_KEY/);
   });
 });
