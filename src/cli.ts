@@ -272,6 +272,27 @@ program
   .option('--replace', "delete the tenant's current data first")
   .action((file: string, options: { tenant: string; replace?: boolean }) => runImport(program, file, options));
 
+async function runKeysRotate(program: Command) {
+  const runtime = await adminRuntime(program, 'http');
+  try {
+    const [{ keyEncryptionKey }, { loadSigningKeys, rotateSigningKeys }] = await Promise.all([import('./auth/key-encryption-key.js'), import('./auth/signing-keys.js')]);
+    const kek = await keyEncryptionKey(runtime);
+    await loadSigningKeys(runtime.engine, kek); // opens (or first creates) the current keys: a wrong key-encryption key stops here
+    const { added, retiring } = await rotateSigningKeys(runtime.engine, kek, runtime.config.authentication.token_expiry);
+    process.stdout.write(`new signing keys: ${added.join(', ')}\n`);
+    for (const { kid, until } of retiring) process.stdout.write(`retired ${kid}: still verifies tokens until ${until}\n`);
+    process.stdout.write('Restart every instance now: each signs with the keys it loaded at start.\n');
+  } finally {
+    await runtime.close();
+  }
+}
+
+const keys = program.command('keys').description("manage the embedded authorization server's signing keys");
+keys
+  .command('rotate')
+  .description('add new signing keys; the old ones keep verifying until every token they signed has expired')
+  .action(() => runKeysRotate(program));
+
 const user = program.command('user').description('manage the accounts of HTTP mode (one per person; each has its own data)');
 const withSelector = (command: Command) =>
   command

@@ -211,3 +211,28 @@ describe('the embedded authorization server on a PostgreSQL server', { skip: !pr
     assert.match(result.stderr, /Set MCP_OAUTH_KEY_ENCRYPTION_KEY/);
   });
 });
+
+describe('mcp-pa keys rotate', () => {
+  it('adds new signing keys and keeps publishing the old ones for verification', async () => {
+    const home = tempHome('mcp-pa-keys-');
+    const first = await HttpTestServer.start({ home });
+    const before = (await (await fetch(`${first.url}/oauth/jwks`)).json()) as { keys: { kid: string; d?: string }[] };
+    await first.close();
+    assert.equal(before.keys.length, 2, 'one ES256 and one RS256 key');
+    assert.ok(before.keys.every((k) => k.d === undefined), 'only public keys are published');
+    const rotated = await runCli(['keys', 'rotate'], home);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.match(rotated.stdout, /new signing keys: \S+, \S+/);
+    assert.equal(rotated.stdout.match(/^retired /gm)?.length, 2);
+    const second = await HttpTestServer.start({ home });
+    try {
+      const after = (await (await fetch(`${second.url}/oauth/jwks`)).json()) as { keys: { kid: string }[] };
+      assert.equal(after.keys.length, 4);
+      for (const key of before.keys) assert.ok(after.keys.some((k) => k.kid === key.kid), `${key.kid} still verifies`);
+      const newest = after.keys.map((k) => k.kid).filter((kid) => !before.keys.some((k) => k.kid === kid));
+      assert.ok(rotated.stdout.includes(newest[0]!) && rotated.stdout.includes(newest[1]!));
+    } finally {
+      await second.close();
+    }
+  });
+});
