@@ -45,6 +45,10 @@ describe('the embedded authorization server', () => {
     }
     const prm = (await (await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)).json()) as { authorization_servers: string[] };
     assert.deepEqual(prm.authorization_servers, [server.url]);
+    // A browser-based client may register: CORS on the registration endpoint.
+    const preflight = await fetch(`${server.url}/oauth/register`, { method: 'OPTIONS', headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
   });
 
   for (const era of ['2026-07-28', 'legacy'] as Era[]) {
