@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { Engine } from '../storage/engine.js';
 import type { Logger } from '../logging.js';
 import { loginAccount } from './accounts.js';
+import { clearFailures, recordFailure, secondsToWait, throttleKeys } from './login-throttle.js';
 import { consentPage, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH } from './pages.js';
 import { verifyPassword } from './passwords.js';
 
@@ -80,13 +81,26 @@ export function interactionRoutes(options: InteractionOptions): Router {
     const interaction = await checked(req, res);
     if (!interaction) return;
     const email = String(req.body.email ?? '');
+    const again = async (status: number, error: string) => {
+      const client = await provider.Client.find(String(interaction.params.client_id));
+      send(res, status, loginPage({ action: req.originalUrl, csrf: csrfFor(interaction.uid), clientName: client?.clientName ?? '', email, error }));
+    };
+    // Guessing slows down: per account and per address, across every instance.
+    const keys = throttleKeys(email, req.ip);
+    const wait = await secondsToWait(options.engine, keys);
+    if (wait > 0) {
+      logger.warn({ event: 'login.throttled', address: req.ip, wait }, 'a sign-in was refused: too many failures');
+      res.set('Retry-After', String(wait));
+      return void (await again(429, `Too many failed attempts. Wait ${wait} seconds, then try again.`));
+    }
     const account = await loginAccount(options.engine, email);
     const ok = (await verifyPassword(String(req.body.password ?? ''), account?.password_hash ?? DUMMY_HASH)) && account !== undefined && account.disabled_at === null;
     if (!ok) {
+      await recordFailure(options.engine, keys);
       logger.info({ event: 'login.failed', address: req.ip }, 'a sign-in failed');
-      const client = await provider.Client.find(String(interaction.params.client_id));
-      return void send(res, 401, loginPage({ action: req.originalUrl, csrf: csrfFor(interaction.uid), clientName: client?.clientName ?? '', email, error: 'The email or the password is wrong.' }));
+      return void (await again(401, 'The email or the password is wrong.'));
     }
+    await clearFailures(options.engine, email);
     logger.info({ event: 'login.succeeded', account: account.subject }, 'signed in');
     await provider.interactionFinished(req, res, { login: { accountId: account.subject } }, { mergeWithLastSubmission: false });
   });

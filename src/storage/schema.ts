@@ -135,6 +135,12 @@ export interface SigningKeyTable {
   verify_until: string | null;
 }
 
+export interface LoginFailureTable {
+  subject: string;
+  failures: number;
+  last_failure_at: string;
+}
+
 export interface ItemTagTable {
   tenant_id: string;
   item_kind: string;
@@ -179,6 +185,7 @@ export interface Database {
   accounts: AccountTable;
   oauth_records: OAuthRecordTable;
   signing_keys: SigningKeyTable;
+  login_failures: LoginFailureTable;
   profiles: ProfileTable;
   projects: ProjectTable;
   tasks: TaskTable;

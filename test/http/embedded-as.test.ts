@@ -240,3 +240,22 @@ describe('mcp-pa keys rotate', () => {
     }
   });
 });
+
+describe('sign-in guessing', () => {
+  it('slows down after three failures (429, even for the right password), then lets the person in', async () => {
+    const server = await serverWithAda();
+    try {
+      const provider = new MemoryOAuthProvider();
+      await assert.rejects(new Client({ name: 'as-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }).connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider })), UnauthorizedError);
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(signInAndConsent(provider.authorizationUrl!, provider.redirect, { ...ADA, password: `wrong guess number ${i}` }), /answered 401/);
+      }
+      await assert.rejects(signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA), /answered 429/);
+      await new Promise((resolve) => setTimeout(resolve, 2_100)); // the first wait is two seconds
+      const callback = await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA);
+      assert.ok(callback.searchParams.get('code'));
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { oauthRecords } from './005-oauth-records.js';
 import { accountRecords } from './006-account-records.js';
 import { signingKeys } from './007-signing-keys.js';
 import { localAccounts } from './008-local-accounts.js';
+import { loginFailures } from './009-login-failures.js';
 
 export interface Migration {
   version: number;
@@ -18,7 +19,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts];
+export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */
@@ -110,7 +111,8 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
        AND has_function_privilege(${role}, ${`public.${SEARCH_FUNCTION}`}, 'EXECUTE')
        AND has_table_privilege(${role}, 'accounts', 'UPDATE')
        AND has_table_privilege(${role}, 'oauth_records', 'DELETE')
-       AND has_table_privilege(${role}, 'signing_keys', 'DELETE') AS ok`.execute(conn);
+       AND has_table_privilege(${role}, 'signing_keys', 'DELETE')
+       AND has_table_privilege(${role}, 'login_failures', 'DELETE') AS ok`.execute(conn);
   if (!basics.rows[0]?.ok) {
     // Installation data, not tenant data: the schema version, and the document key's salt and
     // check value (written once, by whichever login first starts with a key).
@@ -122,6 +124,7 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
     // The authorization server's clients, grants and tokens: not any one tenant's.
     await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON oauth_records TO ${id}`.execute(conn);
     await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON signing_keys TO ${id}`.execute(conn);
+    await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON login_failures TO ${id}`.execute(conn);
     await sql`GRANT EXECUTE ON FUNCTION ${sql.raw(`public.${SEARCH_FUNCTION}`)} TO ${id}`.execute(conn);
   }
   if (missing.rows.length > 0) steps.push(`granted ${role} its privileges on ${missing.rows.length} tables`);
