@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { errors } from 'oidc-provider';
 import { OAuthStore } from '../../src/auth/oauth-store.js';
-import { revokeAccountRecords, sweepExpiredOAuthRecords } from '../../src/storage/oauth-records.js';
+import { revokeAccountRecords, sweepExpiredOAuthRecords, sweepOldLoginFailures } from '../../src/storage/oauth-records.js';
 import type { Runtime } from '../../src/runtime.js';
 import { AVAILABLE_ENGINES, openTestRuntime } from '../helpers/engines.js';
 
@@ -25,7 +25,15 @@ for (const engine of AVAILABLE_ENGINES) {
       await codes.upsert('short-lived', { jti: 'short-lived', grantId: 'g1' }, -1);
       assert.equal(await codes.find('short-lived'), undefined, 'expired');
       assert.ok((await sweepExpiredOAuthRecords(runtime.engine)) >= 1);
+      assert.ok((await runtime.engine.db.selectFrom('oauth_records').select('id_hash').where('expires_at', '<=', new Date().toISOString()).execute()).length === 0, 'swept');
       assert.equal(await store('AccessToken').find('code-value-1'), undefined, 'records are per model');
+    });
+
+    it('forgets failed sign-ins after 15 minutes', async () => {
+      const old = new Date(Date.now() - 16 * 60 * 1000).toISOString();
+      await runtime.engine.db.insertInto('login_failures').values([{ subject: 'email:old@example.com', failures: 5, last_failure_at: old }, { subject: 'email:new@example.com', failures: 1, last_failure_at: new Date().toISOString() }]).execute();
+      assert.equal(await sweepOldLoginFailures(runtime.engine), 1);
+      assert.deepEqual((await runtime.engine.db.selectFrom('login_failures').select('subject').execute()).map((r) => r.subject), ['email:new@example.com']);
     });
 
     it('finds sessions by uid and device codes by user code', async () => {
