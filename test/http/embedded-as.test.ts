@@ -129,7 +129,8 @@ describe('the embedded authorization server refuses', () => {
   });
 
   it('a sign-in form posted without its CSRF token, with another sign-in\'s token, or from another site', async () => {
-    const { client_id } = (await (await register({ redirect_uris: [redirect] })).json()) as { client_id: string };
+    const hostileName = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+    const { client_id } = (await (await register({ redirect_uris: [redirect], client_name: hostileName })).json()) as { client_id: string };
     const start = async () => {
       const res = await fetch(authorizeUrl(client_id, { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }), { redirect: 'manual' });
       const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
@@ -137,7 +138,8 @@ describe('the embedded authorization server refuses', () => {
       const html = await page.text();
       assert.equal(page.headers.get('x-frame-options'), 'DENY');
       assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
-      assert.doesNotMatch(html, /<script/i);
+      assert.doesNotMatch(html, /<script|<img/i, "the client's name is escaped, and the page has no script");
+      assert.match(html, /&#60;script&#62;alert\(1\)&#60;\/script&#62;/);
       return { cookie, action: /action="([^"]+)"/.exec(html)![1]!, csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]! };
     };
     const one = await start();
