@@ -154,7 +154,12 @@ function formOf(html: string): { action: string; csrf: string } {
  * redirects with its cookies, fills in the login form, allows (or denies) on the consent page, and
  * returns the redirect to the client (with code or error, state and iss).
  */
-export async function signInAndConsent(authorizationUrl: URL, redirectUri: string, person: { email: string; password: string; decision?: 'allow' | 'deny' }): Promise<URL> {
+export async function signInAndConsent(
+  authorizationUrl: URL,
+  redirectUri: string,
+  person: { email: string; password: string; decision?: 'allow' | 'deny' },
+  pages: string[] = [],
+): Promise<URL> {
   const cookies = new Map<string, string>();
   const request = async (url: string, init: RequestInit = {}) => {
     const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
@@ -177,6 +182,7 @@ export async function signInAndConsent(authorizationUrl: URL, redirectUri: strin
     }
     const html = await res.text();
     if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${html.slice(0, 300)}`);
+    pages.push(html);
     const { action, csrf } = formOf(html);
     const fields: Record<string, string> = html.includes('name="password"') ? { csrf, email: person.email, password: person.password } : { csrf, decision: person.decision ?? 'allow' };
     const origin = new URL(url).origin;

@@ -5,7 +5,8 @@ import * as oauth from 'oauth4webapi';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { engineEnv } from '../helpers/engines.js';
 import { HttpTestServer } from '../helpers/http-server.js';
-import { MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
+import { modernToolCall } from '../helpers/mcp-wire.js';
+import { freePort, MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
 import { runCli, tempHome, type Era } from '../helpers/server.js';
 
 const ADA = { email: 'ada@example.com', password: 'a long enough passphrase' };
@@ -57,8 +58,14 @@ describe('the embedded authorization server', () => {
       const negotiation = { versionNegotiation: { mode: era === 'legacy' ? ('legacy' as const) : { pin: era } } };
       const first = new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider });
       await assert.rejects(new Client({ name: 'as-test', version: '1' }, negotiation).connect(first), UnauthorizedError);
-      const callback = await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA);
+      const pages: string[] = [];
+      const callback = await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA, pages);
       assert.equal(callback.searchParams.get('iss'), server.url, 'RFC 9207: the issuer in the authorization response');
+      const consent = pages.find((p) => p.includes('name="decision"'))!;
+      assert.match(consent, /Allow mcp-pa test client\?/, 'the consent page names the client');
+      assert.match(consent, /See your status, projects/, 'and the scopes in plain words');
+      assert.match(consent, /go back to <strong>127\.0\.0\.1:9<\/strong>/, 'and where the person is sent back');
+      assert.match(consent, /on this computer \(localhost\)/, 'with a warning when that is only localhost');
       assert.ok(callback.searchParams.get('code'));
       await first.finishAuth(callback.searchParams);
       const claims = decodeJwt(provider.tokens()!.access_token);
@@ -256,6 +263,37 @@ describe('sign-in guessing', () => {
       await new Promise((resolve) => setTimeout(resolve, 2_100)); // the first wait is two seconds
       const callback = await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA);
       assert.ok(callback.searchParams.get('code'));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a disabled account', () => {
+  it('can neither sign in nor use the tokens it already had', async () => {
+    const home = tempHome('mcp-pa-as-');
+    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, 30_000, `${ADA.password}\n`)).code, 0);
+    // A fixed port: the issuer (and so the tokens) must be the same after the restart.
+    const env = { MCP_PORT: String(await freePort()) };
+    let server = await HttpTestServer.start({ home, env });
+    const provider = new MemoryOAuthProvider();
+    const negotiation = { versionNegotiation: { mode: { pin: '2026-07-28' as const } } };
+    const first = new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider });
+    await assert.rejects(new Client({ name: 'as-test', version: '1' }, negotiation).connect(first), UnauthorizedError);
+    await first.finishAuth((await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA)).searchParams);
+    const token = provider.tokens()!.access_token;
+    await server.close(); // the embedded database is single-process: administer it while the server is stopped
+    const disabled = await runCli(['user', 'disable', '--email', ADA.email], home);
+    assert.equal(disabled.code, 0, disabled.stderr);
+    assert.match(disabled.stdout, /[1-9]\d* grants, sessions and tokens revoked/);
+    server = await HttpTestServer.start({ home, env });
+    try {
+      const call = await fetch(server.mcpUrl, modernToolCall('list_todos', {}, token));
+      assert.equal(call.status, 401);
+      assert.match(call.headers.get('www-authenticate') ?? '', /disabled/);
+      const again = new MemoryOAuthProvider();
+      await assert.rejects(new Client({ name: 'as-test', version: '1' }, negotiation).connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: again })), UnauthorizedError);
+      await assert.rejects(signInAndConsent(again.authorizationUrl!, again.redirect, ADA), /answered 401/);
     } finally {
       await server.close();
     }

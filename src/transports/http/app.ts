@@ -3,7 +3,7 @@ import cors from 'cors';
 import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type Provider from 'oidc-provider';
-import { accountFor } from '../../auth/accounts.js';
+import { accountFor, embeddedAccount } from '../../auth/accounts.js';
 import { interactionRoutes } from '../../auth/interactions.js';
 import { maxMessageBytes } from '../../mcp/limits.js';
 import { createMcpServer, type ServerExtension } from '../../mcp/server.js';
@@ -14,7 +14,7 @@ import { healthRoutes, type Readiness } from './health.js';
 import { jsonRpcBody, jsonRpcBodyErrors } from './json-body.js';
 import type { IssuerConnection } from './issuer.js';
 import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
-import { createTokenVerifier } from './token-verifier.js';
+import { createTokenVerifier, TokenRejected } from './token-verifier.js';
 
 export interface HttpAppOptions {
   runtime: Runtime;
@@ -37,6 +37,12 @@ const isAuthorizationServerPath = (path: string) =>
   (path.startsWith('/oauth/') && !path.startsWith('/oauth/interaction/') && !path.startsWith('/oauth/assets/')) ||
   path === '/.well-known/oauth-authorization-server' ||
   path === '/.well-known/openid-configuration';
+
+async function existingEmbeddedAccount(engine: Runtime['engine'], subject: string) {
+  const account = await embeddedAccount(engine, subject);
+  if (!account) throw new TokenRejected('the token speaks for an account that does not exist (any more)');
+  return account;
+}
 
 /** Headers a browser-based MCP client sends and must read back. */
 const MCP_CORS = {
@@ -93,7 +99,8 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
             ? { clientId: config.authentication.introspection_client_id, clientSecret: config.authentication.introspection_client_secret! }
             : undefined,
         }),
-        accountFor: (iss, sub) => accountFor(runtime.engine, iss, sub),
+        // Tokens of the embedded server speak for its own accounts (made by `mcp-pa user add`), never a new one.
+        accountFor: options.authorizationServer ? (_iss, sub) => existingEmbeddedAccount(runtime.engine, sub) : (iss, sub) => accountFor(runtime.engine, iss, sub),
         resource,
         resourceMetadataUrl: resourceMetadataUrl(resource),
         logger,
