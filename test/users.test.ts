@@ -61,6 +61,24 @@ describe(`mcp-pa user (on ${ENGINE})`, () => {
     assert.equal(await todosOf(alice), 1, "alice's data is untouched");
   });
 
+  it('adds an account with a password, and refuses a bad email, a short password or a second account for one email', async () => {
+    const add = (email: string, password: string) => runCli(['user', 'add', '--email', email], home, { MCP_DATABASE_TYPE: ENGINE === 'sqlite' ? 'sqlite' : 'postgresql', ...env }, 30_000, `${password}\n`);
+    const added = await add('Grace@Example.com', 'a passphrase long enough');
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /added grace@example\.com/);
+    const stored = await rawSql(home, 'SELECT email, password_hash FROM accounts WHERE email = $1', ['grace@example.com']);
+    assert.match(String(stored[0]!.password_hash), /^scrypt\$/, 'only a hash is stored');
+    for (const [email, password, message] of [
+      ['not-an-email', 'a passphrase long enough', /is not an email address/],
+      ['short@example.com', 'too short', /at least 12 characters/],
+      ['grace@example.com', 'another long passphrase', /exists already/],
+    ] as const) {
+      const refused = await add(email, password);
+      assert.equal(refused.code, 2, `${email}: ${refused.stderr}`);
+      assert.match(refused.stderr, message);
+    }
+  });
+
   it('says which account it could not find', async () => {
     const missing = await cli('disable', '--subject', 'nobody');
     assert.equal(missing.code, 2);

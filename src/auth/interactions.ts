@@ -7,6 +7,7 @@ import { loginAccount } from './accounts.js';
 import { clearFailures, recordFailure, secondsToWait, throttleKeys } from './login-throttle.js';
 import { consentPage, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH } from './pages.js';
 import { verifyPassword } from './passwords.js';
+import { isLoopbackHostname } from '../config/schema.js';
 
 export interface InteractionOptions {
   provider: Provider;
@@ -18,7 +19,6 @@ export interface InteractionOptions {
   origin: string;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 /** Spent on a login for an email that has no account, so that it takes as long as a wrong password. */
 const DUMMY_HASH = 'scrypt$32768$8$3$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -61,7 +61,7 @@ export function interactionRoutes(options: InteractionOptions): Router {
     if (interaction.prompt.name === 'login') return void send(res, 200, loginPage({ action, csrf, clientName }));
     const redirect = new URL(String(interaction.params.redirect_uri));
     const scopes = String(interaction.params.scope ?? '').split(' ').filter((s) => s.startsWith('pa:'));
-    send(res, 200, consentPage({ action, csrf, clientName, scopes, redirectHost: redirect.host || redirect.protocol, loopback: LOOPBACK.has(redirect.hostname) }));
+    send(res, 200, consentPage({ action, csrf, clientName, scopes, redirectHost: redirect.host || redirect.protocol, loopback: isLoopbackHostname(redirect.hostname) }));
   });
 
   const form = express.urlencoded({ extended: false, limit: '8kb' });

@@ -5,6 +5,7 @@ import { SCOPES } from '../mcp/tool.js';
 import { isThisResource } from '../transports/http/token-verifier.js';
 import { embeddedAccount } from './accounts.js';
 import { OAuthStore } from './oauth-store.js';
+import { isLoopbackHostname } from '../config/schema.js';
 
 export interface AuthorizationServerOptions {
   runtime: Runtime;
@@ -18,7 +19,6 @@ export interface AuthorizationServerOptions {
   kek: Buffer;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 /** Schemes a redirect may never use, whatever the client says it is. */
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:']);
 const REFRESH_TOKEN_TTL_S = 14 * 24 * 3600;
@@ -36,7 +36,7 @@ function checkRedirectUris(uris: unknown, applicationType: unknown) {
     if (uri.includes('#')) throw new errors.InvalidRedirectUri('redirect_uris must not contain fragments');
     if (uri.includes('*')) throw new errors.InvalidRedirectUri('redirect_uris must not contain wildcards');
     const web = url.protocol === 'https:' || url.protocol === 'http:';
-    if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) throw new errors.InvalidRedirectUri('redirect_uris over http must point at a loopback address (127.0.0.1, [::1] or localhost); use https otherwise');
+    if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) throw new errors.InvalidRedirectUri('redirect_uris over http must point at a loopback address (127.0.0.1, [::1] or localhost); use https otherwise');
     if (!web && applicationType !== 'native') throw new errors.InvalidRedirectUri('a private-use URI scheme needs application_type "native"');
   }
 }

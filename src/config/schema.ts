@@ -12,6 +12,8 @@ const nonEmpty = (what: string) => z.string({ error: () => `must be ${what}` }).
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 export const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+/** The same for a URL's hostname, where an IPv6 address comes in brackets. */
+export const isLoopbackHostname = (hostname: string) => isLoopbackHost(hostname.replace(/^\[|\]$/g, ''));
 
 /** An absolute http(s) URL without query or fragment; http only for loopback hosts. */
 const httpUrl = (what: string) =>
@@ -21,7 +23,7 @@ const httpUrl = (what: string) =>
     .refine((raw) => {
       const url = URL.parse(raw);
       if (!url || url.search || url.hash || url.username || url.password) return false;
-      return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname.replace(/^\[|\]$/g, '')));
+      return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHostname(url.hostname));
     }, `must be ${what}, without query, fragment or credentials`)
     .transform((raw) => raw.replace(/\/+$/, ''));
 
