@@ -71,6 +71,12 @@ describe('configuration', () => {
     assert.equal(unsafeRun.code, 2);
     assert.match(unsafeRun.stderr, /authentication\.token_expiry in .*: must be at most 3600 seconds/);
     assert.match(unsafeRun.stderr, /authentication\.pkce_required in .*: must be true/);
+    // Fetching client-named URLs from private networks is for a development server on loopback only.
+    const exposed = await runCli(['serve'], home, { MCP_OAUTH_ALLOW_PRIVATE_FETCH: 'true', MCP_HOST: '0.0.0.0' });
+    assert.equal(exposed.code, 2);
+    assert.match(exposed.stderr, /MCP_OAUTH_ALLOW_PRIVATE_FETCH: may be true only when the server binds a loopback address/);
+    const notBoolean = await runCli(['serve'], home, { MCP_OAUTH_ALLOW_PRIVATE_FETCH: 'sometimes' });
+    assert.match(notBoolean.stderr, /MCP_OAUTH_ALLOW_PRIVATE_FETCH: must be true or false/);
   });
 
   it('accepts the local shape of the architecture as written, with ~ expanded', async () => {

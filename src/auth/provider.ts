@@ -6,6 +6,7 @@ import { isThisResource } from '../transports/http/token-verifier.js';
 import { embeddedAccount } from './accounts.js';
 import { OAuthStore } from './oauth-store.js';
 import { isLoopbackHostname } from '../config/schema.js';
+import { createSafeFetch } from '../net/safe-fetch.js';
 
 export interface AuthorizationServerOptions {
   runtime: Runtime;
@@ -53,6 +54,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const secure = issuer.startsWith('https:');
   const cookieKey = crypto.createHmac('sha256', options.kek).update('mcp-pa cookie signing').digest('base64url');
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure };
+  const safeFetch = createSafeFetch({
+    allowPrivateTargets: authentication.allow_private_fetch,
+    onBlocked: (host) => runtime.logger.warn({ event: 'ssrf.blocked', host }, 'refused to fetch a client-named URL from a non-public address'),
+  });
 
   const configuration: Configuration = {
     adapter: OAuthStore.factory(runtime.engine),
@@ -77,6 +82,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       registrationManagement: { enabled: features.dynamic_client_registration },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      // A client_id that is an https URL names its own metadata (the 2026-07-28 way to meet a
+      // server without registering); fetched through the SSRF-safe fetch, cached per its headers.
+      clientIdMetadataDocument: { enabled: true, ack: 'draft-02', cacheDuration: { min: 60, max: 24 * 3600 } },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       resourceIndicators: {
@@ -126,6 +134,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       const account = await embeddedAccount(runtime.engine, sub);
       return account && !account.disabled ? { accountId: sub, claims: async () => ({ sub }) } : undefined;
     },
+    fetch: safeFetch as Configuration['fetch'],
+    fetchResponseBodyLimits: { 'client_id metadata document': 5 * 1024, jwks_uri: 64 * 1024 },
     renderError: async (ctx, out) => {
       ctx.type = 'application/json';
       ctx.body = out;

@@ -38,6 +38,8 @@ interface EnvBinding {
   secret?: boolean;
   /** A comma-separated list. */
   list?: boolean;
+  /** true/false (also 1/0, yes/no). */
+  boolean?: boolean;
 }
 
 /** Environment variables of the contract (the upstream Python project's names, kept). */
@@ -63,9 +65,13 @@ const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'MCP_OAUTH_INTROSPECTION_CLIENT_ID', path: ['authentication', 'introspection_client_id'] },
   { name: 'MCP_OAUTH_INTROSPECTION_CLIENT_SECRET', path: ['authentication', 'introspection_client_secret'], secret: true },
   { name: 'MCP_OAUTH_KEY_ENCRYPTION_KEY', path: ['authentication', 'key_encryption_key'], secret: true },
+  { name: 'MCP_OAUTH_ALLOW_PRIVATE_FETCH', path: ['authentication', 'allow_private_fetch'], boolean: true },
 ];
 
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
+
 function envValue(binding: EnvBinding, raw: string): unknown {
+  if (binding.boolean) return BOOLEAN_WORDS[raw.trim().toLowerCase()] ?? raw;
   if (binding.list) return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
   return binding.number ? asNumberIfNumeric(raw) : raw;
 }

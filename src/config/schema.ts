@@ -133,6 +133,11 @@ export const ConfigSchema = z
           .string({ error: () => 'must be a passphrase of at least 16 characters' })
           .min(16, 'must be a passphrase of at least 16 characters')
           .optional(),
+        /**
+         * Development only: let the embedded authorization server fetch Client ID Metadata
+         * Documents and jwks_uri from loopback and private addresses (refused otherwise: SSRF).
+         */
+        allow_private_fetch: bool().default(false),
         oauth_version: z.literal('2.1', { error: () => 'must be "2.1"' }).default('2.1'),
         pkce_required: z
           .literal(true, { error: () => 'must be true: MCP requires PKCE for every client' })
@@ -168,6 +173,13 @@ export const ConfigSchema = z
         code: 'custom',
         path: ['authentication', 'enabled'],
         message: `may be false only when the server binds a loopback address (server.host is "${cfg.server.host}")`,
+      });
+    }
+    if (cfg.authentication.allow_private_fetch && !isLoopbackHost(cfg.server.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['authentication', 'allow_private_fetch'],
+        message: `may be true only when the server binds a loopback address (server.host is "${cfg.server.host}"): it lets clients make the server fetch from private networks`,
       });
     }
     const { tls_cert, tls_key } = cfg.server;

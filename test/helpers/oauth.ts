@@ -80,6 +80,9 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   private discovery?: OAuthDiscoveryState;
   readonly redirect = 'http://127.0.0.1:9/callback';
 
+  /** With a clientMetadataUrl the client offers that URL as its client_id (a Client ID Metadata Document) instead of registering. */
+  constructor(readonly clientMetadataUrl?: string) {}
+
   get redirectUrl() {
     return this.redirect;
   }

@@ -4,23 +4,11 @@ import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { engineEnv } from '../helpers/engines.js';
+import { ADA, serverWithAda } from '../helpers/embedded-as.js';
 import { HttpTestServer } from '../helpers/http-server.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
 import { freePort, MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
 import { runCli, tempHome, type Era } from '../helpers/server.js';
-
-const ADA = { email: 'ada@example.com', password: 'a long enough passphrase' };
-
-/** `mcp-pa serve` as its own authorization server, with Ada's account added first (by the CLI, as an administrator would). */
-async function serverWithAda(): Promise<HttpTestServer> {
-  const home = tempHome('mcp-pa-as-');
-  // On the real PostgreSQL server when there is one (simultaneous redemptions are then truly
-  // simultaneous); embedded PGlite otherwise.
-  const env = process.env.TEST_DATABASE_URL ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' } : {};
-  const added = await runCli(['user', 'add', '--email', ADA.email], home, env, 30_000, `${ADA.password}\n`);
-  assert.equal(added.code, 0, added.stderr);
-  return HttpTestServer.start({ home, env });
-}
 
 describe('the embedded authorization server', () => {
   let server: HttpTestServer;

@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { engineEnv } from './engines.js';
+import { HttpTestServer } from './http-server.js';
+import { runCli, tempHome } from './server.js';
+
+export const ADA = { email: 'ada@example.com', password: 'a long enough passphrase' };
+
+/** `mcp-pa serve` as its own authorization server, with Ada's account added first (by the CLI, as an administrator would). */
+export async function serverWithAda(extraEnv: Record<string, string> = {}): Promise<HttpTestServer> {
+  const home = tempHome('mcp-pa-as-');
+  // On the real PostgreSQL server when there is one (simultaneous redemptions are then truly
+  // simultaneous); embedded PGlite otherwise.
+  const env = process.env.TEST_DATABASE_URL ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' } : {};
+  const added = await runCli(['user', 'add', '--email', ADA.email], home, env, 30_000, `${ADA.password}\n`);
+  assert.equal(added.code, 0, added.stderr);
+  return HttpTestServer.start({ home, env: { ...env, ...extraEnv } });
+}
