@@ -10,7 +10,8 @@ import { verifyPassword } from './passwords.js';
 import { isLoopbackHostname } from '../config/schema.js';
 
 export interface InteractionOptions {
-  provider: Provider;
+  /** Its provider is read per request: it is rebuilt when the signing keys change. */
+  authorizationServer: { readonly provider: Provider };
   engine: Engine;
   logger: Logger;
   /** Derives the CSRF tokens: every instance computes the same one for an interaction. */
@@ -28,7 +29,8 @@ const DUMMY_HASH = 'scrypt$32768$8$3$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
  * server's own origin; every POST answers 303; everything a client supplies is escaped.
  */
 export function interactionRoutes(options: InteractionOptions): Router {
-  const { provider, logger } = options;
+  const { logger } = options;
+  const provider = () => options.authorizationServer.provider;
   const csrfKey = crypto.createHmac('sha256', options.kek).update('mcp-pa csrf').digest();
   const csrfFor = (uid: string) => crypto.createHmac('sha256', csrfKey).update(uid).digest('base64url');
   const csrfValid = (uid: string, token: unknown) => {
@@ -44,7 +46,7 @@ export function interactionRoutes(options: InteractionOptions): Router {
   /** The interaction, or a page saying it is over (expired, finished, or never was). */
   const details = async (req: Request, res: Response) => {
     try {
-      return await provider.interactionDetails(req, res);
+      return await provider().interactionDetails(req, res);
     } catch {
       send(res, 400, messagePage('This sign-in has expired', 'Go back to the app and start again.'));
       return undefined;
@@ -54,7 +56,7 @@ export function interactionRoutes(options: InteractionOptions): Router {
   router.get('/interaction/:uid', async (req, res) => {
     const interaction = await details(req, res);
     if (!interaction) return;
-    const client = await provider.Client.find(String(interaction.params.client_id));
+    const client = await provider().Client.find(String(interaction.params.client_id));
     const clientName = client?.clientName ?? String(interaction.params.client_id);
     const action = `/oauth/interaction/${interaction.uid}/${interaction.prompt.name === 'login' ? 'login' : 'consent'}`;
     const csrf = csrfFor(interaction.uid);
@@ -82,7 +84,7 @@ export function interactionRoutes(options: InteractionOptions): Router {
     if (!interaction) return;
     const email = String(req.body.email ?? '');
     const again = async (status: number, error: string) => {
-      const client = await provider.Client.find(String(interaction.params.client_id));
+      const client = await provider().Client.find(String(interaction.params.client_id));
       send(res, status, loginPage({ action: req.originalUrl, csrf: csrfFor(interaction.uid), clientName: client?.clientName ?? '', email, error }));
     };
     // Guessing slows down: per account and per address, across every instance.
@@ -102,7 +104,7 @@ export function interactionRoutes(options: InteractionOptions): Router {
     }
     await clearFailures(options.engine, email);
     logger.info({ event: 'login.succeeded', account: account.subject }, 'signed in');
-    await provider.interactionFinished(req, res, { login: { accountId: account.subject } }, { mergeWithLastSubmission: false });
+    await provider().interactionFinished(req, res, { login: { accountId: account.subject } }, { mergeWithLastSubmission: false });
   });
 
   router.post('/interaction/:uid/consent', form, async (req, res) => {
@@ -110,18 +112,18 @@ export function interactionRoutes(options: InteractionOptions): Router {
     if (!interaction) return;
     if (req.body.decision !== 'allow') {
       logger.info({ event: 'consent.denied', client: interaction.params.client_id }, 'access denied by the user');
-      return void (await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user did not allow access' }, { mergeWithLastSubmission: false }));
+      return void (await provider().interactionFinished(req, res, { error: 'access_denied', error_description: 'the user did not allow access' }, { mergeWithLastSubmission: false }));
     }
     const accountId = interaction.session!.accountId;
     const clientId = String(interaction.params.client_id);
-    const grant = (interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined) ?? new provider.Grant({ accountId, clientId });
+    const grant = (interaction.grantId ? await provider().Grant.find(interaction.grantId) : undefined) ?? new (provider().Grant)({ accountId, clientId });
     const missing = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
     logger.info({ event: 'consent.granted', client: clientId, account: accountId }, 'access allowed by the user');
-    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    await provider().interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
   return router;
 }

@@ -71,3 +71,9 @@ export async function rotateSigningKeys(engine: Engine, kek: Buffer, tokenLifeti
   const added = await addActiveKeys(engine, kek, now.toISOString());
   return { added, retiring: retiring.map((r) => ({ kid: r.kid, until })) };
 }
+
+/** A fingerprint of the key set in the database (which keys, which retired): it changes with every rotation and every clean-up. */
+export async function signingKeysVersion(engine: Engine): Promise<string> {
+  const rows = await engine.db.selectFrom('signing_keys').select(['kid', 'retired_at']).orderBy('kid').execute();
+  return rows.map((r) => `${r.kid}:${r.retired_at ?? ''}`).join(',');
+}

@@ -17,7 +17,10 @@ after(() => Promise.all([...live].map((s) => s.close())));
 /** `mcp-pa serve` (the built binary) on a loopback port the system picks. */
 export class HttpTestServer {
   readonly logs: string[] = [];
+  /** The public URL (MCP_PUBLIC_URL when set). */
   url = '';
+  /** Where this process listens (differs from url when another instance holds the public URL). */
+  listen = '';
   private exited: Promise<number | null>;
 
   private constructor(
@@ -48,6 +51,7 @@ export class HttpTestServer {
           const entry = parseLog(line);
           if (entry?.msg === 'serving MCP over HTTP') {
             server.url = String(entry.url).replace(/\/mcp$/, '');
+            server.listen = String(entry.listen);
             resolve();
           }
         }

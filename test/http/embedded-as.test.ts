@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { engineEnv } from '../helpers/engines.js';
@@ -204,12 +204,59 @@ describe('the embedded authorization server with a strict OAuth client (oauth4we
   });
 });
 
+/**
+ * A token by hand: register, authorize with PKCE at this address (the person signs in and
+ * consents), and redeem the code at the token endpoint of that one (by default the same).
+ */
+async function tokenAt(base: string, tokenBase = base): Promise<string> {
+  const redirect = 'http://127.0.0.1:9/callback';
+  const registered = await fetch(`${base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [redirect], token_endpoint_auth_method: 'none' }) });
+  const { client_id } = (await registered.json()) as { client_id: string };
+  const verifier = oauth.generateRandomCodeVerifier();
+  const query = { response_type: 'code', client_id, redirect_uri: redirect, scope: 'pa:read pa:write', state: 's', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+  const callback = await signInAndConsent(new URL(`${base}/oauth/authorize?${new URLSearchParams(query)}`), redirect, ADA);
+  const form = { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: redirect, client_id, code_verifier: verifier };
+  const res = await fetch(`${tokenBase}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+  const body = (await res.json()) as { access_token?: string };
+  assert.ok(body.access_token, JSON.stringify(body));
+  return body.access_token;
+}
+
 describe('the embedded authorization server on a PostgreSQL server', { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL is not set' }, () => {
   it('refuses to start without the key-encryption key every instance must share', async () => {
     const home = tempHome('mcp-pa-as-');
     const result = await runCli(['serve'], home, { ...(await engineEnv(home, 'postgres')), MCP_HOST: '127.0.0.1', MCP_PORT: '0' });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /Set MCP_OAUTH_KEY_ENCRYPTION_KEY/);
+    assert.doesNotMatch(result.stderr, /serving MCP over HTTP/, 'refused before listening');
+  });
+
+  it('lets every instance verify tokens signed with keys another instance started using after a rotation', async () => {
+    const home = tempHome('mcp-pa-as-');
+    const publicUrl = `http://127.0.0.1:${await freePort()}`;
+    const env = { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests', MCP_PUBLIC_URL: publicUrl };
+    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, env, 30_000, `${ADA.password}\n`)).code, 0);
+    const kidOf = (token: string) => decodeProtectedHeader(token).kid;
+    let first = await HttpTestServer.start({ home, env: { ...env, MCP_PORT: new URL(publicUrl).port } });
+    const other = await HttpTestServer.start({ home, env: { ...env, MCP_PORT: '0' } });
+    try {
+      const before = await tokenAt(first.listen);
+      assert.equal((await runCli(['keys', 'rotate'], home, env)).code, 0);
+      await first.close();
+      first = await HttpTestServer.start({ home, env: { ...env, MCP_PORT: new URL(publicUrl).port } });
+      const after = await tokenAt(first.listen);
+      assert.notEqual(kidOf(after), kidOf(before), 'the restarted instance signs with the new key');
+      // The other instance has not seen that key: it looks, finds it, verifies.
+      for (const token of [after, before]) {
+        const res = await fetch(`${other.listen}/mcp`, modernToolCall('get_current_time', {}, token));
+        assert.equal(res.status, 200, await res.text());
+      }
+      assert.equal(other.logged('signing keys reloaded').length, 1);
+      assert.equal(kidOf(await tokenAt(first.listen, other.listen)), kidOf(after), 'and signs with the new key from then on');
+    } finally {
+      await first.close();
+      await other.close();
+    }
   });
 });
 

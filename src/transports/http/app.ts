@@ -2,8 +2,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import cors from 'cors';
 import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import type Provider from 'oidc-provider';
 import { accountFor, embeddedAccount } from '../../auth/accounts.js';
+import type { EmbeddedAuthorizationServer } from '../../auth/embedded-server.js';
 import { interactionRoutes } from '../../auth/interactions.js';
 import { maxMessageBytes } from '../../mcp/limits.js';
 import { createMcpServer, type ServerExtension } from '../../mcp/server.js';
@@ -29,7 +29,7 @@ export interface HttpAppOptions {
   readiness: Readiness;
   extension?: ServerExtension;
   /** The embedded authorization server, when this server is its own issuer. */
-  authorizationServer?: { provider: Provider; kek: Buffer };
+  authorizationServer?: EmbeddedAuthorizationServer;
 }
 
 /** The paths oidc-provider answers itself (the login and consent pages are ours). */
@@ -73,12 +73,11 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   app.use(hostGuard(options.allowedHosts));
   app.use(metadataRoutes({ resource, publicUrl, issuer: issuer?.issuer }));
   if (options.authorizationServer) {
-    const { provider, kek } = options.authorizationServer;
-    app.use('/oauth', interactionRoutes({ provider, engine: runtime.engine, logger, kek, origin: new URL(publicUrl).origin }));
+    const authorizationServer = options.authorizationServer;
+    app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, logger, kek: authorizationServer.kek, origin: new URL(publicUrl).origin }));
     // Clients register from anywhere, browsers included (oidc-provider sends no CORS headers there).
     app.use('/oauth/register', cors());
-    const answer = provider.callback();
-    app.use((req: Request, res: Response, next: NextFunction) => (isAuthorizationServerPath(req.path) ? void answer(req, res) : next()));
+    app.use((req: Request, res: Response, next: NextFunction) => (isAuthorizationServerPath(req.path) ? void authorizationServer.callback(req, res) : next()));
   }
 
   const mcp = createMcpHandler((ctx) => createMcpServer(runtime, tenantOf(ctx.authInfo) ?? LOCAL_TENANT, options.extension), {

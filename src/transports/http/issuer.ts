@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 
 type KeySet = JWTVerifyGetKey;
 
@@ -67,10 +67,10 @@ export class IssuerConnection {
   ) {}
 
   /** This server's own authorization server: its metadata and public keys are known, nothing to fetch. */
-  static embedded(issuer: string, publicKeys: JSONWebKeySet): IssuerConnection {
+  static embedded(issuer: string, keys: KeySet): IssuerConnection {
     const connection = new IssuerConnection(issuer);
     connection.metadata = { issuer, jwks_uri: `${issuer}/oauth/jwks`, introspection_endpoint: `${issuer}/oauth/introspect` };
-    connection.keys = createLocalJWKSet(publicKeys);
+    connection.keys = keys;
     return connection;
   }
 

@@ -86,25 +86,6 @@ function hostWithPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/**
- * This server as its own authorization server (issuer = the public URL): signing keys from the
- * database (created on first start), opened with the key-encryption key; oidc-provider is loaded
- * only here.
- */
-async function embeddedAuthorizationServer(runtime: Runtime, publicUrl: string, behindProxy: boolean) {
-  const [{ keyEncryptionKey }, { loadSigningKeys }, { createAuthorizationServer }] = await Promise.all([
-    import('../../auth/key-encryption-key.js'),
-    import('../../auth/signing-keys.js'),
-    import('../../auth/provider.js'),
-  ]);
-  const kek = await keyEncryptionKey(runtime);
-  const keys = await loadSigningKeys(runtime.engine, kek);
-  const provider = createAuthorizationServer({ runtime, issuer: publicUrl, resource: `${publicUrl}/mcp`, keys, kek });
-  provider.proxy = behindProxy;
-  const publicKeys = keys.keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicPart }) => publicPart);
-  return { provider, kek, issuer: IssuerConnection.embedded(publicUrl, { keys: publicKeys }) };
-}
-
 export interface HttpServerHandle {
   /** The public base URL (an origin). */
   url: string;
@@ -119,6 +100,8 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
   const { config, logger } = runtime;
   let issuer = plan.issuer ? new IssuerConnection(plan.issuer) : undefined;
   const readiness: Readiness = { issuer, draining: false };
+  // The signing keys open before listening: a missing or wrong key-encryption key stops the start here.
+  const authorizationServer = plan.auth === 'embedded' ? await (await import('../../auth/embedded-server.js')).EmbeddedAuthorizationServer.open(runtime) : undefined;
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
   const server = plan.tls
     ? https.createServer({ ...TLS_OPTIONS, cert: plan.tls.cert, key: plan.tls.key, ...(plan.tls.ca ? { ca: plan.tls.ca, requestCert: true, rejectUnauthorized: false } : {}) }, (req, res) => handler(req, res))
@@ -138,8 +121,10 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
   const publicHost = new URL(publicUrl);
   const allowedHosts = new Set([publicHost.host, hostWithPort(publicHost.hostname, Number(publicHost.port || (publicHost.protocol === 'https:' ? 443 : 80)))]);
   if (isLoopbackHost(plan.host)) for (const name of ['127.0.0.1', 'localhost', '::1']) allowedHosts.add(hostWithPort(name, port));
-  const authorizationServer = plan.auth === 'embedded' ? await embeddedAuthorizationServer(runtime, publicUrl, plan.behindProxy) : undefined;
-  if (authorizationServer) readiness.issuer = issuer = authorizationServer.issuer;
+  if (authorizationServer) {
+    authorizationServer.start(publicUrl, plan.behindProxy);
+    readiness.issuer = issuer = IssuerConnection.embedded(publicUrl, authorizationServer.verificationKeys);
+  }
   const { app, mcp } = createHttpApp({ runtime, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension, authorizationServer });
   handler = app;
   void issuer?.load().then(() => {
@@ -166,6 +151,7 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
       await closed;
       clearInterval(sweep);
       clearTimeout(deadline);
+      authorizationServer?.stop();
       await mcp.close();
     })());
   return { url: publicUrl, close, notify: mcp.notify };

@@ -1,0 +1,112 @@
+import { createLocalJWKSet, errors as joseErrors, type JWK, type JWTVerifyGetKey } from 'jose';
+import type Provider from 'oidc-provider';
+import type { Runtime } from '../runtime.js';
+import { keyEncryptionKey } from './key-encryption-key.js';
+import { createAuthorizationServer } from './provider.js';
+import { loadSigningKeys, signingKeysVersion } from './signing-keys.js';
+
+/** How often an instance looks for keys another one (or `mcp-pa keys rotate`) changed. */
+const KEY_POLL_MS = 30_000;
+/** At most this often a token with an unknown kid makes the instance look before the next poll. */
+const UNKNOWN_KID_COOLDOWN_MS = 5_000;
+
+const publicPart = ({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest }: JWK): JWK => rest;
+
+/**
+ * This server as its own authorization server: oidc-provider over the signing keys in the
+ * database. The keys are opened before the server listens (a wrong or missing key-encryption key
+ * stops the start), and followed while it runs: after `mcp-pa keys rotate` every instance signs
+ * with the new keys within a poll, and a token signed by a key this instance has not seen yet
+ * makes it look at once, so any instance verifies any instance's tokens.
+ */
+export class EmbeddedAuthorizationServer {
+  #provider?: Provider;
+  #callback?: ReturnType<Provider['callback']>;
+  #verifyKeys: JWTVerifyGetKey;
+  #version: string;
+  #issuer?: string;
+  #behindProxy = false;
+  #timer?: NodeJS.Timeout;
+  #lastLook = 0;
+  #looking?: Promise<void>;
+
+  private constructor(
+    private readonly runtime: Runtime,
+    readonly kek: Buffer,
+    private keys: JWK[],
+    version: string,
+  ) {
+    this.#version = version;
+    this.#verifyKeys = createLocalJWKSet({ keys: keys.map(publicPart) });
+  }
+
+  /** Opens (or creates) the signing keys: before listening, so a bad key-encryption key stops the start. */
+  static async open(runtime: Runtime): Promise<EmbeddedAuthorizationServer> {
+    const kek = await keyEncryptionKey(runtime);
+    const { keys } = await loadSigningKeys(runtime.engine, kek);
+    return new EmbeddedAuthorizationServer(runtime, kek, keys, await signingKeysVersion(runtime.engine));
+  }
+
+  /** Builds the authorization server for the issuer (the public origin, known once listening) and starts following the keys. */
+  start(issuer: string, behindProxy: boolean): void {
+    this.#issuer = issuer;
+    this.#behindProxy = behindProxy;
+    this.#build();
+    this.#timer = setInterval(() => void this.#look(), KEY_POLL_MS).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  get provider(): Provider {
+    if (!this.#provider) throw new Error('the authorization server is not started');
+    return this.#provider;
+  }
+
+  /** oidc-provider's request handler, for the paths it answers. */
+  get callback(): ReturnType<Provider['callback']> {
+    return (this.#callback ??= this.provider.callback());
+  }
+
+  /** The public keys tokens of this issuer are verified with; an unknown kid makes it look for new keys once. */
+  readonly verificationKeys: JWTVerifyGetKey = async (header, token) => {
+    try {
+      return await this.#verifyKeys(header, token);
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWKSNoMatchingKey) || Date.now() - this.#lastLook < UNKNOWN_KID_COOLDOWN_MS) throw err;
+      await this.#look();
+      return this.#verifyKeys(header, token);
+    }
+  };
+
+  #build() {
+    const resource = `${this.#issuer!}/mcp`;
+    const provider = createAuthorizationServer({ runtime: this.runtime, issuer: this.#issuer!, resource, keys: { keys: this.keys }, kek: this.kek });
+    provider.proxy = this.#behindProxy;
+    this.#provider = provider;
+    this.#callback = undefined;
+    this.#verifyKeys = createLocalJWKSet({ keys: this.keys.map(publicPart) });
+  }
+
+  /** Reloads the keys when the database holds another set than this instance uses. */
+  #look(): Promise<void> {
+    this.#looking ??= (async () => {
+      this.#lastLook = Date.now();
+      try {
+        const version = await signingKeysVersion(this.runtime.engine);
+        if (version === this.#version) return;
+        const { keys } = await loadSigningKeys(this.runtime.engine, this.kek);
+        this.keys = keys;
+        this.#version = await signingKeysVersion(this.runtime.engine);
+        this.#build();
+        this.runtime.logger.info({ keys: keys.map((k) => k.kid) }, 'signing keys reloaded');
+      } catch (err) {
+        this.runtime.logger.error({ err: (err as Error).message }, 'cannot reload the signing keys; still using the ones loaded before');
+      } finally {
+        this.#looking = undefined;
+      }
+    })();
+    return this.#looking;
+  }
+}
