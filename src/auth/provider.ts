@@ -80,8 +80,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       dPoP: { enabled: false },
       registration: { enabled: features.dynamic_client_registration, initialAccessToken: false },
       registrationManagement: { enabled: features.dynamic_client_registration },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      // A client may revoke and introspect its own tokens only; another's token is answered as if
+      // unknown (revocation: 200 without effect; introspection: active false), revealing nothing.
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       // A client_id that is an https URL names its own metadata (the 2026-07-28 way to meet a
       // server without registering); fetched through the SSRF-safe fetch, cached per its headers.
       clientIdMetadataDocument: { enabled: true, ack: 'draft-02', cacheDuration: { min: 60, max: 24 * 3600 } },

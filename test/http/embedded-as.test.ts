@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import { auth, Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { engineEnv } from '../helpers/engines.js';
 import { ADA, serverWithAda } from '../helpers/embedded-as.js';
 import { HttpTestServer } from '../helpers/http-server.js';
@@ -41,7 +41,7 @@ describe('the embedded authorization server', () => {
   });
 
   for (const era of ['2026-07-28', 'legacy'] as Era[]) {
-    it(`takes the official SDK client (${era}) from the first 401 through registration, sign-in and consent to tool calls`, async () => {
+    it(`takes the official SDK client (${era}) from the first 401 through registration, sign-in and consent to tool calls and a refresh`, async () => {
       const provider = new MemoryOAuthProvider();
       const negotiation = { versionNegotiation: { mode: era === 'legacy' ? ('legacy' as const) : { pin: era } } };
       const first = new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider });
@@ -66,6 +66,14 @@ describe('the embedded authorization server', () => {
       const list = (await client.callTool({ name: 'list_todos', arguments: {} })).structuredContent as { items: { id: string }[] };
       assert.ok(list.items.some((t) => t.id === todo.id));
       await client.close();
+      // The SDK refreshes with the rotated refresh token it was given.
+      const spent = provider.tokens()!;
+      assert.equal(await auth(provider, { serverUrl: server.mcpUrl }), 'AUTHORIZED');
+      assert.notEqual(provider.tokens()!.refresh_token, spent.refresh_token);
+      const refreshed = new Client({ name: 'as-test', version: '1' }, negotiation);
+      await refreshed.connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider }));
+      assert.ok((await refreshed.callTool({ name: 'list_todos', arguments: {} })).structuredContent);
+      await refreshed.close();
     });
   }
 
@@ -109,6 +117,39 @@ describe('the embedded authorization server refuses', () => {
     for (const [uris, extra] of [[['https://app.example.com/cb']], [[redirect]], [['com.example.app:/cb'], { application_type: 'native' }]] as [string[], Record<string, unknown>?][]) {
       assert.equal((await register({ redirect_uris: uris, ...extra })).status, 201, `${uris[0]} is allowed`);
     }
+  });
+
+  it('to let a client pick its own id or secret, and manages registrations only with their access token (RFC 7592)', async () => {
+    const chosen = await register({ redirect_uris: [redirect], client_id: 'i-chose-this', client_secret: 'and-this-secret' });
+    assert.equal(chosen.status, 201);
+    const registration = (await chosen.json()) as { client_id: string; client_secret?: string; registration_access_token: string; registration_client_uri: string };
+    assert.notEqual(registration.client_id, 'i-chose-this');
+    assert.equal(registration.client_secret, undefined, 'a public client gets no secret, least of all its own');
+    assert.equal(registration.registration_client_uri, `${server.url}/oauth/register/${registration.client_id}`);
+    const manage = (init: RequestInit & { token?: string } = {}) =>
+      fetch(registration.registration_client_uri, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${init.token ?? registration.registration_access_token}` } });
+
+    const read = await manage();
+    assert.equal(read.status, 200);
+    assert.deepEqual(((await read.json()) as { redirect_uris: string[] }).redirect_uris, [redirect]);
+    assert.equal((await manage({ token: 'a-guessed-token' })).status, 401);
+    const other = (await (await register({ redirect_uris: [redirect] })).json()) as { registration_access_token: string };
+    assert.equal((await manage({ token: other.registration_access_token })).status, 401, "another client's token does not open this registration");
+
+    const update = (metadata: Record<string, unknown>) => manage({ method: 'PUT', body: JSON.stringify({ client_id: registration.client_id, token_endpoint_auth_method: 'none', ...metadata }) });
+    const forbidden = await update({ redirect_uris: ['javascript:alert(1)'] });
+    assert.equal(forbidden.status, 400, 'the redirect URI policy holds for updates too');
+    const updated = await update({ redirect_uris: ['https://app.example.com/cb'], client_name: 'Renamed' });
+    assert.equal(updated.status, 200, await updated.clone().text());
+    const renamed = (await updated.json()) as { client_name: string; registration_access_token?: string };
+    assert.equal(renamed.client_name, 'Renamed');
+    const token = renamed.registration_access_token ?? registration.registration_access_token;
+
+    assert.equal((await manage({ method: 'DELETE', token })).status, 204);
+    assert.equal((await manage({ token })).status, 401, 'gone');
+    const afterDelete = await fetch(authorizeUrl(registration.client_id, { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }), { redirect: 'manual' });
+    assert.equal(afterDelete.status, 400);
+    assert.equal(((await afterDelete.json()) as { error: string }).error, 'invalid_client');
   });
 
   it('an authorization request without PKCE, with plain PKCE, or for another resource', async () => {
@@ -195,6 +236,35 @@ describe('the embedded authorization server with a strict OAuth client (oauth4we
       oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure)),
       (err: { error?: string }) => err.error === 'invalid_grant',
     );
+  });
+
+  it('introspects (RFC 7662) and revokes (RFC 7009) refresh tokens (access tokens are self-contained JWTs), for the client they were issued to only', async () => {
+    const { as, client, redeem } = await authorize();
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await redeem());
+    const introspect = async (token: string, who: oauth.Client = client) => oauth.processIntrospectionResponse(as, who, await oauth.introspectionRequest(as, who, oauth.None(), token, insecure));
+    const live = await introspect(tokens.refresh_token!);
+    assert.equal(live.active, true);
+    assert.equal(live.client_id, client.client_id);
+    assert.ok(live.sub, 'the account it speaks for');
+    assert.match(String(live.scope), /pa:read/);
+    // Access tokens are JWTs, verified by their signature: the endpoints say so rather than guess.
+    await assert.rejects(introspect(tokens.access_token), (err: { error?: string }) => err.error === 'unsupported_token_type');
+
+    // Another client learns nothing about this client's tokens, and cannot revoke them.
+    const stranger = (await oauth.processDynamicClientRegistrationResponse(
+      await oauth.dynamicClientRegistrationRequest(as, { redirect_uris: [redirect], token_endpoint_auth_method: 'none' }, insecure),
+    )) as oauth.Client;
+    assert.equal((await introspect(tokens.refresh_token!, stranger)).active, false);
+    await oauth.processRevocationResponse(await oauth.revocationRequest(as, stranger, oauth.None(), tokens.refresh_token!, insecure));
+    assert.equal((await introspect(tokens.refresh_token!)).active, true, "a stranger's revocation has no effect");
+
+    await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, oauth.None(), tokens.refresh_token!, insecure));
+    assert.equal((await introspect(tokens.refresh_token!)).active, false, 'revoked');
+    await assert.rejects(
+      oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure)),
+      (err: { error?: string }) => err.error === 'invalid_grant',
+    );
+    assert.equal((await introspect('not-a-token-at-all')).active, false);
   });
 
   it('lets exactly one of two simultaneous redemptions of a code succeed', async () => {
