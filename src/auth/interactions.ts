@@ -38,7 +38,10 @@ export function interactionRoutes(options: InteractionOptions): Router {
     const given = Buffer.from(typeof token === 'string' ? token : '');
     return given.length === expected.length && crypto.timingSafeEqual(given, expected);
   };
-  const send = (res: Response, status: number, html: string) => res.status(status).set({ 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store' }).type('html').send(html);
+  // Referrer-Policy same-origin, not no-referrer: under no-referrer browsers send `Origin: null`
+  // with the form, and the origin check would refuse every real sign-in (found in Chromium).
+  const send = (res: Response, status: number, html: string) =>
+    res.status(status).set({ 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin' }).type('html').send(html);
 
   const router = express.Router();
   router.get(STYLESHEET_PATH.replace('/oauth', ''), (_req, res) => void res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET));

@@ -125,11 +125,14 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       IdToken: 3600,
       ClientCredentials: authentication.token_expiry,
     },
+    // Over HTTPS the session and interaction cookies carry the __Host- prefix: Secure, Path=/, no
+    // Domain, so neither a sibling subdomain nor plain HTTP can plant or overwrite them. The
+    // resume cookie is scoped by oidc-provider to its one authorization path, which __Host- forbids.
     cookies: {
       keys: [cookieKey],
       long: cookie,
-      short: cookie,
-      names: secure ? { session: '__Secure-mcp-pa.session', interaction: '__Secure-mcp-pa.interaction', resume: '__Secure-mcp-pa.resume' } : undefined,
+      short: { ...cookie, path: '/' },
+      names: secure ? { session: '__Host-mcp-pa.session', interaction: '__Host-mcp-pa.interaction', resume: '__Secure-mcp-pa.resume' } : undefined,
     },
     interactions: { url: (_ctx, interaction) => `/oauth/interaction/${interaction.uid}` },
     findAccount: async (_ctx, sub) => {
