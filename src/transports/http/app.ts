@@ -3,6 +3,7 @@ import cors from 'cors';
 import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { accountFor, embeddedAccount } from '../../auth/accounts.js';
+import { defaultScope } from '../../auth/default-scope.js';
 import type { EmbeddedAuthorizationServer } from '../../auth/embedded-server.js';
 import { interactionRoutes } from '../../auth/interactions.js';
 import { maxMessageBytes } from '../../mcp/limits.js';
@@ -77,6 +78,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, logger, kek: authorizationServer.kek, origin: new URL(publicUrl).origin }));
     // Clients register from anywhere, browsers included (oidc-provider sends no CORS headers there).
     app.use('/oauth/register', cors());
+    app.use(defaultScope);
     app.use((req: Request, res: Response, next: NextFunction) => (isAuthorizationServerPath(req.path) ? void authorizationServer.callback(req, res) : next()));
   }
 
