@@ -164,6 +164,19 @@ describe('the embedded authorization server refuses', () => {
     assert.equal(elsewhere.searchParams.get('error'), 'invalid_target');
   });
 
+  it('the implicit and password grants, and a redirect URI that was not registered', async () => {
+    const { client_id } = (await (await register({ redirect_uris: [redirect] })).json()) as { client_id: string };
+    const implicit = new URL((await fetch(authorizeUrl(client_id, { response_type: 'token' }), { redirect: 'manual' })).headers.get('location')!);
+    // An implicit request expects its answer in the fragment: that is where the refusal goes.
+    assert.equal(new URLSearchParams(implicit.hash.slice(1)).get('error'), 'unsupported_response_type');
+    const password = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'password', client_id, username: ADA.email, password: ADA.password }) });
+    assert.equal(password.status, 400);
+    assert.equal(((await password.json()) as { error: string }).error, 'unsupported_grant_type');
+    const elsewhere = await fetch(authorizeUrl(client_id, { redirect_uri: 'http://127.0.0.1:9/callback/../evil', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }), { redirect: 'manual' });
+    assert.equal(elsewhere.status, 400, 'never a redirect to an unregistered URI');
+    assert.equal(((await elsewhere.json()) as { error: string }).error, 'invalid_redirect_uri');
+  });
+
   it('a sign-in form posted without its CSRF token, with another sign-in\'s token, or from another site', async () => {
     const hostileName = '<script>alert(1)</script><img src=x onerror=alert(2)>';
     const { client_id } = (await (await register({ redirect_uris: [redirect], client_name: hostileName })).json()) as { client_id: string };
