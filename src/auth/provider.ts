@@ -7,6 +7,7 @@ import { embeddedAccount } from './accounts.js';
 import { OAuthStore } from './oauth-store.js';
 import { isLoopbackHostname } from '../config/schema.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
+import { rememberedGrantId } from '../storage/oauth-records.js';
 
 export interface AuthorizationServerOptions {
   runtime: Runtime;
@@ -66,6 +67,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     scopes: [SCOPES.read, SCOPES.write],
     responseTypes: ['code'],
     pkce: { required: () => true },
+    // Public clients only, for now: oidc-provider would keep a confidential client's secret in
+    // plain text, and advertise methods (client_secret_jwt) the configuration does not list.
+    clientAuthMethods: ['none'],
     routes: {
       authorization: '/oauth/authorize',
       token: '/oauth/token',
@@ -110,6 +114,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       validator: (_ctx, key, value, metadata) => {
         if (key === 'redirect_uris') checkRedirectUris(value, metadata.application_type);
       },
+    },
+    // Consent is remembered per account and client across sign-ins: a grant that already covers
+    // the requested scopes skips the consent page; one that does not asks for what is missing.
+    loadExistingGrant: async (ctx) => {
+      const { session, client, result } = ctx.oidc;
+      const grantId = result?.consent?.grantId ?? session?.grantIdFor(client!.clientId) ?? (session?.accountId ? await rememberedGrantId(runtime.engine, session.accountId, client!.clientId) : undefined);
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
     // Refresh tokens for clients that registered the grant, without needing offline_access.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),

@@ -17,3 +17,23 @@ export async function sweepOldLoginFailures(engine: Engine): Promise<number> {
   const result = await engine.db.deleteFrom('login_failures').where('last_failure_at', '<', new Date(Date.now() - 15 * 60 * 1000).toISOString()).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * The id of the newest unexpired grant an account gave a client (a consent remembered across
+ * sign-ins), if any. Grants are kept whole (their id is not a secret that works anywhere).
+ */
+export async function rememberedGrantId(engine: Engine, accountId: string, clientId: string): Promise<string | undefined> {
+  const rows = await engine.db
+    .selectFrom('oauth_records')
+    .select(['payload', 'expires_at'])
+    .where('model', '=', 'Grant')
+    .where('account_id', '=', accountId)
+    .execute();
+  const now = new Date().toISOString();
+  const grants = rows
+    .filter((row) => row.expires_at === null || row.expires_at > now)
+    .map((row) => JSON.parse(row.payload) as { jti?: string; clientId?: string; iat?: number })
+    .filter((grant) => grant.clientId === clientId && grant.jti);
+  grants.sort((a, b) => (b.iat ?? 0) - (a.iat ?? 0));
+  return grants[0]?.jti;
+}

@@ -24,8 +24,9 @@ describe('the embedded authorization server', () => {
       assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
       assert.deepEqual(metadata.response_types_supported, ['code']);
       assert.equal(metadata.authorization_response_iss_parameter_supported, true);
-      assert.ok(!(metadata.grant_types_supported as string[]).includes('implicit'));
-      assert.ok(!(metadata.grant_types_supported as string[]).includes('password'));
+      assert.deepEqual(metadata.grant_types_supported, ['authorization_code', 'refresh_token'], 'the grants actually enabled');
+      assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['none'], 'and the client authentication methods');
+      assert.equal(metadata.client_id_metadata_document_supported, true);
       assert.equal(metadata.dpop_signing_alg_values_supported, undefined, 'DPoP is not advertised: it is not enforced');
       assert.equal(metadata.authorization_endpoint, `${server.url}/oauth/authorize`);
       assert.equal(metadata.token_endpoint, `${server.url}/oauth/token`);
@@ -126,6 +127,8 @@ describe('the embedded authorization server refuses', () => {
     assert.notEqual(registration.client_id, 'i-chose-this');
     assert.equal(registration.client_secret, undefined, 'a public client gets no secret, least of all its own');
     assert.equal(registration.registration_client_uri, `${server.url}/oauth/register/${registration.client_id}`);
+    const confidential = await register({ redirect_uris: [redirect], token_endpoint_auth_method: 'client_secret_basic' });
+    assert.equal(confidential.status, 400, 'only the advertised client authentication methods');
     const manage = (init: RequestInit & { token?: string } = {}) =>
       fetch(registration.registration_client_uri, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${init.token ?? registration.registration_access_token}` } });
 
@@ -339,6 +342,31 @@ describe('the embedded authorization server on a PostgreSQL server', { skip: !pr
     } finally {
       await first.close();
       await other.close();
+    }
+  });
+});
+
+describe('remembered consent', () => {
+  it('skips the consent page for a client the person already allowed those scopes, and asks again for more', async () => {
+    const server = await serverWithAda();
+    try {
+      const redirect = 'http://127.0.0.1:9/callback';
+      const registered = await fetch(`${server.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [redirect], token_endpoint_auth_method: 'none' }) });
+      const { client_id } = (await registered.json()) as { client_id: string };
+      /** One sign-in in a fresh browser (no session cookie); the pages the person saw. */
+      const signIn = async (scope: string) => {
+        const query = { response_type: 'code', client_id, redirect_uri: redirect, scope, state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+        const pages: string[] = [];
+        const callback = await signInAndConsent(new URL(`${server.url}/oauth/authorize?${new URLSearchParams(query)}`), redirect, ADA, pages);
+        assert.ok(callback.searchParams.get('code'));
+        return pages.map((page) => (page.includes('name="decision"') ? 'consent' : 'sign-in'));
+      };
+      assert.deepEqual(await signIn('pa:read'), ['sign-in', 'consent']);
+      assert.deepEqual(await signIn('pa:read'), ['sign-in'], 'the same client and scopes: allowed before');
+      assert.deepEqual(await signIn('pa:read pa:write'), ['sign-in', 'consent'], 'more than was allowed: asked again');
+      assert.deepEqual(await signIn('pa:write'), ['sign-in']);
+    } finally {
+      await server.close();
     }
   });
 });
