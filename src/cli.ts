@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { ConfigError, loadConfig, type ConfigFlags, type ResolvedConfig } from './config/load.js';
 import { addLocalAccount, deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from './auth/accounts.js';
 import { hashPassword, passwordProblem } from './auth/passwords.js';
+import type { NewClient } from './auth/clients.js';
 import { UserError } from './domain/common/errors.js';
 import { TenantExport } from './domain/transfer/schema.js';
 import { exportTenant, importTenant } from './domain/transfer/service.js';
@@ -281,7 +282,7 @@ async function runKeysRotate(program: Command) {
     const { added, retiring } = await rotateSigningKeys(runtime.engine, kek, runtime.config.authentication.token_expiry);
     process.stdout.write(`new signing keys: ${added.join(', ')}\n`);
     for (const { kid, until } of retiring) process.stdout.write(`retired ${kid}: still verifies tokens until ${until}\n`);
-    process.stdout.write('Restart every instance now: each signs with the keys it loaded at start.\n');
+    process.stdout.write('Running instances sign with the new keys within 30 seconds; no restart is needed.\n');
   } finally {
     await runtime.close();
   }
@@ -292,6 +293,80 @@ keys
   .command('rotate')
   .description('add new signing keys; the old ones keep verifying until every token they signed has expired')
   .action(() => runKeysRotate(program));
+
+/** `client add` as commander parses it: repeated --redirect-uri, the expiry as typed. */
+type ClientAddOptions = Omit<NewClient, 'redirectUris' | 'secretExpiresInDays'> & { redirectUri: string[]; secretExpiresInDays?: string };
+
+async function runClientAdd(program: Command, options: ClientAddOptions) {
+  const days = options.secretExpiresInDays === undefined ? undefined : Number(options.secretExpiresInDays);
+  if (days !== undefined && !(days > 0)) throw new UserError('--secret-expires-in-days must be a positive number of days');
+  const runtime = await adminRuntime(program, 'http');
+  try {
+    const { addClient } = await import('./auth/clients.js');
+    const added = await addClient(runtime, { ...options, redirectUris: options.redirectUri, secretExpiresInDays: days });
+    process.stdout.write(`added client "${options.name}" (${options.authMethod})\nclient_id: ${added.clientId}\n`);
+    if (added.secret) {
+      process.stdout.write(`client_secret: ${added.secret}\n`);
+      process.stdout.write(`The secret is shown this once: store it now. ${added.expiresAt ? `It stops working at ${new Date(added.expiresAt * 1000).toISOString()}.` : 'It does not expire.'}\n`);
+    }
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function runClientList(program: Command, options: { json?: boolean }) {
+  const runtime = await adminRuntime(program, 'http');
+  try {
+    const { listClients } = await import('./auth/clients.js');
+    const clients = await listClients(runtime);
+    if (options.json) return void process.stdout.write(JSON.stringify(clients, null, 2) + '\n');
+    for (const c of clients) {
+      const owner = c.owner ? `, acts for ${c.owner}` : '';
+      const expiry = c.secret_expires_at ? `, secret until ${c.secret_expires_at}` : '';
+      process.stdout.write(`${c.client_id}\t${c.client_name ?? '(no name)'}\t${c.token_endpoint_auth_method}\t${c.origin}${owner}${expiry}\n`);
+    }
+    if (clients.length === 0) process.stdout.write('no clients\n');
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function runClientRemove(program: Command, clientId: string) {
+  const runtime = await adminRuntime(program, 'http');
+  try {
+    const { removeClient } = await import('./auth/clients.js');
+    const removed = await removeClient(runtime, clientId);
+    process.stdout.write(`removed client ${clientId} (${removed} records: the client, its grants, refresh tokens and registration token); its access tokens run out within the hour, a service client's at once\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+const clients = program.command('client').description('manage the OAuth clients of the embedded authorization server');
+clients
+  .command('add')
+  .description('pre-register a confidential client (an agent or service that can keep a secret or a key)')
+  .requiredOption('--name <name>', 'its name, shown on the consent page')
+  .requiredOption('--auth-method <method>', 'client_secret_basic, client_secret_post, private_key_jwt, tls_client_auth or self_signed_tls_client_auth')
+  .option('--redirect-uri <uri>', 'where people are sent back after signing in (repeat for several)', (value: string, all: string[]) => [...all, value], [] as string[])
+  .option('--jwks-file <file>', 'its public keys, a JSON Web Key Set (private_key_jwt; self_signed_tls_client_auth with x5c)')
+  .option('--jwks-uri <url>', 'where it publishes its public keys (https)')
+  .option('--tls-subject-dn <dn>', 'the subject of its certificate, e.g. "CN=billing-agent,O=Example" (tls_client_auth)')
+  .option('--tls-san-dns <name>', 'or a DNS name its certificate carries (tls_client_auth)')
+  .option('--owner <email>', 'the account it acts for on its own (the client_credentials grant)')
+  .option('--scope <scopes>', 'the scopes it may have', 'pa:read pa:write')
+  .option('--secret-expires-in-days <days>', 'the secret stops working after this many days (client_secret_*)')
+  .action((options: ClientAddOptions) => runClientAdd(program, options));
+clients
+  .command('list')
+  .description('list the clients: id, name, authentication method, how they came, owner (never secrets)')
+  .option('--json', 'print JSON')
+  .action((options: { json?: boolean }) => runClientList(program, options));
+clients
+  .command('remove')
+  .description('remove a client, revoking its grants and refresh tokens')
+  .argument('<client_id>', 'from mcp-pa client list')
+  .action((clientId: string) => runClientRemove(program, clientId));
 
 const user = program.command('user').description('manage the accounts of HTTP mode (one per person; each has its own data)');
 const withSelector = (command: Command) =>

@@ -1,8 +1,10 @@
 import { createLocalJWKSet, errors as joseErrors, type JWK, type JWTVerifyGetKey } from 'jose';
 import type Provider from 'oidc-provider';
 import type { Runtime } from '../runtime.js';
+import type { ClientCertificates } from './client-authentication.js';
 import { keyEncryptionKey } from './key-encryption-key.js';
-import { createAuthorizationServer } from './provider.js';
+import { OAuthStore } from './oauth-store.js';
+import { createAuthorizationServer, OWNER_PROPERTY } from './provider.js';
 import { loadSigningKeys, signingKeysVersion } from './signing-keys.js';
 
 /** How often an instance looks for keys another one (or `mcp-pa keys rotate`) changed. */
@@ -26,6 +28,7 @@ export class EmbeddedAuthorizationServer {
   #version: string;
   #issuer?: string;
   #behindProxy = false;
+  #clientCertificates: ClientCertificates = 'none';
   #timer?: NodeJS.Timeout;
   #lastLook = 0;
   #looking?: Promise<void>;
@@ -48,9 +51,10 @@ export class EmbeddedAuthorizationServer {
   }
 
   /** Builds the authorization server for the issuer (the public origin, known once listening) and starts following the keys. */
-  start(issuer: string, behindProxy: boolean): void {
+  start(issuer: string, behindProxy: boolean, clientCertificates: ClientCertificates): void {
     this.#issuer = issuer;
     this.#behindProxy = behindProxy;
+    this.#clientCertificates = clientCertificates;
     this.#build();
     this.#timer = setInterval(() => void this.#look(), KEY_POLL_MS).unref();
   }
@@ -62,6 +66,13 @@ export class EmbeddedAuthorizationServer {
   get provider(): Provider {
     if (!this.#provider) throw new Error('the authorization server is not started');
     return this.#provider;
+  }
+
+  /** The account subject a service client acts for with its own tokens (client_credentials), as an administrator set it. */
+  async ownerOf(clientId: string): Promise<string | undefined> {
+    const client = await new OAuthStore(this.runtime.engine, 'Client').find(clientId);
+    const owner = client?.[OWNER_PROPERTY];
+    return typeof owner === 'string' ? owner : undefined;
   }
 
   /** oidc-provider's request handler, for the paths it answers. */
@@ -82,7 +93,7 @@ export class EmbeddedAuthorizationServer {
 
   #build() {
     const resource = `${this.#issuer!}/mcp`;
-    const provider = createAuthorizationServer({ runtime: this.runtime, issuer: this.#issuer!, resource, keys: { keys: this.keys }, kek: this.kek });
+    const provider = createAuthorizationServer({ runtime: this.runtime, issuer: this.#issuer!, resource, keys: { keys: this.keys }, kek: this.kek, clientCertificates: this.#clientCertificates });
     provider.proxy = this.#behindProxy;
     this.#provider = provider;
     this.#callback = undefined;

@@ -1,9 +1,13 @@
 import crypto from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { decrypt, encrypt } from '../storage/crypto.js';
 import type { Engine } from '../storage/engine.js';
 
 /** The models whose records belong to a grant, and go when it is revoked. */
 const GRANT_MEMBERS = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
+const SEALED = 'sealed:';
+const clientSecretKey = (kek: Buffer) => crypto.createHmac('sha256', kek).update('mcp-pa client secrets').digest();
 
 /** Ids are the token values themselves: only their hash is stored. */
 const hashOf = (id: string) => crypto.createHash('sha256').update(id).digest('base64url');
@@ -20,18 +24,22 @@ export class OAuthStore implements Adapter {
   constructor(
     private readonly engine: Engine,
     private readonly model: string,
+    /** Seals client secrets (derived from the key-encryption key). */
+    private readonly secretKey?: Buffer,
   ) {}
 
-  /** oidc-provider's adapter factory for this engine. */
-  static factory(engine: Engine) {
-    return (model: string) => new OAuthStore(engine, model);
+  /** oidc-provider's adapter factory for this engine; client secrets are sealed with a key derived from the key-encryption key. */
+  static factory(engine: Engine, kek?: Buffer) {
+    const secretKey = kek && clientSecretKey(kek);
+    return (model: string) => new OAuthStore(engine, model, secretKey);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    if (this.model === 'ReplayDetection') return this.insertOnce(id, payload, expiresIn);
     // Codes and tokens are only ever looked up by their value: it need not be kept. (A session is
     // also found by its uid, and must come back whole.)
     const { jti: _jti, ...withoutId } = payload;
-    const stored = GRANT_MEMBERS.has(this.model) ? withoutId : payload;
+    const stored = GRANT_MEMBERS.has(this.model) ? withoutId : this.model === 'Client' ? this.sealSecret(payload) : payload;
     const row = {
       payload: JSON.stringify(stored),
       grant_id: GRANT_MEMBERS.has(this.model) ? (payload.grantId ?? null) : null,
@@ -68,8 +76,45 @@ export class OAuthStore implements Adapter {
       .where(column, '=', value)
       .executeTakeFirst();
     if (!row || (row.expires_at !== null && row.expires_at <= new Date().toISOString())) return undefined;
-    const payload = JSON.parse(row.payload) as AdapterPayload;
+    const payload = this.openSecret(JSON.parse(row.payload) as AdapterPayload);
     return { ...payload, ...(id !== undefined && GRANT_MEMBERS.has(this.model) ? { jti: id } : {}), ...(row.consumed_at ? { consumed: epochSeconds(row.consumed_at) } : {}) };
+  }
+
+  /** A client's secret never rests in plain text: sealed with AES-GCM, bound to its client_id. */
+  private sealSecret(payload: AdapterPayload): AdapterPayload {
+    const secret = payload.client_secret;
+    if (typeof secret !== 'string') return payload;
+    if (!this.secretKey) throw new Error('client secrets need the key-encryption key');
+    return { ...payload, client_secret: `${SEALED}${encrypt(this.secretKey, Buffer.from(secret), String(payload.client_id)).toString('base64')}` };
+  }
+
+  private openSecret(payload: AdapterPayload): AdapterPayload {
+    const secret = payload.client_secret;
+    if (this.model !== 'Client' || typeof secret !== 'string' || !secret.startsWith(SEALED) || !this.secretKey) return payload;
+    return { ...payload, client_secret: decrypt(this.secretKey, Buffer.from(secret.slice(SEALED.length), 'base64'), String(payload.client_id)).toString('utf8') };
+  }
+
+  /**
+   * A client assertion's jti, remembered until it expires: the insert is the check, so two uses at
+   * the same moment, on any instances, cannot both pass (oidc-provider's own check reads first).
+   */
+  private async insertOnce(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const inserted = await this.engine.db
+      .insertInto('oauth_records')
+      .values({
+        model: this.model,
+        id_hash: hashOf(id),
+        payload: JSON.stringify(payload),
+        grant_id: null,
+        uid: null,
+        user_code: null,
+        account_id: null,
+        expires_at: new Date(Date.now() + (expiresIn ?? 600) * 1000).toISOString(),
+        consumed_at: null,
+      })
+      .onConflict((oc) => oc.columns(['model', 'id_hash']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) throw new errors.InvalidClientAuth('client assertion tokens must only be used once');
   }
 
   async consume(id: string): Promise<void> {

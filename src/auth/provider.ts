@@ -8,6 +8,15 @@ import { OAuthStore } from './oauth-store.js';
 import { isLoopbackHostname } from '../config/schema.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
 import { rememberedGrantId } from '../storage/oauth-records.js';
+import {
+  assertClientAssertion,
+  CLIENT_ASSERTION_ALGORITHMS,
+  enabledClientAuthMethods,
+  malformedBasicIsInvalidClient,
+  mutualTls,
+  secretShownOnce,
+  type ClientCertificates,
+} from './client-authentication.js';
 
 export interface AuthorizationServerOptions {
   runtime: Runtime;
@@ -17,9 +26,14 @@ export interface AuthorizationServerOptions {
   resource: string;
   /** Private signing keys (the active key of each algorithm first). */
   keys: JWKS;
-  /** Seals cookies: every instance signs them alike. */
+  /** Seals cookies (every instance signs them alike) and client secrets. */
   kek: Buffer;
+  /** What the server learns of a client's TLS certificate: decides whether mutual-TLS client authentication is offered. */
+  clientCertificates: ClientCertificates;
 }
+
+/** Client metadata only an administrator sets (`mcp-pa client add --owner`): the account a service client acts for. */
+export const OWNER_PROPERTY = 'mcp_pa_owner';
 
 /** Schemes a redirect may never use, whatever the client says it is. */
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:']);
@@ -44,6 +58,20 @@ function checkRedirectUris(uris: unknown, applicationType: unknown) {
 }
 
 /**
+ * Anyone may register a client, but only an administrator says which account a client acts for
+ * on its own (the client_credentials grant): a registration naming an owner is refused, and so is
+ * the client_credentials grant without one.
+ */
+function checkOwner(ctx: Parameters<NonNullable<NonNullable<Configuration['extraClientMetadata']>['validator']>>[0], owner: unknown, grantTypes: unknown) {
+  const route = ctx?.oidc?.route;
+  const registering = route === 'registration' || (route === 'client' && ctx?.method === 'PUT');
+  if (registering && owner !== undefined) throw new errors.InvalidClientMetadata(`${OWNER_PROPERTY} is set by an administrator (mcp-pa client add --owner), not at registration`);
+  if (Array.isArray(grantTypes) && grantTypes.includes('client_credentials') && typeof owner !== 'string') {
+    throw new errors.InvalidClientMetadata('the client_credentials grant is for service clients an administrator adds with an owner account (mcp-pa client add --owner)');
+  }
+}
+
+/**
  * The embedded OAuth 2.1 authorization server: oidc-provider with the defaults MCP needs changed
  * (ARCHITECTURE section 2). Authorization code with PKCE (S256) for every client, nothing else at
  * the authorization endpoint; JWT access tokens (RFC 9068) for the one MCP resource; refresh tokens
@@ -60,16 +88,20 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     onBlocked: (host) => runtime.logger.warn({ event: 'ssrf.blocked', host }, 'refused to fetch a client-named URL from a non-public address'),
   });
 
+  const clientAuthMethods = enabledClientAuthMethods(runtime.config, options.clientCertificates, runtime.logger);
+
   const configuration: Configuration = {
-    adapter: OAuthStore.factory(runtime.engine),
+    adapter: OAuthStore.factory(runtime.engine, options.kek),
     jwks: options.keys,
     // pa:* are listed here too: registration refuses client `scope` metadata with scopes it does not know.
     scopes: [SCOPES.read, SCOPES.write],
     responseTypes: ['code'],
     pkce: { required: () => true },
-    // Public clients only, for now: oidc-provider would keep a confidential client's secret in
-    // plain text, and advertise methods (client_secret_jwt) the configuration does not list.
-    clientAuthMethods: ['none'],
+    clientAuthMethods,
+    // Seconds of clock difference allowed on assertions, secret expiry and tokens (default 15).
+    clockTolerance: 5,
+    enabledJWA: { clientAuthSigningAlgValues: CLIENT_ASSERTION_ALGORITHMS as never },
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertion,
     routes: {
       authorization: '/oauth/authorize',
       token: '/oauth/token',
@@ -82,6 +114,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       devInteractions: { enabled: false },
       // The resource server does not check DPoP proofs, so DPoP is neither offered nor advertised.
       dPoP: { enabled: false },
+      mTLS: mutualTls(clientAuthMethods),
+      // For confidential service clients an administrator added with an owner account.
+      clientCredentials: { enabled: true },
       registration: { enabled: features.dynamic_client_registration, initialAccessToken: false },
       registrationManagement: { enabled: features.dynamic_client_registration },
       // A client may revoke and introspect its own tokens only; another's token is answered as if
@@ -97,8 +132,12 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         enabled: true,
         defaultResource: async () => resource,
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, indicator) => {
+        getResourceServerInfo: async (ctx, indicator, client) => {
           if (!isThisResource(indicator, resource)) throw new errors.InvalidTarget(`this server issues tokens for ${resource} only`);
+          // RFC 6749 3.3: a service client that names no scope gets the scopes it was given (its
+          // scope is read from these parameters after the resource is resolved).
+          const params = ctx.oidc.params as { grant_type?: string; scope?: string } | undefined;
+          if (params?.grant_type === 'client_credentials' && !params.scope) params.scope = client.scope ?? `${SCOPES.read} ${SCOPES.write}`;
           return {
             audience: resource,
             scope: `${SCOPES.read} ${SCOPES.write}`,
@@ -110,9 +149,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       },
     },
     extraClientMetadata: {
-      properties: ['redirect_uris'],
-      validator: (_ctx, key, value, metadata) => {
+      properties: ['redirect_uris', OWNER_PROPERTY],
+      validator: (ctx, key, value, metadata) => {
         if (key === 'redirect_uris') checkRedirectUris(value, metadata.application_type);
+        if (key === OWNER_PROPERTY) checkOwner(ctx, value, metadata.grant_types);
       },
     },
     // Consent is remembered per account and client across sign-ins: a grant that already covers
@@ -157,5 +197,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       ctx.body = out;
     },
   };
-  return new Provider(issuer, configuration);
+  const provider = new Provider(issuer, configuration);
+  provider.use(malformedBasicIsInvalidClient);
+  provider.use(secretShownOnce);
+  return provider;
 }

@@ -24,3 +24,26 @@ export function makeTestPki(): TestPki {
   const file = (name: string) => path.join(dir, name);
   return { dir, caCert: file('ca.pem'), serverCert: file('server.pem'), serverKey: file('server.key'), ca: fs.readFileSync(file('ca.pem')) };
 }
+
+export interface ClientCertificate {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/**
+ * A client certificate (P-256) with this subject, signed by the PKI's CA, or self-signed (a
+ * certificate from no CA the server trusts).
+ */
+export function makeClientCertificate(pki: TestPki, subject: string, options: { selfSigned?: boolean; dns?: string } = {}): ClientCertificate {
+  const name = `client-${fs.readdirSync(pki.dir).length}`;
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  const ext = path.join(pki.dir, `${name}.ext`);
+  fs.writeFileSync(ext, `extendedKeyUsage=clientAuth\n${options.dns ? `subjectAltName=DNS:${options.dns}\n` : ''}`);
+  if (options.selfSigned) {
+    openssl(pki.dir, 'req', '-x509', ...ec, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', subject, '-addext', 'extendedKeyUsage=clientAuth');
+  } else {
+    openssl(pki.dir, 'req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+    openssl(pki.dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', ext);
+  }
+  return { cert: fs.readFileSync(path.join(pki.dir, `${name}.pem`)), key: fs.readFileSync(path.join(pki.dir, `${name}.key`)) };
+}

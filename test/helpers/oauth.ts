@@ -162,10 +162,11 @@ export async function signInAndConsent(
   redirectUri: string,
   person: { email: string; password: string; decision?: 'allow' | 'deny' },
   pages: string[] = [],
+  fetchFn: typeof fetch = fetch,
 ): Promise<URL> {
   const cookies = new Map<string, string>();
   const request = async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const res = await fetchFn(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const at = pair!.indexOf('=');

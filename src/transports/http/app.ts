@@ -15,7 +15,7 @@ import { healthRoutes, type Readiness } from './health.js';
 import { jsonRpcBody, jsonRpcBodyErrors } from './json-body.js';
 import type { IssuerConnection } from './issuer.js';
 import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
-import { createTokenVerifier, TokenRejected } from './token-verifier.js';
+import { createTokenVerifier, TokenRejected, type VerifiedToken } from './token-verifier.js';
 
 export interface HttpAppOptions {
   runtime: Runtime;
@@ -39,8 +39,15 @@ const isAuthorizationServerPath = (path: string) =>
   path === '/.well-known/oauth-authorization-server' ||
   path === '/.well-known/openid-configuration';
 
-async function existingEmbeddedAccount(engine: Runtime['engine'], subject: string) {
-  const account = await embeddedAccount(engine, subject);
+/**
+ * The account a token of the embedded authorization server speaks for: one `mcp-pa user add`
+ * made, never a new one. A service client's own token (client_credentials: its subject is the
+ * client) acts for the owner an administrator gave that client, looked up on every request so a
+ * removed client's tokens stop at once.
+ */
+async function existingEmbeddedAccount(engine: Runtime['engine'], server: EmbeddedAuthorizationServer, token: VerifiedToken) {
+  const subject = token.subject === token.clientId ? await server.ownerOf(token.clientId) : token.subject;
+  const account = subject === undefined ? undefined : await embeddedAccount(engine, subject);
   if (!account) throw new TokenRejected('the token speaks for an account that does not exist (any more)');
   return account;
 }
@@ -101,7 +108,9 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
             : undefined,
         }),
         // Tokens of the embedded server speak for its own accounts (made by `mcp-pa user add`), never a new one.
-        accountFor: options.authorizationServer ? (_iss, sub) => existingEmbeddedAccount(runtime.engine, sub) : (iss, sub) => accountFor(runtime.engine, iss, sub),
+        accountFor: options.authorizationServer
+          ? (token) => existingEmbeddedAccount(runtime.engine, options.authorizationServer!, token)
+          : (token) => accountFor(runtime.engine, token.issuer, token.subject),
         resource,
         resourceMetadataUrl: resourceMetadataUrl(resource),
         logger,

@@ -4,12 +4,12 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Account } from '../../auth/accounts.js';
 import type { Logger } from '../../logging.js';
 import { SCOPES } from '../../mcp/tool.js';
-import { TokenRejected, TokenUnverifiable, type TokenVerifier } from './token-verifier.js';
+import { TokenRejected, TokenUnverifiable, type TokenVerifier, type VerifiedToken } from './token-verifier.js';
 
 export interface BearerOptions {
   verifier: TokenVerifier;
-  /** The account (and tenant) of a verified issuer + subject, created on first use. */
-  accountFor(issuer: string, subject: string): Promise<Account>;
+  /** The account (and tenant) a verified token speaks for. */
+  accountFor(token: VerifiedToken): Promise<Account>;
   resource: string;
   resourceMetadataUrl: string;
   logger: Logger;
@@ -74,7 +74,7 @@ export function bearerAuth(options: BearerOptions): RequestHandler {
         deny(req, 'token without pa:read or pa:write');
         return challenge(res, 403, { code: 'insufficient_scope', description: 'the token grants neither pa:read nor pa:write', scope: SCOPES.read });
       }
-      const account = await options.accountFor(token.issuer, token.subject);
+      const account = await options.accountFor(token);
       if (account.disabled) {
         deny(req, 'account disabled');
         return challenge(res, 401, { code: 'invalid_token', description: 'the account this token speaks for is disabled' });

@@ -10,6 +10,7 @@ import type { Runtime } from '../../runtime.js';
 import { createHttpApp } from './app.js';
 import type { Readiness } from './health.js';
 import { IssuerConnection } from './issuer.js';
+import type { ClientCertificates } from '../../auth/client-authentication.js';
 
 /** TLS 1.2 at least, and only forward-secret AEAD suites (TLS 1.3's are always on). */
 const TLS_OPTIONS = {
@@ -86,6 +87,22 @@ function hostWithPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/**
+ * A client certificate is asked for (never required: browsers and public clients have none) when
+ * a CA for them is configured, or when self-signed certificates may authenticate clients.
+ */
+function clientCertificates(tls: ListenPlan['tls'], config: Runtime['config']): ClientCertificates {
+  if (!tls) return 'none';
+  if (tls.ca) return 'verified';
+  return config.authentication.client_auth_methods.includes('self_signed_tls_client_auth') ? 'unverified' : 'none';
+}
+
+function clientCertificateRequest(tls: NonNullable<ListenPlan['tls']>, config: Runtime['config']): https.ServerOptions {
+  const asked = clientCertificates(tls, config);
+  if (asked === 'none') return {};
+  return { requestCert: true, rejectUnauthorized: false, ...(tls.ca ? { ca: tls.ca } : {}) };
+}
+
 export interface HttpServerHandle {
   /** The public base URL (an origin). */
   url: string;
@@ -104,7 +121,7 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
   const authorizationServer = plan.auth === 'embedded' ? await (await import('../../auth/embedded-server.js')).EmbeddedAuthorizationServer.open(runtime) : undefined;
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
   const server = plan.tls
-    ? https.createServer({ ...TLS_OPTIONS, cert: plan.tls.cert, key: plan.tls.key, ...(plan.tls.ca ? { ca: plan.tls.ca, requestCert: true, rejectUnauthorized: false } : {}) }, (req, res) => handler(req, res))
+    ? https.createServer({ ...TLS_OPTIONS, cert: plan.tls.cert, key: plan.tls.key, ...clientCertificateRequest(plan.tls, config) }, (req, res) => handler(req, res))
     : http.createServer((req, res) => handler(req, res));
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;
@@ -122,7 +139,7 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
   const allowedHosts = new Set([publicHost.host, hostWithPort(publicHost.hostname, Number(publicHost.port || (publicHost.protocol === 'https:' ? 443 : 80)))]);
   if (isLoopbackHost(plan.host)) for (const name of ['127.0.0.1', 'localhost', '::1']) allowedHosts.add(hostWithPort(name, port));
   if (authorizationServer) {
-    authorizationServer.start(publicUrl, plan.behindProxy);
+    authorizationServer.start(publicUrl, plan.behindProxy, clientCertificates(plan.tls, config));
     readiness.issuer = issuer = IssuerConnection.embedded(publicUrl, authorizationServer.verificationKeys);
   }
   const { app, mcp } = createHttpApp({ runtime, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension, authorizationServer });
