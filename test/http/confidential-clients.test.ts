@@ -261,8 +261,21 @@ describe('client registration of confidential clients', () => {
     const unknownOwner = await runCli(['client', 'add', '--name', 'x', '--auth-method', 'client_secret_basic', '--owner', 'nobody@example.com'], home, withConfig, 30_000);
     assert.match(unknownOwner.stderr, /no account with email "nobody@example.com"/);
 
+    // A token of the service client, good before the client is removed and refused right after.
+    let server = await HttpTestServer.start({ home, env: withConfig });
+    const basic = `Basic ${Buffer.from(`${added.clientId}:${added.secret}`).toString('base64')}`;
+    const issued = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const { access_token: token } = (await issued.json()) as { access_token: string };
+    assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('list_todos', {}, token))).status, 200);
+    await server.close();
     const removed = await runCli(['client', 'remove', added.clientId], home, withConfig, 30_000);
     assert.equal(removed.code, 0, removed.stderr);
+    server = await HttpTestServer.start({ home, env: withConfig });
+    try {
+      assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('list_todos', {}, token))).status, 401, "a removed service client's token is refused at once");
+    } finally {
+      await server.close();
+    }
     assert.match((await runCli(['client', 'list'], home, withConfig, 30_000)).stdout, /^no clients$/m);
     assert.match((await runCli(['client', 'remove', added.clientId], home, withConfig, 30_000)).stderr, /no client/);
   });

@@ -24,8 +24,9 @@ describe('the embedded authorization server', () => {
       assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
       assert.deepEqual(metadata.response_types_supported, ['code']);
       assert.equal(metadata.authorization_response_iss_parameter_supported, true);
-      assert.deepEqual(metadata.grant_types_supported, ['authorization_code', 'refresh_token'], 'the grants actually enabled');
-      assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['none'], 'and the client authentication methods');
+      assert.deepEqual(metadata.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials'], 'the grants actually enabled');
+      // The default methods, less tls_client_auth: this server has no client CA (plain HTTP on loopback).
+      assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['none', 'private_key_jwt', 'client_secret_basic'], 'and the client authentication methods it can check');
       assert.equal(metadata.client_id_metadata_document_supported, true);
       assert.equal(metadata.dpop_signing_alg_values_supported, undefined, 'DPoP is not advertised: it is not enforced');
       assert.equal(metadata.authorization_endpoint, `${server.url}/oauth/authorize`);
@@ -127,8 +128,8 @@ describe('the embedded authorization server refuses', () => {
     assert.notEqual(registration.client_id, 'i-chose-this');
     assert.equal(registration.client_secret, undefined, 'a public client gets no secret, least of all its own');
     assert.equal(registration.registration_client_uri, `${server.url}/oauth/register/${registration.client_id}`);
-    const confidential = await register({ redirect_uris: [redirect], token_endpoint_auth_method: 'client_secret_basic' });
-    assert.equal(confidential.status, 400, 'only the advertised client authentication methods');
+    const unchecked = await register({ redirect_uris: [redirect], token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=x' });
+    assert.equal(unchecked.status, 400, 'only the advertised client authentication methods');
     const manage = (init: RequestInit & { token?: string } = {}) =>
       fetch(registration.registration_client_uri, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${init.token ?? registration.registration_access_token}` } });
 
