@@ -9,7 +9,7 @@ import type { Logger } from './logging.js';
 import { DatabaseBlobStore, FileBlobStore, type BlobStore } from './storage/blob-store.js';
 import type { Access, Engine, SecurityReport } from './storage/engine.js';
 import { migrate } from './storage/migrations/index.js';
-import { sweepExpiredOAuthRecords, sweepOldLoginFailures } from './storage/oauth-records.js';
+import { sweepExpiredOAuthRecords, sweepOldLoginFailures, sweepRateLimits } from './storage/oauth-records.js';
 import { keyFromPassphrase } from './storage/passphrase-key.js';
 import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
 import { postgresSearchIndex, sqliteSearchIndex } from './storage/search.js';
@@ -138,8 +138,9 @@ async function startMaintenance(runtime: Runtime, blobs: BlobStore, logger: Logg
       for (const { id } of tenants) purged += await runtime.run('write', id, (ctx) => purgeTrash(ctx));
       const orphans = blobs instanceof FileBlobStore ? await blobs.sweepOrphans() : 0;
       if (purged || orphans) logger.info({ purged, orphans }, 'emptied the trash');
-      // The authorization server's expired codes, tokens and sessions, and old failed sign-ins.
-      const expired = (await sweepExpiredOAuthRecords(runtime.engine)) + (await sweepOldLoginFailures(runtime.engine));
+      // The authorization server's expired codes, tokens and sessions, old failed sign-ins, and
+      // rate-limit counters whose window has passed.
+      const expired = (await sweepExpiredOAuthRecords(runtime.engine)) + (await sweepOldLoginFailures(runtime.engine)) + (await sweepRateLimits(runtime.engine));
       if (expired) logger.info({ expired }, 'removed expired authorization records');
     } catch (err) {
       logger.error({ err }, 'trash maintenance failed');

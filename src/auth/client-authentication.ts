@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { errors, type ClientAuthMethod, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logging.js';
+import { CLIENT_AUTHENTICATING_PATHS, parseBasic } from '../security/request-keys.js';
 
 /** What this server can learn of a client's TLS certificate. */
 export type ClientCertificates =
@@ -102,7 +103,6 @@ export const assertClientAssertion: NonNullable<Configuration['assertJwtClientAu
   }
 };
 
-const CLIENT_AUTHENTICATING_PATHS = new Set(['/oauth/token', '/oauth/revoke', '/oauth/introspect']);
 
 /**
  * RFC 6749 section 5.2: a client that tried to authenticate with the Authorization header and
@@ -111,26 +111,11 @@ const CLIENT_AUTHENTICATING_PATHS = new Set(['/oauth/token', '/oauth/revoke', '/
  */
 export async function malformedBasicIsInvalidClient(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
   const header = ctx.headers.authorization;
-  if (header === undefined || ctx.method !== 'POST' || !CLIENT_AUTHENTICATING_PATHS.has(ctx.path) || wellFormedBasic(header)) return next();
+  if (header === undefined || ctx.method !== 'POST' || !CLIENT_AUTHENTICATING_PATHS.includes(ctx.path) || parseBasic(header)) return next();
   ctx.status = 401;
   ctx.set('WWW-Authenticate', `Basic realm="${ctx.origin}", error="invalid_client"`);
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { error: 'invalid_client', error_description: 'the Authorization header must be Basic base64(url-encoded client_id ":" url-encoded client_secret)' };
-}
-
-function wellFormedBasic(header: string): boolean {
-  const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header);
-  if (!match || match[1]!.length % 4 !== 0) return false;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0 || colon === decoded.length - 1) return false;
-  try {
-    decodeURIComponent(decoded.slice(0, colon));
-    decodeURIComponent(decoded.slice(colon + 1));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A client secret is shown once, when it is issued: reading or updating a registration (RFC 7592) does not repeat it. */

@@ -8,6 +8,8 @@ import { clearFailures, recordFailure, secondsToWait, throttleKeys } from './log
 import { consentPage, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH } from './pages.js';
 import { verifyPassword } from './passwords.js';
 import { isLoopbackHostname } from '../config/schema.js';
+import type { limitPolicies, RateLimits } from '../security/rate-limits.js';
+import { accountKey, addressKey } from '../security/request-keys.js';
 
 export interface InteractionOptions {
   /** Its provider is read per request: it is rebuilt when the signing keys change. */
@@ -18,6 +20,9 @@ export interface InteractionOptions {
   kek: Buffer;
   /** The public origin: a form may only be posted from it. */
   origin: string;
+  /** Sign-in attempts per address and per account, across every instance. */
+  limits: RateLimits;
+  policy: ReturnType<typeof limitPolicies>;
 }
 
 /** Spent on a login for an email that has no account, so that it takes as long as a wrong password. */
@@ -90,7 +95,13 @@ export function interactionRoutes(options: InteractionOptions): Router {
       const client = await provider().Client.find(String(interaction.params.client_id));
       send(res, status, loginPage({ action: req.originalUrl, csrf: csrfFor(interaction.uid), clientName: client?.clientName ?? '', email, error }));
     };
-    // Guessing slows down: per account and per address, across every instance.
+    // Credential stuffing meets a hard limit per address and per account...
+    for (const [policy, key] of [[options.policy.signInPerAddress, addressKey(req.ip) ?? 'unknown'], [options.policy.signInPerAccount, accountKey(email)]] as const) {
+      const verdict = await options.limits.check(policy, key);
+      res.set(verdict.headers);
+      if (!verdict.allowed) return void (await again(429, `Too many sign-in attempts. Wait ${verdict.retryAfterS} seconds, then try again.`));
+    }
+    // ...and guessing slows down before that: per account and per address, across every instance.
     const keys = throttleKeys(email, req.ip);
     const wait = await secondsToWait(options.engine, keys);
     if (wait > 0) {

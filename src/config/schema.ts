@@ -8,6 +8,13 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
 
 const bool = () => z.boolean({ error: () => 'must be true or false' });
 
+const perWindow = () =>
+  z
+    .number({ error: () => 'must be a whole number of requests from 1 to 1000000' })
+    .int('must be a whole number of requests from 1 to 1000000')
+    .min(1, 'must be a whole number of requests from 1 to 1000000')
+    .max(1_000_000, 'must be a whole number of requests from 1 to 1000000');
+
 const nonEmpty = (what: string) => z.string({ error: () => `must be ${what}` }).trim().min(1, `must be ${what}`);
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -151,6 +158,23 @@ export const ConfigSchema = z
           .min(60, 'must be a number of seconds from 60 to 3600')
           .max(3600, 'must be at most 3600 seconds: MCP access tokens live at most one hour')
           .default(3600),
+      })
+      .prefault({}),
+    /** Requests allowed per window in HTTP mode, counted in the database across every instance. */
+    rate_limits: z
+      .strictObject({
+        /** Per tenant on /mcp. */
+        mcp_per_minute: perWindow().default(600),
+        /** Per address on /mcp, before the token is read (several people may share an address). */
+        mcp_per_address_per_minute: perWindow().default(1200),
+        /** Per address and per client at the token, revocation and introspection endpoints. */
+        token_per_minute: perWindow().default(60),
+        /** Per address at the registration endpoint. */
+        register_per_hour: perWindow().default(20),
+        /** Per address and per email at the sign-in form (on top of the slow-down after failures). */
+        sign_in_per_15_minutes: perWindow().default(30),
+        /** Per address on the sign-in and consent pages. */
+        pages_per_minute: perWindow().default(120),
       })
       .prefault({}),
     features: z

@@ -37,3 +37,9 @@ export async function rememberedGrantId(engine: Engine, accountId: string, clien
   grants.sort((a, b) => (b.iat ?? 0) - (a.iat ?? 0));
   return grants[0]?.jti;
 }
+
+/** Removes rate-limit counters whose window has passed. */
+export async function sweepRateLimits(engine: Engine): Promise<number> {
+  const result = await engine.db.deleteFrom('rate_limits').where('expire', '<=', Date.now()).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

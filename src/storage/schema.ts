@@ -169,6 +169,13 @@ export interface ItemCountTable {
   n: number;
 }
 
+export interface RateLimitTable {
+  key: string;
+  points: number;
+  /** Milliseconds since the epoch (a string when PostgreSQL returns a bigint); null: never. */
+  expire: number | string | null;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -186,6 +193,7 @@ export interface Database {
   oauth_records: OAuthRecordTable;
   signing_keys: SigningKeyTable;
   login_failures: LoginFailureTable;
+  rate_limits: RateLimitTable;
   profiles: ProfileTable;
   projects: ProjectTable;
   tasks: TaskTable;

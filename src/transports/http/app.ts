@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cors from 'cors';
-import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { accountFor, embeddedAccount } from '../../auth/accounts.js';
 import { defaultScope } from '../../auth/default-scope.js';
@@ -16,6 +16,8 @@ import { jsonRpcBody, jsonRpcBodyErrors } from './json-body.js';
 import type { IssuerConnection } from './issuer.js';
 import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
 import { createTokenVerifier, TokenRejected, type VerifiedToken } from './token-verifier.js';
+import { addressKey, basicClientId, CLIENT_AUTHENTICATING_PATHS } from '../../security/request-keys.js';
+import { limitPolicies, RateLimits } from '../../security/rate-limits.js';
 
 export interface HttpAppOptions {
   runtime: Runtime;
@@ -72,6 +74,10 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   const allowedOrigins = new Set([new URL(publicUrl).origin, ...(config.server.allowed_origins ?? [])]);
   const maxBytes = maxMessageBytes(config.documents.max_file_size_mb);
 
+  const limits = new RateLimits(runtime.engine, logger);
+  const policy = limitPolicies(config);
+  const byAddress = (req: Request) => addressKey(req.ip);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trust_proxy ?? false);
@@ -82,9 +88,12 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   app.use(metadataRoutes({ resource, publicUrl, issuer: issuer?.issuer }));
   if (options.authorizationServer) {
     const authorizationServer = options.authorizationServer;
-    app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, logger, kek: authorizationServer.kek, origin: new URL(publicUrl).origin }));
+    app.use('/oauth/interaction', limits.middleware(policy.pagesPerAddress, byAddress));
+    app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, logger, kek: authorizationServer.kek, origin: new URL(publicUrl).origin, limits, policy }));
     // Clients register from anywhere, browsers included (oidc-provider sends no CORS headers there).
     app.use('/oauth/register', cors());
+    app.post('/oauth/register', limits.middleware(policy.registerPerAddress, byAddress));
+    app.post(CLIENT_AUTHENTICATING_PATHS, limits.middleware(policy.tokenPerAddress, byAddress), limits.middleware(policy.tokenPerClient, (req) => basicClientId(req.headers.authorization)));
     app.use(defaultScope);
     app.use((req: Request, res: Response, next: NextFunction) => (isAuthorizationServerPath(req.path) ? void authorizationServer.callback(req, res) : next()));
   }
@@ -117,7 +126,17 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
       })
     : (_req: Request, _res: Response, next: NextFunction) => next();
   const allowCors = cors({ ...MCP_CORS, origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin.toLowerCase())) });
-  app.all('/mcp', originGuard(allowedOrigins), allowCors, gate, jsonRpcBody(maxBytes), (req: Request, res: Response) => void serveMcp(req, res, req.body));
+  const byTenant = (req: Request) => tenantOf((req as Request & { auth?: AuthInfo }).auth);
+  app.all(
+    '/mcp',
+    originGuard(allowedOrigins),
+    allowCors,
+    limits.middleware(policy.mcpPerAddress, byAddress),
+    gate,
+    limits.middleware(policy.mcpPerTenant, byTenant),
+    jsonRpcBody(maxBytes),
+    (req: Request, res: Response) => void serveMcp(req, res, req.body),
+  );
   app.use('/mcp', jsonRpcBodyErrors(maxBytes));
 
   app.use((_req: Request, res: Response) => refuse(res, 404, 'Not found'));

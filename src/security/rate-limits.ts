@@ -1,0 +1,90 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../logging.js';
+import type { Engine } from '../storage/engine.js';
+import { DatabaseRateLimiter } from './database-rate-limiter.js';
+
+/** One limit: so many requests per window, counted per key (an address, a client, a tenant). */
+export interface LimitPolicy {
+  name: string;
+  points: number;
+  windowS: number;
+}
+
+/** The limits of HTTP mode, from `rate_limits` in the configuration. */
+export function limitPolicies(config: Config) {
+  const limits = config.rate_limits;
+  return {
+    mcpPerTenant: { name: 'mcp-tenant', points: limits.mcp_per_minute, windowS: 60 },
+    mcpPerAddress: { name: 'mcp-address', points: limits.mcp_per_address_per_minute, windowS: 60 },
+    tokenPerAddress: { name: 'token-address', points: limits.token_per_minute, windowS: 60 },
+    tokenPerClient: { name: 'token-client', points: limits.token_per_minute, windowS: 60 },
+    registerPerAddress: { name: 'register-address', points: limits.register_per_hour, windowS: 3600 },
+    signInPerAddress: { name: 'sign-in-address', points: limits.sign_in_per_15_minutes, windowS: 900 },
+    signInPerAccount: { name: 'sign-in-account', points: limits.sign_in_per_15_minutes, windowS: 900 },
+    pagesPerAddress: { name: 'pages-address', points: limits.pages_per_minute, windowS: 60 },
+  } satisfies Record<string, LimitPolicy>;
+}
+
+/** The verdict on one request: allowed or not, and the headers that say how much is left. */
+export interface LimitVerdict {
+  allowed: boolean;
+  headers: Record<string, string>;
+  retryAfterS: number;
+}
+
+/**
+ * Counts requests against database-backed limits (every instance shares the counters). When the
+ * database cannot be reached the request is let through and the failure logged: a limit protects
+ * against abuse, it must not take the service down with it.
+ */
+export class RateLimits {
+  private readonly limiters = new Map<string, DatabaseRateLimiter>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly logger: Logger,
+  ) {}
+
+  async check(policy: LimitPolicy, key: string): Promise<LimitVerdict> {
+    let limiter = this.limiters.get(policy.name);
+    if (!limiter) {
+      limiter = new DatabaseRateLimiter(this.engine, { keyPrefix: policy.name, points: policy.points, duration: policy.windowS });
+      this.limiters.set(policy.name, limiter);
+    }
+    try {
+      const res = await limiter.consume(key);
+      return { allowed: true, headers: headersOf(policy, res), retryAfterS: 0 };
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) {
+        this.logger.error({ err: (err as Error).message, policy: policy.name }, 'rate limit store failed; request let through');
+        return { allowed: true, headers: {}, retryAfterS: 0 };
+      }
+      const retryAfterS = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+      this.logger.warn({ event: 'rate_limit.tripped', policy: policy.name }, 'too many requests');
+      return { allowed: false, headers: { ...headersOf(policy, err), 'Retry-After': String(retryAfterS) }, retryAfterS };
+    }
+  }
+
+  /** Express middleware for one policy; a request whose key is unknown is not counted. */
+  middleware(policy: LimitPolicy, keyOf: (req: Request, res: Response) => string | undefined): RequestHandler {
+    return async (req: Request, res: Response, next: NextFunction) => {
+      const key = keyOf(req, res);
+      if (key === undefined) return next();
+      const verdict = await this.check(policy, key);
+      res.set(verdict.headers);
+      if (verdict.allowed) return next();
+      res.status(429).set('Cache-Control', 'no-store').json({ error: 'too_many_requests', error_description: `Too many requests: try again in ${verdict.retryAfterS} seconds.` });
+    };
+  }
+}
+
+/** draft-ietf-httpapi-ratelimit-headers: the policy, and what is left of it. */
+function headersOf(policy: LimitPolicy, res: RateLimiterRes): Record<string, string> {
+  const reset = Math.max(0, Math.ceil(res.msBeforeNext / 1000));
+  return {
+    'RateLimit-Policy': `"${policy.name}";q=${policy.points};w=${policy.windowS}`,
+    RateLimit: `"${policy.name}";r=${res.remainingPoints};t=${reset}`,
+  };
+}
