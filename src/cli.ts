@@ -6,12 +6,13 @@ import { ConfigError, loadConfig, type ConfigFlags, type ResolvedConfig } from '
 import { addLocalAccount, deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from './auth/accounts.js';
 import { hashPassword, passwordProblem } from './auth/passwords.js';
 import type { NewClient } from './auth/clients.js';
+import type { AuditInput } from './security/audit.js';
 import { UserError } from './domain/common/errors.js';
 import { TenantExport } from './domain/transfer/schema.js';
 import { exportTenant, importTenant } from './domain/transfer/service.js';
 import { createLogger } from './logging.js';
 import { SERVER_VERSION } from './mcp/server.js';
-import { LOCAL_TENANT, openEngine, openRuntime } from './runtime.js';
+import { LOCAL_TENANT, openEngine, openRuntime, type Runtime } from './runtime.js';
 import { migrate } from './storage/migrations/index.js';
 import { serveLocalStdio } from './transports/stdio.js';
 
@@ -71,6 +72,49 @@ async function runMigrate(program: Command) {
 async function adminRuntime(program: Command, mode?: 'http') {
   const config = loadConfig(program.opts<ConfigFlags>(), process.env, { mode });
   return openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level));
+}
+
+/** An administrative command in the audit trail (written before the command reports success). */
+async function adminEvent(runtime: Runtime, input: AuditInput): Promise<void> {
+  const { auditOf } = await import('./security/audit.js');
+  const audit = auditOf(runtime);
+  await audit.record({ ...input, details: { ...input.details, by: 'cli' } });
+}
+
+async function runAuditTail(program: Command, options: { follow?: boolean; type: string[]; last: string }) {
+  const last = Number(options.last);
+  if (!Number.isInteger(last) || last < 1) throw new UserError('--last must be a whole number of events');
+  const runtime = await adminRuntime(program, 'http');
+  try {
+    const { readAudit } = await import('./security/audit.js');
+    const show = (rows: Awaited<ReturnType<typeof readAudit>>) => {
+      for (const row of rows) process.stdout.write(JSON.stringify({ ...row, details: JSON.parse(row.details) as unknown }) + '\n');
+      return rows.at(-1)?.seq;
+    };
+    let seq = show(await readAudit(runtime.engine, { types: options.type, last }));
+    while (options.follow) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      seq = show(await readAudit(runtime.engine, { types: options.type, afterSeq: seq ?? 0 })) ?? seq;
+    }
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function runAuditVerify(program: Command) {
+  const runtime = await adminRuntime(program, 'http');
+  try {
+    const { verifyAudit } = await import('./security/audit.js');
+    const verdict = await verifyAudit(runtime.engine);
+    if (!verdict.intact) {
+      process.stdout.write(`BROKEN at event #${verdict.seq} (${verdict.at}): ${verdict.reason}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stdout.write(verdict.count ? `intact: ${verdict.count} events, #${verdict.firstSeq} to #${verdict.lastSeq}\n` : 'intact: no events yet\n');
+  } finally {
+    await runtime.close();
+  }
 }
 
 async function runExport(program: Command, options: { output?: string; tenant: string }) {
@@ -173,6 +217,7 @@ async function runUserAdd(program: Command, options: { email: string }) {
   const runtime = await adminRuntime(program, 'http');
   try {
     const account = await addLocalAccount(runtime.engine, options.email, await hashPassword(password));
+    await adminEvent(runtime, { type: 'admin.user.added', actor: account.subject, details: { account: account.id } });
     process.stdout.write(`added ${account.email} (${account.id}): it signs in at the embedded authorization server\n`);
   } finally {
     await runtime.close();
@@ -184,6 +229,7 @@ async function runUserDisable(program: Command, options: AccountOptions) {
   try {
     const account = await selectAccount(runtime.engine, selectorOf(options));
     const revoked = await disableAccount(runtime.engine, account);
+    await adminEvent(runtime, { type: 'admin.user.disabled', actor: account.subject, details: { account: account.id, revoked } });
     process.stdout.write(`disabled ${account.email ?? account.subject} (${account.id}): its tokens are refused from now on; ${revoked} grants, sessions and tokens revoked\n`);
   } finally {
     await runtime.close();
@@ -213,6 +259,7 @@ async function runUserDelete(program: Command, options: AccountOptions) {
       if (typed !== name) throw new UserError('not confirmed: nothing was deleted.');
     }
     await deleteAccount(runtime, account);
+    await adminEvent(runtime, { type: 'admin.user.deleted', actor: account.subject, details: { account: account.id } });
     process.stdout.write(`deleted ${name} (${account.id}) and all of its data\n`);
   } finally {
     await runtime.close();
@@ -280,6 +327,7 @@ async function runKeysRotate(program: Command) {
     const kek = await keyEncryptionKey(runtime);
     await loadSigningKeys(runtime.engine, kek); // opens (or first creates) the current keys: a wrong key-encryption key stops here
     const { added, retiring } = await rotateSigningKeys(runtime.engine, kek, runtime.config.authentication.token_expiry);
+    await adminEvent(runtime, { type: 'admin.keys.rotated', details: { added, retired: retiring.map((r) => r.kid) } });
     process.stdout.write(`new signing keys: ${added.join(', ')}\n`);
     for (const { kid, until } of retiring) process.stdout.write(`retired ${kid}: still verifies tokens until ${until}\n`);
     process.stdout.write('Running instances sign with the new keys within 30 seconds; no restart is needed.\n');
@@ -304,6 +352,7 @@ async function runClientAdd(program: Command, options: ClientAddOptions) {
   try {
     const { addClient } = await import('./auth/clients.js');
     const added = await addClient(runtime, { ...options, redirectUris: options.redirectUri, secretExpiresInDays: days });
+    await adminEvent(runtime, { type: 'admin.client.added', clientId: added.clientId, details: { method: options.authMethod, owner: options.owner !== undefined } });
     process.stdout.write(`added client "${options.name}" (${options.authMethod})\nclient_id: ${added.clientId}\n`);
     if (added.secret) {
       process.stdout.write(`client_secret: ${added.secret}\n`);
@@ -336,6 +385,7 @@ async function runClientRemove(program: Command, clientId: string) {
   try {
     const { removeClient } = await import('./auth/clients.js');
     const removed = await removeClient(runtime, clientId);
+    await adminEvent(runtime, { type: 'admin.client.removed', clientId, details: { records: removed } });
     process.stdout.write(`removed client ${clientId} (${removed} records: the client, its grants, refresh tokens and registration token); its access tokens run out within the hour, a service client's at once\n`);
   } finally {
     await runtime.close();
@@ -367,6 +417,19 @@ clients
   .description('remove a client, revoking its grants and refresh tokens')
   .argument('<client_id>', 'from mcp-pa client list')
   .action((clientId: string) => runClientRemove(program, clientId));
+
+const audit = program.command('audit').description('read and check the audit trail of HTTP mode');
+audit
+  .command('tail')
+  .description('print the latest events as JSON lines (emails and addresses appear as pseudonyms)')
+  .option('--type <type>', 'only events of this type (repeat for several), e.g. login.failed', (value: string, all: string[]) => [...all, value], [] as string[])
+  .option('--last <n>', 'how many of the latest events', '20')
+  .option('--follow', 'keep printing new events as they are written (Ctrl-C to stop)')
+  .action((options: { follow?: boolean; type: string[]; last: string }) => runAuditTail(program, options));
+audit
+  .command('verify')
+  .description('check the hash chain; reports the first event where it breaks (exit code 1)')
+  .action(() => runAuditVerify(program));
 
 const user = program.command('user').description('manage the accounts of HTTP mode (one per person; each has its own data)');
 const withSelector = (command: Command) =>

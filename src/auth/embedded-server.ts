@@ -4,6 +4,8 @@ import type { Runtime } from '../runtime.js';
 import type { ClientCertificates } from './client-authentication.js';
 import { keyEncryptionKey } from './key-encryption-key.js';
 import { OAuthStore } from './oauth-store.js';
+import { auditProviderEvents } from './provider-audit.js';
+import { auditOf } from '../security/audit.js';
 import { createAuthorizationServer, OWNER_PROPERTY } from './provider.js';
 import { loadSigningKeys, signingKeysVersion } from './signing-keys.js';
 
@@ -95,6 +97,7 @@ export class EmbeddedAuthorizationServer {
     const resource = `${this.#issuer!}/mcp`;
     const provider = createAuthorizationServer({ runtime: this.runtime, issuer: this.#issuer!, resource, keys: { keys: this.keys }, kek: this.kek, clientCertificates: this.#clientCertificates });
     provider.proxy = this.#behindProxy;
+    auditProviderEvents(provider, auditOf(this.runtime));
     this.#provider = provider;
     this.#callback = undefined;
     this.#verifyKeys = createLocalJWKSet({ keys: this.keys.map(publicPart) });

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type Provider from 'oidc-provider';
 import type { Engine } from '../storage/engine.js';
-import type { Logger } from '../logging.js';
 import { loginAccount } from './accounts.js';
 import { clearFailures, recordFailure, secondsToWait, throttleKeys } from './login-throttle.js';
 import { consentPage, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH } from './pages.js';
@@ -10,12 +9,12 @@ import { verifyPassword } from './passwords.js';
 import { isLoopbackHostname } from '../config/schema.js';
 import type { limitPolicies, RateLimits } from '../security/rate-limits.js';
 import { accountKey, addressKey } from '../security/request-keys.js';
+import type { AuditLog } from '../security/audit.js';
 
 export interface InteractionOptions {
   /** Its provider is read per request: it is rebuilt when the signing keys change. */
   authorizationServer: { readonly provider: Provider };
   engine: Engine;
-  logger: Logger;
   /** Derives the CSRF tokens: every instance computes the same one for an interaction. */
   kek: Buffer;
   /** The public origin: a form may only be posted from it. */
@@ -23,6 +22,7 @@ export interface InteractionOptions {
   /** Sign-in attempts per address and per account, across every instance. */
   limits: RateLimits;
   policy: ReturnType<typeof limitPolicies>;
+  audit: AuditLog;
 }
 
 /** Spent on a login for an email that has no account, so that it takes as long as a wrong password. */
@@ -34,7 +34,6 @@ const DUMMY_HASH = 'scrypt$32768$8$3$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
  * server's own origin; every POST answers 303; everything a client supplies is escaped.
  */
 export function interactionRoutes(options: InteractionOptions): Router {
-  const { logger } = options;
   const provider = () => options.authorizationServer.provider;
   const csrfKey = crypto.createHmac('sha256', options.kek).update('mcp-pa csrf').digest();
   const csrfFor = (uid: string) => crypto.createHmac('sha256', csrfKey).update(uid).digest('base64url');
@@ -80,7 +79,7 @@ export function interactionRoutes(options: InteractionOptions): Router {
     const interaction = await details(req, res);
     if (!interaction) return undefined;
     if ((origin !== undefined && origin !== options.origin) || req.params.uid !== interaction.uid || !csrfValid(interaction.uid, req.body?.csrf)) {
-      logger.warn({ event: 'csrf.refused', address: req.ip }, 'a form without a valid CSRF token was refused');
+      void options.audit.record({ type: 'csrf.refused', address: req.ip, details: { path: req.path } });
       send(res, 403, messagePage('Refused', 'This form did not come from this sign-in page. Go back to the app and start again.'));
       return undefined;
     }
@@ -97,7 +96,7 @@ export function interactionRoutes(options: InteractionOptions): Router {
     };
     // Credential stuffing meets a hard limit per address and per account...
     for (const [policy, key] of [[options.policy.signInPerAddress, addressKey(req.ip) ?? 'unknown'], [options.policy.signInPerAccount, accountKey(email)]] as const) {
-      const verdict = await options.limits.check(policy, key);
+      const verdict = await options.limits.check(policy, key, req.ip);
       res.set(verdict.headers);
       if (!verdict.allowed) return void (await again(429, `Too many sign-in attempts. Wait ${verdict.retryAfterS} seconds, then try again.`));
     }
@@ -105,7 +104,7 @@ export function interactionRoutes(options: InteractionOptions): Router {
     const keys = throttleKeys(email, req.ip);
     const wait = await secondsToWait(options.engine, keys);
     if (wait > 0) {
-      logger.warn({ event: 'login.throttled', address: req.ip, wait }, 'a sign-in was refused: too many failures');
+      void options.audit.record({ type: 'login.throttled', actor: email, address: req.ip, details: { wait } });
       res.set('Retry-After', String(wait));
       return void (await again(429, `Too many failed attempts. Wait ${wait} seconds, then try again.`));
     }
@@ -113,11 +112,11 @@ export function interactionRoutes(options: InteractionOptions): Router {
     const ok = (await verifyPassword(String(req.body.password ?? ''), account?.password_hash ?? DUMMY_HASH)) && account !== undefined && account.disabled_at === null;
     if (!ok) {
       await recordFailure(options.engine, keys);
-      logger.info({ event: 'login.failed', address: req.ip }, 'a sign-in failed');
+      void options.audit.record({ type: 'login.failed', actor: email, address: req.ip, clientId: String(interaction.params.client_id) });
       return void (await again(401, 'The email or the password is wrong.'));
     }
     await clearFailures(options.engine, email);
-    logger.info({ event: 'login.succeeded', account: account.subject }, 'signed in');
+    void options.audit.record({ type: 'login.succeeded', actor: account.subject, address: req.ip, clientId: String(interaction.params.client_id) });
     await provider().interactionFinished(req, res, { login: { accountId: account.subject } }, { mergeWithLastSubmission: false });
   });
 
@@ -125,7 +124,7 @@ export function interactionRoutes(options: InteractionOptions): Router {
     const interaction = await checked(req, res);
     if (!interaction) return;
     if (req.body.decision !== 'allow') {
-      logger.info({ event: 'consent.denied', client: interaction.params.client_id }, 'access denied by the user');
+      void options.audit.record({ type: 'consent.denied', actor: interaction.session?.accountId, address: req.ip, clientId: String(interaction.params.client_id) });
       return void (await provider().interactionFinished(req, res, { error: 'access_denied', error_description: 'the user did not allow access' }, { mergeWithLastSubmission: false }));
     }
     const accountId = interaction.session!.accountId;
@@ -136,7 +135,7 @@ export function interactionRoutes(options: InteractionOptions): Router {
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
-    logger.info({ event: 'consent.granted', client: clientId, account: accountId }, 'access allowed by the user');
+    void options.audit.record({ type: 'consent.granted', actor: accountId, address: req.ip, clientId, details: { scope: String(interaction.params.scope ?? '') } });
     await provider().interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
   return router;

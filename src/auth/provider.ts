@@ -8,6 +8,7 @@ import { OAuthStore } from './oauth-store.js';
 import { isLoopbackHostname } from '../config/schema.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
 import { rememberedGrantId } from '../storage/oauth-records.js';
+import { auditOf } from '../security/audit.js';
 import {
   assertClientAssertion,
   CLIENT_ASSERTION_ALGORITHMS,
@@ -85,7 +86,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure };
   const safeFetch = createSafeFetch({
     allowPrivateTargets: authentication.allow_private_fetch,
-    onBlocked: (host) => runtime.logger.warn({ event: 'ssrf.blocked', host }, 'refused to fetch a client-named URL from a non-public address'),
+    onBlocked: (host) => {
+      runtime.logger.warn({ event: 'ssrf.blocked', host }, 'refused to fetch a client-named URL from a non-public address');
+      void auditOf(runtime).record({ type: 'ssrf.blocked', details: { host } });
+    },
   });
 
   const clientAuthMethods = enabledClientAuthMethods(runtime.config, options.clientCertificates, runtime.logger);

@@ -160,6 +160,17 @@ export const ConfigSchema = z
           .default(3600),
       })
       .prefault({}),
+    audit: z
+      .strictObject({
+        /** Days the audit trail keeps an event (at least 1: younger events cannot be deleted). */
+        retention_days: z
+          .number({ error: () => 'must be a whole number of days from 1 to 36500' })
+          .int('must be a whole number of days from 1 to 36500')
+          .min(1, 'must be a whole number of days from 1 to 36500')
+          .max(36_500, 'must be a whole number of days from 1 to 36500')
+          .default(365),
+      })
+      .prefault({}),
     /** Requests allowed per window in HTTP mode, counted in the database across every instance. */
     rate_limits: z
       .strictObject({

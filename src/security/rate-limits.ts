@@ -3,6 +3,7 @@ import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logging.js';
 import type { Engine } from '../storage/engine.js';
+import type { AuditLog } from './audit.js';
 import { DatabaseRateLimiter } from './database-rate-limiter.js';
 
 /** One limit: so many requests per window, counted per key (an address, a client, a tenant). */
@@ -45,9 +46,11 @@ export class RateLimits {
   constructor(
     private readonly engine: Engine,
     private readonly logger: Logger,
+    private readonly audit?: AuditLog,
   ) {}
 
-  async check(policy: LimitPolicy, key: string): Promise<LimitVerdict> {
+  /** Counts one request; `address` only goes into the audit record of a trip. */
+  async check(policy: LimitPolicy, key: string, address?: string): Promise<LimitVerdict> {
     let limiter = this.limiters.get(policy.name);
     if (!limiter) {
       limiter = new DatabaseRateLimiter(this.engine, { keyPrefix: policy.name, points: policy.points, duration: policy.windowS });
@@ -62,7 +65,7 @@ export class RateLimits {
         return { allowed: true, headers: {}, retryAfterS: 0 };
       }
       const retryAfterS = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      this.logger.warn({ event: 'rate_limit.tripped', policy: policy.name }, 'too many requests');
+      void this.audit?.record({ type: 'rate_limit.tripped', address, details: { policy: policy.name } });
       return { allowed: false, headers: { ...headersOf(policy, err), 'Retry-After': String(retryAfterS) }, retryAfterS };
     }
   }
@@ -72,7 +75,7 @@ export class RateLimits {
     return async (req: Request, res: Response, next: NextFunction) => {
       const key = keyOf(req, res);
       if (key === undefined) return next();
-      const verdict = await this.check(policy, key);
+      const verdict = await this.check(policy, key, req.ip);
       res.set(verdict.headers);
       if (verdict.allowed) return next();
       res.status(429).set('Cache-Control', 'no-store').json({ error: 'too_many_requests', error_description: `Too many requests: try again in ${verdict.retryAfterS} seconds.` });

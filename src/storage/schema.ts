@@ -169,6 +169,21 @@ export interface ItemCountTable {
   n: number;
 }
 
+export interface AuditEventTable {
+  seq: Generated<number>;
+  at: string;
+  type: string;
+  /** A keyed pseudonym of the person or account (never an email). */
+  actor: string | null;
+  /** A keyed pseudonym of the client's address. */
+  address: string | null;
+  client_id: string | null;
+  /** JSON: the rest of the event (never a token, secret, password or document content). */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface RateLimitTable {
   key: string;
   points: number;
@@ -194,6 +209,7 @@ export interface Database {
   signing_keys: SigningKeyTable;
   login_failures: LoginFailureTable;
   rate_limits: RateLimitTable;
+  audit_events: AuditEventTable;
   profiles: ProfileTable;
   projects: ProjectTable;
   tasks: TaskTable;

@@ -18,6 +18,7 @@ import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
 import { createTokenVerifier, TokenRejected, type VerifiedToken } from './token-verifier.js';
 import { addressKey, basicClientId, CLIENT_AUTHENTICATING_PATHS } from '../../security/request-keys.js';
 import { limitPolicies, RateLimits } from '../../security/rate-limits.js';
+import { auditOf } from '../../security/audit.js';
 
 export interface HttpAppOptions {
   runtime: Runtime;
@@ -74,7 +75,8 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   const allowedOrigins = new Set([new URL(publicUrl).origin, ...(config.server.allowed_origins ?? [])]);
   const maxBytes = maxMessageBytes(config.documents.max_file_size_mb);
 
-  const limits = new RateLimits(runtime.engine, logger);
+  const audit = auditOf(runtime);
+  const limits = new RateLimits(runtime.engine, logger, audit);
   const policy = limitPolicies(config);
   const byAddress = (req: Request) => addressKey(req.ip);
 
@@ -89,7 +91,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   if (options.authorizationServer) {
     const authorizationServer = options.authorizationServer;
     app.use('/oauth/interaction', limits.middleware(policy.pagesPerAddress, byAddress));
-    app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, logger, kek: authorizationServer.kek, origin: new URL(publicUrl).origin, limits, policy }));
+    app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, kek: authorizationServer.kek, origin: new URL(publicUrl).origin, limits, policy, audit }));
     // Clients register from anywhere, browsers included (oidc-provider sends no CORS headers there).
     app.use('/oauth/register', cors());
     app.post('/oauth/register', limits.middleware(policy.registerPerAddress, byAddress));
@@ -123,6 +125,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
         resource,
         resourceMetadataUrl: resourceMetadataUrl(resource),
         logger,
+        audit,
       })
     : (_req: Request, _res: Response, next: NextFunction) => next();
   const allowCors = cors({ ...MCP_CORS, origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin.toLowerCase())) });

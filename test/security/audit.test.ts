@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as oauth from 'oauth4webapi';
+import { ADA, homeWithAda } from '../helpers/embedded-as.js';
+import { rawSql, type EngineName } from '../helpers/engines.js';
+import { HttpTestServer } from '../helpers/http-server.js';
+import { modernToolCall } from '../helpers/mcp-wire.js';
+import { signInAndConsent } from '../helpers/oauth.js';
+import { runCli } from '../helpers/server.js';
+
+const ENGINE: EngineName = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
+const REDIRECT = 'http://127.0.0.1:9/callback';
+const insecure = { [oauth.allowInsecureRequests]: true };
+
+interface Event {
+  seq: number;
+  type: string;
+  actor: string | null;
+  address: string | null;
+  client_id: string | null;
+  details: Record<string, unknown>;
+}
+
+describe('the audit trail', () => {
+  it('records sign-ins, consent, tokens, replays, refusals, registrations and administration, without a secret, email or address in clear, in a chain that verifies', async () => {
+    const { home, env } = await homeWithAda();
+    const server = await HttpTestServer.start({ home, env });
+    const secrets: string[] = [ADA.password, ADA.email];
+    try {
+      const issuer = new URL(server.url);
+      const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+      const client = (await oauth.processDynamicClientRegistrationResponse(
+        await oauth.dynamicClientRegistrationRequest(as, { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }, insecure),
+      )) as oauth.Client;
+      const verifier = oauth.generateRandomCodeVerifier();
+      const url = new URL(as.authorization_endpoint!);
+      const query = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, scope: 'pa:read pa:write', state: 's', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+      await assert.rejects(signInAndConsent(url, REDIRECT, { ...ADA, password: 'a wrong password here' }), /401/);
+      const callback = await signInAndConsent(url, REDIRECT, ADA);
+      const params = oauth.validateAuthResponse(as, client, callback, 's');
+      const redeem = () => oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT, verifier, insecure);
+      const tokens = await oauth.processAuthorizationCodeResponse(as, client, await redeem());
+      secrets.push(tokens.access_token, tokens.refresh_token!, params.get('code')!);
+      await redeem(); // the replay: refused, and it revokes the grant
+      assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('list_todos'))).status, 401);
+      assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('list_todos', {}, 'not.a.token'))).status, 401);
+    } finally {
+      await server.close();
+    }
+    assert.equal((await runCli(['keys', 'rotate'], home, env, 30_000)).code, 0);
+
+    const tail = await runCli(['audit', 'tail', '--last', '200'], home, env, 30_000);
+    assert.equal(tail.code, 0, tail.stderr);
+    const events = tail.stdout.trim().split('\n').map((line) => JSON.parse(line) as Event);
+    const types = new Set(events.map((e) => e.type));
+    for (const type of ['admin.user.added', 'client.registered', 'login.failed', 'login.succeeded', 'consent.granted', 'token.issued', 'token.replay', 'auth.denied', 'admin.keys.rotated']) {
+      assert.ok(types.has(type), `${type} is recorded (got ${[...types].join(', ')})`);
+    }
+    const failed = events.find((e) => e.type === 'login.failed')!;
+    const succeeded = events.find((e) => e.type === 'login.succeeded')!;
+    assert.match(failed.actor!, /^[\w-]{16}$/, 'the email as a pseudonym');
+    assert.match(failed.address!, /^[\w-]{16}$/, 'the address as a pseudonym');
+    assert.equal(failed.address, succeeded.address, 'the same address, the same pseudonym');
+    const denied = events.filter((e) => e.type === 'auth.denied').map((e) => e.details.reason);
+    assert.ok(denied.includes('no bearer token'));
+    for (const secret of [...secrets, '127.0.0.1']) {
+      assert.ok(!tail.stdout.includes(secret), `"${secret.slice(0, 12)}…" never appears in the trail`);
+      assert.ok(!server.logs.filter((l) => l.includes('"audit"')).some((l) => l.includes(secret)), `nor in the audit log lines`);
+    }
+    const narrowed = await runCli(['audit', 'tail', '--type', 'login.failed', '--last', '5'], home, env, 30_000);
+    assert.deepEqual(narrowed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Event).type), ['login.failed']);
+
+    const verified = await runCli(['audit', 'verify'], home, env, 30_000);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, new RegExp(`intact: ${events.length} events`));
+
+    // Append-only: the database itself refuses to change or remove a recent event.
+    const middle = events[Math.floor(events.length / 2)]!;
+    await assert.rejects(rawSql(home, 'UPDATE audit_events SET type = $1 WHERE seq = $2', ['nothing.happened', middle.seq], ENGINE), /append-only/);
+    await assert.rejects(rawSql(home, 'DELETE FROM audit_events WHERE seq = $1', [middle.seq], ENGINE), /cannot be deleted/);
+    // Someone who owns the database and removes the guard still cannot hide the change.
+    await rawSql(home, ENGINE === 'postgres' || ENGINE === 'pglite' ? 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_guard' : 'DROP TRIGGER audit_events_no_update', [], ENGINE);
+    await rawSql(home, 'UPDATE audit_events SET details = $1 WHERE seq = $2', ['{}', middle.seq], ENGINE);
+    const broken = await runCli(['audit', 'verify'], home, env, 30_000);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stdout, new RegExp(`BROKEN at event #${middle.seq} .*altered`));
+  });
+});
