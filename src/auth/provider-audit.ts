@@ -38,6 +38,9 @@ export function auditProviderEvents(provider: Provider, audit: AuditLog): void {
       void audit.record({ type, address: ctx.ip, clientId: client?.clientId ?? ctx.oidc?.client?.clientId, details: { method: client?.tokenEndpointAuthMethod } }),
     );
   }
+  on('authorization.error', (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string; error_detail?: string }) =>
+    void audit.record({ type: 'authorization.refused', ...partiesOf(ctx), clientId: ctx.oidc?.client?.clientId ?? (ctx.oidc?.params?.client_id as string | undefined), details: { error: err.error, reason: err.error_detail ?? err.error_description } }),
+  );
   for (const event of ['revocation.error', 'introspection.error', 'registration_create.error'] as const) {
     on(event, (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string; error_detail?: string }) =>
       void audit.record({ type: 'auth.denied', ...partiesOf(ctx), details: { route: ctx.oidc?.route, error: err.error, reason: err.error_detail ?? err.error_description } }),
