@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import { ConfigError, loadConfig, type ConfigFlags, type ResolvedConfig } from './config/load.js';
-import { addLocalAccount, deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from './auth/accounts.js';
+import { addLocalAccount, changePassword, deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from './auth/accounts.js';
 import { hashPassword, passwordProblem } from './auth/passwords.js';
 import type { NewClient } from './auth/clients.js';
 import type { AuditInput } from './security/audit.js';
@@ -219,6 +219,22 @@ async function runUserAdd(program: Command, options: { email: string }) {
     const account = await addLocalAccount(runtime.engine, options.email, await hashPassword(password));
     await adminEvent(runtime, { type: 'admin.user.added', actor: account.subject, details: { account: account.id } });
     process.stdout.write(`added ${account.email} (${account.id}): it signs in at the embedded authorization server\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function runUserPassword(program: Command, options: AccountOptions) {
+  const password = await readPassword('New password: ');
+  const problem = passwordProblem(password);
+  if (problem) throw new UserError(`user password: ${problem}.`);
+  if (process.stdin.isTTY && (await readPassword('The same password again: ')) !== password) throw new UserError('user password: the two passwords differ; nothing was changed.');
+  const runtime = await adminRuntime(program, 'http');
+  try {
+    const account = await selectAccount(runtime.engine, selectorOf(options));
+    const revoked = await changePassword(runtime.engine, account, await hashPassword(password));
+    await adminEvent(runtime, { type: 'admin.user.password_changed', actor: account.subject, details: { account: account.id, revoked } });
+    process.stdout.write(`changed the password of ${account.email ?? account.subject} (${account.id}): its access tokens are refused from now on; ${revoked} grants, sessions and tokens revoked\n`);
   } finally {
     await runtime.close();
   }
@@ -447,6 +463,9 @@ user
   .description('list the accounts: id, email or token subject, issuer, created, status')
   .option('--json', 'print JSON')
   .action((options: AccountOptions) => runUserList(program, options));
+withSelector(user.command('password').description('set a new password (from the terminal, or from stdin); revokes the account\'s grants and tokens')).action((options: AccountOptions) =>
+  runUserPassword(program, options),
+);
 withSelector(user.command('disable').description("refuse the account's tokens from now on and revoke its grants")).action((options: AccountOptions) =>
   runUserDisable(program, options),
 );

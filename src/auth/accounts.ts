@@ -9,6 +9,8 @@ import { revokeAccountRecords } from '../storage/oauth-records.js';
 export interface Account {
   tenantId: string;
   disabled: boolean;
+  /** Seconds since the epoch: tokens issued before then no longer speak for the account (its password changed). */
+  tokensValidAfter?: number;
 }
 
 /**
@@ -23,11 +25,11 @@ class AccountCreatedElsewhere extends Error {}
 async function findAccountRow(engine: Engine, issuer: string, subject: string): Promise<Account | undefined> {
   const row = await engine.db
     .selectFrom('accounts')
-    .select(['tenant_id', 'disabled_at'])
+    .select(['tenant_id', 'disabled_at', 'tokens_valid_after'])
     .where('issuer', '=', issuer)
     .where('subject', '=', subject)
     .executeTakeFirst();
-  return row && { tenantId: row.tenant_id, disabled: row.disabled_at !== null };
+  return row && { tenantId: row.tenant_id, disabled: row.disabled_at !== null, tokensValidAfter: row.tokens_valid_after ? Math.floor(Date.parse(row.tokens_valid_after) / 1000) : undefined };
 }
 
 /**
@@ -44,7 +46,7 @@ export async function accountFor(engine: Engine, issuer: string, subject: string
       await trx.insertInto('tenants').values({ id: tenantId, created_at }).execute();
       const inserted = await trx
         .insertInto('accounts')
-        .values({ tenant_id: tenantId, issuer, subject, email: null, created_at, disabled_at: null, password_hash: null })
+        .values({ tenant_id: tenantId, issuer, subject, email: null, created_at, disabled_at: null, password_hash: null, tokens_valid_after: null })
         .onConflict((oc) => oc.columns(['issuer', 'subject']).doNothing())
         .returning('tenant_id')
         .executeTakeFirst();
@@ -101,6 +103,18 @@ export async function disableAccount(engine: Engine, account: AccountRecord): Pr
   return revokeAccountRecords(engine, account.subject);
 }
 
+/**
+ * A new password for an account of the embedded authorization server: its grants, sessions and
+ * refresh tokens are revoked, and access tokens issued until now are refused from the next request.
+ */
+export async function changePassword(engine: Engine, account: AccountRecord, passwordHash: string): Promise<number> {
+  if (account.issuer !== EMBEDDED_ISSUER) throw new UserError('that account signs in at another issuer: its password is not kept here');
+  // The second that just began counts as before the change: a token issued in it is refused too.
+  const cutOff = new Date(Math.ceil((Date.now() + 1) / 1000) * 1000).toISOString();
+  await engine.db.updateTable('accounts').set({ password_hash: passwordHash, tokens_valid_after: cutOff }).where('tenant_id', '=', account.id).execute();
+  return revokeAccountRecords(engine, account.subject);
+}
+
 /** Erases the account and all of its data: every item, document and search entry, then the tenant. */
 export async function deleteAccount(runtime: Runtime, account: AccountRecord): Promise<void> {
   await revokeAccountRecords(runtime.engine, account.subject);
@@ -137,7 +151,7 @@ export async function addLocalAccount(engine: Engine, email: string, passwordHas
     await trx.insertInto('tenants').values({ id, created_at }).execute();
     await trx
       .insertInto('accounts')
-      .values({ tenant_id: id, issuer: EMBEDDED_ISSUER, subject: id, email: normalised, created_at, disabled_at: null, password_hash: passwordHash })
+      .values({ tenant_id: id, issuer: EMBEDDED_ISSUER, subject: id, email: normalised, created_at, disabled_at: null, password_hash: passwordHash, tokens_valid_after: null })
       .execute();
   });
   return { id, issuer: EMBEDDED_ISSUER, subject: id, email: normalised, created_at, disabled_at: null };

@@ -111,6 +111,8 @@ export interface AccountTable {
   created_at: string;
   disabled_at: string | null;
   password_hash: string | null;
+  /** Access tokens issued before this instant (a password change) are refused. */
+  tokens_valid_after: string | null;
 }
 
 export interface OAuthRecordTable {

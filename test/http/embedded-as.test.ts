@@ -446,3 +446,39 @@ describe('a disabled account', () => {
     }
   });
 });
+
+describe('a changed password', () => {
+  it('revokes refresh tokens and grants, refuses the access tokens issued before it, and signs in with the new one only', async () => {
+    const home = tempHome('mcp-pa-as-');
+    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, 30_000, `${ADA.password}\n`)).code, 0);
+    const env = { MCP_PORT: String(await freePort()) };
+    let server = await HttpTestServer.start({ home, env });
+    const provider = new MemoryOAuthProvider();
+    await auth(provider, { serverUrl: server.mcpUrl });
+    const callback = await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA);
+    await auth(provider, { serverUrl: server.mcpUrl, authorizationCode: callback.searchParams.get('code')!, iss: callback.searchParams.get('iss')! });
+    const { access_token: token, refresh_token: refresh } = provider.tokens()!;
+    assert.equal((await fetch(server.mcpUrl, modernToolCall('list_todos', {}, token))).status, 200);
+    await server.close();
+    const newPassword = 'a different long passphrase';
+    const changed = await runCli(['user', 'password', '--email', ADA.email], home, {}, 30_000, `${newPassword}\n`);
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match(changed.stdout, /[1-9]\d* grants, sessions and tokens revoked/);
+    server = await HttpTestServer.start({ home, env });
+    try {
+      const call = await fetch(server.mcpUrl, modernToolCall('list_todos', {}, token));
+      assert.equal(call.status, 401);
+      assert.match(call.headers.get('www-authenticate') ?? '', /password changed/);
+      const refreshed = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh!, client_id: (provider.clientInformation() as { client_id: string }).client_id }) });
+      assert.equal(((await refreshed.json()) as { error: string }).error, 'invalid_grant');
+      const again = new MemoryOAuthProvider();
+      await auth(again, { serverUrl: server.mcpUrl });
+      await assert.rejects(signInAndConsent(again.authorizationUrl!, again.redirect, ADA), /answered 401/, 'the old password no longer works');
+      const signedIn = await signInAndConsent(again.authorizationUrl!, again.redirect, { ...ADA, password: newPassword });
+      await auth(again, { serverUrl: server.mcpUrl, authorizationCode: signedIn.searchParams.get('code')!, iss: signedIn.searchParams.get('iss')! });
+      assert.equal((await fetch(server.mcpUrl, modernToolCall('list_todos', {}, again.tokens()!.access_token))).status, 200, 'a token issued after the change works');
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -52,6 +52,7 @@ async function existingEmbeddedAccount(engine: Runtime['engine'], server: Embedd
   const subject = token.subject === token.clientId ? await server.ownerOf(token.clientId) : token.subject;
   const account = subject === undefined ? undefined : await embeddedAccount(engine, subject);
   if (!account) throw new TokenRejected('the token speaks for an account that does not exist (any more)');
+  if (account.tokensValidAfter !== undefined && (token.issuedAt ?? 0) < account.tokensValidAfter) throw new TokenRejected("the token was issued before the account's password changed");
   return account;
 }
 

@@ -40,6 +40,8 @@ export interface VerifiedToken {
   scopes: string[];
   /** Seconds since the epoch. */
   expiresAt: number;
+  /** Seconds since the epoch, when the token says. */
+  issuedAt?: number;
 }
 
 export interface TokenVerifierOptions {
@@ -101,6 +103,7 @@ function checkClaims(claims: Record<string, unknown>, options: TokenVerifierOpti
     clientId: typeof clientId === 'string' ? clientId : '',
     scopes: scopesOf(claims),
     expiresAt: exp,
+    issuedAt: typeof claims.iat === 'number' ? claims.iat : undefined,
   };
 }
 
