@@ -209,11 +209,17 @@ async function readPassword(question: string): Promise<string> {
   }
 }
 
-async function runUserAdd(program: Command, options: { email: string }) {
-  const password = await readPassword('Password for the new account: ');
+/** A new password, checked, and typed twice at a terminal; `command` names who asks in errors. */
+async function readNewPassword(question: string, command: string, nothingDone: string): Promise<string> {
+  const password = await readPassword(question);
   const problem = passwordProblem(password);
-  if (problem) throw new UserError(`user add: ${problem}.`);
-  if (process.stdin.isTTY && (await readPassword('The same password again: ')) !== password) throw new UserError('user add: the two passwords differ; nothing was created.');
+  if (problem) throw new UserError(`${command}: ${problem}.`);
+  if (process.stdin.isTTY && (await readPassword('The same password again: ')) !== password) throw new UserError(`${command}: the two passwords differ; ${nothingDone}.`);
+  return password;
+}
+
+async function runUserAdd(program: Command, options: { email: string }) {
+  const password = await readNewPassword('Password for the new account: ', 'user add', 'nothing was created');
   const runtime = await adminRuntime(program, 'http');
   try {
     const account = await addLocalAccount(runtime.engine, options.email, await hashPassword(password));
@@ -225,10 +231,7 @@ async function runUserAdd(program: Command, options: { email: string }) {
 }
 
 async function runUserPassword(program: Command, options: AccountOptions) {
-  const password = await readPassword('New password: ');
-  const problem = passwordProblem(password);
-  if (problem) throw new UserError(`user password: ${problem}.`);
-  if (process.stdin.isTTY && (await readPassword('The same password again: ')) !== password) throw new UserError('user password: the two passwords differ; nothing was changed.');
+  const password = await readNewPassword('New password: ', 'user password', 'nothing was changed');
   const runtime = await adminRuntime(program, 'http');
   try {
     const account = await selectAccount(runtime.engine, selectorOf(options));
