@@ -103,6 +103,13 @@ function clientCertificateRequest(tls: NonNullable<ListenPlan['tls']>, config: R
   return { requestCert: true, rejectUnauthorized: false, ...(tls.ca ? { ca: tls.ca } : {}) };
 }
 
+/**
+ * Slow clients (slow-loris): headers must arrive within 20 s and a whole request within 120 s,
+ * checked every second (Node checks every 30 s by default, so a stalled connection could hold on
+ * for 50 s).
+ */
+const SLOW_CLIENT_OPTIONS = { headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 1_000 };
+
 export interface HttpServerHandle {
   /** The public base URL (an origin). */
   url: string;
@@ -121,10 +128,8 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
   const authorizationServer = plan.auth === 'embedded' ? await (await import('../../auth/embedded-server.js')).EmbeddedAuthorizationServer.open(runtime) : undefined;
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
   const server = plan.tls
-    ? https.createServer({ ...TLS_OPTIONS, cert: plan.tls.cert, key: plan.tls.key, ...clientCertificateRequest(plan.tls, config) }, (req, res) => handler(req, res))
-    : http.createServer((req, res) => handler(req, res));
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 120_000;
+    ? https.createServer({ ...TLS_OPTIONS, ...SLOW_CLIENT_OPTIONS, cert: plan.tls.cert, key: plan.tls.key, ...clientCertificateRequest(plan.tls, config) }, (req, res) => handler(req, res))
+    : http.createServer(SLOW_CLIENT_OPTIONS, (req, res) => handler(req, res));
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

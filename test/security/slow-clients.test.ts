@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { HttpTestServer, withConfigFile } from '../helpers/http-server.js';
+import { modernToolCall } from '../helpers/mcp-wire.js';
+
+describe('slow clients (slow-loris)', () => {
+  let server: HttpTestServer;
+  before(async () => {
+    const { home, args } = withConfigFile({ mode: 'http', authentication: { enabled: false } });
+    server = await HttpTestServer.start({ home, args });
+  });
+  after(() => server.close());
+
+  it('a connection that never finishes its headers is cut off, while others are served', async () => {
+    const { hostname, port } = new URL(server.url);
+    const socket = net.connect(Number(port), hostname);
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(`POST /mcp HTTP/1.1\r\nHost: ${hostname}:${port}\r\nX-Trickle: 1`); // and then nothing more
+    const others = await fetch(`${server.url}/mcp`, modernToolCall('get_current_time'));
+    assert.equal(others.status, 200, 'the stalled connection holds nobody else up');
+    await closed; // at the 20-second header deadline; without one this test would hang until the runner's timeout
+    assert.match(answer, /^HTTP\/1\.1 408/, 'answered 408 Request Timeout, then closed');
+  });
+});
