@@ -12,7 +12,8 @@ describe('slow clients (slow-loris)', () => {
   });
   after(() => server.close());
 
-  it('a connection that never finishes its headers is cut off, while others are served', async () => {
+  // The timeout is the safety net: without a header deadline the connection would stay open and the test fail.
+  it('a connection that never finishes its headers is cut off, while others are served', { timeout: 60_000 }, async () => {
     const { hostname, port } = new URL(server.url);
     const socket = net.connect(Number(port), hostname);
     let answer = '';
@@ -21,7 +22,7 @@ describe('slow clients (slow-loris)', () => {
     socket.write(`POST /mcp HTTP/1.1\r\nHost: ${hostname}:${port}\r\nX-Trickle: 1`); // and then nothing more
     const others = await fetch(`${server.url}/mcp`, modernToolCall('get_current_time'));
     assert.equal(others.status, 200, 'the stalled connection holds nobody else up');
-    await closed; // at the 20-second header deadline; without one this test would hang until the runner's timeout
+    await closed; // at the 20-second header deadline
     assert.match(answer, /^HTTP\/1\.1 408/, 'answered 408 Request Timeout, then closed');
   });
 });
