@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { HttpTestServer, withConfigFile } from '../helpers/http-server.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
 
-describe('slow clients (slow-loris)', () => {
+describe('slow and oversized requests', () => {
   let server: HttpTestServer;
   before(async () => {
     const { home, args } = withConfigFile({ mode: 'http', authentication: { enabled: false } });
@@ -24,5 +24,13 @@ describe('slow clients (slow-loris)', () => {
     assert.equal(others.status, 200, 'the stalled connection holds nobody else up');
     await closed; // at the 20-second header deadline
     assert.match(answer, /^HTTP\/1\.1 408/, 'answered 408 Request Timeout, then closed');
+  });
+
+  it('an oversized body is refused with 413 before it is read in full, and audited', async () => {
+    const res = await fetch(`${server.url}/mcp`, { ...modernToolCall('list_todos'), body: `{"x":"${'a'.repeat(50 * 1024 * 1024)}"}` });
+    assert.equal(res.status, 413);
+    const audited = () => server.logs.some((line) => line.includes('"request.refused"') && line.includes('"status":413'));
+    for (let i = 0; i < 50 && !audited(); i++) await new Promise((resolve) => setTimeout(resolve, 100)); // the audit line may follow the answer
+    assert.ok(audited(), 'the refusal is in the audit trail');
   });
 });

@@ -18,7 +18,7 @@ import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
 import { createTokenVerifier, TokenRejected, type VerifiedToken } from './token-verifier.js';
 import { addressKey, basicClientId, CLIENT_AUTHENTICATING_PATHS } from '../../security/request-keys.js';
 import { limitPolicies, RateLimits } from '../../security/rate-limits.js';
-import { auditOf } from '../../security/audit.js';
+import { auditOf, type AuditLog } from '../../security/audit.js';
 
 export interface HttpAppOptions {
   runtime: Runtime;
@@ -68,7 +68,7 @@ const MCP_CORS = {
  * endpoint behind Host, Origin and bearer-token checks. Nothing a request needs is kept between
  * requests: a fresh MCP server is built for each one, so any instance can serve any request.
  */
-export function createHttpApp(options: HttpAppOptions): { app: express.Express; mcp: McpHttpHandler } {
+export function createHttpApp(options: HttpAppOptions): { app: express.Express; mcp: McpHttpHandler; audit: AuditLog } {
   const { runtime, publicUrl, issuer } = options;
   const logger = runtime.logger;
   const resource = `${publicUrl}/mcp`;
@@ -141,12 +141,12 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     jsonRpcBody(maxBytes),
     (req: Request, res: Response) => void serveMcp(req, res, req.body),
   );
-  app.use('/mcp', jsonRpcBodyErrors(maxBytes));
+  app.use('/mcp', jsonRpcBodyErrors(maxBytes, audit));
 
   app.use((_req: Request, res: Response) => refuse(res, 404, 'Not found'));
   app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     logger.error({ err }, 'unexpected error in the HTTP layer');
     if (!res.headersSent) refuse(res, 500, 'Internal error');
   });
-  return { app, mcp };
+  return { app, mcp, audit };
 }

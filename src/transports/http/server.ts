@@ -147,8 +147,12 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
     authorizationServer.start(publicUrl, plan.behindProxy, clientCertificates(plan.tls, config));
     readiness.issuer = issuer = IssuerConnection.embedded(publicUrl, authorizationServer.verificationKeys);
   }
-  const { app, mcp } = createHttpApp({ runtime, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension, authorizationServer });
+  const { app, mcp, audit } = createHttpApp({ runtime, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension, authorizationServer });
   handler = app;
+  // A refused TLS handshake (an old protocol, a weak cipher, garbage) never reaches the app: audit it here.
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: { remoteAddress?: string }) =>
+    void audit.record({ type: 'tls.refused', address: socket.remoteAddress, details: { reason: err.code ?? err.message } }),
+  );
   void issuer?.load().then(() => {
     if (!issuer.ready) logger.error({ issuer: issuer.issuer, err: issuer.lastError }, 'cannot load the authorization server metadata yet; /readyz reports not ready until it loads');
   });
