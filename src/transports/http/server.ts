@@ -179,6 +179,8 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
       clearTimeout(deadline);
       authorizationServer?.stop();
       await mcp.close();
+      // Events of the last requests are still being written: nothing of the trail is lost on shutdown.
+      await audit.flush();
     })());
   return { url: publicUrl, close, notify: mcp.notify };
 }
