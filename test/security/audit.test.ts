@@ -87,3 +87,25 @@ describe('the audit trail', () => {
     assert.match(broken.stdout, new RegExp(`BROKEN at event #${middle.seq} .*altered`));
   });
 });
+
+describe('audit retention', () => {
+  it('removes events past the retention period and the chain of what is kept still verifies', async () => {
+    const { openTestRuntime } = await import('../helpers/engines.js');
+    const { auditOf, sweepAudit, verifyAudit } = await import('../../src/security/audit.js');
+    const { sql } = await import('kysely');
+    const { runtime } = await openTestRuntime('sqlite');
+    try {
+      const audit = auditOf(runtime);
+      for (const type of ['old.one', 'old.two', 'recent']) await audit.record({ type });
+      assert.equal(await sweepAudit(runtime.engine, 1), 0, 'nothing is old enough yet');
+      // Age the first two events by two days (the guard is lifted for the test, as only an owner could).
+      await sql`DROP TRIGGER audit_events_no_update`.execute(runtime.engine.db);
+      await sql`UPDATE audit_events SET at = ${new Date(Date.now() - 2 * 86_400_000).toISOString()} WHERE type LIKE 'old.%'`.execute(runtime.engine.db);
+      assert.equal(await sweepAudit(runtime.engine, 1), 2);
+      const verdict = await verifyAudit(runtime.engine);
+      assert.deepEqual(verdict.intact && verdict.count, 1, 'the oldest kept event anchors the chain');
+    } finally {
+      await runtime.close();
+    }
+  });
+});
