@@ -71,20 +71,30 @@ const dbUrl = new URL(admin);
 dbUrl.pathname = '/mcp_pa_http_bench';
 const issuer = await startTokenIssuer();
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-http-bench-'));
-const devConfig = path.join(home, 'dev.json');
-fs.writeFileSync(devConfig, JSON.stringify({ mode: 'http', authentication: { enabled: false } }));
+// Limits raised far above the load so every request is counted and none refused; and switched off,
+// to measure what counting costs.
+const HIGH_LIMITS = { mcp_per_minute: 10_000_000, mcp_per_address_per_minute: 10_000_000 };
+const config = (name: string, value: object) => {
+  const file = path.join(home, `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify(value));
+  return file;
+};
+const devConfig = config('dev', { mode: 'http', authentication: { enabled: false }, rate_limits: HIGH_LIMITS });
+const limitedConfig = config('limited', { rate_limits: HIGH_LIMITS });
+const unlimitedConfig = config('unlimited', { rate_limits: { enabled: false } });
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const serverEnv = { HOME: home, MCP_DATABASE_URL: dbUrl.toString(), MCP_DATABASE_APP_ROLE: 'mcp_pa_http_bench_app', MCP_HOST: '127.0.0.1', MCP_PORT: String(port), MCP_PA_LOG_LEVEL: 'warn' };
 const read = { limit: 20, completed: false };
 
-async function measureMcpPa(auth: boolean) {
-  const child = startProcess(process.execPath, ['dist/cli.js', ...(auth ? [] : ['--config', devConfig]), 'serve'], { ...serverEnv, ...(auth ? { MCP_OAUTH_ISSUER: issuer.issuer } : {}) });
+async function measureMcpPa(auth: boolean, limits = true) {
+  const configFile = !auth ? devConfig : limits ? limitedConfig : unlimitedConfig;
+  const child = startProcess(process.execPath, ['dist/cli.js', '--config', configFile, 'serve'], { ...serverEnv, ...(auth ? { MCP_OAUTH_ISSUER: issuer.issuer } : {}) });
   try {
     await waitReady(base);
     const token = auth ? await issuer.token(`${base}/mcp`, 'bench-user') : undefined;
     await seed(`${base}/mcp`, token);
-    log(`list_todos with verification ${auth ? 'on' : 'off'}: ${DURATION_S} s at ${CONNECTIONS} connections`);
+    log(`list_todos with verification ${auth ? 'on' : 'off'}, rate limits ${limits ? 'on' : 'off'}: ${DURATION_S} s at ${CONNECTIONS} connections`);
     return await load(`${base}/mcp`, toolCall('list_todos', read, token));
   } finally {
     await stop(child);
@@ -100,12 +110,15 @@ const mean = (runs: Load[]): Load => {
 };
 const offRuns: Load[] = [];
 const onRuns: Load[] = [];
+const unlimitedRuns: Load[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   offRuns.push(await measureMcpPa(false));
   onRuns.push(await measureMcpPa(true));
+  unlimitedRuns.push(await measureMcpPa(true, false));
 }
 const verificationOff = mean(offRuns);
 const verificationOn = mean(onRuns);
+const limitsOff = mean(unlimitedRuns);
 const minimalChild = startProcess(process.execPath, ['--import', 'tsx', 'bench/minimal-server.ts'], {});
 const minimalUrl = await new Promise<string>((resolve) => minimalChild.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
 log('minimal SDK server, no-op tool');
@@ -117,15 +130,17 @@ const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 const report = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, node: process.version },
-  method: `autocannon, ${CONNECTIONS} connections, ${DURATION_S} s after a 2 s warm-up, ${ROUNDS} alternating rounds averaged, loopback; mcp-pa serve on PostgreSQL; tools/call list_todos (${read.limit} of ${TODOS} open todos) from a 2026-07-28 client`,
+  method: `autocannon, ${CONNECTIONS} connections, ${DURATION_S} s after a 2 s warm-up, ${ROUNDS} alternating rounds averaged, loopback; mcp-pa serve on PostgreSQL; tools/call list_todos (${read.limit} of ${TODOS} open todos) from a 2026-07-28 client; rate limits counted (raised above the load) except in the rate_limits_off run`,
   mcp_pa_verification_off: verificationOff,
   mcp_pa_verification_on: verificationOn,
+  mcp_pa_verification_on_rate_limits_off: limitsOff,
   minimal_sdk_server_noop: minimal,
   ratios: {
     throughput_on_to_off: ratio(verificationOn.requests_per_s, verificationOff.requests_per_s),
     verification_cost_of_throughput: Math.round((1 - verificationOn.requests_per_s / verificationOff.requests_per_s) * 1000) / 1000,
     throughput_mcp_pa_on_to_minimal: ratio(verificationOn.requests_per_s, minimal.requests_per_s),
     p50_on_to_off: ratio(verificationOn.p50_ms, verificationOff.p50_ms),
+    rate_limit_cost_of_throughput: Math.round((1 - verificationOn.requests_per_s / limitsOff.requests_per_s) * 1000) / 1000,
   },
   total_seconds: Math.round((Date.now() - started) / 1000),
 };

@@ -174,6 +174,8 @@ export const ConfigSchema = z
     /** Requests allowed per window in HTTP mode, counted in the database across every instance. */
     rate_limits: z
       .strictObject({
+        /** false: no limits here (a proxy in front limits instead). */
+        enabled: bool().default(true),
         /** Per tenant on /mcp. */
         mcp_per_minute: perWindow().default(600),
         /** Per address on /mcp, before the token is read (several people may share an address). */

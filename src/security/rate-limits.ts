@@ -47,10 +47,13 @@ export class RateLimits {
     private readonly engine: Engine,
     private readonly logger: Logger,
     private readonly audit?: AuditLog,
+    /** false (`rate_limits.enabled`): every request passes, nothing is counted. */
+    private readonly enabled = true,
   ) {}
 
   /** Counts one request; `address` only goes into the audit record of a trip. */
   async check(policy: LimitPolicy, key: string, address?: string): Promise<LimitVerdict> {
+    if (!this.enabled) return { allowed: true, headers: {}, retryAfterS: 0 };
     let limiter = this.limiters.get(policy.name);
     if (!limiter) {
       limiter = new DatabaseRateLimiter(this.engine, { keyPrefix: policy.name, points: policy.points, duration: policy.windowS });
@@ -73,7 +76,7 @@ export class RateLimits {
   /** Express middleware for one policy; a request whose key is unknown is not counted. */
   middleware(policy: LimitPolicy, keyOf: (req: Request, res: Response) => string | undefined): RequestHandler {
     return async (req: Request, res: Response, next: NextFunction) => {
-      const key = keyOf(req, res);
+      const key = this.enabled ? keyOf(req, res) : undefined;
       if (key === undefined) return next();
       const verdict = await this.check(policy, key, req.ip);
       res.set(verdict.headers);

@@ -77,7 +77,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   const maxBytes = maxMessageBytes(config.documents.max_file_size_mb);
 
   const audit = auditOf(runtime);
-  const limits = new RateLimits(runtime.engine, logger, audit);
+  const limits = new RateLimits(runtime.engine, logger, audit, config.rate_limits.enabled);
   const policy = limitPolicies(config);
   const byAddress = (req: Request) => addressKey(req.ip);
 
