@@ -178,8 +178,8 @@ export const ConfigSchema = z
         enabled: bool().default(true),
         /** Per tenant on /mcp. */
         mcp_per_minute: perWindow().default(600),
-        /** Per address on /mcp, before the token is read (several people may share an address). */
-        mcp_per_address_per_minute: perWindow().default(1200),
+        /** Per address on /mcp: requests refused by the token check (no token, a bad one); over it, every request from there waits. */
+        mcp_refusals_per_address_per_minute: perWindow().default(120),
         /** Per address and per client at the token, revocation and introspection endpoints. */
         token_per_minute: perWindow().default(60),
         /** Per address at the registration endpoint. */

@@ -18,7 +18,7 @@ export function limitPolicies(config: Config) {
   const limits = config.rate_limits;
   return {
     mcpPerTenant: { name: 'mcp-tenant', points: limits.mcp_per_minute, windowS: 60 },
-    mcpPerAddress: { name: 'mcp-address', points: limits.mcp_per_address_per_minute, windowS: 60 },
+    mcpRefusalsPerAddress: { name: 'mcp-address', points: limits.mcp_refusals_per_address_per_minute, windowS: 60 },
     tokenPerAddress: { name: 'token-address', points: limits.token_per_minute, windowS: 60 },
     tokenPerClient: { name: 'token-client', points: limits.token_per_minute, windowS: 60 },
     registerPerAddress: { name: 'register-address', points: limits.register_per_hour, windowS: 3600 },
@@ -42,6 +42,8 @@ export interface LimitVerdict {
  */
 export class RateLimits {
   private readonly limiters = new Map<string, DatabaseRateLimiter>();
+  /** Keys over a limit counted only on refusals, until when (ms): checked without a database round trip. */
+  private readonly blockedUntil = new Map<string, number>();
 
   constructor(
     private readonly engine: Engine,
@@ -73,6 +75,32 @@ export class RateLimits {
     }
   }
 
+  /**
+   * Counts a refused request (for limits on failures only): over the limit, the key is blocked on
+   * this instance for the rest of the window. Every instance counts into the same database, so each
+   * blocks as soon as its next refusal finds the shared count over the limit.
+   */
+  async countRefusal(policy: LimitPolicy, key: string | undefined, address?: string): Promise<void> {
+    if (!this.enabled || key === undefined) return;
+    const verdict = await this.check(policy, key, address);
+    if (!verdict.allowed) this.blockedUntil.set(`${policy.name}:${key}`, Date.now() + verdict.retryAfterS * 1000);
+  }
+
+  /** Express middleware: 429 for a key blocked by `countRefusal`, at no cost to anyone else. */
+  blockedByRefusals(policy: LimitPolicy, keyOf: (req: Request) => string | undefined): RequestHandler {
+    return (req: Request, res: Response, next: NextFunction) => {
+      const name = `${policy.name}:${keyOf(req)}`;
+      const until = this.blockedUntil.get(name) ?? 0;
+      const remainingS = Math.ceil((until - Date.now()) / 1000);
+      if (remainingS <= 0) {
+        if (until) this.blockedUntil.delete(name);
+        return next();
+      }
+      res.set({ ...headersOf(policy, new RateLimiterRes(0, remainingS * 1000)), 'Retry-After': String(remainingS) });
+      tooMany(res, remainingS);
+    };
+  }
+
   /** Express middleware for one policy; a request whose key is unknown is not counted. */
   middleware(policy: LimitPolicy, keyOf: (req: Request, res: Response) => string | undefined): RequestHandler {
     return async (req: Request, res: Response, next: NextFunction) => {
@@ -81,9 +109,13 @@ export class RateLimits {
       const verdict = await this.check(policy, key, req.ip);
       res.set(verdict.headers);
       if (verdict.allowed) return next();
-      res.status(429).set('Cache-Control', 'no-store').json({ error: 'too_many_requests', error_description: `Too many requests: try again in ${verdict.retryAfterS} seconds.` });
+      tooMany(res, verdict.retryAfterS);
     };
   }
+}
+
+function tooMany(res: Response, retryAfterS: number) {
+  res.status(429).set('Cache-Control', 'no-store').json({ error: 'too_many_requests', error_description: `Too many requests: try again in ${retryAfterS} seconds.` });
 }
 
 /** draft-ietf-httpapi-ratelimit-headers: the policy, and what is left of it. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ADA, homeWithAda } from '../helpers/embedded-as.js';
-import { HttpTestServer, withConfigFile } from '../helpers/http-server.js';
+import { HttpTestServer } from '../helpers/http-server.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
 import { MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
 import { freePort } from '../helpers/oauth.js';
@@ -46,19 +46,20 @@ describe('rate limits', () => {
     }
   });
 
-  it('limit /mcp per address before the token is read', async () => {
-    const { home, args } = withConfigFile({ mode: 'http', authentication: { enabled: false }, rate_limits: { mcp_per_address_per_minute: 5 } });
-    const server = await HttpTestServer.start({ home, args });
+  it('block an address on /mcp after too many requests the token check refused', async () => {
+    const { home, env } = await limitedServer({ mcp_refusals_per_address_per_minute: 3 });
+    const server = await HttpTestServer.start({ home, env });
     try {
-      for (let i = 0; i < 5; i++) assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('get_current_time'))).status, 200);
-      assertLimited(await fetch(`${server.url}/mcp`, modernToolCall('get_current_time')), 'mcp-address');
+      for (let i = 0; i < 4; i++) assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('get_current_time', {}, `guess-${i}`))).status, 401);
+      const blocked = await fetch(`${server.url}/mcp`, modernToolCall('get_current_time'));
+      assertLimited(blocked, 'mcp-address');
     } finally {
       await server.close();
     }
   });
 
   it('limit /mcp per tenant', async () => {
-    const { home, env } = await limitedServer({ mcp_per_minute: 6, mcp_per_address_per_minute: 100 });
+    const { home, env } = await limitedServer({ mcp_per_minute: 6 });
     const server = await HttpTestServer.start({ home, env });
     try {
       const provider = new MemoryOAuthProvider();

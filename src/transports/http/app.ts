@@ -127,6 +127,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
         resourceMetadataUrl: resourceMetadataUrl(resource),
         logger,
         audit,
+        onRefused: (req) => limits.countRefusal(policy.mcpRefusalsPerAddress, byAddress(req), req.ip),
       })
     : (_req: Request, _res: Response, next: NextFunction) => next();
   const allowCors = cors({ ...MCP_CORS, origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin.toLowerCase())) });
@@ -135,7 +136,9 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     '/mcp',
     originGuard(allowedOrigins),
     allowCors,
-    limits.middleware(policy.mcpPerAddress, byAddress),
+    // Only refusals are counted per address (a database write each); a blocked address is refused
+    // here from memory, so a request with a good token costs one count, its tenant's.
+    limits.blockedByRefusals(policy.mcpRefusalsPerAddress, byAddress),
     gate,
     limits.middleware(policy.mcpPerTenant, byTenant),
     jsonRpcBody(maxBytes),

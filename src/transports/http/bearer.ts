@@ -15,6 +15,8 @@ export interface BearerOptions {
   resourceMetadataUrl: string;
   logger: Logger;
   audit: AuditLog;
+  /** Called for every refused request before it is answered (to count refusals per address). */
+  onRefused?(req: Request): Promise<void>;
 }
 
 /** The tenant a request acts for, as the bearer gate resolved it. */
@@ -51,34 +53,37 @@ export function bearerAuth(options: BearerOptions): RequestHandler {
     res.status(status).set('WWW-Authenticate', `Bearer ${params.join(', ')}`);
     res.json(error ? { error: error.code, error_description: error.description } : { error: 'unauthorized', error_description: 'this endpoint needs an OAuth access token' });
   };
-  const deny = (req: Request, reason: string, status: number) => void options.audit.record({ type: 'auth.denied', address: req.ip, details: { status, reason, method: req.method, path: req.path } });
+  const deny = async (req: Request, reason: string, status: number) => {
+    void options.audit.record({ type: 'auth.denied', address: req.ip, details: { status, reason, method: req.method, path: req.path } });
+    await options.onRefused?.(req);
+  };
 
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     const elsewhere = 'access_token' in req.query || (!header && /application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? ''));
     if (elsewhere) {
-      deny(req, 'token outside the Authorization header', 400);
+      await deny(req, 'token outside the Authorization header', 400);
       return challenge(res, 400, { code: 'invalid_request', description: 'send the access token in the Authorization header, never in the URL or the body' });
     }
     const match = header ? /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header) : null;
     if (!header || !/^Bearer\b/i.test(header)) {
-      deny(req, 'no bearer token', 401);
+      await deny(req, 'no bearer token', 401);
       return challenge(res, 401);
     }
     if (!match) {
-      deny(req, 'malformed Authorization header', 400);
+      await deny(req, 'malformed Authorization header', 400);
       return challenge(res, 400, { code: 'invalid_request', description: 'the Authorization header must be "Bearer <token>"' });
     }
     try {
       const token = await options.verifier.verify(match[1]!, peerCertificateOf(req));
       const scopes = effectiveScopes(token.scopes);
       if (!scopes.includes(SCOPES.read)) {
-        deny(req, 'token without pa:read or pa:write', 403);
+        await deny(req, 'token without pa:read or pa:write', 403);
         return challenge(res, 403, { code: 'insufficient_scope', description: 'the token grants neither pa:read nor pa:write', scope: SCOPES.read });
       }
       const account = await options.accountFor(token);
       if (account.disabled) {
-        deny(req, 'account disabled', 401);
+        await deny(req, 'account disabled', 401);
         return challenge(res, 401, { code: 'invalid_token', description: 'the account this token speaks for is disabled' });
       }
       const auth: AuthInfo = {
@@ -94,7 +99,7 @@ export function bearerAuth(options: BearerOptions): RequestHandler {
       next();
     } catch (err) {
       if (err instanceof TokenRejected) {
-        deny(req, err.message, 401);
+        await deny(req, err.message, 401);
         return challenge(res, 401, { code: 'invalid_token', description: err.message });
       }
       if (err instanceof TokenUnverifiable) {
