@@ -68,10 +68,18 @@ async function runMigrate(program: Command) {
   }
 }
 
-/** Opens the runtime quietly for a one-shot administrative command; `http` for the commands that administer HTTP mode. */
-async function adminRuntime(program: Command, mode?: 'http') {
+/**
+ * Runs a one-shot administrative command on its own runtime (quieter logs), closed however the
+ * command ends; `http` for the commands that administer HTTP mode.
+ */
+async function withAdminRuntime(program: Command, mode: 'http' | undefined, command: (runtime: Runtime) => Promise<void>): Promise<void> {
   const config = loadConfig(program.opts<ConfigFlags>(), process.env, { mode });
-  return openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level));
+  const runtime = await openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level));
+  try {
+    await command(runtime);
+  } finally {
+    await runtime.close();
+  }
 }
 
 /** An administrative command in the audit trail (written before the command reports success). */
@@ -84,8 +92,7 @@ async function adminEvent(runtime: Runtime, input: AuditInput): Promise<void> {
 async function runAuditTail(program: Command, options: { follow?: boolean; type: string[]; last: string }) {
   const last = Number(options.last);
   if (!Number.isInteger(last) || last < 1) throw new UserError('--last must be a whole number of events');
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const { readAudit } = await import('./security/audit.js');
     const show = (rows: Awaited<ReturnType<typeof readAudit>>) => {
       for (const row of rows) process.stdout.write(JSON.stringify({ ...row, details: JSON.parse(row.details) as unknown }) + '\n');
@@ -96,14 +103,11 @@ async function runAuditTail(program: Command, options: { follow?: boolean; type:
       await new Promise((resolve) => setTimeout(resolve, 1000));
       seq = show(await readAudit(runtime.engine, { types: options.type, afterSeq: seq ?? 0 })) ?? seq;
     }
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 async function runAuditVerify(program: Command) {
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const { verifyAudit } = await import('./security/audit.js');
     const verdict = await verifyAudit(runtime.engine);
     if (!verdict.intact) {
@@ -112,14 +116,11 @@ async function runAuditVerify(program: Command) {
       return;
     }
     process.stdout.write(verdict.count ? `intact: ${verdict.count} events, #${verdict.firstSeq} to #${verdict.lastSeq}\n` : 'intact: no events yet\n');
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 async function runExport(program: Command, options: { output?: string; tenant: string }) {
-  const runtime = await adminRuntime(program);
-  try {
+  await withAdminRuntime(program, undefined, async (runtime) => {
     const data = await runtime.run('read', options.tenant, exportTenant);
     const json = JSON.stringify(data, null, 2) + '\n';
     if (options.output) {
@@ -130,9 +131,7 @@ async function runExport(program: Command, options: { output?: string; tenant: s
     } else {
       process.stdout.write(json);
     }
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 function readExport(file: string): TenantExport {
@@ -152,8 +151,7 @@ function readExport(file: string): TenantExport {
 
 async function runImport(program: Command, file: string, options: { tenant: string; replace?: boolean }) {
   const data = readExport(file);
-  const runtime = await adminRuntime(program);
-  try {
+  await withAdminRuntime(program, undefined, async (runtime) => {
     await runtime.ensureTenant(options.tenant);
     const report = await runtime.run('write', options.tenant, (ctx) => importTenant(ctx, data, { replace: options.replace === true }));
     const skipped = report.embeddings_skipped ? ` (${report.embeddings_skipped} embeddings skipped: no vector search here)` : '';
@@ -161,9 +159,7 @@ async function runImport(program: Command, file: string, options: { tenant: stri
       `imported ${report.projects} projects, ${report.tasks} tasks, ${report.todos} todos, ${report.events} events, ` +
         `${report.documents} documents and ${report.embeddings} embeddings${skipped}\n`,
     );
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 interface AccountOptions extends AccountSelector {
@@ -174,8 +170,7 @@ interface AccountOptions extends AccountSelector {
 const selectorOf = ({ email, subject, id }: AccountOptions): AccountSelector => ({ email, subject, id });
 
 async function runUserList(program: Command, options: AccountOptions) {
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const accounts = await listAccounts(runtime.engine);
     if (options.json) return void process.stdout.write(JSON.stringify(accounts, null, 2) + '\n');
     if (accounts.length === 0) return void process.stdout.write('no accounts yet\n');
@@ -183,9 +178,7 @@ async function runUserList(program: Command, options: AccountOptions) {
     const header = ['id', 'email or subject', 'issuer', 'created', 'status'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const row of [header, ...rows]) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 /** A password typed at the terminal (not echoed), or the whole of stdin when it is not a terminal. */
@@ -220,39 +213,30 @@ async function readNewPassword(question: string, command: string, nothingDone: s
 
 async function runUserAdd(program: Command, options: { email: string }) {
   const password = await readNewPassword('Password for the new account: ', 'user add', 'nothing was created');
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const account = await addLocalAccount(runtime.engine, options.email, await hashPassword(password));
     await adminEvent(runtime, { type: 'admin.user.added', actor: account.subject, details: { account: account.id } });
     process.stdout.write(`added ${account.email} (${account.id}): it signs in at the embedded authorization server\n`);
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 async function runUserPassword(program: Command, options: AccountOptions) {
   const password = await readNewPassword('New password: ', 'user password', 'nothing was changed');
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const account = await selectAccount(runtime.engine, selectorOf(options));
     const revoked = await changePassword(runtime.engine, account, await hashPassword(password));
     await adminEvent(runtime, { type: 'admin.user.password_changed', actor: account.subject, details: { account: account.id, revoked } });
     process.stdout.write(`changed the password of ${account.email ?? account.subject} (${account.id}): its access tokens are refused from now on; ${revoked} grants, sessions and tokens revoked\n`);
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 async function runUserDisable(program: Command, options: AccountOptions) {
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const account = await selectAccount(runtime.engine, selectorOf(options));
     const revoked = await disableAccount(runtime.engine, account);
     await adminEvent(runtime, { type: 'admin.user.disabled', actor: account.subject, details: { account: account.id, revoked } });
     process.stdout.write(`disabled ${account.email ?? account.subject} (${account.id}): its tokens are refused from now on; ${revoked} grants, sessions and tokens revoked\n`);
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 /** Asks on the terminal; answers '' when there is none. */
@@ -268,8 +252,7 @@ async function ask(question: string): Promise<string> {
 }
 
 async function runUserDelete(program: Command, options: AccountOptions) {
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const account = await selectAccount(runtime.engine, selectorOf(options));
     const name = account.email ?? account.subject;
     if (!options.yes) {
@@ -280,9 +263,7 @@ async function runUserDelete(program: Command, options: AccountOptions) {
     await deleteAccount(runtime, account);
     await adminEvent(runtime, { type: 'admin.user.deleted', actor: account.subject, details: { account: account.id } });
     process.stdout.write(`deleted ${name} (${account.id}) and all of its data\n`);
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 const program = new Command()
@@ -340,8 +321,7 @@ program
   .action((file: string, options: { tenant: string; replace?: boolean }) => runImport(program, file, options));
 
 async function runKeysRotate(program: Command) {
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const [{ keyEncryptionKey }, { loadSigningKeys, rotateSigningKeys }] = await Promise.all([import('./auth/key-encryption-key.js'), import('./auth/signing-keys.js')]);
     const kek = await keyEncryptionKey(runtime);
     await loadSigningKeys(runtime.engine, kek); // opens (or first creates) the current keys: a wrong key-encryption key stops here
@@ -350,9 +330,7 @@ async function runKeysRotate(program: Command) {
     process.stdout.write(`new signing keys: ${added.join(', ')}\n`);
     for (const { kid, until } of retiring) process.stdout.write(`retired ${kid}: still verifies tokens until ${until}\n`);
     process.stdout.write('Running instances sign with the new keys within 30 seconds; no restart is needed.\n');
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 const keys = program.command('keys').description("manage the embedded authorization server's signing keys");
@@ -367,8 +345,7 @@ type ClientAddOptions = Omit<NewClient, 'redirectUris' | 'secretExpiresInDays'> 
 async function runClientAdd(program: Command, options: ClientAddOptions) {
   const days = options.secretExpiresInDays === undefined ? undefined : Number(options.secretExpiresInDays);
   if (days !== undefined && !(days > 0)) throw new UserError('--secret-expires-in-days must be a positive number of days');
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const { addClient } = await import('./auth/clients.js');
     const added = await addClient(runtime, { ...options, redirectUris: options.redirectUri, secretExpiresInDays: days });
     await adminEvent(runtime, { type: 'admin.client.added', clientId: added.clientId, details: { method: options.authMethod, owner: options.owner !== undefined } });
@@ -377,14 +354,11 @@ async function runClientAdd(program: Command, options: ClientAddOptions) {
       process.stdout.write(`client_secret: ${added.secret}\n`);
       process.stdout.write(`The secret is shown this once: store it now. ${added.expiresAt ? `It stops working at ${new Date(added.expiresAt * 1000).toISOString()}.` : 'It does not expire.'}\n`);
     }
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 async function runClientList(program: Command, options: { json?: boolean }) {
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const { listClients } = await import('./auth/clients.js');
     const clients = await listClients(runtime);
     if (options.json) return void process.stdout.write(JSON.stringify(clients, null, 2) + '\n');
@@ -394,21 +368,16 @@ async function runClientList(program: Command, options: { json?: boolean }) {
       process.stdout.write(`${c.client_id}\t${c.client_name ?? '(no name)'}\t${c.token_endpoint_auth_method}\t${c.origin}${owner}${expiry}\n`);
     }
     if (clients.length === 0) process.stdout.write('no clients\n');
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 async function runClientRemove(program: Command, clientId: string) {
-  const runtime = await adminRuntime(program, 'http');
-  try {
+  await withAdminRuntime(program, 'http', async (runtime) => {
     const { removeClient } = await import('./auth/clients.js');
     const removed = await removeClient(runtime, clientId);
     await adminEvent(runtime, { type: 'admin.client.removed', clientId, details: { records: removed } });
     process.stdout.write(`removed client ${clientId} (${removed} records: the client, its grants, refresh tokens and registration token); its access tokens run out within the hour, a service client's at once\n`);
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 const clients = program.command('client').description('manage the OAuth clients of the embedded authorization server');

@@ -92,11 +92,10 @@ export function mutualTls(methods: readonly ClientAuthMethod[]): NonNullable<Con
 }
 
 /**
- * RFC 7523 section 3 beyond what oidc-provider checks: the subject is the client, and the assertion
- * is short-lived (it already requires exp, jti, iss = client_id and the audience).
+ * RFC 7523 section 3 beyond what oidc-provider checks (it requires exp, jti, iss = client_id, the
+ * audience, and finds the client by sub): the assertion is short-lived.
  */
-export const assertClientAssertion: NonNullable<Configuration['assertJwtClientAuthClaimsAndHeader']> = async (_ctx, claims, _header, client) => {
-  if (claims.sub !== client.clientId) throw new errors.InvalidClientAuth('sub (JWT subject) must be the client_id');
+export const assertClientAssertion: NonNullable<Configuration['assertJwtClientAuthClaimsAndHeader']> = async (_ctx, claims) => {
   const now = Math.floor(Date.now() / 1000);
   if (typeof claims.exp === 'number' && claims.exp - now > MAX_ASSERTION_LIFETIME_S) {
     throw new errors.InvalidClientAuth(`the client assertion must expire within ${MAX_ASSERTION_LIFETIME_S} seconds`);
@@ -118,11 +117,12 @@ export async function malformedBasicIsInvalidClient(ctx: KoaContextWithOIDC, nex
   ctx.body = { error: 'invalid_client', error_description: 'the Authorization header must be Basic base64(url-encoded client_id ":" url-encoded client_secret)' };
 }
 
-/** A client secret is shown once, when it is issued: reading or updating a registration (RFC 7592) does not repeat it. */
+/** A client secret is shown once, when it is issued: reading (route `client`) or updating (`client_update`) a registration (RFC 7592) does not repeat it. */
 export async function secretShownOnce(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
   await next();
   const body = ctx.body as Record<string, unknown> | undefined;
   // An update that gave a public client its first secret must show it (ctx.oidc.client is the registration before the update).
-  const alreadyShown = ctx.method === 'GET' || Boolean(ctx.oidc?.client?.clientSecret);
-  if (ctx.oidc?.route === 'client' && alreadyShown && body && typeof body === 'object' && 'client_secret' in body) delete body.client_secret;
+  const route = ctx.oidc?.route;
+  const alreadyShown = route === 'client' || (route === 'client_update' && Boolean(ctx.oidc?.client?.clientSecret));
+  if (alreadyShown && body && typeof body === 'object' && 'client_secret' in body) delete body.client_secret;
 }

@@ -65,7 +65,8 @@ function checkRedirectUris(uris: unknown, applicationType: unknown) {
  */
 function checkOwner(ctx: Parameters<NonNullable<NonNullable<Configuration['extraClientMetadata']>['validator']>>[0], owner: unknown, grantTypes: unknown) {
   const route = ctx?.oidc?.route;
-  const registering = route === 'registration' || (route === 'client' && ctx?.method === 'PUT');
+  // oidc-provider's route names: registration (POST), client_update (RFC 7592 PUT).
+  const registering = route === 'registration' || route === 'client_update';
   if (registering && owner !== undefined) throw new errors.InvalidClientMetadata(`${OWNER_PROPERTY} is set by an administrator (mcp-pa client add --owner), not at registration`);
   if (Array.isArray(grantTypes) && grantTypes.includes('client_credentials') && typeof owner !== 'string') {
     throw new errors.InvalidClientMetadata('the client_credentials grant is for service clients an administrator adds with an owner account (mcp-pa client add --owner)');

@@ -295,6 +295,19 @@ describe('client registration of confidential clients', () => {
       assert.ok(body.client_secret, 'shown once, at registration');
       const read = (await (await fetch(body.registration_client_uri, { headers: { authorization: `Bearer ${body.registration_access_token}` } })).json()) as Record<string, unknown>;
       assert.equal(read.client_secret, undefined, 'not when the registration is read back');
+      const claimOwner = await fetch(body.registration_client_uri, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${body.registration_access_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: body.client_id, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic', mcp_pa_owner: 'anyone', grant_types: ['authorization_code', 'client_credentials'] }),
+      });
+      assert.equal(claimOwner.status, 400, 'nor can an update give a client an owner');
+      const renamed = await fetch(body.registration_client_uri, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${body.registration_access_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: body.client_id, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic', client_name: 'Renamed' }),
+      });
+      assert.equal(renamed.status, 200);
+      assert.equal(((await renamed.json()) as Record<string, unknown>).client_secret, undefined, 'nor when it is updated');
       const token = await fetch(`${server.url}/oauth/token`, {
         method: 'POST',
         headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(body.client_id)}:${encodeURIComponent(body.client_secret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },

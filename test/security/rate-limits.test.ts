@@ -123,6 +123,17 @@ describe('rate limits', () => {
     }
   });
 
+  it('limit requests to the sign-in pages per address', async () => {
+    const { home, env } = await limitedServer({ pages_per_minute: 2 });
+    const server = await HttpTestServer.start({ home, env });
+    try {
+      for (let i = 0; i < 2; i++) assert.equal((await fetch(`${server.url}/oauth/interaction/made-up-${i}`)).status, 400, 'an unknown sign-in');
+      assertLimited(await fetch(`${server.url}/oauth/interaction/made-up-3`), 'pages-address');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('hold across instances sharing a PostgreSQL server', { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL is not set' }, async () => {
     const publicUrl = `http://127.0.0.1:${await freePort()}`;
     const { home, env } = await limitedServer({ register_per_hour: 4 }, { MCP_PUBLIC_URL: publicUrl });
