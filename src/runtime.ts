@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
+import { systemClock, type Clock } from './clock.js';
 import { ConfigError, type ResolvedConfig } from './config/load.js';
 import type { DomainContext } from './domain/context.js';
 import { Temporal, systemTimeZone, toStored } from './domain/common/time.js';
@@ -30,6 +31,8 @@ export interface Runtime {
   readonly config: ResolvedConfig;
   readonly logger: Logger;
   readonly engine: Engine;
+  /** The time for the auth, security and audit code (a test's ManualClock moves it). */
+  readonly clock: Clock;
   run<T>(access: Access, tenantId: string, fn: (ctx: DomainContext) => Promise<T>): Promise<T>;
   /** Creates the tenant on first use; idempotent. */
   ensureTenant(tenantId: string): Promise<void>;
@@ -56,7 +59,7 @@ export function openEngine(config: ResolvedConfig, logger?: Logger): Promise<Eng
  * Opens storage, brings its schema up to date and checks its protections. On PostgreSQL a
  * deployment where row-level security is not in force is refused: it would mix tenants.
  */
-export async function openRuntime(config: ResolvedConfig, logger: Logger): Promise<Runtime> {
+export async function openRuntime(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock): Promise<Runtime> {
   const engine = await openEngine(config, logger);
   try {
     const steps = await migrate(engine.db as Kysely<unknown>, engine.dialect, { appRole: config.database.app_role, vectors: engine.vectorSearch });
@@ -71,7 +74,7 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger): Promi
       ? await keyFromPassphrase(engine.db, config.encryption.key, 'document_key', "MCP_PA_ENCRYPTION_KEY is not the key this database's documents were encrypted with.")
       : undefined;
     const blobs = engine.kind === 'sqlite' ? new FileBlobStore(config.documents.path, key) : new DatabaseBlobStore(key);
-    const runtime = createRuntime(config, logger, engine, blobs);
+    const runtime = createRuntime(config, logger, engine, blobs, clock);
     const stopMaintenance = await startMaintenance(runtime, blobs, logger);
     logger.info(
       {
@@ -91,7 +94,7 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger): Promi
   }
 }
 
-function createRuntime(config: ResolvedConfig, logger: Logger, engine: Engine, blobs: BlobStore): Runtime {
+function createRuntime(config: ResolvedConfig, logger: Logger, engine: Engine, blobs: BlobStore, clock: Clock): Runtime {
   const limits = { maxDocumentBytes: Math.floor(config.documents.max_file_size_mb * 1024 * 1024) };
   const search = engine.dialect === 'sqlite' ? sqliteSearchIndex : postgresSearchIndex;
   const vectors = engine.vectorSearch ? pgvectorIndex : noVectorIndex;
@@ -116,6 +119,7 @@ function createRuntime(config: ResolvedConfig, logger: Logger, engine: Engine, b
     config,
     logger,
     engine,
+    clock,
     run,
     ensureTenant: (tenantId) =>
       run('write', tenantId, async (ctx) => {
