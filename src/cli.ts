@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import { ConfigError, loadConfig, type ConfigFlags, type ResolvedConfig } from './config/load.js';
 import { addLocalAccount, changePassword, deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from './auth/accounts.js';
-import { hashPassword, passwordProblem } from './auth/passwords.js';
+import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from './auth/passwords.js';
 import type { NewClient } from './auth/clients.js';
 import type { AuditInput } from './security/audit.js';
 import { UserError } from './domain/common/errors.js';
@@ -181,13 +181,8 @@ async function runUserList(program: Command, options: AccountOptions) {
   });
 }
 
-/** A password typed at the terminal (not echoed), or the whole of stdin when it is not a terminal. */
-async function readPassword(question: string): Promise<string> {
-  if (!process.stdin.isTTY) {
-    let text = '';
-    for await (const chunk of process.stdin) text += chunk;
-    return text.replace(/\r?\n$/, '');
-  }
+/** A password typed at the terminal (not echoed). */
+async function askPassword(question: string): Promise<string> {
   const { createInterface } = await import('node:readline');
   const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   // Echo nothing of what is typed.
@@ -202,12 +197,26 @@ async function readPassword(question: string): Promise<string> {
   }
 }
 
-/** A new password, checked, and typed twice at a terminal; `command` names who asks in errors. */
+/** What a script pipes in: a line holding the password, or two (as `passwd` reads them) that must match. */
+async function pipedPassword(command: string, nothingDone: string): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += chunk;
+    if (text.length > 4 * MAX_PASSWORD_LENGTH) throw new UserError(`${command}: the input is too long for a password; ${nothingDone}.`);
+  }
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  if (lines.length === 2 && lines[0] !== lines[1]) throw new UserError(`${command}: the two passwords differ; ${nothingDone}.`);
+  if (lines.length > 2) throw new UserError(`${command}: expected the password on one line (or twice, on two lines), got ${lines.length} lines; ${nothingDone}.`);
+  return lines[0] ?? '';
+}
+
+/** A new password, checked: asked twice at a terminal, or read from stdin; `command` names who asks in errors. */
 async function readNewPassword(question: string, command: string, nothingDone: string): Promise<string> {
-  const password = await readPassword(question);
+  const password = process.stdin.isTTY ? await askPassword(question) : await pipedPassword(command, nothingDone);
   const problem = passwordProblem(password);
-  if (problem) throw new UserError(`${command}: ${problem}.`);
-  if (process.stdin.isTTY && (await readPassword('The same password again: ')) !== password) throw new UserError(`${command}: the two passwords differ; ${nothingDone}.`);
+  if (problem) throw new UserError(`${command}: ${problem}; ${nothingDone}.`);
+  if (process.stdin.isTTY && (await askPassword('The same password again: ')) !== password) throw new UserError(`${command}: the two passwords differ; ${nothingDone}.`);
   return password;
 }
 

@@ -13,6 +13,7 @@ import { migrate } from './storage/migrations/index.js';
 import { sweepExpiredOAuthRecords, sweepOldLoginFailures, sweepRateLimits } from './storage/oauth-records.js';
 import { sweepAudit } from './security/audit.js';
 import { keyFromPassphrase } from './storage/passphrase-key.js';
+import { makeTreePrivate } from './storage/private-files.js';
 import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
 import { postgresSearchIndex, sqliteSearchIndex } from './storage/search.js';
 import { openSqliteEngine } from './storage/sqlite.js';
@@ -74,6 +75,9 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger, clock:
       ? await keyFromPassphrase(engine.db, config.encryption.key, 'document_key', "MCP_PA_ENCRYPTION_KEY is not the key this database's documents were encrypted with.")
       : undefined;
     const blobs = engine.kind === 'sqlite' ? new FileBlobStore(config.documents.path, key) : new DatabaseBlobStore(key);
+    // mcp-pa's own folder (database, documents, embedded cluster) is its user's alone.
+    makeTreePrivate(config.dataDir);
+    if (engine.kind === 'sqlite') makeTreePrivate(config.documents.path);
     const runtime = createRuntime(config, logger, engine, blobs, clock);
     const stopMaintenance = await startMaintenance(runtime, blobs, logger);
     logger.info(

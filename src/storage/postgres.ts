@@ -8,6 +8,7 @@ import { StorageError, runTransaction, type Engine, type EngineKind, type Securi
 import { PgliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 import { TENANT_TABLES } from './tenant-tables.js';
+import { keepNewFilesPrivate, makeTreePrivate } from './private-files.js';
 
 /** Role names go into grants and policies: keep them to plain identifiers. */
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -213,6 +214,7 @@ function isAlive(pid: number): boolean {
 
 /** Embedded PostgreSQL (PGlite, with pgvector), persisted in a directory; one process at a time. */
 export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> {
+  keepNewFilesPrivate();
   fs.mkdirSync(path.dirname(options.dataDir), { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(options.dataDir);
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
@@ -223,6 +225,7 @@ export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> 
     unlock();
     throw new StorageError(`Cannot open the embedded database in ${options.dataDir}: ${(err as Error).message}`);
   }
+  makeTreePrivate(options.dataDir);
   const db = new Kysely<Database>({ dialect: new PgliteDialect(pglite) });
   const engine = pgEngine('pglite', db, checkRoleName(options.appRole), await hasVectorExtension(db));
   return { ...engine, close: () => engine.close().finally(unlock) };

@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3-multiple-ciphers';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { StorageError, runTransaction, type Engine } from './engine.js';
 import type { Database } from './schema.js';
+import { keepNewFilesPrivate, makeFilesPrivate } from './private-files.js';
 
 
 export interface SqliteOptions {
@@ -55,6 +56,7 @@ function explainUnreadable(file: string, keyed: boolean): StorageError {
  * one file wait for each other instead of failing.
  */
 export function openSqlite(options: SqliteOptions): Kysely<Database> {
+  keepNewFilesPrivate();
   fs.mkdirSync(path.dirname(options.path), { recursive: true, mode: 0o700 });
   let raw: SqliteDatabase.Database;
   try {
@@ -81,11 +83,8 @@ export function openSqlite(options: SqliteOptions): Kysely<Database> {
     if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw explainUnreadable(options.path, options.encryptionKey !== undefined);
     throw new StorageError(`Cannot open the database ${options.path}: ${(err as Error).message}`);
   }
-  try {
-    fs.chmodSync(options.path, 0o600);
-  } catch {
-    // Not every file system has POSIX modes (Windows); the directory is already private.
-  }
+  // SQLite gives its -wal and -shm files the database file's mode; older installs may have others.
+  makeFilesPrivate([options.path, `${options.path}-wal`, `${options.path}-shm`]);
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
 }
 
