@@ -8,7 +8,7 @@ import { tempHome } from './server.js';
 /** A deployment's home for audit tests: HTTP mode on the engine, with a key-encryption key where the engine needs one. */
 export async function auditHome(engine: EngineName): Promise<{ home: string; env: Record<string, string>; log: string }> {
   const home = tempHome('mcp-pa-audit-');
-  const extra = engine === 'postgres' ? { MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' } : engine === 'sqlite' ? { MCP_DATABASE_TYPE: 'sqlite' } : {};
+  const extra: Record<string, string> = engine === 'postgres' ? { MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' } : engine === 'sqlite' ? { MCP_DATABASE_TYPE: 'sqlite' } : {};
   const env = { ...(await engineEnv(home, engine)), ...extra };
   return { home, env, log: path.join(home, 'audit.log') };
 }
