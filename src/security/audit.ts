@@ -146,6 +146,14 @@ export class AuditLog {
     drops.last_at = at;
   }
 
+  /** Drops not recorded after all (their write failed) go into the next count. */
+  #keepDrops(earlier: Drops): void {
+    const later = this.#drops;
+    this.#drops = later
+      ? { count: earlier.count + later.count, queue_full: earlier.queue_full + later.queue_full, write_failed: earlier.write_failed + later.write_failed, first_at: earlier.first_at, last_at: later.last_at }
+      : earlier;
+  }
+
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
@@ -163,7 +171,7 @@ export class AuditLog {
           await this.#exclusive(() => this.#transact(() => rows));
         } catch (err) {
           this.runtime.logger.error({ err: (err as Error).message, events: batch.length }, 'could not write audit events to the table (their lines are in this log)');
-          if (drops) this.#dropped(drops.count, 'queue_full', drops.first_at);
+          if (drops) this.#keepDrops(drops);
           this.#dropped(batch.length, 'write_failed', isoNow(this.runtime.clock));
         }
         for (const queued of batch) queued.done();

@@ -113,6 +113,28 @@ describe('audit events are neither flooded nor lost', () => {
     }
   });
 
+  it('events the database refused are counted, and the count recorded once it takes writes again', async () => {
+    const { auditOf, readAudit, verifyAudit } = await import('../../src/security/audit.js');
+    const { sql } = await import('kysely');
+    const { home, env, log } = await auditHome('sqlite');
+    const { runtime, close } = await openAuditRuntime(home, env, log);
+    try {
+      const audit = auditOf(runtime);
+      await audit.ready();
+      await sql`CREATE TRIGGER audit_events_refuse BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'disk full'); END`.execute(runtime.engine.db);
+      for (let i = 0; i < 3; i++) await audit.record({ type: 'login.failed' });
+      await sql`DROP TRIGGER audit_events_refuse`.execute(runtime.engine.db);
+      await audit.record({ type: 'login.succeeded' });
+      const rows = await readAudit(runtime.engine);
+      assert.deepEqual(rows.map((row) => row.type), ['audit.dropped', 'login.succeeded']);
+      assert.deepEqual((({ count, write_failed }) => ({ count, write_failed }))(JSON.parse(rows[0]!.details) as Record<string, unknown>), { count: 3, write_failed: 3 });
+      assert.equal(logLines(log).filter((line) => (line.audit as Event | undefined)?.type === 'login.failed').length, 3, 'the refused events are in the log');
+      assert.ok((await verifyAudit(runtime)).intact);
+    } finally {
+      await close();
+    }
+  });
+
   it('writes a signed checkpoint every N events, every M minutes with new events (read on the clock), and at shutdown', async () => {
     const { auditOf } = await import('../../src/security/audit.js');
     const { home, env, log } = await auditHome('sqlite');
