@@ -139,3 +139,22 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('without a key-encryption key on a PostgreSQL server', { skip: !process.env.TEST_DATABASE_URL && 'needs TEST_DATABASE_URL' }, () => {
+  it('the chain key is in the database: the server and verify say so', async () => {
+    const { auditOf } = await import('../../src/security/audit.js');
+    const { home, env, log } = await auditHome('postgres');
+    delete env.MCP_OAUTH_KEY_ENCRYPTION_KEY;
+    const { runtime, close } = await openAuditRuntime(home, env, log);
+    try {
+      await auditOf(runtime).ready();
+      await auditOf(runtime).record({ type: 'login.failed' });
+    } finally {
+      await close();
+    }
+    assert.match(fs.readFileSync(log, 'utf8'), /SECURITY: the audit chain key is kept in the database/);
+    const verified = await runCli(['audit', 'verify'], home, env, 30_000);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, /WARNING: the audit chain key is kept in the database .* set MCP_OAUTH_KEY_ENCRYPTION_KEY/);
+  });
+});
