@@ -106,17 +106,33 @@ async function runAuditTail(program: Command, options: { follow?: boolean; type:
   });
 }
 
-async function runAuditVerify(program: Command) {
+async function runAuditVerify(program: Command, options: { anchor?: string }) {
+  const anchor = options.anchor === undefined ? undefined : await readAnchor(options.anchor);
   await withAdminRuntime(program, 'http', async (runtime) => {
     const { verifyAudit } = await import('./security/audit.js');
-    const verdict = await verifyAudit(runtime.engine);
+    const verdict = await verifyAudit(runtime, anchor);
     if (!verdict.intact) {
       process.stdout.write(`BROKEN at event #${verdict.seq} (${verdict.at}): ${verdict.reason}\n`);
       process.exitCode = 1;
       return;
     }
     process.stdout.write(verdict.count ? `intact: ${verdict.count} events, #${verdict.firstSeq} to #${verdict.lastSeq}\n` : 'intact: no events yet\n');
+    for (const note of verdict.notes) process.stdout.write(`${note}\n`);
   });
+}
+
+/** The last checkpoint in a file: one `{"audit_anchor": …}` object, or a whole JSON log. */
+async function readAnchor(file: string) {
+  const { lastAnchorIn } = await import('./security/audit-chain.js');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`--anchor: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const anchor = lastAnchorIn(text);
+  if (!anchor) throw new UserError(`--anchor: ${file} holds no audit checkpoint (a line {"audit_anchor": {"seq", "mac", "at", "sig"}} from the JSON log of mcp-pa serve)`);
+  return anchor;
 }
 
 async function runExport(program: Command, options: { output?: string; tenant: string }) {
@@ -425,8 +441,9 @@ audit
   .action((options: { follow?: boolean; type: string[]; last: string }) => runAuditTail(program, options));
 audit
   .command('verify')
-  .description('check the hash chain; reports the first event where it breaks (exit code 1)')
-  .action(() => runAuditVerify(program));
+  .description('check the MAC chain: every event, no gap, nothing removed before a recorded sweep; reports the first break (exit code 1)')
+  .option('--anchor <file>', 'a checkpoint, or a JSON log holding checkpoints (the last is used): proves nothing up to it was removed or changed')
+  .action((options: { anchor?: string }) => runAuditVerify(program, options));
 
 const user = program.command('user').description('manage the accounts of HTTP mode (one per person; each has its own data)');
 const withSelector = (command: Command) =>

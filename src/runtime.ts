@@ -11,7 +11,7 @@ import { DatabaseBlobStore, FileBlobStore, type BlobStore } from './storage/blob
 import type { Access, Engine, SecurityReport } from './storage/engine.js';
 import { migrate } from './storage/migrations/index.js';
 import { sweepExpiredOAuthRecords, sweepOldLoginFailures, sweepRateLimits } from './storage/oauth-records.js';
-import { sweepAudit } from './security/audit.js';
+import { auditOf } from './security/audit.js';
 import { keyFromPassphrase } from './storage/passphrase-key.js';
 import { makeTreePrivate } from './storage/private-files.js';
 import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
@@ -151,7 +151,7 @@ async function startMaintenance(runtime: Runtime, blobs: BlobStore, logger: Logg
       // rate-limit counters whose window has passed.
       const expired = (await sweepExpiredOAuthRecords(runtime.engine)) + (await sweepOldLoginFailures(runtime.engine)) + (await sweepRateLimits(runtime.engine));
       if (expired) logger.info({ expired }, 'removed expired authorization records');
-      const aged = await sweepAudit(runtime.engine, runtime.config.audit.retention_days);
+      const aged = await auditOf(runtime).sweep(runtime.config.audit.retention_days);
       if (aged) logger.info({ aged, retentionDays: runtime.config.audit.retention_days }, 'removed audit events past their retention');
     } catch (err) {
       logger.error({ err }, 'trash maintenance failed');

@@ -8,6 +8,11 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
 
 const bool = () => z.boolean({ error: () => 'must be true or false' });
 
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.number({ error: () => message }).int(message).min(min, message).max(max, message);
+};
+
 const perWindow = () =>
   z
     .number({ error: () => 'must be a whole number of requests from 1 to 1000000' })
@@ -169,6 +174,10 @@ export const ConfigSchema = z
           .min(1, 'must be a whole number of days from 1 to 36500')
           .max(36_500, 'must be a whole number of days from 1 to 36500')
           .default(365),
+        /** A signed checkpoint of the trail's head goes to the JSON log after this many events… */
+        anchor_every_events: wholeNumber(1, 1_000_000).default(100),
+        /** …or after this many minutes with new events, whichever comes first (and at shutdown). */
+        anchor_every_minutes: wholeNumber(1, 1440).default(5),
       })
       .prefault({}),
     /** Requests allowed per window in HTTP mode, counted in the database across every instance. */

@@ -70,7 +70,7 @@ export class RateLimits {
         return { allowed: true, headers: {}, retryAfterS: 0 };
       }
       const retryAfterS = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      void this.audit?.record({ type: 'rate_limit.tripped', address, details: { policy: policy.name } });
+      this.audit?.rateLimitRefused(policy.name, key, address, err.msBeforeNext);
       return { allowed: false, headers: { ...headersOf(policy, err), 'Retry-After': String(retryAfterS) }, retryAfterS };
     }
   }
@@ -96,6 +96,7 @@ export class RateLimits {
         if (until) this.blockedUntil.delete(name);
         return next();
       }
+      this.audit?.rateLimitRefused(policy.name, String(keyOf(req)), req.ip, until - Date.now());
       res.set({ ...headersOf(policy, new RateLimiterRes(0, remainingS * 1000)), 'Retry-After': String(remainingS) });
       tooMany(res, remainingS);
     };

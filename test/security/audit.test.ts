@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { ADA, homeWithAda } from '../helpers/embedded-as.js';
@@ -7,6 +8,11 @@ import { HttpTestServer } from '../helpers/http-server.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
 import { signInAndConsent } from '../helpers/oauth.js';
 import { runCli } from '../helpers/server.js';
+import { auditHome, openAuditRuntime } from '../helpers/audit-trail.js';
+import { ManualClock } from '../../src/clock.js';
+import { GENESIS, legacyHash } from '../../src/security/audit-chain.js';
+
+const DAY_MS = 86_400_000;
 
 const ENGINE: EngineName = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -89,23 +95,81 @@ describe('the audit trail', () => {
 });
 
 describe('audit retention', () => {
-  it('removes events past the retention period and the chain of what is kept still verifies', async () => {
-    const { openTestRuntime } = await import('../helpers/engines.js');
-    const { auditOf, sweepAudit, verifyAudit } = await import('../../src/security/audit.js');
-    const { sql } = await import('kysely');
-    const { runtime } = await openTestRuntime('sqlite');
+  it('removes events past the retention period and records the sweep, so the oldest kept event still verifies', async () => {
+    const { auditOf, readAudit, verifyAudit } = await import('../../src/security/audit.js');
+    const { home, env, log } = await auditHome('sqlite');
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const { runtime, close } = await openAuditRuntime(home, env, log, clock);
     try {
       const audit = auditOf(runtime);
-      for (const type of ['old.one', 'old.two', 'recent']) await audit.record({ type });
-      assert.equal(await sweepAudit(runtime.engine, 1), 0, 'nothing is old enough yet');
-      // Age the first two events by two days (the guard is lifted for the test, as only an owner could).
-      await sql`DROP TRIGGER audit_events_no_update`.execute(runtime.engine.db);
-      await sql`UPDATE audit_events SET at = ${new Date(Date.now() - 2 * 86_400_000).toISOString()} WHERE type LIKE 'old.%'`.execute(runtime.engine.db);
-      assert.equal(await sweepAudit(runtime.engine, 1), 2);
-      const verdict = await verifyAudit(runtime.engine);
-      assert.deepEqual(verdict.intact && verdict.count, 1, 'the oldest kept event anchors the chain');
+      for (const type of ['old.one', 'old.two']) await audit.record({ type });
+      clock.advance(2 * DAY_MS);
+      await audit.record({ type: 'recent' });
+      assert.equal(await audit.sweep(3), 0, 'nothing is old enough yet');
+      assert.equal(await audit.sweep(1), 2);
+      const kept = await readAudit(runtime.engine);
+      assert.deepEqual(kept.map((row) => row.type), ['recent', 'audit.swept']);
+      const swept = JSON.parse(kept[1]!.details) as Record<string, unknown>;
+      assert.deepEqual({ ...swept, through_mac: undefined }, { removed: 2, through_seq: 2, through_mac: undefined, older_than: new Date(clock.now() - DAY_MS).toISOString() });
+      assert.equal(swept.through_mac, kept[0]!.prev_hash, 'the sweep names the MAC the oldest kept event follows');
+      const verdict = await verifyAudit(runtime);
+      assert.ok(verdict.intact, JSON.stringify(verdict));
+      assert.match(verdict.notes.join('\n'), /events up to #2 were removed by the retention sweep/);
     } finally {
-      await runtime.close();
+      await close();
     }
+    const verified = await runCli(['audit', 'verify'], home, env, 30_000);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, /intact: 2 events, #3 to #4\nevents up to #2 were removed by the retention sweep/);
+  });
+});
+
+describe('a trail written by an earlier version (unkeyed SHA-256)', () => {
+  /** Rows as the earlier version wrote them: numbered by the table, chained by an unkeyed hash. */
+  async function unkeyedTrail() {
+    const t = await auditHome('sqlite');
+    await (await openAuditRuntime(t.home, t.env, t.log)).close(); // the schema, as any start makes it
+    let prev = GENESIS;
+    for (const type of ['login.failed', 'login.succeeded', 'token.issued']) {
+      const row = { at: new Date().toISOString(), type, actor: null, address: null, client_id: null, details: '{}' };
+      const hash = legacyHash(prev, row);
+      await rawSql(t.home, 'INSERT INTO audit_events (at, type, actor, address, client_id, details, prev_hash, hash) VALUES ($1, $2, NULL, NULL, NULL, $3, $4, $5)', [row.at, type, row.details, prev, hash], 'sqlite');
+      prev = hash;
+    }
+    return t;
+  }
+
+  it('goes on with keyed events after one chain.rekeyed event that vouches for it', async () => {
+    const { auditOf, readAudit } = await import('../../src/security/audit.js');
+    const t = await unkeyedTrail();
+    const { runtime, close } = await openAuditRuntime(t.home, t.env, t.log);
+    try {
+      await auditOf(runtime).ready();
+      await auditOf(runtime).record({ type: 'login.failed' });
+      assert.deepEqual((await readAudit(runtime.engine)).map((row) => row.type), ['login.failed', 'login.succeeded', 'token.issued', 'chain.rekeyed', 'login.failed']);
+    } finally {
+      await close();
+    }
+    const verified = await runCli(['audit', 'verify'], t.home, t.env, 30_000);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, /intact: 5 events, #1 to #5\nevents #1 to #3 were written before the trail was keyed/);
+  });
+
+  it('is never re-keyed twice: an unkeyed event forged after the keyed ones is reported, not blessed', async () => {
+    const { auditOf } = await import('../../src/security/audit.js');
+    const t = await unkeyedTrail();
+    let opened = await openAuditRuntime(t.home, t.env, t.log);
+    await auditOf(opened.runtime).ready();
+    await opened.close();
+    const [head] = await rawSql(t.home, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', [], 'sqlite');
+    const forged = { at: new Date().toISOString(), type: 'admin.user.deleted', actor: null, address: null, client_id: null, details: '{}' };
+    await rawSql(t.home, 'INSERT INTO audit_events (seq, at, type, actor, address, client_id, details, prev_hash, hash) VALUES ($1, $2, $3, NULL, NULL, NULL, $4, $5, $6)', [Number(head!.seq) + 1, forged.at, forged.type, forged.details, head!.hash, legacyHash(String(head!.hash), forged)], 'sqlite');
+    opened = await openAuditRuntime(t.home, t.env, t.log);
+    await auditOf(opened.runtime).ready();
+    await opened.close();
+    assert.match(fs.readFileSync(t.log, 'utf8'), /SECURITY: the newest audit event carries no valid MAC/);
+    const verified = await runCli(['audit', 'verify'], t.home, t.env, 30_000);
+    assert.equal(verified.code, 1, verified.stdout);
+    assert.match(verified.stdout, new RegExp(`BROKEN at event #${Number(head!.seq) + 1} .*MAC`));
   });
 });

@@ -7,6 +7,7 @@ import { isLoopbackHost } from '../../config/schema.js';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import type { ServerExtension } from '../../mcp/server.js';
 import type { Runtime } from '../../runtime.js';
+import { auditOf } from '../../security/audit.js';
 import { createHttpApp } from './app.js';
 import type { Readiness } from './health.js';
 import { IssuerConnection } from './issuer.js';
@@ -126,6 +127,8 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
   const readiness: Readiness = { issuer, draining: false };
   // The signing keys open before listening: a missing or wrong key-encryption key stops the start here.
   const authorizationServer = plan.auth === 'embedded' ? await (await import('../../auth/embedded-server.js')).EmbeddedAuthorizationServer.open(runtime) : undefined;
+  // The audit keys load before listening too: every event's log line is then written as it happens.
+  await auditOf(runtime).ready();
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
   const server = plan.tls
     ? https.createServer({ ...TLS_OPTIONS, ...SLOW_CLIENT_OPTIONS, cert: plan.tls.cert, key: plan.tls.key, ...clientCertificateRequest(plan.tls, config) }, (req, res) => handler(req, res))
@@ -179,8 +182,9 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
       clearTimeout(deadline);
       authorizationServer?.stop();
       await mcp.close();
-      // Events of the last requests are still being written: nothing of the trail is lost on shutdown.
-      await audit.flush();
+      // Events of the last requests are still being written: nothing of the trail is lost on shutdown,
+      // and a last checkpoint of it goes to the log.
+      await audit.close();
     })());
   return { url: publicUrl, close, notify: mcp.notify };
 }
