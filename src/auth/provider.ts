@@ -15,6 +15,7 @@ import {
   enabledClientAuthMethods,
   malformedBasicIsInvalidClient,
   mutualTls,
+  reportClientAuthentication,
   secretShownOnce,
   type ClientCertificates,
 } from './client-authentication.js';
@@ -205,5 +206,6 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const provider = new Provider(issuer, configuration);
   provider.use(malformedBasicIsInvalidClient);
   provider.use(secretShownOnce);
+  provider.use(reportClientAuthentication);
   return provider;
 }
