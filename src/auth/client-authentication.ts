@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { errors, type ClientAuthMethod, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logging.js';
 import { CLIENT_AUTHENTICATING_PATHS, parseBasic } from '../security/request-keys.js';
@@ -96,12 +97,14 @@ export function mutualTls(methods: readonly ClientAuthMethod[]): NonNullable<Con
  * RFC 7523 section 3 beyond what oidc-provider checks (it requires exp, jti, iss = client_id, the
  * audience, and finds the client by sub): the assertion is short-lived.
  */
-export const assertClientAssertion: NonNullable<Configuration['assertJwtClientAuthClaimsAndHeader']> = async (_ctx, claims) => {
-  const now = Math.floor(Date.now() / 1000);
-  if (typeof claims.exp === 'number' && claims.exp - now > MAX_ASSERTION_LIFETIME_S) {
-    throw new errors.InvalidClientAuth(`the client assertion must expire within ${MAX_ASSERTION_LIFETIME_S} seconds`);
-  }
-};
+export function assertClientAssertion(clock: Clock): NonNullable<Configuration['assertJwtClientAuthClaimsAndHeader']> {
+  return async (_ctx, claims) => {
+    const now = Math.floor(clock.now() / 1000);
+    if (typeof claims.exp === 'number' && claims.exp - now > MAX_ASSERTION_LIFETIME_S) {
+      throw new errors.InvalidClientAuth(`the client assertion must expire within ${MAX_ASSERTION_LIFETIME_S} seconds`);
+    }
+  };
+}
 
 
 /**

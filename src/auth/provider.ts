@@ -107,7 +107,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     // Seconds of clock difference allowed on assertions, secret expiry and tokens (default 15).
     clockTolerance: 5,
     enabledJWA: { clientAuthSigningAlgValues: CLIENT_ASSERTION_ALGORITHMS as never },
-    assertJwtClientAuthClaimsAndHeader: assertClientAssertion,
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertion(runtime.clock),
     routes: {
       authorization: '/oauth/authorize',
       token: '/oauth/token',

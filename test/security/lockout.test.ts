@@ -94,7 +94,7 @@ async function signInForm(start: URL, fetchFn: typeof fetch) {
     /** Posts the form; csrf and origin as the page gave them unless overridden. */
     post: async (fields: Record<string, string>) => {
       const res = await request(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin }, body: new URLSearchParams({ csrf, ...fields }).toString() });
-      return { status: res.status, text: await res.text(), retryAfter: Number(res.headers.get('retry-after') ?? 0) };
+      return { status: res.status, text: await res.text(), retryAfter: Number(res.headers.get('retry-after') ?? 0), headers: Object.fromEntries(res.headers) };
     },
   };
 }
@@ -153,6 +153,23 @@ describe('nobody can lock an account out of signing in', () => {
     server.clock.advance(MINUTE);
     const fourth = await attacker.post({ email: ADA.email, password: 'the fourth real guess' });
     assert.equal(fourth.status, 401, `the fourth password check happens (got ${fourth.status}: ${fourth.text.slice(0, 120)})`);
+  });
+
+  it('credential stuffing from one address meets the slow-down and the limit, whichever accounts it tries', async () => {
+    const server = await deployment({ sign_in_per_15_minutes: 4 });
+    const { url } = await authorizationUrl(server);
+    const stuffer = await signInForm(url, fetchFrom('127.0.0.2'));
+    const answers: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await stuffer.post({ email: `victim-${i}@example.com`, password: `leaked password ${i}` });
+      answers.push(res.status);
+      if (res.status === 429 && slowedDown(res.text)) server.clock.advance(res.retryAfter * 1000);
+    }
+    assert.deepEqual(answers, [401, 401, 401, 429, 401, 429], 'three free guesses, then waits, across accounts');
+    server.clock.advance(MINUTE);
+    const res = await stuffer.post({ email: 'victim-9@example.com', password: 'another leaked one' });
+    assert.ok(res.status === 429 && limited(res.text), 'then the per-address limit');
+    assert.match(res.headers['ratelimit-policy'] ?? '', /^"sign-in-address"/);
   });
 
   it('remembers where the owner signed in under a pseudonym, for 30 days', async () => {
