@@ -172,6 +172,16 @@ describe('nobody can lock an account out of signing in', () => {
     assert.match(res.headers['ratelimit-policy'] ?? '', /^"sign-in-address"/);
   });
 
+  it('simultaneous guesses cannot all slip under the limit (counted before the check, given back after)', async () => {
+    const server = await deployment({ sign_in_per_15_minutes: 4 });
+    const { url } = await authorizationUrl(server);
+    const attacker = await signInForm(url, fetchFrom('127.0.0.2'));
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => attacker.post({ email: ADA.email, password: `burst guess ${i}` })));
+    const checked = answers.filter((res) => res.status === 401).length;
+    assert.ok(checked <= 4 && answers.every((res) => res.status === 401 || res.status === 429), `no more password checks than the limit (${checked})`);
+    assert.equal(checked + (await guessUntilLimited(attacker, server.clock)), 4, 'and the limit is exactly the limit');
+  });
+
   it('remembers where the owner signed in under a pseudonym, for 30 days', async () => {
     const server = await deployment({ sign_in_per_15_minutes: 3 });
     const { url, redirect } = await authorizationUrl(server);
