@@ -10,7 +10,7 @@ import type { Logger } from './logging.js';
 import { DatabaseBlobStore, FileBlobStore, type BlobStore } from './storage/blob-store.js';
 import type { Access, Engine, SecurityReport } from './storage/engine.js';
 import { migrate } from './storage/migrations/index.js';
-import { sweepExpiredOAuthRecords, sweepOldLoginFailures, sweepRateLimits } from './storage/oauth-records.js';
+import { sweepExpiredOAuthRecords, sweepOldLoginFailures, sweepOldSignInAddresses, sweepRateLimits } from './storage/oauth-records.js';
 import { auditOf } from './security/audit.js';
 import { keyFromPassphrase } from './storage/passphrase-key.js';
 import { makeTreePrivate } from './storage/private-files.js';
@@ -147,9 +147,13 @@ async function startMaintenance(runtime: Runtime, blobs: BlobStore, logger: Logg
       for (const { id } of tenants) purged += await runtime.run('write', id, (ctx) => purgeTrash(ctx));
       const orphans = blobs instanceof FileBlobStore ? await blobs.sweepOrphans() : 0;
       if (purged || orphans) logger.info({ purged, orphans }, 'emptied the trash');
-      // The authorization server's expired codes, tokens and sessions, old failed sign-ins, and
-      // rate-limit counters whose window has passed.
-      const expired = (await sweepExpiredOAuthRecords(runtime.engine)) + (await sweepOldLoginFailures(runtime.engine)) + (await sweepRateLimits(runtime.engine));
+      // The authorization server's expired codes, tokens and sessions, old failed sign-ins,
+      // rate-limit counters whose window has passed, and sign-in addresses no longer known.
+      const expired =
+        (await sweepExpiredOAuthRecords(runtime.engine)) +
+        (await sweepOldLoginFailures(runtime.engine)) +
+        (await sweepRateLimits(runtime.engine)) +
+        (await sweepOldSignInAddresses(runtime.engine, runtime.clock.now()));
       if (expired) logger.info({ expired }, 'removed expired authorization records');
       const aged = await auditOf(runtime).sweep(runtime.config.audit.retention_days);
       if (aged) logger.info({ aged, retentionDays: runtime.config.audit.retention_days }, 'removed audit events past their retention');

@@ -1,6 +1,8 @@
 import { X509Certificate } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { errors, type ClientAuthMethod, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logging.js';
 import { CLIENT_AUTHENTICATING_PATHS, parseBasic } from '../security/request-keys.js';
@@ -95,12 +97,14 @@ export function mutualTls(methods: readonly ClientAuthMethod[]): NonNullable<Con
  * RFC 7523 section 3 beyond what oidc-provider checks (it requires exp, jti, iss = client_id, the
  * audience, and finds the client by sub): the assertion is short-lived.
  */
-export const assertClientAssertion: NonNullable<Configuration['assertJwtClientAuthClaimsAndHeader']> = async (_ctx, claims) => {
-  const now = Math.floor(Date.now() / 1000);
-  if (typeof claims.exp === 'number' && claims.exp - now > MAX_ASSERTION_LIFETIME_S) {
-    throw new errors.InvalidClientAuth(`the client assertion must expire within ${MAX_ASSERTION_LIFETIME_S} seconds`);
-  }
-};
+export function assertClientAssertion(clock: Clock): NonNullable<Configuration['assertJwtClientAuthClaimsAndHeader']> {
+  return async (_ctx, claims) => {
+    const now = Math.floor(clock.now() / 1000);
+    if (typeof claims.exp === 'number' && claims.exp - now > MAX_ASSERTION_LIFETIME_S) {
+      throw new errors.InvalidClientAuth(`the client assertion must expire within ${MAX_ASSERTION_LIFETIME_S} seconds`);
+    }
+  };
+}
 
 
 /**
@@ -115,6 +119,36 @@ export async function malformedBasicIsInvalidClient(ctx: KoaContextWithOIDC, nex
   ctx.set('WWW-Authenticate', `Basic realm="${ctx.origin}", error="invalid_client"`);
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { error: 'invalid_client', error_description: 'the Authorization header must be Basic base64(url-encoded client_id ":" url-encoded client_secret)' };
+}
+
+const onAuthenticated = new WeakMap<IncomingMessage, (clientId: string) => Promise<void>>();
+
+/**
+ * Asks to be called (before the answer goes out) once the client of this request has proven who
+ * it is, with a secret, an assertion or a certificate. A request that names a client but fails to
+ * authenticate as it never calls: limits that only authenticated requests spend cannot be spent by
+ * someone who merely knows a client's id.
+ */
+export function whenClientAuthenticates(req: IncomingMessage, then: (clientId: string) => Promise<void>): void {
+  onAuthenticated.set(req, then);
+}
+
+/** Errors the token, revocation and introspection endpoints give only once the client has authenticated. */
+const ERRORS_AFTER_CLIENT_AUTHENTICATION = new Set(['invalid_grant', 'invalid_scope', 'invalid_target', 'unauthorized_client', 'unsupported_grant_type', 'unsupported_token_type']);
+
+/**
+ * Calls the `whenClientAuthenticates` hook of a request whose client authenticated: it got an
+ * answer (2xx) or an error that comes after client authentication. oidc-provider identifies the
+ * client before it checks the credential, so a known client alone proves nothing; clients without
+ * a credential (`none`) never count as authenticated.
+ */
+export async function reportClientAuthentication(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  await next();
+  const then = onAuthenticated.get(ctx.req);
+  const client = ctx.oidc?.client;
+  if (!then || !client || client.clientAuthMethod === 'none') return;
+  const error = (ctx.body as { error?: unknown } | undefined)?.error;
+  if (ctx.status < 400 || (typeof error === 'string' && ERRORS_AFTER_CLIENT_AUTHENTICATION.has(error))) await then(client.clientId);
 }
 
 /** A client secret is shown once, when it is issued: reading (route `client`) or updating (`client_update`) a registration (RFC 7592) does not repeat it. */

@@ -1,14 +1,15 @@
 import crypto from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type Provider from 'oidc-provider';
+import type { Clock } from '../clock.js';
 import type { Engine } from '../storage/engine.js';
 import { loginAccount } from './accounts.js';
-import { clearFailures, recordFailure, secondsToWait, throttleKeys } from './login-throttle.js';
+import { KnownAddresses } from './known-addresses.js';
 import { consentPage, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH } from './pages.js';
-import { verifyPassword } from './passwords.js';
+import { MAX_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
+import { SignInLimits } from './sign-in-limits.js';
 import { isLoopbackHostname } from '../config/schema.js';
 import type { limitPolicies, RateLimits } from '../security/rate-limits.js';
-import { accountKey, addressKey } from '../security/request-keys.js';
 import type { AuditLog } from '../security/audit.js';
 
 export interface InteractionOptions {
@@ -23,7 +24,11 @@ export interface InteractionOptions {
   limits: RateLimits;
   policy: ReturnType<typeof limitPolicies>;
   audit: AuditLog;
+  clock: Clock;
 }
+
+/** RFC 5321's limit on a forward path: no address is longer. */
+const MAX_EMAIL_LENGTH = 320;
 
 /** Spent on a login for an email that has no account, so that it takes as long as a wrong password. */
 const DUMMY_HASH = 'scrypt$32768$8$3$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -46,6 +51,14 @@ export function interactionRoutes(options: InteractionOptions): Router {
   // with the form, and the origin check would refuse every real sign-in (found in Chromium).
   const send = (res: Response, status: number, html: string) =>
     res.status(status).set({ 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin' }).type('html').send(html);
+
+  const signInLimits = new SignInLimits({
+    engine: options.engine,
+    limits: options.limits,
+    policy: options.policy,
+    knownAddresses: new KnownAddresses(options.engine, options.kek, options.clock),
+    clock: options.clock,
+  });
 
   const router = express.Router();
   router.get(STYLESHEET_PATH.replace('/oauth', ''), (_req, res) => void res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
@@ -89,33 +102,34 @@ export function interactionRoutes(options: InteractionOptions): Router {
   router.post('/interaction/:uid/login', form, async (req, res) => {
     const interaction = await checked(req, res);
     if (!interaction) return;
-    const email = String(req.body.email ?? '');
+    const { email, password } = req.body as { email?: unknown; password?: unknown };
+    const shownEmail = typeof email === 'string' ? email : '';
     const again = async (status: number, error: string) => {
       const client = await provider().Client.find(String(interaction.params.client_id));
-      send(res, status, loginPage({ action: req.originalUrl, csrf: csrfFor(interaction.uid), clientName: client?.clientName ?? '', email, error }));
+      send(res, status, loginPage({ action: req.originalUrl, csrf: csrfFor(interaction.uid), clientName: client?.clientName ?? '', email: shownEmail, error }));
     };
-    // Credential stuffing meets a hard limit per address and per account...
-    for (const [policy, key] of [[options.policy.signInPerAddress, addressKey(req.ip) ?? 'unknown'], [options.policy.signInPerAccount, accountKey(email)]] as const) {
-      const verdict = await options.limits.check(policy, key, req.ip);
-      res.set(verdict.headers);
-      if (!verdict.allowed) return void (await again(429, `Too many sign-in attempts. Wait ${verdict.retryAfterS} seconds, then try again.`));
-    }
-    // ...and guessing slows down before that: per account and per address, across every instance.
-    const keys = throttleKeys(email, req.ip);
-    const wait = await secondsToWait(options.engine, keys);
-    if (wait > 0) {
-      void options.audit.record({ type: 'login.throttled', actor: email, address: req.ip, details: { wait } });
-      res.set('Retry-After', String(wait));
-      return void (await again(429, `Too many failed attempts. Wait ${wait} seconds, then try again.`));
+    // A form without both fields checks no password, and so counts against no limit.
+    if (typeof email !== 'string' || typeof password !== 'string' || !email.trim() || !password || email.length > MAX_EMAIL_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+      return void (await again(400, 'Enter your email and your password.'));
     }
     const account = await loginAccount(options.engine, email);
-    const ok = (await verifyPassword(String(req.body.password ?? ''), account?.password_hash ?? DUMMY_HASH)) && account !== undefined && account.disabled_at === null;
+    const attempt = await signInLimits.admit(email, req.ip, account?.subject);
+    res.set(attempt.headers);
+    if (attempt.refused) {
+      res.set('Retry-After', String(attempt.retryAfterS));
+      if (attempt.refused === 'slowed') {
+        void options.audit.record({ type: 'login.throttled', actor: email, address: req.ip, details: { wait: attempt.retryAfterS } });
+        return void (await again(429, `Too many failed attempts. Wait ${attempt.retryAfterS} seconds, then try again.`));
+      }
+      return void (await again(429, `Too many sign-in attempts. Wait ${attempt.retryAfterS} seconds, then try again.`));
+    }
+    const ok = (await verifyPassword(password, account?.password_hash ?? DUMMY_HASH)) && account !== undefined && account.disabled_at === null;
     if (!ok) {
-      await recordFailure(options.engine, keys);
+      await attempt.failed();
       void options.audit.record({ type: 'login.failed', actor: email, address: req.ip, clientId: String(interaction.params.client_id) });
       return void (await again(401, 'The email or the password is wrong.'));
     }
-    await clearFailures(options.engine, email);
+    await attempt.succeeded(account.subject);
     void options.audit.record({ type: 'login.succeeded', actor: account.subject, address: req.ip, clientId: String(interaction.params.client_id) });
     await provider().interactionFinished(req, res, { login: { accountId: account.subject } }, { mergeWithLastSubmission: false });
   });

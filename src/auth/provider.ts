@@ -15,6 +15,7 @@ import {
   enabledClientAuthMethods,
   malformedBasicIsInvalidClient,
   mutualTls,
+  reportClientAuthentication,
   secretShownOnce,
   type ClientCertificates,
 } from './client-authentication.js';
@@ -106,7 +107,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     // Seconds of clock difference allowed on assertions, secret expiry and tokens (default 15).
     clockTolerance: 5,
     enabledJWA: { clientAuthSigningAlgValues: CLIENT_ASSERTION_ALGORITHMS as never },
-    assertJwtClientAuthClaimsAndHeader: assertClientAssertion,
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertion(runtime.clock),
     routes: {
       authorization: '/oauth/authorize',
       token: '/oauth/token',
@@ -205,5 +206,6 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const provider = new Provider(issuer, configuration);
   provider.use(malformedBasicIsInvalidClient);
   provider.use(secretShownOnce);
+  provider.use(reportClientAuthentication);
   return provider;
 }

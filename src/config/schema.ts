@@ -189,11 +189,11 @@ export const ConfigSchema = z
         mcp_per_minute: perWindow().default(600),
         /** Per address on /mcp: requests refused by the token check (no token, a bad one); over it, every request from there waits. */
         mcp_refusals_per_address_per_minute: perWindow().default(120),
-        /** Per address and per client at the token, revocation and introspection endpoints. */
+        /** Per address, and per client (only requests that authenticated as it), at the token, revocation and introspection endpoints. */
         token_per_minute: perWindow().default(60),
         /** Per address at the registration endpoint. */
         register_per_hour: perWindow().default(20),
-        /** Per address and per email at the sign-in form (on top of the slow-down after failures). */
+        /** Failed sign-ins per address, and per account from addresses it does not know (on top of the slow-down after failures). */
         sign_in_per_15_minutes: perWindow().default(30),
         /** Per address on the sign-in and consent pages. */
         pages_per_minute: perWindow().default(120),

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { sql } from 'kysely';
 import { RateLimiterRes, type IRateLimiterStoreOptions, type RateLimiterStoreAbstract as StoreAbstract } from 'rate-limiter-flexible';
+import type { Clock } from '../clock.js';
 import type { Engine } from '../storage/engine.js';
 
 // rate-limiter-flexible's base class for stores, which its index does not export.
@@ -14,18 +15,32 @@ interface Row {
 /**
  * rate-limiter-flexible over the server's own database (SQLite, PGlite or PostgreSQL): counters
  * in `rate_limits`, shared by every instance on the same database, so a limit holds however many
- * instances there are. Each consume is one atomic upsert.
+ * instances there are. Each consume is one atomic upsert. Windows are measured on the given clock
+ * (rate-limiter-flexible itself reads no clock for a store).
  */
 export class DatabaseRateLimiter extends RateLimiterStoreAbstract {
   private readonly engine: Engine;
+  private readonly clock: Clock;
 
-  constructor(engine: Engine, options: Omit<IRateLimiterStoreOptions, 'storeClient'>) {
+  constructor(engine: Engine, options: Omit<IRateLimiterStoreOptions, 'storeClient'>, clock: Clock) {
     super({ ...options, storeClient: engine });
     this.engine = engine;
+    this.clock = clock;
+  }
+
+  /** Gives back one point counted in the current window (none when the window has passed or nothing is counted). */
+  async refund(key: string): Promise<void> {
+    await this.engine.db
+      .updateTable('rate_limits')
+      .set({ points: sql`points - 1` })
+      .where('key', '=', this.getKey(key))
+      .where('points', '>', 0)
+      .where((eb) => eb.or([eb('expire', 'is', null), eb('expire', '>', this.clock.now())]))
+      .execute();
   }
 
   async _upsert(key: string, points: number, msDuration: number, forceExpire = false): Promise<Row> {
-    const now = Date.now();
+    const now = this.clock.now();
     const expire = msDuration > 0 ? now + msDuration : null;
     const lapsed = sql`rate_limits.expire IS NOT NULL AND rate_limits.expire <= ${now}`;
     return this.engine.db
@@ -45,7 +60,7 @@ export class DatabaseRateLimiter extends RateLimiterStoreAbstract {
     const points = Number(row.points);
     const first = changedPoints === points;
     const consumed = first ? changedPoints : points;
-    const msBeforeNext = row.expire === null ? -1 : Math.max(Number(row.expire) - Date.now(), 0);
+    const msBeforeNext = row.expire === null ? -1 : Math.max(Number(row.expire) - this.clock.now(), 0);
     return new RateLimiterRes(Math.max(this.points - consumed, 0), msBeforeNext, consumed, first);
   }
 
@@ -54,7 +69,7 @@ export class DatabaseRateLimiter extends RateLimiterStoreAbstract {
       .selectFrom('rate_limits')
       .select(['points', 'expire'])
       .where('key', '=', key)
-      .where((eb) => eb.or([eb('expire', 'is', null), eb('expire', '>', Date.now())]))
+      .where((eb) => eb.or([eb('expire', 'is', null), eb('expire', '>', this.clock.now())]))
       .executeTakeFirst();
     return row ?? null;
   }

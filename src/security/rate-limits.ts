@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
+import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logging.js';
 import type { Engine } from '../storage/engine.js';
@@ -51,16 +52,23 @@ export class RateLimits {
     private readonly audit?: AuditLog,
     /** false (`rate_limits.enabled`): every request passes, nothing is counted. */
     private readonly enabled = true,
+    /** Where windows are measured (a test moves a ManualClock instead of waiting). */
+    private readonly clock: Clock = systemClock,
   ) {}
+
+  private limiterFor(policy: LimitPolicy): DatabaseRateLimiter {
+    let limiter = this.limiters.get(policy.name);
+    if (!limiter) {
+      limiter = new DatabaseRateLimiter(this.engine, { keyPrefix: policy.name, points: policy.points, duration: policy.windowS }, this.clock);
+      this.limiters.set(policy.name, limiter);
+    }
+    return limiter;
+  }
 
   /** Counts one request; `address` only goes into the audit record of a trip. */
   async check(policy: LimitPolicy, key: string, address?: string): Promise<LimitVerdict> {
     if (!this.enabled) return { allowed: true, headers: {}, retryAfterS: 0 };
-    let limiter = this.limiters.get(policy.name);
-    if (!limiter) {
-      limiter = new DatabaseRateLimiter(this.engine, { keyPrefix: policy.name, points: policy.points, duration: policy.windowS });
-      this.limiters.set(policy.name, limiter);
-    }
+    const limiter = this.limiterFor(policy);
     try {
       const res = await limiter.consume(key);
       return { allowed: true, headers: headersOf(policy, res), retryAfterS: 0 };
@@ -76,6 +84,33 @@ export class RateLimits {
   }
 
   /**
+   * Takes back one count of `check` (a request counted in advance that turned out not to be the
+   * kind the limit is about, e.g. a sign-in that never checked a password).
+   */
+  async refund(policy: LimitPolicy, key: string): Promise<void> {
+    if (!this.enabled) return;
+    try {
+      await this.limiterFor(policy).refund(key);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, policy: policy.name }, 'rate limit store failed; a count was not given back');
+    }
+  }
+
+  /** Whether a key is over its limit, without counting anything. */
+  async peek(policy: LimitPolicy, key: string): Promise<LimitVerdict> {
+    if (!this.enabled) return { allowed: true, headers: {}, retryAfterS: 0 };
+    try {
+      const res = await this.limiterFor(policy).get(key);
+      if (!res || res.consumedPoints < policy.points) return { allowed: true, headers: res ? headersOf(policy, res) : {}, retryAfterS: 0 };
+      const retryAfterS = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      return { allowed: false, headers: { ...headersOf(policy, res), 'Retry-After': String(retryAfterS) }, retryAfterS };
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, policy: policy.name }, 'rate limit store failed; request let through');
+      return { allowed: true, headers: {}, retryAfterS: 0 };
+    }
+  }
+
+  /**
    * Counts a refused request (for limits on failures only): over the limit, the key is blocked on
    * this instance for the rest of the window. Every instance counts into the same database, so each
    * blocks as soon as its next refusal finds the shared count over the limit.
@@ -83,7 +118,7 @@ export class RateLimits {
   async countRefusal(policy: LimitPolicy, key: string | undefined, address?: string): Promise<void> {
     if (!this.enabled || key === undefined) return;
     const verdict = await this.check(policy, key, address);
-    if (!verdict.allowed) this.blockedUntil.set(`${policy.name}:${key}`, Date.now() + verdict.retryAfterS * 1000);
+    if (!verdict.allowed) this.blockedUntil.set(`${policy.name}:${key}`, this.clock.now() + verdict.retryAfterS * 1000);
   }
 
   /** Express middleware: 429 for a key blocked by `countRefusal`, at no cost to anyone else. */
@@ -91,14 +126,37 @@ export class RateLimits {
     return (req: Request, res: Response, next: NextFunction) => {
       const name = `${policy.name}:${keyOf(req)}`;
       const until = this.blockedUntil.get(name) ?? 0;
-      const remainingS = Math.ceil((until - Date.now()) / 1000);
+      const remainingS = Math.ceil((until - this.clock.now()) / 1000);
       if (remainingS <= 0) {
         if (until) this.blockedUntil.delete(name);
         return next();
       }
-      this.audit?.rateLimitRefused(policy.name, String(keyOf(req)), req.ip, until - Date.now());
+      this.audit?.rateLimitRefused(policy.name, String(keyOf(req)), req.ip, until - this.clock.now());
       res.set({ ...headersOf(policy, new RateLimiterRes(0, remainingS * 1000)), 'Retry-After': String(remainingS) });
       tooMany(res, remainingS);
+    };
+  }
+
+  /**
+   * Express middleware for a limit that only requests which proved something may spend (a client
+   * that authenticated): a key over the limit is refused at once, without counting; otherwise
+   * `arm` gets the function that counts this request, to call if and when it qualifies.
+   */
+  countedIfProven(policy: LimitPolicy, keyOf: (req: Request) => string | undefined, arm: (req: Request, count: () => Promise<void>) => void): RequestHandler {
+    return async (req: Request, res: Response, next: NextFunction) => {
+      const key = this.enabled ? keyOf(req) : undefined;
+      if (key === undefined) return next();
+      const verdict = await this.peek(policy, key);
+      res.set(verdict.headers);
+      if (!verdict.allowed) {
+        this.audit?.rateLimitRefused(policy.name, key, req.ip, verdict.retryAfterS * 1000);
+        return tooMany(res, verdict.retryAfterS);
+      }
+      arm(req, async () => {
+        const counted = await this.check(policy, key, req.ip);
+        if (!res.headersSent) res.set(counted.headers);
+      });
+      next();
     };
   }
 

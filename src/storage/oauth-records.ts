@@ -18,6 +18,15 @@ export async function sweepOldLoginFailures(engine: Engine): Promise<number> {
   return Number(result.numDeletedRows);
 }
 
+/** How long a successful sign-in makes its address known to the account. */
+export const SIGN_IN_ADDRESS_MEMORY_MS = 30 * 24 * 3600 * 1000;
+
+/** Forgets where accounts signed in, once that is older than the memory of it (30 days). */
+export async function sweepOldSignInAddresses(engine: Engine, now = Date.now()): Promise<number> {
+  const result = await engine.db.deleteFrom('sign_in_addresses').where('last_success_at', '<', new Date(now - SIGN_IN_ADDRESS_MEMORY_MS).toISOString()).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /**
  * The id of the newest unexpired grant an account gave a client (a consent remembered across
  * sign-ins), if any. Grants are kept whole (their id is not a secret that works anywhere).

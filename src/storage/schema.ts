@@ -143,6 +143,12 @@ export interface LoginFailureTable {
   last_failure_at: string;
 }
 
+export interface SignInAddressTable {
+  /** A keyed pseudonym of (account, network). */
+  key: string;
+  last_success_at: string;
+}
+
 export interface ItemTagTable {
   tenant_id: string;
   item_kind: string;
@@ -211,6 +217,7 @@ export interface Database {
   signing_keys: SigningKeyTable;
   login_failures: LoginFailureTable;
   rate_limits: RateLimitTable;
+  sign_in_addresses: SignInAddressTable;
   audit_events: AuditEventTable;
   profiles: ProfileTable;
   projects: ProjectTable;

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { ADA, homeWithAda } from '../helpers/embedded-as.js';
 import { HttpTestServer } from '../helpers/http-server.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
@@ -76,20 +75,6 @@ describe('rate limits', () => {
     }
   });
 
-  it('limit sign-in attempts per account, even with the right password (credential stuffing)', async () => {
-    const { home, env } = await limitedServer({ sign_in_per_15_minutes: 2 });
-    const server = await HttpTestServer.start({ home, env });
-    try {
-      const provider = new MemoryOAuthProvider();
-      const { auth } = await import('@modelcontextprotocol/client');
-      await auth(provider, { serverUrl: server.mcpUrl });
-      for (let i = 0; i < 2; i++) assert.ok((await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA)).searchParams.get('code'));
-      await assert.rejects(signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA), /answered 429/);
-    } finally {
-      await server.close();
-    }
-  });
-
   it('limit the token endpoint per address', async () => {
     const { home, env } = await limitedServer({ token_per_minute: 3 });
     const server = await HttpTestServer.start({ home, env });
@@ -97,27 +82,6 @@ describe('rate limits', () => {
       const attempt = () => fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code&code=x&client_id=y' });
       for (let i = 0; i < 3; i++) assert.notEqual((await attempt()).status, 429);
       assertLimited(await attempt(), 'token-address');
-    } finally {
-      await server.close();
-    }
-  });
-
-  it('limit a client authenticating with a Basic header wherever it calls from', async () => {
-    const { home, env } = await limitedServer({ token_per_minute: 4 });
-    const server = await HttpTestServer.start({ home, env });
-    try {
-      // Two source addresses (all of 127/8 is this machine): each stays under the per-address limit.
-      const from = (localAddress: string) => {
-        const dispatcher = new Agent({ localAddress } as never); // a Client option undici passes to the socket
-        const basic = `Basic ${Buffer.from('some-client:a-guessed-secret').toString('base64')}`;
-        return () => undiciFetch(`${server.url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials', dispatcher });
-      };
-      const [one, two] = [from('127.0.0.1'), from('127.0.0.2')];
-      for (let i = 0; i < 2; i++) {
-        assert.equal((await one()).status, 401);
-        assert.equal((await two()).status, 401);
-      }
-      assertLimited((await two()) as unknown as Response, 'token-client');
     } finally {
       await server.close();
     }

@@ -14,6 +14,7 @@ import { loginFailures } from './009-login-failures.js';
 import { rateLimits } from './010-rate-limits.js';
 import { auditEvents } from './011-audit-events.js';
 import { credentialsChanged } from './012-credentials-changed.js';
+import { signInAddresses } from './014-sign-in-addresses.js';
 
 export interface Migration {
   version: number;
@@ -22,7 +23,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures, rateLimits, auditEvents, credentialsChanged];
+export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures, rateLimits, auditEvents, credentialsChanged, signInAddresses];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */
@@ -117,6 +118,7 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
        AND has_table_privilege(${role}, 'signing_keys', 'DELETE')
        AND has_table_privilege(${role}, 'login_failures', 'DELETE')
        AND has_table_privilege(${role}, 'rate_limits', 'DELETE')
+       AND has_table_privilege(${role}, 'sign_in_addresses', 'DELETE')
        AND has_table_privilege(${role}, 'audit_events', 'INSERT') AS ok`.execute(conn);
   if (!basics.rows[0]?.ok) {
     // Installation data, not tenant data: the schema version, and the document key's salt and
@@ -131,6 +133,7 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
     await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON signing_keys TO ${id}`.execute(conn);
     await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON login_failures TO ${id}`.execute(conn);
     await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON rate_limits TO ${id}`.execute(conn);
+    await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON sign_in_addresses TO ${id}`.execute(conn);
     // The audit trail: appended and read; deleted only by the retention sweep (the trigger keeps the last day).
     await sql`GRANT SELECT, INSERT, DELETE ON audit_events TO ${id}`.execute(conn);
     await sql`GRANT USAGE ON SEQUENCE audit_events_seq_seq TO ${id}`.execute(conn);

@@ -3,6 +3,7 @@ import cors from 'cors';
 import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { accountFor, embeddedAccount } from '../../auth/accounts.js';
+import { whenClientAuthenticates } from '../../auth/client-authentication.js';
 import { defaultScope } from '../../auth/default-scope.js';
 import type { EmbeddedAuthorizationServer } from '../../auth/embedded-server.js';
 import { interactionRoutes } from '../../auth/interactions.js';
@@ -77,7 +78,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   const maxBytes = maxMessageBytes(config.documents.max_file_size_mb);
 
   const audit = auditOf(runtime);
-  const limits = new RateLimits(runtime.engine, logger, audit, config.rate_limits.enabled);
+  const limits = new RateLimits(runtime.engine, logger, audit, config.rate_limits.enabled, runtime.clock);
   const policy = limitPolicies(config);
   const byAddress = (req: Request) => addressKey(req.ip);
 
@@ -92,11 +93,18 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   if (options.authorizationServer) {
     const authorizationServer = options.authorizationServer;
     app.use('/oauth/interaction', limits.middleware(policy.pagesPerAddress, byAddress));
-    app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, kek: authorizationServer.kek, origin: new URL(publicUrl).origin, limits, policy, audit }));
+    app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, kek: authorizationServer.kek, origin: new URL(publicUrl).origin, limits, policy, audit, clock: runtime.clock }));
     // Clients register from anywhere, browsers included (oidc-provider sends no CORS headers there).
     app.use('/oauth/register', cors());
     app.post('/oauth/register', limits.middleware(policy.registerPerAddress, byAddress));
-    app.post(CLIENT_AUTHENTICATING_PATHS, limits.middleware(policy.tokenPerAddress, byAddress), limits.middleware(policy.tokenPerClient, (req) => basicClientId(req.headers.authorization)));
+    // Every request counts against its address; only requests that authenticated as the client
+    // count against the client's own allowance, so naming a client with a wrong secret (its id is
+    // no secret) spends the sender's allowance, never the client's.
+    app.post(
+      CLIENT_AUTHENTICATING_PATHS,
+      limits.middleware(policy.tokenPerAddress, byAddress),
+      limits.countedIfProven(policy.tokenPerClient, (req) => basicClientId(req.headers.authorization), (req, count) => whenClientAuthenticates(req, count)),
+    );
     app.use(defaultScope);
     app.use((req: Request, res: Response, next: NextFunction) => (isAuthorizationServerPath(req.path) ? void authorizationServer.callback(req, res) : next()));
   }
