@@ -116,7 +116,7 @@ export interface CliResult {
 }
 
 /** Runs the binary to completion with stdin closed (start-up failures exit before reading it). */
-export function runCli(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 20_000, input = ''): Promise<CliResult> {
+export function runCli(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 180_000, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: serverEnv(home, env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

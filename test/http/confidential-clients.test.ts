@@ -24,7 +24,7 @@ interface Added {
 
 /** `mcp-pa client add` as an administrator runs it; the client_id and the secret it printed once. */
 async function addClient(home: string, env: Record<string, string>, args: string[]): Promise<Added> {
-  const result = await runCli(['client', 'add', ...args], home, env, 30_000);
+  const result = await runCli(['client', 'add', ...args], home, env);
   assert.equal(result.code, 0, result.stderr);
   return { clientId: /client_id: (\S+)/.exec(result.stdout)![1]!, secret: /client_secret: (\S+)/.exec(result.stdout)?.[1] };
 }
@@ -246,19 +246,19 @@ describe('client registration of confidential clients', () => {
     assert.equal(stored.length, 1);
     assert.doesNotMatch(String(stored[0]!.payload), new RegExp(added.secret!), 'the secret is not in the database');
     assert.match(String(stored[0]!.payload), /"client_secret":"sealed:/);
-    const listed = await runCli(['client', 'list', '--json'], home, withConfig, 30_000);
+    const listed = await runCli(['client', 'list', '--json'], home, withConfig);
     assert.equal(listed.code, 0, listed.stderr);
     assert.doesNotMatch(listed.stdout, new RegExp(added.secret!), 'nor in the list');
     const [entry] = JSON.parse(listed.stdout) as { client_id: string; client_name: string; owner: string; origin: string }[];
     assert.deepEqual([entry!.client_id, entry!.client_name, entry!.origin], [added.clientId, 'Nightly Report', 'administrator']);
     assert.ok(entry!.owner);
 
-    const refused = await runCli(['client', 'add', '--name', 'x', '--auth-method', 'tls_client_auth', '--owner', ADA.email], home, withConfig, 30_000);
+    const refused = await runCli(['client', 'add', '--name', 'x', '--auth-method', 'tls_client_auth', '--owner', ADA.email], home, withConfig);
     assert.equal(refused.code, 2, 'a method the configuration does not list');
     assert.match(refused.stderr, /token_endpoint_auth_method/);
-    const noPurpose = await runCli(['client', 'add', '--name', 'x', '--auth-method', 'client_secret_basic'], home, withConfig, 30_000);
+    const noPurpose = await runCli(['client', 'add', '--name', 'x', '--auth-method', 'client_secret_basic'], home, withConfig);
     assert.match(noPurpose.stderr, /needs --redirect-uri .* or --owner/);
-    const unknownOwner = await runCli(['client', 'add', '--name', 'x', '--auth-method', 'client_secret_basic', '--owner', 'nobody@example.com'], home, withConfig, 30_000);
+    const unknownOwner = await runCli(['client', 'add', '--name', 'x', '--auth-method', 'client_secret_basic', '--owner', 'nobody@example.com'], home, withConfig);
     assert.match(unknownOwner.stderr, /no account with email "nobody@example.com"/);
 
     // A token of the service client, good before the client is removed and refused right after.
@@ -268,7 +268,7 @@ describe('client registration of confidential clients', () => {
     const { access_token: token } = (await issued.json()) as { access_token: string };
     assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('list_todos', {}, token))).status, 200);
     await server.close();
-    const removed = await runCli(['client', 'remove', added.clientId], home, withConfig, 30_000);
+    const removed = await runCli(['client', 'remove', added.clientId], home, withConfig);
     assert.equal(removed.code, 0, removed.stderr);
     server = await HttpTestServer.start({ home, env: withConfig });
     try {
@@ -276,8 +276,8 @@ describe('client registration of confidential clients', () => {
     } finally {
       await server.close();
     }
-    assert.match((await runCli(['client', 'list'], home, withConfig, 30_000)).stdout, /^no clients$/m);
-    assert.match((await runCli(['client', 'remove', added.clientId], home, withConfig, 30_000)).stderr, /no client/);
+    assert.match((await runCli(['client', 'list'], home, withConfig)).stdout, /^no clients$/m);
+    assert.match((await runCli(['client', 'remove', added.clientId], home, withConfig)).stderr, /no client/);
   });
 
   it('refuses an owner or the client_credentials grant through Dynamic Client Registration, and never shows a secret twice', async () => {

@@ -20,7 +20,7 @@ async function signIn(server: HttpTestServer, password: string): Promise<URL> {
   return signInAndConsent(provider.authorizationUrl!, provider.redirect, { email: EMAIL, password });
 }
 
-const addUser = (home: string, input: string) => runCli(['user', 'add', '--email', EMAIL], home, {}, 60_000, input);
+const addUser = (home: string, input: string) => runCli(['user', 'add', '--email', EMAIL], home, {}, 180_000, input);
 
 describe('passwords fed to user add', () => {
   it('typed twice into a pipe (as passwd reads them) set the password itself, and the person can sign in', async () => {
@@ -48,7 +48,7 @@ describe('passwords fed to user add', () => {
       assert.equal(refused.code, 2, `${JSON.stringify(input)}: ${refused.stdout}`);
       assert.match(refused.stderr, reason);
     }
-    const list = await runCli(['user', 'list'], home, {}, 60_000);
+    const list = await runCli(['user', 'list'], home, {});
     assert.doesNotMatch(list.stdout, /grace@example\.com/, 'no account was created by a refused command');
   });
 
