@@ -49,10 +49,11 @@ const isAuthorizationServerPath = (path: string) =>
  * request, so a removed client's tokens, a person's or its own, stop at once.
  */
 async function existingEmbeddedAccount(engine: Runtime['engine'], server: EmbeddedAuthorizationServer, token: VerifiedToken) {
-  const client = await server.clientOfToken(token.clientId);
+  const serviceToken = token.subject === token.clientId;
+  // Both looked up at once; a service client's own token needs its client's owner first.
+  const [client, person] = await Promise.all([server.clientOfToken(token.clientId), serviceToken ? undefined : embeddedAccount(engine, token.subject)]);
   if (!client) throw new TokenRejected('the client this token was issued to has been removed');
-  const subject = token.subject === token.clientId ? client.owner : token.subject;
-  const account = subject === undefined ? undefined : await embeddedAccount(engine, subject);
+  const account = !serviceToken ? person : client.owner === undefined ? undefined : await embeddedAccount(engine, client.owner);
   if (!account) throw new TokenRejected('the token speaks for an account that does not exist (any more)');
   if (account.tokensValidAfter !== undefined && (token.issuedAt ?? 0) < account.tokensValidAfter) throw new TokenRejected("the token was issued before the account's password changed");
   return account;
