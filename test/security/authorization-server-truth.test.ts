@@ -10,6 +10,7 @@ import { createLogger } from '../../src/logging.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { startHttpServer, type HttpServerHandle } from '../../src/transports/http/server.js';
 import { ADA } from '../helpers/embedded-as.js';
+import { engineEnv } from '../helpers/engines.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
 import { signInAndConsent } from '../helpers/oauth.js';
 import { tempHome } from '../helpers/server.js';
@@ -27,7 +28,9 @@ describe('the embedded authorization server tells the truth', () => {
   let server: HttpServerHandle;
   before(async () => {
     const home = tempHome('mcp-pa-as-truth-');
-    const config = loadConfig({}, { HOME: home, MCP_HOST: '127.0.0.1', MCP_PORT: '0' }, { mode: 'http' });
+    // On the real PostgreSQL server when there is one (as homeWithAda does); embedded PGlite otherwise.
+    const database = process.env.TEST_DATABASE_URL ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' } : {};
+    const config = loadConfig({}, { HOME: home, MCP_HOST: '127.0.0.1', MCP_PORT: '0', ...database }, { mode: 'http' });
     runtime = await openRuntime(config, createLogger('error'));
     await addLocalAccount(runtime.engine, ADA.email, await hashPassword(ADA.password)); // what `mcp-pa user add` does
     server = await startHttpServer(runtime);
