@@ -401,7 +401,7 @@ async function runClientRemove(program: Command, clientId: string) {
     const { removeClient } = await import('./auth/clients.js');
     const removed = await removeClient(runtime, clientId);
     await adminEvent(runtime, { type: 'admin.client.removed', clientId, details: { records: removed } });
-    process.stdout.write(`removed client ${clientId} (${removed} records: the client, its grants, refresh tokens and registration token); its access tokens run out within the hour, a service client's at once\n`);
+    process.stdout.write(`removed client ${clientId} (${removed} records: the client, its grants, refresh tokens and registration token); its access tokens stop working at once\n`);
   });
 }
 

@@ -5,7 +5,7 @@ import { UserError } from '../domain/common/errors.js';
 import type { Runtime } from '../runtime.js';
 import { EMBEDDED_ISSUER, selectAccount } from './accounts.js';
 import { keyEncryptionKey } from './key-encryption-key.js';
-import { OAuthStore } from './oauth-store.js';
+import { OAuthStore, revokeClientRecords } from './oauth-store.js';
 import { createAuthorizationServer, OWNER_PROPERTY } from './provider.js';
 import { loadSigningKeys } from './signing-keys.js';
 
@@ -130,18 +130,7 @@ export async function listClients(runtime: Runtime): Promise<ClientSummary[]> {
 export async function removeClient(runtime: Runtime, clientId: string): Promise<number> {
   const store = OAuthStore.factory(runtime.engine)('Client');
   if (!(await store.find(clientId))) throw new UserError(`no client "${clientId}" (mcp-pa client list shows them all)`);
-  const rows = await runtime.engine.db.selectFrom('oauth_records').select(['model', 'id_hash', 'payload']).where('model', 'in', ['Grant', 'ClientCredentials', 'RegistrationAccessToken']).execute();
-  const owned = rows.filter((row) => (JSON.parse(row.payload) as { clientId?: string }).clientId === clientId);
-  let removed = 0;
-  for (const row of owned) {
-    if (row.model === 'Grant') {
-      const grantId = (JSON.parse(row.payload) as { jti: string }).jti;
-      await new OAuthStore(runtime.engine, 'Grant').revokeByGrantId(grantId);
-    } else {
-      await runtime.engine.db.deleteFrom('oauth_records').where('model', '=', row.model).where('id_hash', '=', row.id_hash).execute();
-    }
-    removed++;
-  }
+  const removed = await revokeClientRecords(runtime.engine, clientId);
   await store.destroy(clientId);
   return removed + 1;
 }

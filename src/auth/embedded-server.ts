@@ -14,6 +14,9 @@ const KEY_POLL_MS = 30_000;
 /** At most this often a token with an unknown kid makes the instance look before the next poll. */
 const UNKNOWN_KID_COOLDOWN_MS = 5_000;
 
+/** A client_id that is an https URL names a Client ID Metadata Document (the server picks every other id). */
+const isMetadataDocumentClient = (clientId: string) => clientId.startsWith('https://');
+
 const publicPart = ({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest }: JWK): JWK => rest;
 
 /**
@@ -70,11 +73,19 @@ export class EmbeddedAuthorizationServer {
     return this.#provider;
   }
 
-  /** The account subject a service client acts for with its own tokens (client_credentials), as an administrator set it. */
-  async ownerOf(clientId: string): Promise<string | undefined> {
+  /**
+   * A token's client as it stands now, read from the database on every request so that removing
+   * a client (on any instance) stops its tokens at once: undefined once it is removed. With it, the
+   * account a service client acts for with its own tokens (client_credentials), as an
+   * administrator set it. A client named by its Client ID Metadata Document is never stored (nor
+   * removable): it stands as long as its tokens live.
+   */
+  async clientOfToken(clientId: string): Promise<{ owner?: string } | undefined> {
+    if (isMetadataDocumentClient(clientId)) return {};
     const client = await new OAuthStore(this.runtime.engine, 'Client').find(clientId);
-    const owner = client?.[OWNER_PROPERTY];
-    return typeof owner === 'string' ? owner : undefined;
+    if (!client) return undefined;
+    const owner = client[OWNER_PROPERTY];
+    return { owner: typeof owner === 'string' ? owner : undefined };
   }
 
   /** oidc-provider's request handler, for the paths it answers. */

@@ -5,6 +5,8 @@ import type { Clock } from '../clock.js';
 import type { Engine } from '../storage/engine.js';
 import { loginAccount } from './accounts.js';
 import { KnownAddresses } from './known-addresses.js';
+import { SCOPES } from '../mcp/tool.js';
+import { consentChoiceOf, readOnlyOffered, recordConsent, scopesGiven } from './consent.js';
 import { consentPage, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH } from './pages.js';
 import { MAX_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
 import { SignInLimits } from './sign-in-limits.js';
@@ -20,6 +22,8 @@ export interface InteractionOptions {
   kek: Buffer;
   /** The public origin: a form may only be posted from it. */
   origin: string;
+  /** The canonical MCP URI: the resource a grant is for when the request named none. */
+  resource: string;
   /** Sign-in attempts per address and per account, across every instance. */
   limits: RateLimits;
   policy: ReturnType<typeof limitPolicies>;
@@ -29,6 +33,8 @@ export interface InteractionOptions {
 
 /** RFC 5321's limit on a forward path: no address is longer. */
 const MAX_EMAIL_LENGTH = 320;
+/** The scopes of this server an authorization request asks for. */
+const requestedScopes = (scope: unknown) => [...new Set(String(scope ?? '').split(' '))].filter((s) => s === SCOPES.read || s === SCOPES.write);
 
 /** Spent on a login for an email that has no account, so that it takes as long as a wrong password. */
 const DUMMY_HASH = 'scrypt$32768$8$3$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -82,8 +88,8 @@ export function interactionRoutes(options: InteractionOptions): Router {
     const csrf = csrfFor(interaction.uid);
     if (interaction.prompt.name === 'login') return void send(res, 200, loginPage({ action, csrf, clientName }));
     const redirect = new URL(String(interaction.params.redirect_uri));
-    const scopes = String(interaction.params.scope ?? '').split(' ').filter((s) => s.startsWith('pa:'));
-    send(res, 200, consentPage({ action, csrf, clientName, scopes, redirectHost: redirect.host || redirect.protocol, loopback: isLoopbackHostname(redirect.hostname) }));
+    const scopes = requestedScopes(interaction.params.scope);
+    send(res, 200, consentPage({ action, csrf, clientName, scopes, readOnlyChoice: readOnlyOffered(scopes), redirectHost: redirect.host || redirect.protocol, loopback: isLoopbackHostname(redirect.hostname) }));
   });
 
   const form = express.urlencoded({ extended: false, limit: '8kb' });
@@ -137,19 +143,22 @@ export function interactionRoutes(options: InteractionOptions): Router {
   router.post('/interaction/:uid/consent', form, async (req, res) => {
     const interaction = await checked(req, res);
     if (!interaction) return;
-    if (req.body.decision !== 'allow') {
-      void options.audit.record({ type: 'consent.denied', actor: interaction.session?.accountId, address: req.ip, clientId: String(interaction.params.client_id) });
+    const choice = consentChoiceOf(req.body.decision);
+    const clientId = String(interaction.params.client_id);
+    if (choice === 'deny') {
+      void options.audit.record({ type: 'consent.denied', actor: interaction.session?.accountId, address: req.ip, clientId });
       return void (await provider().interactionFinished(req, res, { error: 'access_denied', error_description: 'the user did not allow access' }, { mergeWithLastSubmission: false }));
     }
     const accountId = interaction.session!.accountId;
-    const clientId = String(interaction.params.client_id);
     const grant = (interaction.grantId ? await provider().Grant.find(interaction.grantId) : undefined) ?? new (provider().Grant)({ accountId, clientId });
-    const missing = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const missing = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+    // The grant is kept under the resource as the request named it (the canonical one when it named none).
+    const named = interaction.params.resource;
+    const resources = new Set([...Object.keys(missing.missingResourceScopes ?? {}), ...(named === undefined ? [options.resource] : [named].flat().map(String))]);
+    const scopes = requestedScopes(interaction.params.scope);
+    recordConsent(grant, { scopes, resources: [...resources], openidScopes: missing.missingOIDCScope ?? [] }, choice);
     const grantId = await grant.save();
-    void options.audit.record({ type: 'consent.granted', actor: accountId, address: req.ip, clientId, details: { scope: String(interaction.params.scope ?? '') } });
+    void options.audit.record({ type: 'consent.granted', actor: accountId, address: req.ip, clientId, details: { scope: scopesGiven(scopes, choice).join(' '), asked: scopes.join(' ') } });
     await provider().interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
   return router;

@@ -146,3 +146,22 @@ export class OAuthStore implements Adapter {
       .execute();
   }
 }
+
+/** The models a client owns besides its grants: its own tokens (client_credentials) and its registration token (RFC 7592). */
+const CLIENT_MEMBERS = ['ClientCredentials', 'RegistrationAccessToken'];
+
+/**
+ * Everything a client held: its grants (with their codes and refresh tokens), its own tokens and
+ * its registration token; returns how many records went. The client's record itself is its
+ * remover's business (`mcp-pa client remove`, or oidc-provider for RFC 7592 DELETE).
+ */
+export async function revokeClientRecords(engine: Engine, clientId: string): Promise<number> {
+  const rows = await engine.db.selectFrom('oauth_records').select(['model', 'id_hash', 'payload']).where('model', 'in', ['Grant', ...CLIENT_MEMBERS]).execute();
+  const owned = rows.filter((row) => (JSON.parse(row.payload) as { clientId?: string }).clientId === clientId);
+  const grants = new OAuthStore(engine, 'Grant');
+  for (const row of owned) {
+    if (row.model === 'Grant') await grants.revokeByGrantId((JSON.parse(row.payload) as { jti: string }).jti);
+    else await engine.db.deleteFrom('oauth_records').where('model', '=', row.model).where('id_hash', '=', row.id_hash).execute();
+  }
+  return owned.length;
+}

@@ -14,7 +14,7 @@ h1{font-size:1.4rem;margin-top:0}label{display:block;margin:.8rem 0 .2rem;font-w
 input[type=email],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #888;border-radius:.3rem}
 button{margin-top:1.2rem;padding:.55rem 1.1rem;font:inherit;border-radius:.3rem;border:1px solid #245;cursor:pointer}
 button.primary{background:#245;color:#fff}.error{color:#a00;font-weight:600}.warning{background:#fff4d6;padding:.6rem;border-radius:.3rem}
-ul{padding-left:1.2rem}.actions{display:flex;gap:.8rem}
+ul{padding-left:1.2rem}.actions{display:flex;flex-wrap:wrap;gap:.8rem}.hint{color:#555;font-size:.9rem}
 `;
 
 /** The page's Content-Security-Policy: its own stylesheet, nothing else, never framed. */
@@ -48,7 +48,7 @@ ${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p
   );
 }
 
-export function consentPage(options: { action: string; csrf: string; clientName: string; scopes: string[]; redirectHost: string; loopback: boolean }): string {
+export function consentPage(options: { action: string; csrf: string; clientName: string; scopes: string[]; readOnlyChoice: boolean; redirectHost: string; loopback: boolean }): string {
   const scopes = options.scopes.map((s) => `<li>${escapeHtml(SCOPE_WORDS[s] ?? s)}</li>`).join('');
   return page(
     'Allow access',
@@ -59,7 +59,8 @@ ${options.loopback ? '<p class="warning" role="note">That address is on this com
 <form method="post" action="${escapeHtml(options.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(options.csrf)}">
 <div class="actions"><button class="primary" type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny">Deny</button></div>
+${options.readOnlyChoice ? '<button type="submit" name="decision" value="read">Allow reading only</button>\n' : ''}<button type="submit" name="decision" value="deny">Deny</button></div>
+${options.readOnlyChoice ? '<p class="hint">Reading only: it can see, but not create, change or delete anything.</p>' : ''}
 </form>`,
   );
 }

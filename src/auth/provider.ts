@@ -5,7 +5,8 @@ import { SCOPES } from '../mcp/tool.js';
 import { isThisResource } from '../transports/http/token-verifier.js';
 import { embeddedAccount } from './accounts.js';
 import { OAuthStore } from './oauth-store.js';
-import { isLoopbackHostname } from '../config/schema.js';
+import { advertiseUsableScopes, forgetDeletedClients, postOnly } from './provider-routes.js';
+import { checkRedirectUris } from './redirect-uris.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
 import { rememberedGrantId } from '../storage/oauth-records.js';
 import { auditOf } from '../security/audit.js';
@@ -37,27 +38,17 @@ export interface AuthorizationServerOptions {
 /** Client metadata only an administrator sets (`mcp-pa client add --owner`): the account a service client acts for. */
 export const OWNER_PROPERTY = 'mcp_pa_owner';
 
-/** Schemes a redirect may never use, whatever the client says it is. */
-const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:']);
 const REFRESH_TOKEN_TTL_S = 14 * 24 * 3600;
 
-/**
- * What oidc-provider allows and MCP does not: a web client's redirect over plain http to any
- * host. Here: https, or http to a loopback address, or a private-use scheme for a native app.
- */
-function checkRedirectUris(uris: unknown, applicationType: unknown) {
-  if (!Array.isArray(uris)) return;
-  for (const uri of uris) {
-    const url = typeof uri === 'string' ? URL.parse(uri) : null;
-    if (!url) throw new errors.InvalidRedirectUri('redirect_uris must be absolute URIs');
-    if (FORBIDDEN_SCHEMES.has(url.protocol)) throw new errors.InvalidRedirectUri(`redirect_uris must not use the ${url.protocol.slice(0, -1)} scheme`);
-    if (uri.includes('#')) throw new errors.InvalidRedirectUri('redirect_uris must not contain fragments');
-    if (uri.includes('*')) throw new errors.InvalidRedirectUri('redirect_uris must not contain wildcards');
-    const web = url.protocol === 'https:' || url.protocol === 'http:';
-    if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) throw new errors.InvalidRedirectUri('redirect_uris over http must point at a loopback address (127.0.0.1, [::1] or localhost); use https otherwise');
-    if (!web && applicationType !== 'native') throw new errors.InvalidRedirectUri('a private-use URI scheme needs application_type "native"');
-  }
-}
+/** Every endpoint under /oauth/, where the HTTP layer hands requests to oidc-provider. */
+const ROUTES = {
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  registration: '/oauth/register',
+  jwks: '/oauth/jwks',
+  revocation: '/oauth/revoke',
+  introspection: '/oauth/introspect',
+};
 
 /**
  * Anyone may register a client, but only an administrator says which account a client acts for
@@ -108,18 +99,14 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     clockTolerance: 5,
     enabledJWA: { clientAuthSigningAlgValues: CLIENT_ASSERTION_ALGORITHMS as never },
     assertJwtClientAuthClaimsAndHeader: assertClientAssertion(runtime.clock),
-    routes: {
-      authorization: '/oauth/authorize',
-      token: '/oauth/token',
-      registration: '/oauth/register',
-      jwks: '/oauth/jwks',
-      revocation: '/oauth/revoke',
-      introspection: '/oauth/introspect',
-    },
+    routes: ROUTES,
     features: {
       devInteractions: { enabled: false },
       // The resource server does not check DPoP proofs, so DPoP is neither offered nor advertised.
       dPoP: { enabled: false },
+      // Pushed authorization requests (RFC 9126) are not part of MCP authorization, and no MCP
+      // client sends them: off, so the metadata names no endpoint for them.
+      pushedAuthorizationRequests: { enabled: false },
       mTLS: mutualTls(clientAuthMethods),
       // For confidential service clients an administrator added with an owner account.
       clientCredentials: { enabled: true },
@@ -157,7 +144,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     extraClientMetadata: {
       properties: ['redirect_uris', OWNER_PROPERTY],
       validator: (ctx, key, value, metadata) => {
-        if (key === 'redirect_uris') checkRedirectUris(value, metadata.application_type);
+        if (key === 'redirect_uris') checkRedirectUris(value);
         if (key === OWNER_PROPERTY) checkOwner(ctx, value, metadata.grant_types);
       },
     },
@@ -207,5 +194,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   provider.use(malformedBasicIsInvalidClient);
   provider.use(secretShownOnce);
   provider.use(reportClientAuthentication);
+  provider.use(advertiseUsableScopes);
+  provider.use(postOnly([ROUTES.token, ROUTES.registration, ROUTES.revocation, ROUTES.introspection]));
+  provider.use(forgetDeletedClients(runtime.engine));
   return provider;
 }

@@ -96,7 +96,7 @@ describe('the sign-in and consent pages in headless Chromium, over HTTPS', { ski
       assert.equal(cookie.sameSite, 'Lax');
       assert.equal(cookie.path, '/');
     }
-    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('button', { name: 'Allow', exact: true }).click();
 
     await page.waitForURL((url) => url.toString().startsWith(callback.url));
     await page.screenshot({ path: path.join(ARTIFACTS, '3-back-at-the-app.png'), fullPage: true });
@@ -135,6 +135,33 @@ describe('the sign-in and consent pages in headless Chromium, over HTTPS', { ski
     const landed = new URL(page.url());
     assert.equal(landed.searchParams.get('error'), 'access_denied');
     assert.equal(landed.searchParams.get('iss'), server.url);
+    await page.context().close();
+  });
+
+  it('lets the person allow reading only: the token then reads but cannot write', async () => {
+    const request = await authorizationRequest();
+    const page = await newPage();
+    await page.goto(request.url);
+    await page.getByLabel('Email').fill(ADA.email);
+    await page.getByLabel('Password').fill(ADA.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const readOnly = page.getByRole('button', { name: 'Allow reading only' });
+    await readOnly.waitFor();
+    assert.match((await page.textContent('main')) ?? '', /Reading only: it can see, but not create, change or delete anything/);
+    await page.screenshot({ path: path.join(ARTIFACTS, '6-consent-read-only.png'), fullPage: true });
+    await readOnly.click();
+    await page.waitForURL((url) => url.toString().startsWith(callback.url));
+    const code = new URL(page.url()).searchParams.get('code');
+    assert.ok(code);
+    const token = await secureFetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callback.url, client_id: request.clientId, code_verifier: request.verifier }),
+    });
+    const { access_token, scope } = (await token.json()) as { access_token: string; scope: string };
+    assert.equal(scope, 'pa:read');
+    assert.equal((await secureFetch(`${server.url}/mcp`, modernToolCall('list_todos', {}, access_token))).status, 200);
+    assert.equal((await secureFetch(`${server.url}/mcp`, modernToolCall('create_todo', { title: 'not allowed' }, access_token))).status, 403);
     await page.context().close();
   });
 

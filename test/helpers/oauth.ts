@@ -154,13 +154,13 @@ function formOf(html: string): { action: string; csrf: string } {
 
 /**
  * Plays a person at the embedded authorization server's pages, as a browser would: follows the
- * redirects with its cookies, fills in the login form, allows (or denies) on the consent page, and
+ * redirects with its cookies, fills in the login form, allows (all, or reading only) or denies on the consent page, and
  * returns the redirect to the client (with code or error, state and iss).
  */
 export async function signInAndConsent(
   authorizationUrl: URL,
   redirectUri: string,
-  person: { email: string; password: string; decision?: 'allow' | 'deny' },
+  person: { email: string; password: string; decision?: 'allow' | 'read' | 'deny' },
   pages: string[] = [],
   fetchFn: typeof fetch = fetch,
 ): Promise<URL> {

@@ -46,12 +46,15 @@ const isAuthorizationServerPath = (path: string) =>
 /**
  * The account a token of the embedded authorization server speaks for: one `mcp-pa user add`
  * made, never a new one. A service client's own token (client_credentials: its subject is the
- * client) acts for the owner an administrator gave that client, looked up on every request so a
- * removed client's tokens stop at once.
+ * client) acts for the owner an administrator gave that client. The client is looked up on every
+ * request, so a removed client's tokens, a person's or its own, stop at once.
  */
 async function existingEmbeddedAccount(engine: Runtime['engine'], server: EmbeddedAuthorizationServer, token: VerifiedToken) {
-  const subject = token.subject === token.clientId ? await server.ownerOf(token.clientId) : token.subject;
-  const account = subject === undefined ? undefined : await embeddedAccount(engine, subject);
+  const serviceToken = token.subject === token.clientId;
+  // Both looked up at once; a service client's own token needs its client's owner first.
+  const [client, person] = await Promise.all([server.clientOfToken(token.clientId), serviceToken ? undefined : embeddedAccount(engine, token.subject)]);
+  if (!client) throw new TokenRejected('the client this token was issued to has been removed');
+  const account = !serviceToken ? person : client.owner === undefined ? undefined : await embeddedAccount(engine, client.owner);
   if (!account) throw new TokenRejected('the token speaks for an account that does not exist (any more)');
   if (account.tokensValidAfter !== undefined && (token.issuedAt ?? 0) < account.tokensValidAfter) throw new TokenRejected("the token was issued before the account's password changed");
   return account;
@@ -93,7 +96,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   if (options.authorizationServer) {
     const authorizationServer = options.authorizationServer;
     app.use('/oauth/interaction', limits.middleware(policy.pagesPerAddress, byAddress));
-    app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, kek: authorizationServer.kek, origin: new URL(publicUrl).origin, limits, policy, audit, clock: runtime.clock }));
+    app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, kek: authorizationServer.kek, origin: new URL(publicUrl).origin, resource, limits, policy, audit, clock: runtime.clock }));
     // Clients register from anywhere, browsers included (oidc-provider sends no CORS headers there).
     app.use('/oauth/register', cors());
     app.post('/oauth/register', limits.middleware(policy.registerPerAddress, byAddress));
