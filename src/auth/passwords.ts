@@ -14,6 +14,7 @@ export function passwordProblem(password: string): string | undefined {
   if (password.length < MIN_PASSWORD_LENGTH) return `a password needs at least ${MIN_PASSWORD_LENGTH} characters`;
   if (password.length > MAX_PASSWORD_LENGTH) return `a password may have at most ${MAX_PASSWORD_LENGTH} characters`;
   // A newline or escape in a password is almost always a mistake in how it was fed in (and cannot be typed in the sign-in form).
+  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(password)) return 'a password may not contain control characters (a line break, tab or escape)';
   return undefined;
 }
