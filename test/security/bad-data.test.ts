@@ -137,21 +137,26 @@ describe(`a database failure reaches no client through any door (${ENGINE})`, ()
   it('tools, resources, prompts and completions answer with a reference into the log, never the database’s text', { timeout: 120_000 }, async () => {
     const home = tempHome();
     const env = await engineEnv(home);
-    await withServer({ home, env }, (server) => server.ok('create_project', { name: 'Shed' }));
-    // A table gone from under the server: every query of it fails inside the database.
-    await rawSql(home, 'ALTER TABLE projects RENAME TO projects_gone');
+    const { id } = await withServer({ home, env }, (server) => server.ok<{ id: string }>('create_project', { name: 'Shed' }));
+    // A fault inside the database whenever a project row is read: on SQLite the table is gone from
+    // under the server; on PostgreSQL a row-security policy divides by zero (the server re-creates
+    // missing tables' grants and checks their row security at start, so the table must stay).
+    await rawSql(
+      home,
+      ENGINE === 'sqlite' ? 'ALTER TABLE projects RENAME TO projects_gone' : 'CREATE POLICY broken ON projects AS RESTRICTIVE USING (1 / 0 = 1)',
+    );
     await withServer({ home, env }, async (server) => {
       const doors: [string, () => Promise<unknown>][] = [
         ['completion', () => server.client.complete({ ref: { type: 'ref/resource', uri: 'pa://projects/{id}' }, argument: { name: 'id', value: 'sh' } })],
         ['prompt completion', () => server.client.complete({ ref: { type: 'ref/prompt', name: 'plan_project' }, argument: { name: 'project_id', value: 'sh' } })],
-        ['tool', () => server.fails('get_project', { project_id: 'x' }).then((m) => Promise.reject(new Error(m)))],
-        ['resource', () => server.client.readResource({ uri: 'pa://projects/x' })],
-        ['prompt', () => server.client.getPrompt({ name: 'plan_project', arguments: { project_id: 'x' } })],
+        ['tool', () => server.fails('get_project', { project_id: id }).then((m) => Promise.reject(new Error(m)))],
+        ['resource', () => server.client.readResource({ uri: `pa://projects/${id}` })],
+        ['prompt', () => server.client.getPrompt({ name: 'plan_project', arguments: { project_id: id } })],
       ];
       for (const [door, call] of doors) {
         const message = await rejection(call(), door);
         assert.doesNotMatch(message, DATABASE_TEXT, `${door}: the client saw database text: ${message}`);
-        assert.doesNotMatch(message, /projects_gone|no such table|does not exist/i, `${door}: ${message}`);
+        assert.doesNotMatch(message, /projects_gone|no such table|division by zero|policy/i, `${door}: ${message}`);
         const reference = /internal error \(reference ([0-9a-f]{8});/.exec(message)?.[1];
         assert.ok(reference, `${door}: no reference in ${message}`);
         await logged(server, reference); // the log line that the reference points to

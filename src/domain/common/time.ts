@@ -103,7 +103,9 @@ export function checkInstantInRange(instant: Temporal.Instant, value: string, fi
   }
 }
 
-const clock = (t: Temporal.PlainDateTime | Temporal.PlainTime) => t.toString({ smallestUnit: 'minute' });
+/** A wall-clock reading as people write it: to the minute, unless it has seconds. */
+const clock = (t: Temporal.PlainDateTime | Temporal.PlainTime) =>
+  t.second || t.millisecond || t.microsecond || t.nanosecond ? t.toString() : t.toString({ smallestUnit: 'minute' });
 const reading = (z: Temporal.ZonedDateTime) => `${clock(z.toPlainDateTime())}${z.offset}`;
 
 /**
