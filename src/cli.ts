@@ -8,7 +8,8 @@ import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from './auth/passw
 import type { NewClient } from './auth/clients.js';
 import type { AuditInput } from './security/audit.js';
 import { UserError } from './domain/common/errors.js';
-import { TenantExport } from './domain/transfer/schema.js';
+import type { TenantExport } from './domain/transfer/schema.js';
+import { parseExport } from './domain/transfer/validate.js';
 import { exportTenant, importTenant } from './domain/transfer/service.js';
 import { createLogger } from './logging.js';
 import { SERVER_VERSION } from './mcp/server.js';
@@ -157,12 +158,7 @@ function readExport(file: string): TenantExport {
   } catch (err) {
     throw new UserError(`import: cannot read ${file}: ${(err as Error).message}`);
   }
-  const parsed = TenantExport.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`import: ${file} is not an mcp-pa export: ${issue.path.join('.') || 'the file'}: ${issue.message}`);
-  }
-  return parsed.data;
+  return parseExport(raw, file);
 }
 
 async function runImport(program: Command, file: string, options: { tenant: string; replace?: boolean }) {

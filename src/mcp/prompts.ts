@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { ProtocolError, ProtocolErrorCode, completable, type GetPromptResult, type McpServer } from '@modelcontextprotocol/server';
-import { UserError } from '../domain/common/errors.js';
+import { completable, type GetPromptResult, type McpServer } from '@modelcontextprotocol/server';
+import { shortText } from '../domain/common/fields.js';
 import type { DomainContext } from '../domain/context.js';
 import { weeklyReview } from '../domain/dashboard/review.js';
 import { DashboardInput } from '../domain/dashboard/schema.js';
 import { getDashboard } from '../domain/dashboard/service.js';
 import { GetProjectInput } from '../domain/projects/schema.js';
 import { getProject } from '../domain/projects/service.js';
-import { suggestIds } from '../domain/search/suggest.js';
 import type { Runtime } from '../runtime.js';
-import { userMessageFor } from './errors.js';
+import { idCompleter } from './completions.js';
+import { mapped } from './errors.js';
 
 const ask = (text: string, data: unknown): GetPromptResult => ({
   messages: [
@@ -19,21 +19,15 @@ const ask = (text: string, data: unknown): GetPromptResult => ({
 });
 
 export function registerPrompts(server: McpServer, runtime: Runtime, tenantId: string) {
-  const load = async <T>(name: string, fn: (ctx: DomainContext) => Promise<T>): Promise<T> => {
-    try {
-      return await runtime.run('read', tenantId, fn);
-    } catch (err) {
-      if (err instanceof UserError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, err.message);
-      throw new Error(userMessageFor(err, name, runtime.logger), { cause: err });
-    }
-  };
+  const load = <T>(name: string, fn: (ctx: DomainContext) => Promise<T>): Promise<T> =>
+    mapped(name, runtime.logger, () => runtime.run('read', tenantId, fn));
 
   server.registerPrompt(
     'daily_briefing',
     {
       title: 'Daily briefing',
       description: 'A short briefing for today: agenda, what is due or overdue, and what to focus on.',
-      argsSchema: z.object({ focus: z.string().max(500).optional().describe('Anything to pay special attention to today.') }),
+      argsSchema: z.object({ focus: shortText('Anything to pay special attention to today.', 500).optional() }),
     },
     async ({ focus }) => {
       const dashboard = await load('daily_briefing', (ctx) => getDashboard(ctx, DashboardInput.parse({ limit_per_section: 10 })));
@@ -65,10 +59,8 @@ export function registerPrompts(server: McpServer, runtime: Runtime, tenantId: s
       title: 'Plan a project',
       description: 'Break a project into concrete tasks with due dates, from its current state.',
       argsSchema: z.object({
-        project_id: completable(z.string().describe('The project to plan.'), (typed) =>
-          runtime.run('read', tenantId, (ctx) => suggestIds(ctx, 'project', typed)),
-        ),
-        goal: z.string().max(2000).optional().describe('What the project should achieve, if not in its description.'),
+        project_id: completable(z.string().describe('The project to plan.'), idCompleter(runtime, tenantId, 'project', 'project_id')),
+        goal: shortText('What the project should achieve, if not in its description.', 2000).optional(),
       }),
     },
     async ({ project_id, goal }) => {

@@ -1,21 +1,21 @@
-import { ResourceNotFoundError, ResourceTemplate, type McpServer, type ReadResourceResult } from '@modelcontextprotocol/server';
-import { UserError } from '../domain/common/errors.js';
+import { ResourceTemplate, type McpServer, type ReadResourceResult } from '@modelcontextprotocol/server';
+import { InvalidInputError } from '../domain/common/errors.js';
 import type { DomainContext } from '../domain/context.js';
 import { DashboardInput } from '../domain/dashboard/schema.js';
 import { getDashboard } from '../domain/dashboard/service.js';
 import { listEvents } from '../domain/calendar/service.js';
 import { ListEventsInput } from '../domain/calendar/schema.js';
-import { ListDocumentsInput } from '../domain/documents/schema.js';
+import { DocumentIdInput, ListDocumentsInput } from '../domain/documents/schema.js';
 import { documentBytes, listDocuments, presentDocuments, requireDocument } from '../domain/documents/service.js';
 import { decodeText, isTextType } from '../domain/documents/content-type.js';
 import { getStatus } from '../domain/profile/service.js';
 import { GetProjectInput, ListProjectsInput } from '../domain/projects/schema.js';
 import { getProject, listProjects } from '../domain/projects/service.js';
-import { suggestIds } from '../domain/search/suggest.js';
 import { ListTodosInput } from '../domain/todos/schema.js';
 import { listTodos } from '../domain/todos/service.js';
 import type { Runtime } from '../runtime.js';
-import { userMessageFor } from './errors.js';
+import { idCompleter } from './completions.js';
+import { mapped } from './errors.js';
 
 const LISTED = 100;
 
@@ -23,21 +23,25 @@ const json = (uri: URL, value: unknown): ReadResourceResult => ({
   contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }],
 });
 
-/** Reads as the tenant in a read transaction; a missing item is "resource not found". */
+/** Reads as the tenant in a read transaction; failures leave through the one error mapping. */
 function reader(runtime: Runtime, tenantId: string) {
-  return async <T>(uri: URL, fn: (domain: DomainContext) => Promise<T>): Promise<T> => {
-    try {
-      return await runtime.run('read', tenantId, fn);
-    } catch (err) {
-      if (err instanceof UserError) throw new ResourceNotFoundError(uri.href, err.message);
-      throw new Error(userMessageFor(err, `reading ${uri.href}`, runtime.logger), { cause: err });
-    }
-  };
+  return <T>(uri: URL, fn: (domain: DomainContext) => Promise<T>): Promise<T> =>
+    mapped(`reading ${uri.href}`, runtime.logger, () => runtime.run('read', tenantId, fn), uri.href);
+}
+
+/** A template variable as the client sent it: percent-encoded (RFC 6570), so decoded before use. */
+function variable(value: string | string[] | undefined, name: string): string {
+  const raw = Array.isArray(value) ? value.join(',') : (value ?? '');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new InvalidInputError(name, `${JSON.stringify(raw)} is not percent-encoded correctly`);
+  }
 }
 
 export function registerResources(server: McpServer, runtime: Runtime, tenantId: string) {
   const read = reader(runtime, tenantId);
-  const complete = (kind: 'project' | 'document') => (typed: string) => runtime.run('read', tenantId, (ctx) => suggestIds(ctx, kind, typed));
+  const list = <T>(what: string, fn: (domain: DomainContext) => Promise<T>) => mapped(`listing ${what}`, runtime.logger, () => runtime.run('read', tenantId, fn));
 
   server.registerResource(
     'status',
@@ -80,22 +84,22 @@ export function registerResources(server: McpServer, runtime: Runtime, tenantId:
     'project',
     new ResourceTemplate('pa://projects/{id}', {
       list: async () => {
-        const page = await runtime.run('read', tenantId, (d) => listProjects(d, ListProjectsInput.parse({ limit: LISTED })));
+        const page = await list('projects', (d) => listProjects(d, ListProjectsInput.parse({ limit: LISTED })));
         return {
           resources: page.items.map((p) => ({ uri: `pa://projects/${p.id}`, name: p.name, mimeType: 'application/json' })),
         };
       },
-      complete: { id: complete('project') },
+      complete: { id: idCompleter(runtime, tenantId, 'project', 'id') },
     }),
     { title: 'Project', description: 'A project with its tasks.', mimeType: 'application/json' },
-    async (uri, { id }) => json(uri, await read(uri, (d) => getProject(d, GetProjectInput.parse({ project_id: String(id) })))),
+    async (uri, { id }) => json(uri, await read(uri, (d) => getProject(d, GetProjectInput.parse({ project_id: variable(id, 'project_id') })))),
   );
 
   server.registerResource(
     'document',
     new ResourceTemplate('pa://documents/{id}', {
       list: async () => {
-        const page = await runtime.run('read', tenantId, (d) => listDocuments(d, ListDocumentsInput.parse({ limit: LISTED })));
+        const page = await list('documents', (d) => listDocuments(d, ListDocumentsInput.parse({ limit: LISTED })));
         return {
           resources: page.items.map((doc) => ({
             uri: `pa://documents/${doc.id}`,
@@ -105,12 +109,12 @@ export function registerResources(server: McpServer, runtime: Runtime, tenantId:
           })),
         };
       },
-      complete: { id: complete('document') },
+      complete: { id: idCompleter(runtime, tenantId, 'document', 'id') },
     }),
     { title: 'Document', description: 'A document’s content (text or bytes); a link’s details.' },
     async (uri, { id }) =>
       read(uri, async (d): Promise<ReadResourceResult> => {
-        const row = await requireDocument(d, String(id));
+        const row = await requireDocument(d, DocumentIdInput.parse({ document_id: variable(id, 'document_id') }).document_id);
         if (row.source !== 'upload') return json(uri, (await presentDocuments(d, [row]))[0]);
         const bytes = await documentBytes(d, row);
         const mimeType = row.mime_type ?? 'application/octet-stream';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { McpServer, requireScopes, type ServerOptions } from '@modelcontextprotocol/server';
 import type { Runtime } from '../runtime.js';
-import { userMessageFor } from './errors.js';
+import { toolErrorResult } from './errors.js';
 import { INSTRUCTIONS } from './instructions.js';
 import { convertOnce } from './json-schema-cache.js';
 import { registerPrompts } from './prompts.js';
@@ -38,7 +38,7 @@ function registerTool(server: McpServer, runtime: Runtime, tool: ToolDeclaration
           structuredContent: result as Record<string, unknown>,
         };
       } catch (err) {
-        return { content: [{ type: 'text' as const, text: userMessageFor(err, tool.name, runtime.logger) }], isError: true };
+        return toolErrorResult(err, tool.name, runtime.logger);
       }
     },
   );

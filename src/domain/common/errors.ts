@@ -9,7 +9,7 @@ export class UserError extends Error {
 export class InvalidInputError extends UserError {
   constructor(
     readonly field: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`${field}: ${problem}`);
   }

@@ -4,18 +4,26 @@ import './zod-messages.js';
 /**
  * Shared field rules. Text is NFC-normalised and trimmed; control characters are refused (line
  * breaks and tabs are allowed in long text); every field has a bound.
+ *
+ * "Control characters" here: C0 controls and DEL (terminal escapes start with ESC), C1 controls
+ * U+0080-U+009F (U+009B is an 8-bit escape introducer), and the bidirectional embeddings,
+ * overrides and isolates U+202A-U+202E and U+2066-U+2069, which make text display differently
+ * from what it holds ("invoice\u202Etxt.exe" shows as "invoiceexe.txt").
  */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-// eslint-disable-next-line no-control-regex
-const CONTROL_OR_NEWLINE = /[\u0000-\u001F\u007F]/;
+const INVISIBLE = '\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069';
+const CONTROL = new RegExp(`[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F${INVISIBLE}]`);
+const CONTROL_OR_NEWLINE = new RegExp(`[\\u0000-\\u001F${INVISIBLE}]`);
+export const CONTROL_PROBLEM = 'must not contain control characters';
+
+/** Whether text holds a character the fields refuse (line breaks and tabs pass when multiline). */
+export const hasControlCharacters = (s: string, multiline = false): boolean => (multiline ? CONTROL : CONTROL_OR_NEWLINE).test(s);
 
 const text = (max: number, multiline: boolean) =>
   z
     .string()
     .transform((s) => s.normalize('NFC').trim())
     .refine((s) => s.length <= max, `must be at most ${max} characters`)
-    .refine((s) => !(multiline ? CONTROL : CONTROL_OR_NEWLINE).test(s), 'must not contain control characters');
+    .refine((s) => !hasControlCharacters(s, multiline), CONTROL_PROBLEM);
 
 export const title = (what = 'title') =>
   text(500, false)
@@ -50,12 +58,23 @@ export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p) + 1;
 export const priorityName = (rank: number): Priority => PRIORITIES[rank - 1] ?? 'medium';
 
 export const id = (what: string) =>
-  z.string().trim().min(1, `${what} must not be empty`).max(64, `${what} is too long to be an id`).describe(`The ${what}.`);
+  z
+    .string()
+    .trim()
+    .min(1, `${what} must not be empty`)
+    .max(64, `${what} is too long to be an id`)
+    .refine((s) => !hasControlCharacters(s), CONTROL_PROBLEM)
+    .describe(`The ${what}.`);
 
 /** Dates are checked for shape by the services, which know the user's time zone. */
-export const moment = (describe: string) => z.string().max(80, 'is too long to be a date').describe(describe);
+export const moment = (describe: string) =>
+  z
+    .string()
+    .max(80, 'is too long to be a date')
+    .refine((s) => !hasControlCharacters(s), CONTROL_PROBLEM)
+    .describe(describe);
 export const DATE_HELP =
-  'ISO 8601: a date (2026-12-01), a local date-time read in your time zone (2026-12-01T09:30), or with Z or an offset (2026-12-01T09:30:00Z).';
+  'ISO 8601: a date (2026-12-01), a local date-time read in your time zone (2026-12-01T09:30), or with Z or an offset (2026-12-01T09:30:00Z); years 1900-2200.';
 
 export const cursor = () =>
   z.string().max(1024).optional().describe('Where to continue: the next_cursor of the previous page. Omit for the first page.');

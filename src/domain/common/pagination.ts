@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { InvalidInputError } from './errors.js';
+import { hasControlCharacters } from './fields.js';
 
 type Key = string | number;
 
@@ -8,17 +9,24 @@ export function encodeCursor(key: readonly Key[]): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, arity: number): Key[] | undefined {
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** A key as encodeCursor wrote it: strings without control characters (a NUL fails on PostgreSQL) and finite numbers. */
+const isKeyPart = (k: unknown) => (typeof k === 'string' && !hasControlCharacters(k)) || (typeof k === 'number' && Number.isFinite(k));
+
+/**
+ * The sort key a cursor holds, or an error naming the field: a forged cursor is refused here,
+ * before any part of it reaches a query.
+ */
+export function decodeCursor(cursor: string | undefined, arity: number, field = 'cursor'): Key[] | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   try {
-    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || typeof k === 'number')) {
-      return key as Key[];
-    }
+    const key: unknown = BASE64URL.test(cursor) ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined;
+    if (Array.isArray(key) && key.length === arity && key.every(isKeyPart)) return key as Key[];
   } catch {
     // fall through to the error below
   }
-  throw new InvalidInputError('cursor', 'is not a next_cursor returned by this list; omit it to start from the first page');
+  throw new InvalidInputError(field, 'is not a next_cursor returned by this list; omit it to start from the first page');
 }
 
 /**

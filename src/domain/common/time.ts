@@ -80,8 +80,58 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(?<offset>Z|[+-]\d{2}(:?\d{2})?)?(?<zone>\[[^\]]{1,64}\])?$/i;
 
 /**
+ * The years a date may lie in. Before 1900 time zones ran on local mean time (offsets with
+ * seconds), and dates far outside a person's life are typing mistakes (year 0000, 9999) that
+ * would sort and display wrongly; the bounds are generous for planning and history.
+ */
+export const FIRST_YEAR = 1900;
+export const LAST_YEAR = 2200;
+const YEAR_RANGE = `dates must lie in the years from ${FIRST_YEAR} to ${LAST_YEAR}`;
+
+function checkYear(year: number, value: string, field: string) {
+  if (year < FIRST_YEAR || year > LAST_YEAR) throw new InvalidInputError(field, `${JSON.stringify(value)} is out of range: ${YEAR_RANGE}`);
+}
+
+/** Every instant some zone calls a day of FIRST_YEAR to LAST_YEAR (zones run from UTC-12 to UTC+14). */
+const EARLIEST = Temporal.Instant.from(`${FIRST_YEAR}-01-01T00:00:00+14:00`);
+const LATEST = Temporal.Instant.from(`${LAST_YEAR + 1}-01-01T00:00:00-12:00`);
+
+/** A stored instant (UTC) in the range of years, or an error naming the field. */
+export function checkInstantInRange(instant: Temporal.Instant, value: string, field: string) {
+  if (Temporal.Instant.compare(instant, EARLIEST) < 0 || Temporal.Instant.compare(instant, LATEST) >= 0) {
+    throw new InvalidInputError(field, `${JSON.stringify(value)} is out of range: ${YEAR_RANGE}`);
+  }
+}
+
+/** A wall-clock reading as people write it: to the minute, unless it has seconds. */
+const clock = (t: Temporal.PlainDateTime | Temporal.PlainTime) =>
+  t.second || t.millisecond || t.microsecond || t.nanosecond ? t.toString() : t.toString({ smallestUnit: 'minute' });
+const reading = (z: Temporal.ZonedDateTime) => `${clock(z.toPlainDateTime())}${z.offset}`;
+
+/**
+ * A wall-clock time in a zone. A time the clocks skip (inside a daylight-saving gap, such as 02:30
+ * in Berlin on the last Sunday of March) is refused, naming the two readings it could have meant:
+ * moving it silently would turn a 02:30-03:30 event into 03:30-03:30. A time that happens twice
+ * (when the clocks go back) is the first of the two, as RFC 5545 reads it; an offset picks either.
+ */
+export function resolveLocalTime(local: Temporal.PlainDateTime, zone: string, field: string): Temporal.Instant {
+  const earlier = local.toZonedDateTime(zone, { disambiguation: 'earlier' });
+  if (Temporal.PlainDateTime.compare(earlier.toPlainDateTime(), local) === 0) return earlier.toInstant();
+  const later = local.toZonedDateTime(zone, { disambiguation: 'later' });
+  const jump = later.getTimeZoneTransition('previous');
+  const to = jump ? jump.toPlainDateTime().toPlainTime() : later.toPlainDateTime().toPlainTime();
+  const from = to.subtract({ nanoseconds: later.offsetNanoseconds - earlier.offsetNanoseconds });
+  throw new InvalidInputError(
+    field,
+    `${clock(local)} does not exist in ${zone}: the clocks jump from ${clock(from)} to ${clock(to)} that day. ` +
+      `Did you mean ${reading(later)} (after the jump) or ${reading(earlier)} (before it)? Give one of these, or another time.`,
+  );
+}
+
+/**
  * Reads a date or date-time as users write it: `2026-12-01`, `2026-12-01T09:30` (in `zone`),
- * `2026-12-01T09:30:00Z`, `2026-12-01T09:30:00+02:00`, or with an IANA zone in brackets.
+ * `2026-12-01T09:30:00Z`, `2026-12-01T09:30:00+02:00`, or with an IANA zone in brackets. Years
+ * run from FIRST_YEAR to LAST_YEAR; a local time the clocks skip is refused (resolveLocalTime).
  */
 export function parseMoment(value: string, zone: string, field: string): Moment {
   const text = value.trim();
@@ -91,14 +141,21 @@ export function parseMoment(value: string, zone: string, field: string): Moment 
       `${JSON.stringify(value)} is not a date; use ISO 8601 such as 2026-12-01, 2026-12-01T09:30 (read in ${zone}) or 2026-12-01T09:30:00Z`,
     );
   try {
-    if (DATE.test(text)) return { kind: 'date', date: Temporal.PlainDate.from(text, { overflow: 'reject' }) };
+    if (DATE.test(text)) {
+      const date = Temporal.PlainDate.from(text, { overflow: 'reject' });
+      checkYear(date.year, value, field);
+      return { kind: 'date', date };
+    }
     const m = DATE_TIME.exec(text);
     if (!m) throw fail();
+    checkYear(Number(text.slice(0, 4)), value, field);
     const iso = text.replace(' ', 'T');
-    if (m.groups?.offset) return { kind: 'instant', instant: Temporal.Instant.from(iso) };
-    if (m.groups?.zone) return { kind: 'instant', instant: Temporal.ZonedDateTime.from(iso).toInstant() };
-    const local = Temporal.PlainDateTime.from(iso, { overflow: 'reject' });
-    return { kind: 'instant', instant: local.toZonedDateTime(zone, { disambiguation: 'compatible' }).toInstant() };
+    if (m.groups?.offset) {
+      return { kind: 'instant', instant: m.groups.zone ? Temporal.ZonedDateTime.from(iso).toInstant() : Temporal.Instant.from(iso) };
+    }
+    const bracketed = m.groups?.zone;
+    const local = Temporal.PlainDateTime.from(bracketed ? iso.slice(0, -bracketed.length) : iso, { overflow: 'reject' });
+    return { kind: 'instant', instant: resolveLocalTime(local, bracketed ? Temporal.Now.zonedDateTimeISO(bracketed.slice(1, -1)).timeZoneId : zone, field) };
   } catch (err) {
     if (err instanceof InvalidInputError) throw err;
     throw fail();

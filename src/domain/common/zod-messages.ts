@@ -13,6 +13,9 @@ z.config({
       if (issue.input === undefined) return 'is required';
       return `must be ${article(issue.expected)}, not ${typeOf(issue.input)}`;
     }
+    if (issue.code === 'invalid_value' && issue.values.length > 1) {
+      return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
+    }
     if (issue.code === 'unrecognized_keys') {
       return `unknown argument${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; check the tool's input schema for the names`;
     }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { cursor, description, id, limit, pageOf, shortText, tags, timestamps, title } from '../common/fields.js';
+import { cursor, description, id, limit, pageOf, shortText, tag, tags, timestamps, title } from '../common/fields.js';
 import { DOCUMENT_TYPES } from './content-type.js';
+
+export const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
 export const UploadDocumentInput = z.strictObject({
   title: title(),
@@ -13,7 +15,7 @@ export const UploadDocumentInput = z.strictObject({
     .string()
     .trim()
     .toLowerCase()
-    .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/, 'must be a MIME type such as text/markdown')
+    .regex(MIME_TYPE, 'must be a MIME type such as text/markdown')
     .optional()
     .describe('The MIME type, if known; the content’s own signature takes precedence.'),
   filename: shortText('The original file name; helps recognise text formats such as .md or .csv.', 255).optional(),
@@ -43,7 +45,7 @@ export const ReadDocumentInput = z.strictObject({
 export type ReadDocumentInput = z.output<typeof ReadDocumentInput>;
 
 export const ListDocumentsInput = z.strictObject({
-  tags: z.array(z.string().trim().toLowerCase().max(64)).max(10).optional().describe('Only documents with every one of these tags.'),
+  tags: z.array(tag()).max(10).optional().describe('Only documents with every one of these tags.'),
   type: z.enum(DOCUMENT_TYPES).optional().describe(`Only documents of this type: ${DOCUMENT_TYPES.join(', ')} (link = external).`),
   cursor: cursor(),
   limit: limit(),

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import { findLiveItem, insertItem } from '../common/items.js';
-import { InvalidInputError, NotFoundError, UserError } from '../common/errors.js';
+import { NotFoundError, UserError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { setTags, tagsOf, type TagsById } from '../common/tags.js';
 import { indexItem } from '../search/entries.js';
@@ -11,6 +11,7 @@ import { MissingBlobError } from '../../storage/blob-store.js';
 import { decodeUpload } from './base64.js';
 import { decodeText, detectMimeType, documentType, isTextType, type DocumentType } from './content-type.js';
 import { listDocumentRows, type DocumentRow } from './repository.js';
+import { checkExternalUrl } from './external-url.js';
 import type {
   CreateExternalDocumentInput,
   Document,
@@ -78,22 +79,6 @@ export async function uploadDocument(ctx: DomainContext, input: UploadDocumentIn
   const text = isTextType(mime) ? decodeText(bytes) : undefined;
   await indexItem(ctx, { kind: 'document', row }, text ?? '');
   return present(ctx, row);
-}
-
-function checkExternalUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InvalidInputError('external_url', `${JSON.stringify(raw.slice(0, 100))} is not a URL; give a full http:// or https:// address`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InvalidInputError('external_url', `only http and https links are allowed, not ${url.protocol}`);
-  }
-  if (url.username || url.password) {
-    throw new InvalidInputError('external_url', 'must not contain a user name or password; store credentials elsewhere');
-  }
-  return url.href;
 }
 
 export async function createExternalDocument(ctx: DomainContext, input: CreateExternalDocumentInput): Promise<Document> {

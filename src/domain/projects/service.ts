@@ -175,7 +175,7 @@ export async function listProjects(ctx: DomainContext, input: ListProjectsInput)
 export async function getProject(ctx: DomainContext, input: GetProjectInput): Promise<ProjectDetail> {
   const row = await requireProject(ctx, input.project_id);
   const [project] = await presentProjects(ctx, [row]);
-  const taskRows = await listTaskRows(ctx.db, ctx.tenantId, row.id, input.task_status, decodeCursor(input.task_cursor, 2), input.task_limit);
+  const taskRows = await listTaskRows(ctx.db, ctx.tenantId, row.id, input.task_status, decodeCursor(input.task_cursor, 2, 'task_cursor'), input.task_limit);
   const page = toPage(taskRows, input.task_limit, (r) => [r.created_at, r.id], (r) => r);
   return { ...project!, tasks: { items: await presentTasks(ctx, page.items), next_cursor: page.next_cursor } };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ITEM_KINDS } from '../../storage/schema.js';
+import { CONTROL_PROBLEM, hasControlCharacters } from '../common/fields.js';
 
 export const SearchInput = z.strictObject({
   query: z
@@ -7,6 +8,7 @@ export const SearchInput = z.strictObject({
     .trim()
     .min(1, 'must not be empty')
     .max(500, 'must be at most 500 characters')
+    .refine((s) => !hasControlCharacters(s, true), CONTROL_PROBLEM)
     .describe('Words to look for in titles, descriptions, notes, tags and text documents; the last word may be a prefix.'),
   kinds: z
     .array(z.enum(ITEM_KINDS))

@@ -8,11 +8,13 @@ import { TABLE_OF_KIND } from '../../storage/schema.js';
 import { decodeText } from '../documents/content-type.js';
 import { hasIndexableText, searchEntry, type ItemRow } from '../search/entries.js';
 import { dueSort } from '../todos/repository.js';
+import { LONG_EVENT_MS } from '../calendar/repository.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, type ImportReport, type TenantExport } from './schema.js';
 
 const KINDS = ['project', 'task', 'todo', 'event', 'document'] as const;
 const BATCH = 200;
 
+const longEvent = (start: string, end: string) => (Date.parse(end) - Date.parse(start) > LONG_EVENT_MS ? 1 : 0);
 
 /** Every row of a tenant's table, trash included, in id order, without the tenant column. */
 async function rowsOf(db: Kysely<Database>, tenantId: string, kind: ItemKind) {
@@ -101,26 +103,14 @@ async function insertRows<T extends 'projects' | 'tasks' | 'todos' | 'events' | 
   }
 }
 
-function checkReferences(data: TenantExport) {
-  const projects = new Set(data.projects.map((p) => p.id));
-  for (const task of data.tasks) {
-    if (!projects.has(task.project_id)) throw new UserError(`import: task ${task.id} belongs to project ${task.project_id}, which is not in the file.`);
-  }
-  for (const todo of data.todos) {
-    if (todo.project_id !== null && !projects.has(todo.project_id)) {
-      throw new UserError(`import: todo ${todo.id} belongs to project ${todo.project_id}, which is not in the file.`);
-    }
-  }
-}
-
 /**
- * Loads an export into the tenant, in the caller's one transaction: all of it or nothing. The
- * tenant must hold nothing yet, unless `replace` clears it first. Document bytes are checked
- * against their checksums and stored (encrypted) the way this server stores them.
+ * Loads an export into the tenant, in the caller's one transaction: all of it or nothing. `data`
+ * comes from parseExport (validate.ts), which checked every row as the tools check their input.
+ * The tenant must hold nothing yet, unless `replace` clears it first. Document bytes are checked
+ * against their checksums and sizes and stored (encrypted) the way this server stores them.
  */
 export async function importTenant(ctx: DomainContext, data: TenantExport, options: { replace: boolean }): Promise<ImportReport> {
   const { db, tenantId } = ctx;
-  checkReferences(data);
   if (await hasData(db, tenantId)) {
     if (!options.replace) throw new UserError('import: this tenant already holds data; pass --replace to delete it and load the file instead.');
     await clearTenant(ctx);
@@ -130,14 +120,15 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
   await insertRows(db, 'projects', data.projects.map(base));
   await insertRows(db, 'tasks', data.tasks.map(base));
   await insertRows(db, 'todos', data.todos.map((todo) => ({ ...base(todo), due_sort: dueSort(todo.due_at) })));
-  await insertRows(db, 'events', data.events.map(base));
+  // long_event is an index hint derived from the span, like due_sort: derived again, never trusted.
+  await insertRows(db, 'events', data.events.map((event) => ({ ...base(event), long_event: longEvent(event.start_at, event.end_at) })));
 
   const texts = new Map<string, string>();
   const documents = data.documents.map(({ content_base64, ...doc }) => {
     if (doc.source !== 'upload') return { ...base(doc), encrypted: 0, bytes: undefined };
     const bytes = Buffer.from(content_base64 ?? '', 'base64');
-    if (crypto.createHash('sha256').update(bytes).digest('hex') !== doc.sha256) {
-      throw new UserError(`import: the bytes of document ${doc.id} ("${doc.title}") do not match its checksum; the file is damaged.`);
+    if (crypto.createHash('sha256').update(bytes).digest('hex') !== doc.sha256 || bytes.length !== doc.size_bytes) {
+      throw new UserError(`import: the bytes of document ${doc.id} ("${doc.title}") do not match its checksum or size; the file is damaged.`);
     }
     return { ...base(doc), encrypted: ctx.blobs.encrypted ? 1 : 0, bytes };
   });
