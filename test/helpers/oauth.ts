@@ -126,15 +126,10 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
  * until one goes to the client's redirect URI, and returns that URL (with code, state and iss).
  */
 export async function authorizeInBrowser(authorizationUrl: URL, redirectUri: string): Promise<URL> {
-  const cookies = new Map<string, string>();
+  const request = browserSession();
   let url = authorizationUrl.toString();
   for (let hop = 0; hop < 20; hop++) {
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const at = pair!.indexOf('=');
-      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
+    const res = await request(url);
     const location = res.headers.get('location');
     if (!location) throw new Error(`the authorization server answered ${res.status} without a redirect: ${await res.text()}`);
     const next = new URL(location, url);
@@ -144,8 +139,22 @@ export async function authorizeInBrowser(authorizationUrl: URL, redirectUri: str
   throw new Error('too many redirects');
 }
 
+/** fetch as one browser: keeps the cookies the server sets and sends them back; follows no redirect. */
+export function browserSession(fetchFn: typeof fetch = fetch): (url: string, init?: RequestInit) => Promise<Response> {
+  const cookies = new Map<string, string>();
+  return async (url, init = {}) => {
+    const res = await fetchFn(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    return res;
+  };
+}
+
 /** The hidden CSRF field and the action of the page's form. */
-function formOf(html: string): { action: string; csrf: string } {
+export function formOf(html: string): { action: string; csrf: string } {
   const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
   const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
   if (!action || !csrf) throw new Error(`no form on the page: ${html.slice(0, 300)}`);
@@ -164,16 +173,7 @@ export async function signInAndConsent(
   pages: string[] = [],
   fetchFn: typeof fetch = fetch,
 ): Promise<URL> {
-  const cookies = new Map<string, string>();
-  const request = async (url: string, init: RequestInit = {}) => {
-    const res = await fetchFn(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const at = pair!.indexOf('=');
-      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    return res;
-  };
+  const request = browserSession(fetchFn);
   let url = authorizationUrl.toString();
   for (let hop = 0; hop < 20; hop++) {
     const res = await request(url);

@@ -17,7 +17,7 @@ import { addClient } from '../../src/auth/clients.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { ADA } from '../helpers/embedded-as.js';
 import { engineEnv } from '../helpers/engines.js';
-import { MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
+import { browserSession, formOf, MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
 import { serverEnv, tempHome } from '../helpers/server.js';
 
 const MINUTE = 60_000;
@@ -69,16 +69,7 @@ async function authorizationUrl(server: Deployment): Promise<{ url: URL; redirec
 
 /** A browser at one address on the sign-in form: posts it as often as it likes. */
 async function signInForm(start: URL, fetchFn: typeof fetch) {
-  const cookies = new Map<string, string>();
-  const request = async (url: string, init: RequestInit = {}) => {
-    const res = await fetchFn(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const at = pair!.indexOf('=');
-      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    return res;
-  };
+  const request = browserSession(fetchFn);
   let url = start.toString();
   let html = '';
   for (let hop = 0; hop < 10 && !html.includes('name="password"'); hop++) {
@@ -87,8 +78,9 @@ async function signInForm(start: URL, fetchFn: typeof fetch) {
     if (location) url = new URL(location, url).toString();
     else html = await res.text();
   }
-  const action = new URL(/<form method="post" action="([^"]+)"/.exec(html)![1]!.replace(/&#(\d+);/g, (_m, c: string) => String.fromCharCode(Number(c))), url).toString();
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+  const form = formOf(html);
+  const action = new URL(form.action, url).toString();
+  const csrf = form.csrf;
   const origin = new URL(url).origin;
   return {
     /** Posts the form; csrf and origin as the page gave them unless overridden. */

@@ -39,7 +39,8 @@ if (!fs.existsSync(node22) || !fs.existsSync(cli)) {
 const [cmd, ...cmdArgs] = start.split(' ');
 const server = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve, reject) => {
-  const t = setTimeout(() => reject(new Error('server did not print its URL within 15 s')), 15000);
+  // Only a hang detector: a loaded machine may take long to start the server.
+  const t = setTimeout(() => reject(new Error('server did not print its URL within 180 s')), 180_000);
   let buf = '';
   server.stdout.on('data', (d) => {
     buf += d;
