@@ -7,9 +7,10 @@ import { refuseOverBudget, reservationOf, type BudgetRefusal } from './body-budg
 /** MCP 2025-06-18 removed JSON-RPC batching; 2026-07-28 clients are refused by the SDK itself. */
 const BATCHLESS_SINCE = '2025-06-18';
 
-/** Bodies from which on the copies of them left behind are collected at once. */
+/** From this size on, the copies a body leaves behind (bytes, then text) are collected at once. */
 const LARGE_BODY = 4 * 1024 * 1024;
 
+/** While a big body streams in, its socket chunks (copied out) are collected every so many bytes. */
 const YOUNG_COLLECTION_EVERY = 4 * 1024 * 1024;
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
@@ -131,6 +132,8 @@ export function jsonRpcBody(limit: number): RequestHandler[] {
         } catch (err) {
           return next(err);
         } finally {
+          // Not read again, but still a live reference until this function returns: dropped so the collection below frees it.
+          // eslint-disable-next-line no-useless-assignment
           text = '';
         }
         if (large) await collectGarbageNow();
