@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { HttpTestServer } from '../helpers/http-server.js';
 import { modernToolCall, postRaw, rawToolCall, type RawResponse } from '../helpers/mcp-wire.js';
 import { forgeToken, freePort, startExternalIssuer, type ExternalIssuer } from '../helpers/oauth.js';
-import { tempHome } from '../helpers/server.js';
+import { runCli, tempHome } from '../helpers/server.js';
 
 const MB = 1024 * 1024;
 // The largest request is then 16 MiB; a tenant may have 20 MiB of bodies in flight, the server 30.
@@ -149,5 +149,19 @@ describe('request bytes in flight (one tenant cannot exhaust the server memory)'
     assertRefused(res, 429);
     for (const upload of holding) upload.finish();
     for (const upload of holding) assert.equal((await answered(upload.answer, 'a held upload')).status, 200);
+  });
+});
+
+describe('the ceilings in the configuration', () => {
+  it('are refused at start-up when the largest request could never fit, or the share exceeds the whole', async () => {
+    const home = tempHome('mcp-pa-memory-config-');
+    const file = path.join(home, 'limits.json');
+    fs.writeFileSync(file, JSON.stringify({ limits: { in_flight_body_mb: 20, in_flight_body_mb_per_tenant: 10 } }));
+    const small = await runCli(['serve'], home, { MCP_PA_CONFIG: file });
+    assert.equal(small.code, 2);
+    assert.match(small.stderr, /limits\.in_flight_body_mb in .*: must be at least 38: the largest request/);
+    assert.match(small.stderr, /limits\.in_flight_body_mb_per_tenant in .*: must be at least 38/);
+    fs.writeFileSync(file, JSON.stringify({ limits: { in_flight_body_mb: 40, in_flight_body_mb_per_tenant: 80 } }));
+    assert.match((await runCli(['serve'], home, { MCP_PA_CONFIG: file })).stderr, /limits\.in_flight_body_mb_per_tenant in .*: must be at most limits\.in_flight_body_mb \(40\)/);
   });
 });
