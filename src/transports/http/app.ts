@@ -59,7 +59,7 @@ async function existingEmbeddedAccount(engine: Runtime['engine'], server: Embedd
   return account;
 }
 
-/** A body from which on its garbage is worth collecting at once. */
+/** Bodies of this size or more leave garbage worth collecting as soon as their request is done. */
 const LARGE_BODY = 1024 * 1024;
 
 /** Headers a browser-based MCP client sends and must read back. */
