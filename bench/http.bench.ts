@@ -3,15 +3,14 @@
 // stack, all in one run and on loopback only. Needs BENCH_DATABASE_URL (a role that may create a
 // database and roles; the database mcp_pa_http_bench is dropped and created afresh).
 // Run: BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:http
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { modernToolCall } from '../test/helpers/mcp-wire.js';
 import { adminQuery, adminUrl } from './admin.js';
+import { freePort, startProcess, stop, waitReady } from './server-process.js';
 import { startTokenIssuer } from './token-issuer.js';
 
 const admin = adminUrl();
@@ -19,34 +18,6 @@ const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const TODOS = 50;
 const log = (msg: string) => console.error(`[bench] ${msg}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url: string) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never became ready`);
-}
-
-function startProcess(command: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(command, args, { env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
-async function stop(child: ChildProcess) {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 const toolCall = modernToolCall;
 

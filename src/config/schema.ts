@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maxMessageBytes } from '../mcp/limits.js';
 
 /** Log levels, as pino names them. Python-style names (WARNING, CRITICAL) are mapped when loading. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -19,6 +20,14 @@ const perWindow = () =>
     .int('must be a whole number of requests from 1 to 1000000')
     .min(1, 'must be a whole number of requests from 1 to 1000000')
     .max(1_000_000, 'must be a whole number of requests from 1 to 1000000');
+
+const MB = 1024 * 1024;
+
+const megabytes = () =>
+  z
+    .number({ error: () => 'must be a number of megabytes from 1 to 65536' })
+    .min(1, 'must be a number of megabytes from 1 to 65536')
+    .max(65_536, 'must be a number of megabytes from 1 to 65536');
 
 const nonEmpty = (what: string) => z.string({ error: () => `must be ${what}` }).trim().min(1, `must be ${what}`);
 
@@ -199,6 +208,17 @@ export const ConfigSchema = z
         pages_per_minute: perWindow().default(120),
       })
       .prefault({}),
+    /**
+     * Request bodies held at once in HTTP mode: a body costs a few times its size in memory while it
+     * is read, parsed and stored. Unset: room for 4 of the largest requests on the instance and 2
+     * per tenant (see bodyBudgetOf).
+     */
+    limits: z
+      .strictObject({
+        in_flight_body_mb: megabytes().optional(),
+        in_flight_body_mb_per_tenant: megabytes().optional(),
+      })
+      .prefault({}),
     features: z
       .strictObject({
         vector_search: bool().default(false),
@@ -238,6 +258,21 @@ export const ConfigSchema = z
     if ((cfg.authentication.introspection_client_id === undefined) !== (cfg.authentication.introspection_client_secret === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['authentication', 'introspection_client_secret'], message: 'must be given together with introspection_client_id' });
     }
+    const largest = maxMessageBytes(cfg.documents.max_file_size_mb) / MB;
+    for (const key of ['in_flight_body_mb', 'in_flight_body_mb_per_tenant'] as const) {
+      const value = cfg.limits[key];
+      if (value !== undefined && value < largest) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['limits', key],
+          message: `must be at least ${Math.ceil(largest)}: the largest request (a ${cfg.documents.max_file_size_mb} MB upload in base64, plus room) must fit, or it could never be served`,
+        });
+      }
+    }
+    const { in_flight_body_mb: total, in_flight_body_mb_per_tenant: perTenant } = cfg.limits;
+    if (total !== undefined && perTenant !== undefined && perTenant > total) {
+      ctx.addIssue({ code: 'custom', path: ['limits', 'in_flight_body_mb_per_tenant'], message: `must be at most limits.in_flight_body_mb (${total})` });
+    }
     const url = cfg.database.connection_string;
     if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
       ctx.addIssue({ code: 'custom', path: ['database', 'connection_string'], message: 'must be a postgresql:// URL' });
@@ -248,3 +283,11 @@ export const ConfigSchema = z
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** Bytes of request bodies allowed in flight on this instance and per tenant, defaults resolved. */
+export function bodyBudgetOf(config: Pick<Config, 'limits' | 'documents'>): { total: number; perTenant: number } {
+  const largest = maxMessageBytes(config.documents.max_file_size_mb);
+  const total = config.limits.in_flight_body_mb !== undefined ? config.limits.in_flight_body_mb * MB : 4 * largest;
+  const perTenant = config.limits.in_flight_body_mb_per_tenant !== undefined ? config.limits.in_flight_body_mb_per_tenant * MB : 2 * largest;
+  return { total, perTenant: Math.min(perTenant, total) };
+}

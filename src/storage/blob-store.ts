@@ -124,7 +124,8 @@ export class DatabaseBlobStore implements BlobStore {
   async read({ db, tenantId }: Omit<BlobScope, 'hooks'>, id: string, encrypted: boolean): Promise<Buffer> {
     const row = await db.selectFrom('document_blobs').select('bytes').where('tenant_id', '=', tenantId).where('document_id', '=', id).executeTakeFirst();
     if (!row) throw new MissingBlobError(id);
-    return open(this.key, Buffer.from(row.bytes), id, encrypted);
+    // Drivers hand back a Buffer (pg, and PGlite with PGLITE_BYTEA): no need for another copy.
+    return open(this.key, Buffer.isBuffer(row.bytes) ? row.bytes : Buffer.from(row.bytes), id, encrypted);
   }
 
   async remove(): Promise<void> {

@@ -5,7 +5,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { StorageError, runTransaction, type Engine, type EngineKind, type SecurityReport, type TransactionPlan } from './engine.js';
-import { PgliteDialect } from './pglite-dialect.js';
+import { PGLITE_BYTEA, PgliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 import { TENANT_TABLES } from './tenant-tables.js';
 import { keepNewFilesPrivate, makeTreePrivate } from './private-files.js';
@@ -220,7 +220,7 @@ export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> 
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(options.dataDir, { extensions: { vector } });
+    pglite = await PGlite.create(options.dataDir, { extensions: { vector }, ...PGLITE_BYTEA });
   } catch (err) {
     unlock();
     throw new StorageError(`Cannot open the embedded database in ${options.dataDir}: ${(err as Error).message}`);

@@ -1,9 +1,27 @@
+import type { Readable, Writable } from 'node:stream';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import { maxMessageBytes } from '../mcp/limits.js';
 import { createMcpServer } from '../mcp/server.js';
 import { LOCAL_TENANT, type Runtime } from '../runtime.js';
+import { LineFramer } from './line-framer.js';
 import { createMemoryReducer } from './memory-reducer.js';
+
+/**
+ * The SDK's stdio transport, reading whole lines from our framer instead of raw stdin chunks
+ * (its own buffering is quadratic in the length of a line). Closing it stops reading stdin.
+ */
+export function createStdioTransport(stdin: Readable, stdout: Writable, maxBufferSize: number): StdioServerTransport {
+  const lines = stdin.pipe(new LineFramer(maxBufferSize));
+  const transport = new StdioServerTransport(lines, stdout, { maxBufferSize });
+  const close = transport.close.bind(transport);
+  transport.close = async () => {
+    stdin.unpipe(lines);
+    stdin.pause();
+    await close();
+  };
+  return transport;
+}
 
 /**
  * Serves MCP over this process's stdin/stdout until the client closes stdin or a signal arrives.
@@ -12,7 +30,7 @@ import { createMemoryReducer } from './memory-reducer.js';
  */
 export function serveLocalStdio(runtime: Runtime): Promise<void> {
   const maxBufferSize = maxMessageBytes(runtime.config.documents.max_file_size_mb);
-  const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize });
+  const transport = createStdioTransport(process.stdin, process.stdout, maxBufferSize);
   const afterResponse = createMemoryReducer();
   const send = transport.send.bind(transport);
   transport.send = async (message: JSONRPCMessage) => {

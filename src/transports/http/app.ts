@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cors from 'cors';
 import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
-import { toNodeHandler } from '@modelcontextprotocol/node';
+import { bodyBudgetOf } from '../../config/schema.js';
 import { accountFor, embeddedAccount } from '../../auth/accounts.js';
 import { whenClientAuthenticates } from '../../auth/client-authentication.js';
 import { defaultScope } from '../../auth/default-scope.js';
@@ -11,11 +11,14 @@ import { maxMessageBytes } from '../../mcp/limits.js';
 import { createMcpServer, type ServerExtension } from '../../mcp/server.js';
 import { LOCAL_TENANT, type Runtime } from '../../runtime.js';
 import { bearerAuth, tenantOf } from './bearer.js';
+import { admitBody, BodyBudget } from './body-budget.js';
+import { createMemoryReducer } from '../memory-reducer.js';
 import { hostGuard, httpsRequired, originGuard, refuse, securityHeaders } from './guards.js';
 import { healthRoutes, type Readiness } from './health.js';
 import { jsonRpcBody, jsonRpcBodyErrors } from './json-body.js';
 import type { IssuerConnection } from './issuer.js';
 import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
+import { serveWebHandler } from './web-handler.js';
 import { createTokenVerifier, TokenRejected, type VerifiedToken } from './token-verifier.js';
 import { addressKey, basicClientId, CLIENT_AUTHENTICATING_PATHS } from '../../security/request-keys.js';
 import { limitPolicies, RateLimits } from '../../security/rate-limits.js';
@@ -59,6 +62,9 @@ async function existingEmbeddedAccount(engine: Runtime['engine'], server: Embedd
   if (account.tokensValidAfter !== undefined && (token.issuedAt ?? 0) < account.tokensValidAfter) throw new TokenRejected("the token was issued before the account's password changed");
   return account;
 }
+
+/** Bodies of this size or more leave garbage worth collecting as soon as their request is done. */
+const LARGE_BODY = 1024 * 1024;
 
 /** Headers a browser-based MCP client sends and must read back. */
 const MCP_CORS = {
@@ -116,11 +122,8 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     maxRequestBodySize: maxBytes,
     onerror: (err) => logger.debug({ err: err.message }, 'MCP request refused or failed'),
   });
-  const serveMcp = toNodeHandler(mcp, {
-    maxRequestBodySize: maxBytes,
-    // A client that hangs up mid-request is not a server failure.
-    onerror: (err) => (err.message === 'aborted' ? logger.debug : logger.warn).call(logger, { err: err.message }, 'MCP request failed'),
-  });
+  // A client that hangs up mid-request is not a server failure.
+  const serveMcp = serveWebHandler(mcp, (err) => (err.message === 'aborted' ? logger.debug : logger.warn).call(logger, { err: err.message }, 'MCP request failed'));
   const gate = issuer
     ? bearerAuth({
         verifier: createTokenVerifier({
@@ -143,6 +146,11 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     : (_req: Request, _res: Response, next: NextFunction) => next();
   const allowCors = cors({ ...MCP_CORS, origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin.toLowerCase())) });
   const byTenant = (req: Request) => tenantOf((req as Request & { auth?: AuthInfo }).auth);
+  const budget = new BodyBudget(bodyBudgetOf(config));
+  // After a big body is done with, its garbage is collected rather than left to pile up (V8 sizes
+  // its heap to the machine: gigabytes here), so the next uploads start from a small heap.
+  const reduceMemory = createMemoryReducer();
+  const admit = admitBody({ budget, tenantOf: (req) => byTenant(req) ?? LOCAL_TENANT, maxBytes, audit, onReleased: (bytes) => bytes >= LARGE_BODY && reduceMemory() });
   app.all(
     '/mcp',
     originGuard(allowedOrigins),
@@ -152,6 +160,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     limits.blockedByRefusals(policy.mcpRefusalsPerAddress, byAddress),
     gate,
     limits.middleware(policy.mcpPerTenant, byTenant),
+    admit,
     jsonRpcBody(maxBytes),
     (req: Request, res: Response) => void serveMcp(req, res, req.body),
   );
