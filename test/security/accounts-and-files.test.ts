@@ -20,14 +20,16 @@ async function signIn(server: HttpTestServer, password: string): Promise<URL> {
   return signInAndConsent(provider.authorizationUrl!, provider.redirect, { email: EMAIL, password });
 }
 
-const addUser = (home: string, input: string) => runCli(['user', 'add', '--email', EMAIL], home, {}, 180_000, input);
+/** HTTP mode on SQLite: the cheapest engine (what is tested here does not depend on it). */
+const SQLITE = { MCP_DATABASE_TYPE: 'sqlite' };
+const addUser = (home: string, input: string) => runCli(['user', 'add', '--email', EMAIL], home, SQLITE, 180_000, input);
 
 describe('passwords fed to user add', () => {
   it('typed twice into a pipe (as passwd reads them) set the password itself, and the person can sign in', async () => {
     const home = tempHome('mcp-pa-pw-');
     const added = await addUser(home, `${PASSWORD}\n${PASSWORD}\n`);
     assert.equal(added.code, 0, added.stderr);
-    const server = await HttpTestServer.start({ home });
+    const server = await HttpTestServer.start({ home, env: SQLITE });
     try {
       const callback = await signIn(server, PASSWORD);
       assert.ok(callback.searchParams.get('code'), 'signed in with the password that was typed');
@@ -48,7 +50,7 @@ describe('passwords fed to user add', () => {
       assert.equal(refused.code, 2, `${JSON.stringify(input)}: ${refused.stdout}`);
       assert.match(refused.stderr, reason);
     }
-    const list = await runCli(['user', 'list'], home, {});
+    const list = await runCli(['user', 'list'], home, SQLITE);
     assert.doesNotMatch(list.stdout, /grace@example\.com/, 'no account was created by a refused command');
   });
 
@@ -58,7 +60,7 @@ describe('passwords fed to user add', () => {
     const run = (answers: string[]) =>
       new Promise<{ code: number | null; output: string }>((resolve) => {
         const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} user add --email ${EMAIL}`;
-        const child = spawn('script', ['-qefc', command, '/dev/null'], { env: serverEnv(home), stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn('script', ['-qefc', command, '/dev/null'], { env: serverEnv(home, SQLITE), stdio: ['pipe', 'pipe', 'pipe'] });
         let output = '';
         const pending = [...answers];
         child.stdout.on('data', (chunk: Buffer) => {
