@@ -96,8 +96,8 @@ describe('encryption at rest', () => {
       assert.equal(doc.encrypted, true);
       return doc.id;
     });
-    const [row] = await rawSql(home, 'SELECT bytes FROM document_blobs WHERE document_id = $1', [id], 'pglite');
-    assert.equal(Buffer.from(row!.bytes as Uint8Array).includes(Buffer.from(MARKER)), false, 'the stored bytes are not the plaintext');
+    const pieces = await rawSql(home, 'SELECT bytes FROM document_blob_chunks WHERE document_id = $1 ORDER BY seq', [id], 'pglite');
+    assert.equal(Buffer.concat(pieces.map((p) => p.bytes as Uint8Array)).includes(Buffer.from(MARKER)), false, 'the stored bytes are not the plaintext');
     await withServer({ home, env }, async (server) => {
       assert.equal((await server.ok<{ text: string }>('read_document', { document_id: id })).text, `${MARKER} in a row`);
     });

@@ -71,7 +71,7 @@ describe('persistence', () => {
     if (ENGINE === 'sqlite') assert.equal(fs.existsSync(path.join(dataDir(home), 'documents', `${doc.id}.bin`)), false);
     const [tasks] = await rawSql(home, 'SELECT count(*) AS n FROM tasks');
     const [tags] = await rawSql(home, "SELECT count(*) AS n FROM item_tags WHERE item_kind = 'task'");
-    const [bytes] = await rawSql(home, ENGINE === 'sqlite' ? 'SELECT 0 AS n' : 'SELECT count(*) AS n FROM document_blobs');
+    const [bytes] = await rawSql(home, ENGINE === 'sqlite' ? 'SELECT 0 AS n' : 'SELECT count(*) AS n FROM document_blob_chunks');
     assert.deepEqual([Number(tasks!.n), Number(tags!.n), Number(bytes!.n)], [0, 0, 0], 'tasks, their tags and the bytes went too');
   });
 });

@@ -103,32 +103,65 @@ export class FileBlobStore implements BlobStore {
   }
 }
 
+/** The most one row (and so one bind message) holds of a document's bytes. */
+export const BLOB_PIECE_BYTES = 1024 * 1024;
+
 /**
- * PostgreSQL: bytes in `document_blobs`, in the same transaction as their row (instances share
- * nothing on disk), under the same row-level security, and removed with their document.
+ * PostgreSQL and PGlite: bytes in `document_blob_chunks`, in the same transaction as their row
+ * (instances share nothing on disk), under the same row-level security, and removed with their
+ * document. Pieces of BLOB_PIECE_BYTES, one INSERT each, so no bind message holds a whole file.
+ *
+ * With a key, the whole document is encrypted as one sealed blob (as on SQLite) and the ciphertext
+ * is what gets cut up: the GCM tag over the whole document already rejects a piece that is
+ * missing, reordered or taken from another document, the format stays the one export and the
+ * file store use, and migration 015 could cut existing ciphertext up without the key.
  */
 export class DatabaseBlobStore implements BlobStore {
   readonly encrypted: boolean;
 
-  constructor(private readonly key?: Buffer) {
+  constructor(
+    private readonly key?: Buffer,
+    private readonly pieceBytes = BLOB_PIECE_BYTES,
+  ) {
     this.encrypted = key !== undefined;
   }
 
   async save({ db, tenantId }: BlobScope, id: string, bytes: Buffer): Promise<void> {
-    await db
-      .insertInto('document_blobs')
-      .values({ tenant_id: tenantId, document_id: id, bytes: this.key ? encrypt(this.key, bytes, id) : bytes })
-      .execute();
+    const sealed = this.key ? encrypt(this.key, bytes, id) : bytes;
+    // An empty document still gets its piece 0, so "no pieces" always means "bytes missing".
+    for (let seq = 0, at = 0; seq === 0 || at < sealed.length; seq++, at += this.pieceBytes) {
+      // subarray: a view, not a copy.
+      const piece = sealed.subarray(at, at + this.pieceBytes);
+      await db.insertInto('document_blob_chunks').values({ tenant_id: tenantId, document_id: id, seq, bytes: piece }).execute();
+    }
   }
 
   async read({ db, tenantId }: Omit<BlobScope, 'hooks'>, id: string, encrypted: boolean): Promise<Buffer> {
-    const row = await db.selectFrom('document_blobs').select('bytes').where('tenant_id', '=', tenantId).where('document_id', '=', id).executeTakeFirst();
-    if (!row) throw new MissingBlobError(id);
-    // Drivers hand back a Buffer (pg, and PGlite with PGLITE_BYTEA): no need for another copy.
-    return open(this.key, Buffer.isBuffer(row.bytes) ? row.bytes : Buffer.from(row.bytes), id, encrypted);
+    const pieces = await db
+      .selectFrom('document_blob_chunks')
+      .select(['seq', 'bytes'])
+      .where('tenant_id', '=', tenantId)
+      .where('document_id', '=', id)
+      .orderBy('seq')
+      .execute();
+    if (pieces.length === 0) throw new MissingBlobError(id);
+    if (pieces.some((p, i) => p.seq !== i)) throw new MissingBlobError(`${id}: pieces are missing`);
+    // One buffer of the known total, each piece copied in once (not a growing concat).
+    const total = pieces.reduce((n, p) => n + p.bytes.length, 0);
+    const data = pieces.length === 1 ? asBuffer(pieces[0]!.bytes) : Buffer.allocUnsafe(total);
+    if (pieces.length > 1) {
+      let at = 0;
+      for (const p of pieces) at += asBuffer(p.bytes).copy(data, at);
+    }
+    return open(this.key, data, id, encrypted);
   }
 
   async remove(): Promise<void> {
     // ON DELETE CASCADE from documents.
   }
+}
+
+/** Drivers hand back a Buffer (pg, and PGlite with PGLITE_BYTEA); anything else is wrapped, not copied. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

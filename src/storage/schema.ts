@@ -92,9 +92,11 @@ export interface DocumentTable extends Lifecycle {
   encrypted: number;
 }
 
-export interface DocumentBlobTable {
+/** A document's stored bytes (ciphertext when encrypted), piece `seq` of them, on PostgreSQL and PGlite. */
+export interface DocumentBlobChunkTable {
   tenant_id: string;
   document_id: string;
+  seq: number;
   bytes: Buffer;
 }
 
@@ -225,7 +227,7 @@ export interface Database {
   todos: TodoTable;
   events: EventTable;
   documents: DocumentTable;
-  document_blobs: DocumentBlobTable;
+  document_blob_chunks: DocumentBlobChunkTable;
   item_tags: ItemTagTable;
   search_items: SearchItemTable;
   item_counts: ItemCountTable;

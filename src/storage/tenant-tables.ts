@@ -7,7 +7,7 @@ export const TENANT_TABLES = [
   'todos',
   'events',
   'documents',
-  'document_blobs',
+  'document_blob_chunks',
   'item_tags',
   'item_counts',
   'search_items',

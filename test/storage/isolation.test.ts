@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { UserError } from '../../src/domain/common/errors.js';
 import type { DomainContext } from '../../src/domain/context.js';
+import { UploadDocumentInput } from '../../src/domain/documents/schema.js';
+import { uploadDocument } from '../../src/domain/documents/service.js';
 import { CreateProjectInput, ListProjectsInput } from '../../src/domain/projects/schema.js';
 import { createProject, listProjects } from '../../src/domain/projects/service.js';
 import { CreateTodoInput, ListTodosInput } from '../../src/domain/todos/schema.js';
@@ -118,8 +120,11 @@ for (const engine of AVAILABLE_ENGINES.filter((e) => e !== 'sqlite')) {
         await runtime.run('write', t, async (ctx) => {
           await createTodo(ctx, CreateTodoInput.parse({ title: `todo of ${t}`, tags: ['x'] }));
           await createProject(ctx, CreateProjectInput.parse({ name: `project of ${t}` }));
+          // Document bytes too, so their table (document_blob_chunks on PostgreSQL) holds both tenants' rows.
+          await uploadDocument(ctx, UploadDocumentInput.parse({ title: `file of ${t}`, content_base64: Buffer.from(`bytes of ${t}`).toString('base64') }));
         });
       }
+      const WRITTEN_HERE: readonly string[] = ['todos', 'projects', 'documents', 'document_blob_chunks'];
       await runtime.run('read', 'raw-a', async (ctx) => {
         const role = await sql<{ role: string; tenant: string }>`SELECT current_user AS role, current_setting('app.tenant_id') AS tenant`.execute(ctx.db);
         assert.equal(role.rows[0]?.tenant, 'raw-a');
@@ -128,6 +133,7 @@ for (const engine of AVAILABLE_ENGINES.filter((e) => e !== 'sqlite')) {
           const column = table === 'tenants' ? null : 'tenant_id';
           if (!column) continue;
           const rows = await sql<{ tenant_id: string }>`SELECT * FROM ${sql.table(table)}`.execute(ctx.db);
+          if (WRITTEN_HERE.includes(table)) assert.ok(rows.rows.length > 0, `${table} shows the tenant its own rows`);
           assert.ok(rows.rows.every((r) => r.tenant_id === 'raw-a'), `${table} shows another tenant's rows`);
         }
       });

@@ -41,7 +41,7 @@ describe('one transaction per call', () => {
       hits: await search(ctx, SearchInput.parse({ query: 'half' })),
       tags: await ctx.db.selectFrom('item_tags').selectAll().execute(),
       documents: await ctx.db.selectFrom('documents').selectAll().execute(),
-      blobs: ENGINE === 'sqlite' ? [] : await ctx.db.selectFrom('document_blobs').select('document_id').execute(),
+      blobs: ENGINE === 'sqlite' ? [] : await ctx.db.selectFrom('document_blob_chunks').select('document_id').execute(),
       counts: await ctx.db.selectFrom('item_counts').select(['bucket', 'n']).where('n', '!=', 0).execute(),
     }));
     assert.deepEqual(left.projects.items, []);

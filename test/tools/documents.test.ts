@@ -150,9 +150,10 @@ async function replaceStoredBytes(home: string, id: string, bytes: Buffer | unde
     const file = path.join(dataDir(home), 'documents', `${id}.bin`);
     if (bytes) fs.writeFileSync(file, bytes);
     else fs.rmSync(file);
-  } else if (bytes) {
-    await rawSql(home, 'UPDATE document_blobs SET bytes = $1 WHERE document_id = $2', [bytes, id]);
   } else {
-    await rawSql(home, 'DELETE FROM document_blobs WHERE document_id = $1', [id]);
+    await rawSql(home, 'DELETE FROM document_blob_chunks WHERE document_id = $1', [id]);
+    if (bytes) {
+      await rawSql(home, 'INSERT INTO document_blob_chunks (tenant_id, document_id, seq, bytes) SELECT tenant_id, id, 0, $1 FROM documents WHERE id = $2', [bytes, id]);
+    }
   }
 }

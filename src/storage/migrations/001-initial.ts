@@ -2,7 +2,7 @@ import { sql, type ColumnDataType, type CreateTableBuilder, type Expression, typ
 import type { Dialect } from '../engine.js';
 import { createCounters } from './counters.js';
 import type { Migration } from './index.js';
-import { forceRowSecurityEverywhere } from './row-security.js';
+import { forceRowSecurityOn } from './row-security.js';
 import { createSearch } from './search.js';
 
 // Column names are checked by the database, not by the builder's types.
@@ -196,6 +196,21 @@ async function createIndexes(db: Kysely<unknown>) {
   for (const statement of statements) await statement.execute(db);
 }
 
+/** The tenant tables this migration creates: a fixed list, as the schema stood then. */
+const INITIAL_TENANT_TABLES = [
+  'tenants',
+  'profiles',
+  'projects',
+  'tasks',
+  'todos',
+  'events',
+  'documents',
+  'document_blobs',
+  'item_tags',
+  'item_counts',
+  'search_items',
+];
+
 export const initial: Migration = {
   version: 1,
   name: 'initial schema',
@@ -204,6 +219,6 @@ export const initial: Migration = {
     await createIndexes(db);
     await createCounters(db, dialect);
     await createSearch(db, dialect);
-    if (dialect === 'postgresql') await forceRowSecurityEverywhere(db);
+    if (dialect === 'postgresql') await forceRowSecurityOn(db, INITIAL_TENANT_TABLES);
   },
 };

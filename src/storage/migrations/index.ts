@@ -15,6 +15,7 @@ import { rateLimits } from './010-rate-limits.js';
 import { auditEvents } from './011-audit-events.js';
 import { credentialsChanged } from './012-credentials-changed.js';
 import { signInAddresses } from './014-sign-in-addresses.js';
+import { documentBlobChunks } from './015-document-blob-chunks.js';
 
 export interface Migration {
   version: number;
@@ -23,13 +24,15 @@ export interface Migration {
 }
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures, rateLimits, auditEvents, credentialsChanged, signInAddresses];
+export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures, rateLimits, auditEvents, credentialsChanged, signInAddresses, documentBlobChunks];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */
   appRole?: string;
   /** PostgreSQL: create the embeddings table when the vector extension exists. */
   vectors?: boolean;
+  /** Stop after this version (tests build an older database with it). */
+  upTo?: number;
 }
 
 /**
@@ -42,7 +45,7 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect, options: Mi
     await sql.raw(dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn);
     try {
       if (dialect === 'postgresql') await sql`SELECT pg_advisory_xact_lock(hashtext('mcp-pa migrate'))`.execute(conn);
-      const steps = await applyMigrations(conn, dialect);
+      const steps = await applyMigrations(conn, dialect, options.upTo);
       if (dialect === 'postgresql') {
         if (options.vectors && (await ensureVectorSupport(conn))) steps.push('enabled vector search (pgvector)');
         if (options.appRole) steps.push(...(await grantApplicationRole(conn, options.appRole)));
@@ -56,7 +59,7 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect, options: Mi
   });
 }
 
-async function applyMigrations(conn: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+async function applyMigrations(conn: Kysely<unknown>, dialect: Dialect, upTo = Infinity): Promise<string[]> {
   // Checked first: PostgreSQL wants the CREATE privilege even for CREATE TABLE IF NOT EXISTS, and
   // a login role that is not the owner has none.
   const tracked = await sql<{ n: number }>`
@@ -77,7 +80,7 @@ async function applyMigrations(conn: Kysely<unknown>, dialect: Dialect): Promise
   }
   const steps: string[] = [];
   for (const migration of MIGRATIONS) {
-    if (done.has(migration.version)) continue;
+    if (done.has(migration.version) || migration.version > upTo) continue;
     await migration.up(conn, dialect);
     await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${new Date().toISOString()})`.execute(conn);
     steps.push(`applied migration ${migration.version} (${migration.name})`);

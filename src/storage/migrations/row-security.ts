@@ -1,5 +1,4 @@
 import { sql, type Kysely } from 'kysely';
-import { TENANT_TABLES } from '../tenant-tables.js';
 
 const TENANT = `current_setting('app.tenant_id', true)`;
 
@@ -22,6 +21,7 @@ export async function forceRowSecurity(db: Kysely<unknown>, table: string, colum
   await sql.raw(`CREATE POLICY ${table}_delete ON ${table} FOR DELETE USING (${mine})`).execute(db);
 }
 
-export async function forceRowSecurityEverywhere(db: Kysely<unknown>) {
-  for (const table of TENANT_TABLES) await forceRowSecurity(db, table, table === 'tenants' ? 'id' : 'tenant_id');
+/** On the tables a migration creates (named there, not taken from TENANT_TABLES, which grows later). */
+export async function forceRowSecurityOn(db: Kysely<unknown>, tables: readonly string[]) {
+  for (const table of tables) await forceRowSecurity(db, table, table === 'tenants' ? 'id' : 'tenant_id');
 }
