@@ -17,7 +17,7 @@ function find(dir) {
 }
 
 /** The tests of what the server does, whatever stores it. */
-const DOMAIN_SUITE = [...find('test/tools'), 'test/resources.test.ts', 'test/users.test.ts', 'test/persistence.test.ts', 'test/protocol.test.ts', 'test/storage/transaction.test.ts', 'test/security/injection.test.ts', 'test/security/bad-data.test.ts'];
+const DOMAIN_SUITE = [...find('test/tools'), 'test/resources.test.ts', 'test/users.test.ts', 'test/persistence.test.ts', 'test/protocol.test.ts', 'test/storage/transaction.test.ts', 'test/security/injection.test.ts', 'test/security/bad-data.test.ts', 'test/storage/document-pieces.test.ts'];
 
 function run(engine, files) {
   console.log(`\n=== ${files.length} test files on ${engine} ===\n`);
