@@ -77,7 +77,7 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger, clock:
     const blobs = engine.kind === 'sqlite' ? new FileBlobStore(config.documents.path, key) : new DatabaseBlobStore(key);
     // mcp-pa's own folder (database, documents, embedded cluster) is its user's alone.
     makeTreePrivate(config.dataDir);
-    if (engine.kind === 'sqlite') makeTreePrivate(config.documents.path);
+    if (engine.kind === 'sqlite' && !isInside(config.documents.path, config.dataDir)) makeTreePrivate(config.documents.path);
     const runtime = createRuntime(config, logger, engine, blobs, clock);
     const stopMaintenance = await startMaintenance(runtime, blobs, logger);
     logger.info(
@@ -96,6 +96,12 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger, clock:
     await engine.close();
     throw err;
   }
+}
+
+/** Whether a path lies inside a folder (so walking the folder already covers it). */
+function isInside(target: string, folder: string): boolean {
+  const relative = path.relative(folder, target);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
 function createRuntime(config: ResolvedConfig, logger: Logger, engine: Engine, blobs: BlobStore, clock: Clock): Runtime {

@@ -112,7 +112,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     app.post(
       CLIENT_AUTHENTICATING_PATHS,
       limits.middleware(policy.tokenPerAddress, byAddress),
-      limits.countedIfProven(policy.tokenPerClient, (req) => basicClientId(req.headers.authorization), (req, count) => whenClientAuthenticates(req, count)),
+      limits.countedIfProven(policy.tokenPerClient, (req) => basicClientId(req.headers.authorization), whenClientAuthenticates),
     );
     app.use(defaultScope);
     app.use((req: Request, res: Response, next: NextFunction) => (isAuthorizationServerPath(req.path) ? void authorizationServer.callback(req, res) : next()));
