@@ -76,12 +76,53 @@ function envValue(binding: EnvBinding, raw: string): unknown {
   return binding.number ? asNumberIfNumeric(raw) : raw;
 }
 
-const FLAG_BINDINGS: readonly { flag: keyof ConfigFlags; name: string; path: Path; number?: boolean }[] = [
-  { flag: 'dbPath', name: '--db-path', path: ['database', 'path'] },
-  { flag: 'docsDir', name: '--docs-dir', path: ['documents', 'path'] },
-  { flag: 'maxFileSizeMb', name: '--max-file-size-mb', path: ['documents', 'max_file_size_mb'], number: true },
-  { flag: 'logLevel', name: '--log-level', path: ['logging', 'level'] },
+interface FlagBinding {
+  flag: keyof ConfigFlags;
+  /** As commander declares it: the flag and its argument. */
+  spec: `--${string} <${string}>`;
+  description: string;
+  /** Shown in --help. */
+  default?: string;
+  /** The key it sets; none for --config, which names the file. */
+  path?: Path;
+  number?: boolean;
+}
+
+/** The global flags, declared once: the command line is built from this list and errors name its flags. */
+export const CONFIG_FLAGS: readonly FlagBinding[] = [
+  { flag: 'config', spec: '--config <file>', description: 'JSON configuration file' },
+  { flag: 'dbPath', spec: '--db-path <file>', description: 'SQLite database file', path: ['database', 'path'] },
+  { flag: 'docsDir', spec: '--docs-dir <dir>', description: 'directory for document files', path: ['documents', 'path'] },
+  {
+    flag: 'maxFileSizeMb',
+    spec: '--max-file-size-mb <mb>',
+    description: 'largest document accepted, in MB',
+    default: '25',
+    path: ['documents', 'max_file_size_mb'],
+    number: true,
+  },
+  {
+    flag: 'logLevel',
+    spec: '--log-level <level>',
+    description: 'fatal, error, warn, info, debug, trace or silent',
+    default: 'info',
+    path: ['logging', 'level'],
+  },
 ];
+
+/** The flag itself, `--db-path`, as errors name it. */
+const flagName = (binding: FlagBinding) => binding.spec.split(' ')[0]!;
+
+/** The variable naming the configuration file (the file is not a key, so it has no binding above). */
+const CONFIG_FILE_ENV = 'MCP_PA_CONFIG';
+
+/** A flag's line in --help: what it sets, the variable that sets the same, and its default. */
+export function describeFlag(binding: FlagBinding): string {
+  const path = binding.path?.join('.');
+  const env = path === undefined ? CONFIG_FILE_ENV : ENV_BINDINGS.find((e) => e.path.join('.') === path)?.name;
+  const notes = [env && `also ${env}`, binding.default && `default ${binding.default}`].filter(Boolean);
+  return notes.length ? `${binding.description} (${notes.join('; ')})` : binding.description;
+}
 
 /** Where each value came from, so an error can name the key the user actually wrote. */
 class Provenance {
@@ -187,7 +228,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   // `mcp-pa serve` means HTTP mode unless the file or environment says otherwise (and then it is refused).
   if (command.mode) setAt(tree, ['mode'], command.mode);
 
-  const file = flags.config ?? env.MCP_PA_CONFIG;
+  const file = flags.config ?? env[CONFIG_FILE_ENV];
   const configFile = file ? resolveUserPath(file, env) : undefined;
   if (configFile) mergeFile(tree, prov, readConfigFile(configFile), configFile);
 
@@ -197,11 +238,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     setAt(tree, binding.path, envValue(binding, raw));
     prov.set(binding.path, binding.name, binding.secret);
   }
-  for (const binding of FLAG_BINDINGS) {
+  for (const binding of CONFIG_FLAGS) {
     const raw = flags[binding.flag];
-    if (raw === undefined) continue;
+    if (raw === undefined || binding.path === undefined) continue;
     setAt(tree, binding.path, binding.number ? asNumberIfNumeric(raw) : raw);
-    prov.set(binding.path, binding.name);
+    prov.set(binding.path, flagName(binding));
   }
   const level = getAt(tree, ['logging', 'level']);
   if (level !== undefined) setAt(tree, ['logging', 'level'], normaliseLogLevel(level));
