@@ -5,7 +5,7 @@ import { openRuntime, type Runtime } from '../runtime.js';
 import type { AuditInput } from '../security/audit.js';
 
 /** The configuration as the global flags, the environment and the file give it. */
-export function configFrom(program: Command, command: { mode?: ResolvedConfig['mode'] } = {}): ResolvedConfig {
+export function configFrom(program: Command, command: Parameters<typeof loadConfig>[2] = {}): ResolvedConfig {
   return loadConfig(program.opts<ConfigFlags>(), process.env, command);
 }
 

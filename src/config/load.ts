@@ -22,6 +22,7 @@ export interface ConfigFlags {
 export type ResolvedConfig = Config & {
   dataDir: string;
   transport: NonNullable<Config['transport']>;
+  features: Config['features'] & { multi_tenant: boolean };
   authentication: Config['authentication'] & { enabled: boolean };
   database: Config['database'] & { path: string; type: NonNullable<Config['database']['type']> };
   documents: Config['documents'] & { path: string };
@@ -204,13 +205,36 @@ function describeReceived(value: unknown, secret: boolean): string {
   return ` (got ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown})`;
 }
 
+/**
+ * Keys of the Python version's configuration (and near misses of ours) that do nothing here, with
+ * the key that does what they meant: refused like any unknown key, but naming the replacement.
+ */
+const REPLACED_KEYS: Readonly<Record<string, string>> = {
+  'database.encryption_key': 'encryption.key (or MCP_PA_ENCRYPTION_KEY)',
+  'database.url': 'database.connection_string (or MCP_DATABASE_URL)',
+  'server.tls_cert_path': 'server.tls_cert (or MCP_TLS_CERT)',
+  'server.tls_key_path': 'server.tls_key (or MCP_TLS_KEY)',
+  'server.tls_enabled': 'server.tls_required, with server.tls_cert and server.tls_key',
+  'server.cors_origins': 'server.allowed_origins (or MCP_ALLOWED_ORIGINS)',
+  'auth': 'authentication',
+  'vector_search': 'features.vector_search',
+  'multi_tenancy': 'features.multi_tenant',
+  'client_registration': 'features.dynamic_client_registration',
+  'features.multi_tenancy': 'features.multi_tenant',
+};
+
+function unknownKey(path: readonly PropertyKey[], prov: Provenance): string {
+  const key = path.map(String).join('.');
+  const label = prov.find(path)?.label ?? key;
+  const replacement = REPLACED_KEYS[key];
+  return replacement
+    ? `- ${label}: not a key of mcp-pa; use ${replacement}`
+    : `- ${label}: unknown key (docs/configuration.md lists the keys allowed)`;
+}
+
 function formatIssues(issues: readonly z.core.$ZodIssue[], tree: Tree, prov: Provenance): string {
   const lines = issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys
-        .map((k) => `- ${prov.find([...issue.path, k])?.label ?? [...issue.path, k].join('.')}: unknown key (docs/configuration.md lists the keys allowed)`)
-        .join('\n');
-    }
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => unknownKey([...issue.path, k], prov)).join('\n');
     const origin = prov.find(issue.path);
     const key = origin?.label ?? issue.path.join('.');
     return `- ${key}: ${issue.message}${describeReceived(getAt(tree, issue.path), origin?.secret ?? false)}`;
@@ -218,11 +242,44 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], tree: Tree, prov: Pro
   return `Invalid configuration:\n${lines.join('\n')}`;
 }
 
+/** TLS is on when mcp-pa has a certificate, or a proxy in front terminates it (named, or by its https:// address). */
+const servesTls = (cfg: Config) => cfg.server.tls_cert !== undefined || (cfg.server.trust_proxy?.length ?? 0) > 0 || cfg.server.public_url?.startsWith('https:') === true;
+
+/**
+ * An HTTP-mode transport that what serves the requests contradicts. Checked only by `mcp-pa serve`:
+ * the certificate often comes from the environment of the server alone.
+ */
+function transportTlsProblem(cfg: Config, prov: Provenance): string | undefined {
+  const transport = prov.find(['transport'])?.label ?? 'transport';
+  const cert = prov.find(['server', 'tls_cert'])?.label ?? 'server.tls_cert';
+  if (cfg.transport === 'http' && cfg.server.tls_cert !== undefined) {
+    return `- ${transport}: "http" is plain HTTP, but ${cert} is set, so mcp-pa would serve HTTPS: set "transport": "https", or remove the certificate`;
+  }
+  if (cfg.transport === 'https' && !servesTls(cfg)) {
+    return (
+      `- ${transport}: "https", but nothing here serves TLS: give mcp-pa a certificate (server.tls_cert and server.tls_key, or MCP_TLS_CERT and MCP_TLS_KEY), ` +
+      'or put a TLS-terminating proxy in front and name it (server.trust_proxy) or its https:// address (server.public_url); "transport": "http" is plain HTTP'
+    );
+  }
+  return undefined;
+}
+
+/** What the configuration asks for that this version cannot do yet: logged at start-up, never refused. */
+export function configWarnings(config: ResolvedConfig): string[] {
+  return config.features.vector_search
+    ? ['features.vector_search is true but has no effect yet: search matches words until embeddings arrive (semantic search is a later release)']
+    : [];
+}
+
 /**
  * Loads the configuration: defaults < JSON file (--config or MCP_PA_CONFIG) < environment < flags.
  * Throws ConfigError with one line per invalid value, each naming its key.
  */
-export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env, command: { mode?: Config['mode'] } = {}): ResolvedConfig {
+export function loadConfig(
+  flags: ConfigFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+  command: { mode?: Config['mode']; serving?: boolean } = {},
+): ResolvedConfig {
   const tree: Tree = {};
   const prov = new Provenance();
   // `mcp-pa serve` means HTTP mode unless the file or environment says otherwise (and then it is refused).
@@ -250,6 +307,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const parsed = ConfigSchema.safeParse(tree);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, tree, prov));
   const cfg = parsed.data;
+  const transportProblem = command.serving && cfg.mode === 'http' ? transportTlsProblem(cfg, prov) : undefined;
+  if (transportProblem) throw new ConfigError(`Invalid configuration:\n${transportProblem}`);
 
   const dataDir = defaultDataDir(env);
   const dbPath = cfg.database.path ? resolveUserPath(cfg.database.path, env) : path.join(dataDir, 'database.sqlite');
@@ -257,7 +316,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return {
     ...cfg,
     dataDir,
-    transport: cfg.transport ?? (cfg.mode === 'http' ? 'https' : 'stdio'),
+    transport: cfg.transport ?? (cfg.mode === 'local' ? 'stdio' : servesTls(cfg) ? 'https' : 'http'),
+    features: { ...cfg.features, multi_tenant: cfg.features.multi_tenant ?? true },
     authentication: { ...cfg.authentication, enabled: cfg.authentication.enabled ?? cfg.mode === 'http' },
     database: {
       ...cfg.database,

@@ -63,6 +63,22 @@ const proxyAddress = z
     'must be loopback, linklocal, uniquelocal, an IP address or a CIDR range',
   );
 
+/**
+ * A transport the mode does not serve. "https" is checked against what actually serves TLS only
+ * when serving (see transportTlsProblem in load.ts): the contract's HTTP shape leaves the
+ * certificate to the environment, and `mcp-pa stdio` must still be able to say it is HTTP mode's.
+ */
+function transportProblem(cfg: { mode: 'local' | 'http'; transport?: 'stdio' | 'https' | 'http'; server: { tls_cert?: string } }): string | undefined {
+  const { mode, transport } = cfg;
+  if (mode === 'local' && transport !== undefined && transport !== 'stdio') {
+    return `"${transport}" is HTTP mode's, but mode is "local" (mcp-pa stdio): set "transport": "stdio", or "mode": "http" and run mcp-pa serve`;
+  }
+  if (mode === 'http' && transport === 'stdio') {
+    return `"stdio" is local mode's, but mode is "http" (mcp-pa serve): set "transport": "https" or "http", or "mode": "local" and run mcp-pa stdio`;
+  }
+  return undefined;
+}
+
 export const CLIENT_AUTH_METHODS = [
   'private_key_jwt',
   'tls_client_auth',
@@ -221,19 +237,17 @@ export const ConfigSchema = z
       .prefault({}),
     features: z
       .strictObject({
+        /** Accepted; no effect until embeddings land (a warning at start-up says so). */
         vector_search: bool().default(false),
-        multi_tenant: bool().default(false),
+        /** false: the deployment holds one account. Unset: no limit, as before the key had a meaning. */
+        multi_tenant: bool().optional(),
         dynamic_client_registration: bool().default(true),
       })
       .prefault({}),
   })
   .superRefine((cfg, ctx) => {
-    if (cfg.mode === 'local' && cfg.transport !== undefined && cfg.transport !== 'stdio') {
-      ctx.addIssue({ code: 'custom', path: ['transport'], message: 'must be "stdio" in local mode' });
-    }
-    if (cfg.mode === 'http' && cfg.transport === 'stdio') {
-      ctx.addIssue({ code: 'custom', path: ['transport'], message: 'must be "https" or "http" in http mode' });
-    }
+    const transport = transportProblem(cfg);
+    if (transport) ctx.addIssue({ code: 'custom', path: ['transport'], message: transport });
     if (cfg.mode === 'http' && cfg.authentication.enabled === false && !isLoopbackHost(cfg.server.host)) {
       ctx.addIssue({
         code: 'custom',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
-import { ConfigError } from '../../config/load.js';
+import { assertAccountsWithinLimit } from '../../auth/account-limit.js';
+import { ConfigError, configWarnings } from '../../config/load.js';
 import { createLogger } from '../../logging.js';
 import { LOCAL_TENANT, openEngine, openRuntime } from '../../runtime.js';
 import { migrate } from '../../storage/migrations/index.js';
@@ -13,13 +14,14 @@ export async function runStdio(program: Command) {
     throw new ConfigError('The configuration is for HTTP mode ("mode": "http"); `mcp-pa stdio` serves local mode only.');
   }
   const logger = createLogger(config.logging.level);
+  for (const warning of configWarnings(config)) logger.warn(warning);
   const runtime = await openRuntime(config, logger);
   await runtime.ensureTenant(LOCAL_TENANT);
   await serveLocalStdio(runtime);
 }
 
 async function runServe(program: Command) {
-  const config = configFrom(program, { mode: 'http' });
+  const config = configFrom(program, { mode: 'http', serving: true });
   if (config.mode !== 'http') {
     throw new ConfigError('The configuration is for local mode ("mode": "local"); `mcp-pa serve` serves HTTP mode. Use `mcp-pa stdio`, or set "mode": "http".');
   }
@@ -27,7 +29,14 @@ async function runServe(program: Command) {
   const { planListen, serveHttp } = await import('../../transports/http/server.js');
   const plan = planListen(config);
   const logger = createLogger(config.logging.level);
+  for (const warning of configWarnings(config)) logger.warn(warning);
   const runtime = await openRuntime(config, logger);
+  try {
+    await assertAccountsWithinLimit(runtime.engine, config.features.multi_tenant);
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
   if (!config.authentication.enabled) await runtime.ensureTenant(LOCAL_TENANT);
   await serveHttp(runtime, plan);
 }

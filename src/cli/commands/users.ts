@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { assertRoomForAnotherAccount } from '../../auth/account-limit.js';
 import { addLocalAccount, changePassword, deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from '../../auth/accounts.js';
 import { hashPassword } from '../../auth/passwords.js';
 import { UserError } from '../../domain/common/errors.js';
@@ -25,6 +26,7 @@ async function runUserList(program: Command, options: AccountOptions) {
 async function runUserAdd(program: Command, options: { email: string }) {
   const password = await readNewPassword('Password for the new account: ', 'user add', 'nothing was created');
   await withAdminRuntime(program, 'http', async (runtime) => {
+    await assertRoomForAnotherAccount(runtime.engine, runtime.config.features.multi_tenant);
     const account = await addLocalAccount(runtime.engine, options.email, await hashPassword(password));
     await adminEvent(runtime, { type: 'admin.user.added', actor: account.subject, details: { account: account.id } });
     process.stdout.write(`added ${account.email} (${account.id}): it signs in at the embedded authorization server\n`);
