@@ -13,7 +13,9 @@ export async function assertRoomForAnotherAccount(engine: Engine, multiTenant: b
   if (multiTenant) return;
   const [holder] = await listAccounts(engine);
   if (holder) {
-    throw new UserError(`user add: ${ONE_ACCOUNT}, and ${nameOf(holder)} has it; nothing was created. To serve several people, set "features": { "multi_tenant": true }.`);
+    throw new UserError(
+      `user add: ${ONE_ACCOUNT}, and ${nameOf(holder)} has it; nothing was created. To serve several people, set "features": { "multi_tenant": true }.`,
+    );
   }
 }
 

@@ -27,7 +27,9 @@ async function pipedPassword(command: string, nothingDone: string): Promise<stri
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
   if (lines.length === 2 && lines[0] !== lines[1]) throw new UserError(`${command}: the two passwords differ; ${nothingDone}.`);
-  if (lines.length > 2) throw new UserError(`${command}: expected the password on one line (or twice, on two lines), got ${lines.length} lines; ${nothingDone}.`);
+  if (lines.length > 2) {
+    throw new UserError(`${command}: expected the password on one line (or twice, on two lines), got ${lines.length} lines; ${nothingDone}.`);
+  }
   return lines[0] ?? '';
 }
 
@@ -36,7 +38,9 @@ export async function readNewPassword(question: string, command: string, nothing
   const password = process.stdin.isTTY ? await askPassword(question) : await pipedPassword(command, nothingDone);
   const problem = passwordProblem(password);
   if (problem) throw new UserError(`${command}: ${problem}; ${nothingDone}.`);
-  if (process.stdin.isTTY && (await askPassword('The same password again: ')) !== password) throw new UserError(`${command}: the two passwords differ; ${nothingDone}.`);
+  if (process.stdin.isTTY && (await askPassword('The same password again: ')) !== password) {
+    throw new UserError(`${command}: the two passwords differ; ${nothingDone}.`);
+  }
   return password;
 }
 

@@ -243,7 +243,8 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], tree: Tree, prov: Pro
 }
 
 /** TLS is on when mcp-pa has a certificate, or a proxy in front terminates it (named, or by its https:// address). */
-const servesTls = (cfg: Config) => cfg.server.tls_cert !== undefined || (cfg.server.trust_proxy?.length ?? 0) > 0 || cfg.server.public_url?.startsWith('https:') === true;
+const servesTls = ({ server }: Config) =>
+  server.tls_cert !== undefined || (server.trust_proxy?.length ?? 0) > 0 || server.public_url?.startsWith('https:') === true;
 
 /**
  * An HTTP-mode transport that what serves the requests contradicts. Checked only by `mcp-pa serve`:
@@ -257,7 +258,8 @@ function transportTlsProblem(cfg: Config, prov: Provenance): string | undefined 
   }
   if (cfg.transport === 'https' && !servesTls(cfg)) {
     return (
-      `- ${transport}: "https", but nothing here serves TLS: give mcp-pa a certificate (server.tls_cert and server.tls_key, or MCP_TLS_CERT and MCP_TLS_KEY), ` +
+      `- ${transport}: "https", but nothing here serves TLS: ` +
+      'give mcp-pa a certificate (server.tls_cert and server.tls_key, or MCP_TLS_CERT and MCP_TLS_KEY), ' +
       'or put a TLS-terminating proxy in front and name it (server.trust_proxy) or its https:// address (server.public_url); "transport": "http" is plain HTTP'
     );
   }

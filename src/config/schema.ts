@@ -51,7 +51,10 @@ const httpUrl = (what: string) =>
 const origin = z
   .string()
   .trim()
-  .refine((raw) => URL.parse(raw)?.origin === raw.replace(/\/$/, '').toLowerCase(), 'must be an origin such as https://app.example.com (scheme, host and port only)')
+  .refine(
+    (raw) => URL.parse(raw)?.origin === raw.replace(/\/$/, '').toLowerCase(),
+    'must be an origin such as https://app.example.com (scheme, host and port only)',
+  )
   .transform((raw) => raw.replace(/\/$/, '').toLowerCase());
 
 /** What express accepts for "trust proxy", but never "all": a forged header would then be believed. */
@@ -259,12 +262,15 @@ export const ConfigSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['authentication', 'allow_private_fetch'],
-        message: `may be true only when the server binds a loopback address (server.host is "${cfg.server.host}"): it lets clients make the server fetch from private networks`,
+        message:
+          `may be true only when the server binds a loopback address (server.host is "${cfg.server.host}"): ` +
+          'it lets clients make the server fetch from private networks',
       });
     }
     const { tls_cert, tls_key } = cfg.server;
     if ((tls_cert === undefined) !== (tls_key === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['server', tls_cert ? 'tls_key' : 'tls_cert'], message: 'must be given with the other one: HTTPS needs a certificate and its key' });
+      const missing = tls_cert ? 'tls_key' : 'tls_cert';
+      ctx.addIssue({ code: 'custom', path: ['server', missing], message: 'must be given with the other one: HTTPS needs a certificate and its key' });
     }
     if (cfg.server.tls_client_ca && !tls_cert) {
       ctx.addIssue({ code: 'custom', path: ['server', 'tls_client_ca'], message: 'needs HTTPS: set the TLS certificate and key too' });
@@ -279,7 +285,9 @@ export const ConfigSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['limits', key],
-          message: `must be at least ${Math.ceil(largest)}: the largest request (a ${cfg.documents.max_file_size_mb} MB upload in base64, plus room) must fit, or it could never be served`,
+          message:
+            `must be at least ${Math.ceil(largest)}: the largest request (a ${cfg.documents.max_file_size_mb} MB upload in base64, plus room) ` +
+            'must fit, or it could never be served',
         });
       }
     }

@@ -45,7 +45,9 @@ async function readAnchor(file: string) {
     throw new UserError(`--anchor: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const anchor = lastAnchorIn(text);
-  if (!anchor) throw new UserError(`--anchor: ${file} holds no audit checkpoint (a line {"audit_anchor": {"seq", "mac", "at", "sig"}} from the JSON log of mcp-pa serve)`);
+  if (!anchor) {
+    throw new UserError(`--anchor: ${file} holds no audit checkpoint (a line {"audit_anchor": {"seq", "mac", "at", "sig"}} from the JSON log of mcp-pa serve)`);
+  }
   return anchor;
 }
 

@@ -13,11 +13,13 @@ async function runClientAdd(program: Command, options: ClientAddOptions) {
   await withAdminRuntime(program, 'http', async (runtime) => {
     const { addClient } = await import('../../auth/clients.js');
     const added = await addClient(runtime, { ...options, redirectUris: options.redirectUri, secretExpiresInDays: days });
-    await adminEvent(runtime, { type: 'admin.client.added', clientId: added.clientId, details: { method: options.authMethod, owner: options.owner !== undefined } });
+    const details = { method: options.authMethod, owner: options.owner !== undefined };
+    await adminEvent(runtime, { type: 'admin.client.added', clientId: added.clientId, details });
     process.stdout.write(`added client "${options.name}" (${options.authMethod})\nclient_id: ${added.clientId}\n`);
     if (added.secret) {
       process.stdout.write(`client_secret: ${added.secret}\n`);
-      process.stdout.write(`The secret is shown this once: store it now. ${added.expiresAt ? `It stops working at ${new Date(added.expiresAt * 1000).toISOString()}.` : 'It does not expire.'}\n`);
+      const expiry = added.expiresAt ? `It stops working at ${new Date(added.expiresAt * 1000).toISOString()}.` : 'It does not expire.';
+      process.stdout.write(`The secret is shown this once: store it now. ${expiry}\n`);
     }
   });
 }
@@ -41,7 +43,10 @@ async function runClientRemove(program: Command, clientId: string) {
     const { removeClient } = await import('../../auth/clients.js');
     const removed = await removeClient(runtime, clientId);
     await adminEvent(runtime, { type: 'admin.client.removed', clientId, details: { records: removed } });
-    process.stdout.write(`removed client ${clientId} (${removed} records: the client, its grants, refresh tokens and registration token); its access tokens stop working at once\n`);
+    process.stdout.write(
+      `removed client ${clientId} (${removed} records: the client, its grants, refresh tokens and registration token); ` +
+        'its access tokens stop working at once\n',
+    );
   });
 }
 

@@ -3,7 +3,10 @@ import { adminEvent, withAdminRuntime } from '../admin.js';
 
 async function runKeysRotate(program: Command) {
   await withAdminRuntime(program, 'http', async (runtime) => {
-    const [{ keyEncryptionKey }, { loadSigningKeys, rotateSigningKeys }] = await Promise.all([import('../../auth/key-encryption-key.js'), import('../../auth/signing-keys.js')]);
+    const [{ keyEncryptionKey }, { loadSigningKeys, rotateSigningKeys }] = await Promise.all([
+      import('../../auth/key-encryption-key.js'),
+      import('../../auth/signing-keys.js'),
+    ]);
     const kek = await keyEncryptionKey(runtime);
     await loadSigningKeys(runtime.engine, kek); // opens (or first creates) the current keys: a wrong key-encryption key stops here
     const { added, retiring } = await rotateSigningKeys(runtime.engine, kek, runtime.config.authentication.token_expiry);

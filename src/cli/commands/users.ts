@@ -18,7 +18,8 @@ async function runUserList(program: Command, options: AccountOptions) {
     const accounts = await listAccounts(runtime.engine);
     if (options.json) return printJson(accounts);
     if (accounts.length === 0) return void process.stdout.write('no accounts yet\n');
-    const rows = accounts.map((a) => [a.id, a.email ?? a.subject, a.issuer, a.created_at.slice(0, 10), a.disabled_at ? `disabled ${a.disabled_at.slice(0, 10)}` : 'active']);
+    const statusOf = (a: (typeof accounts)[number]) => (a.disabled_at ? `disabled ${a.disabled_at.slice(0, 10)}` : 'active');
+    const rows = accounts.map((a) => [a.id, a.email ?? a.subject, a.issuer, a.created_at.slice(0, 10), statusOf(a)]);
     printTable(['id', 'email or subject', 'issuer', 'created', 'status'], rows);
   });
 }
@@ -39,7 +40,10 @@ async function runUserPassword(program: Command, options: AccountOptions) {
     const account = await selectAccount(runtime.engine, selectorOf(options));
     const revoked = await changePassword(runtime.engine, account, await hashPassword(password));
     await adminEvent(runtime, { type: 'admin.user.password_changed', actor: account.subject, details: { account: account.id, revoked } });
-    process.stdout.write(`changed the password of ${account.email ?? account.subject} (${account.id}): its access tokens are refused from now on; ${revoked} grants, sessions and tokens revoked\n`);
+    process.stdout.write(
+      `changed the password of ${account.email ?? account.subject} (${account.id}): its access tokens are refused from now on; ` +
+        `${revoked} grants, sessions and tokens revoked\n`,
+    );
   });
 }
 
@@ -48,7 +52,9 @@ async function runUserDisable(program: Command, options: AccountOptions) {
     const account = await selectAccount(runtime.engine, selectorOf(options));
     const revoked = await disableAccount(runtime.engine, account);
     await adminEvent(runtime, { type: 'admin.user.disabled', actor: account.subject, details: { account: account.id, revoked } });
-    process.stdout.write(`disabled ${account.email ?? account.subject} (${account.id}): its tokens are refused from now on; ${revoked} grants, sessions and tokens revoked\n`);
+    process.stdout.write(
+      `disabled ${account.email ?? account.subject} (${account.id}): its tokens are refused from now on; ${revoked} grants, sessions and tokens revoked\n`,
+    );
   });
 }
 
