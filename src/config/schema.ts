@@ -71,8 +71,7 @@ const proxyAddress = z
  * when serving (see transportTlsProblem in load.ts): the contract's HTTP shape leaves the
  * certificate to the environment, and `mcp-pa stdio` must still be able to say it is HTTP mode's.
  */
-function transportProblem(cfg: { mode: 'local' | 'http'; transport?: 'stdio' | 'https' | 'http'; server: { tls_cert?: string } }): string | undefined {
-  const { mode, transport } = cfg;
+function transportProblem({ mode, transport }: { mode: 'local' | 'http'; transport?: 'stdio' | 'https' | 'http' }): string | undefined {
   if (mode === 'local' && transport !== undefined && transport !== 'stdio') {
     return `"${transport}" is HTTP mode's, but mode is "local" (mcp-pa stdio): set "transport": "stdio", or "mode": "http" and run mcp-pa serve`;
   }
