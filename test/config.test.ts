@@ -137,3 +137,71 @@ describe('configuration', () => {
     assert.deepEqual(fs.readdirSync(docs), [`${doc.id}.bin`]);
   });
 });
+
+describe('every key does what it says', () => {
+  it('refuses a key of the Python version, naming the key that replaced it', async () => {
+    const home = tempHome();
+    const file = writeJson(home, 'python.json', {
+      database: { encryption_key: 'a passphrase that is long enough' },
+      server: { tls_cert_path: '/etc/cert.pem', cors_origins: ['https://app.example.com'] },
+      multi_tenancy: true,
+    });
+    const result = await runCli(['--config', file], home);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /database\.encryption_key in .*python\.json: .*use encryption\.key \(or MCP_PA_ENCRYPTION_KEY\)/);
+    assert.match(result.stderr, /server\.tls_cert_path in .*: .*use server\.tls_cert/);
+    assert.match(result.stderr, /server\.cors_origins in .*: .*use server\.allowed_origins/);
+    assert.match(result.stderr, /multi_tenancy in .*: .*use features\.multi_tenant/);
+    assert.doesNotMatch(result.stderr, /long enough/, 'a secret is never echoed');
+  });
+
+  it('refuses a transport that is not the mode’s, naming both', async () => {
+    const home = tempHome();
+    const env = { MCP_PORT: '0' };
+    const stdioOverHttp = await runCli(['serve', '--config', writeJson(home, 'a.json', { transport: 'stdio' })], home, env);
+    assert.equal(stdioOverHttp.code, 2);
+    assert.match(stdioOverHttp.stderr, /transport in .*a\.json: "stdio" is local mode's, but mode is "http"/);
+    const httpsLocally = await runCli(['stdio', '--config', writeJson(home, 'b.json', { transport: 'https' })], home);
+    assert.equal(httpsLocally.code, 2);
+    assert.match(httpsLocally.stderr, /transport in .*b\.json: "https" is HTTP mode's, but mode is "local"/);
+    // "https" promises TLS: mcp-pa's own certificate, or a TLS-terminating proxy in front.
+    const httpsInClear = await runCli(['serve', '--config', writeJson(home, 'c.json', { transport: 'https' })], home, env);
+    assert.equal(httpsInClear.code, 2);
+    assert.match(httpsInClear.stderr, /transport in .*c\.json: "https", but nothing here serves TLS: .*server\.tls_cert/);
+    const httpWithCertificate = await runCli(['serve', '--config', writeJson(home, 'd.json', { transport: 'http' })], home, {
+      ...env,
+      MCP_TLS_CERT: path.join(home, 'cert.pem'),
+      MCP_TLS_KEY: path.join(home, 'key.pem'),
+    });
+    assert.equal(httpWithCertificate.code, 2);
+    assert.match(httpWithCertificate.stderr, /transport in .*d\.json: "http" is plain HTTP, but MCP_TLS_CERT is set/);
+  });
+
+  it('features.vector_search: true is accepted, and the log says it has no effect yet', async () => {
+    const home = tempHome();
+    const file = writeJson(home, 'vectors.json', { features: { vector_search: true } });
+    const stderr = await withServer({ home, args: ['--config', file] }, async (server) => {
+      await server.ok('create_todo', { title: 'still served' });
+      return server.stderr.join('');
+    });
+    assert.match(stderr, /features\.vector_search is true but has no effect yet/);
+  });
+
+  it('features.multi_tenant: false allows one account: user add refuses a second, serve refuses a database with two', async () => {
+    const home = tempHome();
+    const single = writeJson(home, 'single.json', { features: { multi_tenant: false } });
+    const add = (email: string, args: string[] = []) => runCli([...args, 'user', 'add', '--email', email], home, {}, 180_000, 'a long enough passphrase\n');
+    const first = await add('ada@example.com', ['--config', single]);
+    assert.equal(first.code, 0, first.stderr);
+    const second = await add('bob@example.com', ['--config', single]);
+    assert.equal(second.code, 2);
+    assert.match(second.stderr, /user add: features\.multi_tenant is false, which allows one account, and ada@example\.com has it; nothing was created/);
+    assert.doesNotMatch((await runCli(['user', 'list'], home)).stdout, /bob@example\.com/);
+    // Unset, it limits nothing (as before the key had a meaning).
+    const unlimited = await add('bob@example.com');
+    assert.equal(unlimited.code, 0, unlimited.stderr);
+    const serve = await runCli(['serve', '--config', single], home, { MCP_PORT: '0' });
+    assert.equal(serve.code, 2);
+    assert.match(serve.stderr, /features\.multi_tenant is false, which allows one account, but the database holds 2/);
+  });
+});

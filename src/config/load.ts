@@ -22,6 +22,7 @@ export interface ConfigFlags {
 export type ResolvedConfig = Config & {
   dataDir: string;
   transport: NonNullable<Config['transport']>;
+  features: Config['features'] & { multi_tenant: boolean };
   authentication: Config['authentication'] & { enabled: boolean };
   database: Config['database'] & { path: string; type: NonNullable<Config['database']['type']> };
   documents: Config['documents'] & { path: string };
@@ -76,12 +77,53 @@ function envValue(binding: EnvBinding, raw: string): unknown {
   return binding.number ? asNumberIfNumeric(raw) : raw;
 }
 
-const FLAG_BINDINGS: readonly { flag: keyof ConfigFlags; name: string; path: Path; number?: boolean }[] = [
-  { flag: 'dbPath', name: '--db-path', path: ['database', 'path'] },
-  { flag: 'docsDir', name: '--docs-dir', path: ['documents', 'path'] },
-  { flag: 'maxFileSizeMb', name: '--max-file-size-mb', path: ['documents', 'max_file_size_mb'], number: true },
-  { flag: 'logLevel', name: '--log-level', path: ['logging', 'level'] },
+interface FlagBinding {
+  flag: keyof ConfigFlags;
+  /** As commander declares it: the flag and its argument. */
+  spec: `--${string} <${string}>`;
+  description: string;
+  /** Shown in --help. */
+  default?: string;
+  /** The key it sets; none for --config, which names the file. */
+  path?: Path;
+  number?: boolean;
+}
+
+/** The global flags, declared once: the command line is built from this list and errors name its flags. */
+export const CONFIG_FLAGS: readonly FlagBinding[] = [
+  { flag: 'config', spec: '--config <file>', description: 'JSON configuration file' },
+  { flag: 'dbPath', spec: '--db-path <file>', description: 'SQLite database file', path: ['database', 'path'] },
+  { flag: 'docsDir', spec: '--docs-dir <dir>', description: 'directory for document files', path: ['documents', 'path'] },
+  {
+    flag: 'maxFileSizeMb',
+    spec: '--max-file-size-mb <mb>',
+    description: 'largest document accepted, in MB',
+    default: '25',
+    path: ['documents', 'max_file_size_mb'],
+    number: true,
+  },
+  {
+    flag: 'logLevel',
+    spec: '--log-level <level>',
+    description: 'fatal, error, warn, info, debug, trace or silent',
+    default: 'info',
+    path: ['logging', 'level'],
+  },
 ];
+
+/** The flag itself, `--db-path`, as errors name it. */
+const flagName = (binding: FlagBinding) => binding.spec.split(' ')[0]!;
+
+/** The variable naming the configuration file (the file is not a key, so it has no binding above). */
+const CONFIG_FILE_ENV = 'MCP_PA_CONFIG';
+
+/** A flag's line in --help: what it sets, the variable that sets the same, and its default. */
+export function describeFlag(binding: FlagBinding): string {
+  const path = binding.path?.join('.');
+  const env = path === undefined ? CONFIG_FILE_ENV : ENV_BINDINGS.find((e) => e.path.join('.') === path)?.name;
+  const notes = [env && `also ${env}`, binding.default && `default ${binding.default}`].filter(Boolean);
+  return notes.length ? `${binding.description} (${notes.join('; ')})` : binding.description;
+}
 
 /** Where each value came from, so an error can name the key the user actually wrote. */
 class Provenance {
@@ -163,13 +205,36 @@ function describeReceived(value: unknown, secret: boolean): string {
   return ` (got ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown})`;
 }
 
+/**
+ * Keys of the Python version's configuration (and near misses of ours) that do nothing here, with
+ * the key that does what they meant: refused like any unknown key, but naming the replacement.
+ */
+const REPLACED_KEYS: Readonly<Record<string, string>> = {
+  'database.encryption_key': 'encryption.key (or MCP_PA_ENCRYPTION_KEY)',
+  'database.url': 'database.connection_string (or MCP_DATABASE_URL)',
+  'server.tls_cert_path': 'server.tls_cert (or MCP_TLS_CERT)',
+  'server.tls_key_path': 'server.tls_key (or MCP_TLS_KEY)',
+  'server.tls_enabled': 'server.tls_required, with server.tls_cert and server.tls_key',
+  'server.cors_origins': 'server.allowed_origins (or MCP_ALLOWED_ORIGINS)',
+  'auth': 'authentication',
+  'vector_search': 'features.vector_search',
+  'multi_tenancy': 'features.multi_tenant',
+  'client_registration': 'features.dynamic_client_registration',
+  'features.multi_tenancy': 'features.multi_tenant',
+};
+
+function unknownKey(path: readonly PropertyKey[], prov: Provenance): string {
+  const key = path.map(String).join('.');
+  const label = prov.find(path)?.label ?? key;
+  const replacement = REPLACED_KEYS[key];
+  return replacement
+    ? `- ${label}: not a key of mcp-pa; use ${replacement}`
+    : `- ${label}: unknown key (docs/configuration.md lists the keys allowed)`;
+}
+
 function formatIssues(issues: readonly z.core.$ZodIssue[], tree: Tree, prov: Provenance): string {
   const lines = issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys
-        .map((k) => `- ${prov.find([...issue.path, k])?.label ?? [...issue.path, k].join('.')}: unknown key (docs/configuration.md lists the keys allowed)`)
-        .join('\n');
-    }
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => unknownKey([...issue.path, k], prov)).join('\n');
     const origin = prov.find(issue.path);
     const key = origin?.label ?? issue.path.join('.');
     return `- ${key}: ${issue.message}${describeReceived(getAt(tree, issue.path), origin?.secret ?? false)}`;
@@ -177,17 +242,52 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], tree: Tree, prov: Pro
   return `Invalid configuration:\n${lines.join('\n')}`;
 }
 
+/** TLS is on when mcp-pa has a certificate, or a proxy in front terminates it (named, or by its https:// address). */
+const servesTls = ({ server }: Config) =>
+  server.tls_cert !== undefined || (server.trust_proxy?.length ?? 0) > 0 || server.public_url?.startsWith('https:') === true;
+
+/**
+ * An HTTP-mode transport that what serves the requests contradicts. Checked only by `mcp-pa serve`:
+ * the certificate often comes from the environment of the server alone.
+ */
+function transportTlsProblem(cfg: Config, prov: Provenance): string | undefined {
+  const transport = prov.find(['transport'])?.label ?? 'transport';
+  const cert = prov.find(['server', 'tls_cert'])?.label ?? 'server.tls_cert';
+  if (cfg.transport === 'http' && cfg.server.tls_cert !== undefined) {
+    return `- ${transport}: "http" is plain HTTP, but ${cert} is set, so mcp-pa would serve HTTPS: set "transport": "https", or remove the certificate`;
+  }
+  if (cfg.transport === 'https' && !servesTls(cfg)) {
+    return (
+      `- ${transport}: "https", but nothing here serves TLS: ` +
+      'give mcp-pa a certificate (server.tls_cert and server.tls_key, or MCP_TLS_CERT and MCP_TLS_KEY), ' +
+      'or put a TLS-terminating proxy in front and name it (server.trust_proxy) or its https:// address (server.public_url); "transport": "http" is plain HTTP'
+    );
+  }
+  return undefined;
+}
+
+/** What the configuration asks for that this version cannot do yet: logged at start-up, never refused. */
+export function configWarnings(config: ResolvedConfig): string[] {
+  return config.features.vector_search
+    ? ['features.vector_search is true but has no effect yet: search matches words until embeddings arrive (semantic search is a later release)']
+    : [];
+}
+
 /**
  * Loads the configuration: defaults < JSON file (--config or MCP_PA_CONFIG) < environment < flags.
  * Throws ConfigError with one line per invalid value, each naming its key.
  */
-export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env, command: { mode?: Config['mode'] } = {}): ResolvedConfig {
+export function loadConfig(
+  flags: ConfigFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+  command: { mode?: Config['mode']; serving?: boolean } = {},
+): ResolvedConfig {
   const tree: Tree = {};
   const prov = new Provenance();
   // `mcp-pa serve` means HTTP mode unless the file or environment says otherwise (and then it is refused).
   if (command.mode) setAt(tree, ['mode'], command.mode);
 
-  const file = flags.config ?? env.MCP_PA_CONFIG;
+  const file = flags.config ?? env[CONFIG_FILE_ENV];
   const configFile = file ? resolveUserPath(file, env) : undefined;
   if (configFile) mergeFile(tree, prov, readConfigFile(configFile), configFile);
 
@@ -197,11 +297,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     setAt(tree, binding.path, envValue(binding, raw));
     prov.set(binding.path, binding.name, binding.secret);
   }
-  for (const binding of FLAG_BINDINGS) {
+  for (const binding of CONFIG_FLAGS) {
     const raw = flags[binding.flag];
-    if (raw === undefined) continue;
+    if (raw === undefined || binding.path === undefined) continue;
     setAt(tree, binding.path, binding.number ? asNumberIfNumeric(raw) : raw);
-    prov.set(binding.path, binding.name);
+    prov.set(binding.path, flagName(binding));
   }
   const level = getAt(tree, ['logging', 'level']);
   if (level !== undefined) setAt(tree, ['logging', 'level'], normaliseLogLevel(level));
@@ -209,6 +309,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const parsed = ConfigSchema.safeParse(tree);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, tree, prov));
   const cfg = parsed.data;
+  const transportProblem = command.serving && cfg.mode === 'http' ? transportTlsProblem(cfg, prov) : undefined;
+  if (transportProblem) throw new ConfigError(`Invalid configuration:\n${transportProblem}`);
 
   const dataDir = defaultDataDir(env);
   const dbPath = cfg.database.path ? resolveUserPath(cfg.database.path, env) : path.join(dataDir, 'database.sqlite');
@@ -216,7 +318,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return {
     ...cfg,
     dataDir,
-    transport: cfg.transport ?? (cfg.mode === 'http' ? 'https' : 'stdio'),
+    transport: cfg.transport ?? (cfg.mode === 'local' ? 'stdio' : servesTls(cfg) ? 'https' : 'http'),
+    features: { ...cfg.features, multi_tenant: cfg.features.multi_tenant ?? true },
     authentication: { ...cfg.authentication, enabled: cfg.authentication.enabled ?? cfg.mode === 'http' },
     database: {
       ...cfg.database,

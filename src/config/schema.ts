@@ -51,7 +51,10 @@ const httpUrl = (what: string) =>
 const origin = z
   .string()
   .trim()
-  .refine((raw) => URL.parse(raw)?.origin === raw.replace(/\/$/, '').toLowerCase(), 'must be an origin such as https://app.example.com (scheme, host and port only)')
+  .refine(
+    (raw) => URL.parse(raw)?.origin === raw.replace(/\/$/, '').toLowerCase(),
+    'must be an origin such as https://app.example.com (scheme, host and port only)',
+  )
   .transform((raw) => raw.replace(/\/$/, '').toLowerCase());
 
 /** What express accepts for "trust proxy", but never "all": a forged header would then be believed. */
@@ -62,6 +65,21 @@ const proxyAddress = z
     (raw) => ['loopback', 'linklocal', 'uniquelocal'].includes(raw) || /^[0-9a-f.:]+(\/\d{1,3})?$/i.test(raw),
     'must be loopback, linklocal, uniquelocal, an IP address or a CIDR range',
   );
+
+/**
+ * A transport the mode does not serve. "https" is checked against what actually serves TLS only
+ * when serving (see transportTlsProblem in load.ts): the contract's HTTP shape leaves the
+ * certificate to the environment, and `mcp-pa stdio` must still be able to say it is HTTP mode's.
+ */
+function transportProblem({ mode, transport }: { mode: 'local' | 'http'; transport?: 'stdio' | 'https' | 'http' }): string | undefined {
+  if (mode === 'local' && transport !== undefined && transport !== 'stdio') {
+    return `"${transport}" is HTTP mode's, but mode is "local" (mcp-pa stdio): set "transport": "stdio", or "mode": "http" and run mcp-pa serve`;
+  }
+  if (mode === 'http' && transport === 'stdio') {
+    return `"stdio" is local mode's, but mode is "http" (mcp-pa serve): set "transport": "https" or "http", or "mode": "local" and run mcp-pa stdio`;
+  }
+  return undefined;
+}
 
 export const CLIENT_AUTH_METHODS = [
   'private_key_jwt',
@@ -221,19 +239,17 @@ export const ConfigSchema = z
       .prefault({}),
     features: z
       .strictObject({
+        /** Accepted; no effect until embeddings land (a warning at start-up says so). */
         vector_search: bool().default(false),
-        multi_tenant: bool().default(false),
+        /** false: the deployment holds one account. Unset: no limit, as before the key had a meaning. */
+        multi_tenant: bool().optional(),
         dynamic_client_registration: bool().default(true),
       })
       .prefault({}),
   })
   .superRefine((cfg, ctx) => {
-    if (cfg.mode === 'local' && cfg.transport !== undefined && cfg.transport !== 'stdio') {
-      ctx.addIssue({ code: 'custom', path: ['transport'], message: 'must be "stdio" in local mode' });
-    }
-    if (cfg.mode === 'http' && cfg.transport === 'stdio') {
-      ctx.addIssue({ code: 'custom', path: ['transport'], message: 'must be "https" or "http" in http mode' });
-    }
+    const transport = transportProblem(cfg);
+    if (transport) ctx.addIssue({ code: 'custom', path: ['transport'], message: transport });
     if (cfg.mode === 'http' && cfg.authentication.enabled === false && !isLoopbackHost(cfg.server.host)) {
       ctx.addIssue({
         code: 'custom',
@@ -245,12 +261,15 @@ export const ConfigSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['authentication', 'allow_private_fetch'],
-        message: `may be true only when the server binds a loopback address (server.host is "${cfg.server.host}"): it lets clients make the server fetch from private networks`,
+        message:
+          `may be true only when the server binds a loopback address (server.host is "${cfg.server.host}"): ` +
+          'it lets clients make the server fetch from private networks',
       });
     }
     const { tls_cert, tls_key } = cfg.server;
     if ((tls_cert === undefined) !== (tls_key === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['server', tls_cert ? 'tls_key' : 'tls_cert'], message: 'must be given with the other one: HTTPS needs a certificate and its key' });
+      const missing = tls_cert ? 'tls_key' : 'tls_cert';
+      ctx.addIssue({ code: 'custom', path: ['server', missing], message: 'must be given with the other one: HTTPS needs a certificate and its key' });
     }
     if (cfg.server.tls_client_ca && !tls_cert) {
       ctx.addIssue({ code: 'custom', path: ['server', 'tls_client_ca'], message: 'needs HTTPS: set the TLS certificate and key too' });
@@ -265,7 +284,9 @@ export const ConfigSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['limits', key],
-          message: `must be at least ${Math.ceil(largest)}: the largest request (a ${cfg.documents.max_file_size_mb} MB upload in base64, plus room) must fit, or it could never be served`,
+          message:
+            `must be at least ${Math.ceil(largest)}: the largest request (a ${cfg.documents.max_file_size_mb} MB upload in base64, plus room) ` +
+            'must fit, or it could never be served',
         });
       }
     }

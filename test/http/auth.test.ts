@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { InsufficientScopeError, StreamableHTTPClientTransport, UnauthorizedError, Client } from '@modelcontextprotocol/client';
@@ -12,7 +14,7 @@ import { tempHome, type Era } from '../helpers/server.js';
 const engine = process.env.TEST_DATABASE_URL ? 'postgres' : 'sqlite';
 
 /** Starts mcp-pa serve on a port chosen first, so the issuer can be told the resource it issues for. */
-async function startPair(options: { accessTokenFormat?: 'jwt' | 'opaque' } = {}) {
+async function startPair(options: { accessTokenFormat?: 'jwt' | 'opaque' } = {}, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const resource = `http://127.0.0.1:${port}/mcp`;
   const issuer = await startExternalIssuer(resource, options);
@@ -26,6 +28,7 @@ async function startPair(options: { accessTokenFormat?: 'jwt' | 'opaque' } = {})
       MCP_OAUTH_ISSUER: issuer.issuer,
       MCP_OAUTH_INTROSPECTION_CLIENT_ID: issuer.introspection.client_id,
       MCP_OAUTH_INTROSPECTION_CLIENT_SECRET: issuer.introspection.client_secret,
+      ...extraEnv,
     },
   });
   return { server, issuer, resource, home };
@@ -228,3 +231,27 @@ describe('HTTP mode with opaque tokens (RFC 7662 introspection)', () => {
   });
 });
 
+
+describe('HTTP mode with an external authorization server and features.multi_tenant: false', () => {
+  it('serves the first person to arrive and refuses anyone else, rather than making a second account', async () => {
+    const configHome = tempHome('mcp-pa-single-');
+    const config = path.join(configHome, 'single.json');
+    fs.writeFileSync(config, JSON.stringify({ features: { multi_tenant: false } }));
+    const { server, issuer, resource, home } = await startPair({}, { MCP_PA_CONFIG: config });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { iss: issuer.issuer, aud: resource, client_id: 'c', scope: 'pa:read pa:write', iat: now, exp: now + 600 };
+      const tokenOf = (sub: string) => forgeToken(issuer.key, { ...claims, sub });
+      assert.equal((await callWith(server, await tokenOf('first-person'))).status, 200);
+      const second = await callWith(server, await tokenOf('second-person'));
+      assert.equal(second.status, 401, second.text);
+      assert.match(second.challenge, /error="invalid_token"/);
+      assert.match(second.challenge, /serves one person \(features\.multi_tenant is false/);
+      assert.equal((await callWith(server, await tokenOf('first-person'))).status, 200, 'the first person is still served');
+      assert.deepEqual(await rawSql(home, 'SELECT subject FROM accounts', [], engine), [{ subject: 'first-person' }]);
+    } finally {
+      await server.close();
+      await issuer.stop();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import cors from 'cors';
 import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { bodyBudgetOf } from '../../config/schema.js';
 import { accountFor, embeddedAccount } from '../../auth/accounts.js';
+import { secondAccountRefusal } from '../../auth/account-limit.js';
 import { whenClientAuthenticates } from '../../auth/client-authentication.js';
 import { defaultScope } from '../../auth/default-scope.js';
 import type { EmbeddedAuthorizationServer } from '../../auth/embedded-server.js';
@@ -136,7 +137,11 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
         // Tokens of the embedded server speak for its own accounts (made by `mcp-pa user add`), never a new one.
         accountFor: options.authorizationServer
           ? (token) => existingEmbeddedAccount(runtime.engine, options.authorizationServer!, token)
-          : (token) => accountFor(runtime.engine, token.issuer, token.subject),
+          : async (token) => {
+              const refused = await secondAccountRefusal(runtime.engine, config.features.multi_tenant, token);
+              if (refused) throw new TokenRejected(refused);
+              return accountFor(runtime.engine, token.issuer, token.subject);
+            },
         resource,
         resourceMetadataUrl: resourceMetadataUrl(resource),
         logger,

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { loadConfig, type ConfigFlags, type ResolvedConfig } from '../config/load.js';
+import { createLogger } from '../logging.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import type { AuditInput } from '../security/audit.js';
+
+/** The configuration as the global flags, the environment and the file give it. */
+export function configFrom(program: Command, command: Parameters<typeof loadConfig>[2] = {}): ResolvedConfig {
+  return loadConfig(program.opts<ConfigFlags>(), process.env, command);
+}
+
+/**
+ * Runs a one-shot administrative command on its own runtime (quieter logs), closed however the
+ * command ends; `http` for the commands that administer HTTP mode.
+ */
+export async function withAdminRuntime(program: Command, mode: 'http' | undefined, command: (runtime: Runtime) => Promise<void>): Promise<void> {
+  const config = configFrom(program, { mode });
+  const runtime = await openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level));
+  try {
+    await command(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** An administrative command in the audit trail (written before the command reports success). */
+export async function adminEvent(runtime: Runtime, input: AuditInput): Promise<void> {
+  const { auditOf } = await import('../security/audit.js');
+  const audit = auditOf(runtime);
+  await audit.record({ ...input, details: { ...input.details, by: 'cli' } });
+}
+
+/** Repeatable options collect every value given. */
+export const collect = (value: string, all: string[]) => [...all, value];

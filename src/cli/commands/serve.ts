@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import type { Kysely } from 'kysely';
+import { assertAccountsWithinLimit } from '../../auth/account-limit.js';
+import { ConfigError, configWarnings } from '../../config/load.js';
+import { createLogger } from '../../logging.js';
+import { LOCAL_TENANT, openEngine, openRuntime } from '../../runtime.js';
+import { migrate } from '../../storage/migrations/index.js';
+import { serveLocalStdio } from '../../transports/stdio.js';
+import { configFrom } from '../admin.js';
+
+export async function runStdio(program: Command) {
+  const config = configFrom(program);
+  if (config.mode === 'http') {
+    throw new ConfigError('The configuration is for HTTP mode ("mode": "http"); `mcp-pa stdio` serves local mode only.');
+  }
+  const logger = createLogger(config.logging.level);
+  for (const warning of configWarnings(config)) logger.warn(warning);
+  const runtime = await openRuntime(config, logger);
+  await runtime.ensureTenant(LOCAL_TENANT);
+  await serveLocalStdio(runtime);
+}
+
+async function runServe(program: Command) {
+  const config = configFrom(program, { mode: 'http', serving: true });
+  if (config.mode !== 'http') {
+    throw new ConfigError('The configuration is for local mode ("mode": "local"); `mcp-pa serve` serves HTTP mode. Use `mcp-pa stdio`, or set "mode": "http".');
+  }
+  // Loaded only here: local mode never pays for the HTTP stack's modules (start-up time, memory).
+  const { planListen, serveHttp } = await import('../../transports/http/server.js');
+  const plan = planListen(config);
+  const logger = createLogger(config.logging.level);
+  for (const warning of configWarnings(config)) logger.warn(warning);
+  const runtime = await openRuntime(config, logger);
+  try {
+    await assertAccountsWithinLimit(runtime.engine, config.features.multi_tenant);
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  if (!config.authentication.enabled) await runtime.ensureTenant(LOCAL_TENANT);
+  await serveHttp(runtime, plan);
+}
+
+async function runMigrate(program: Command) {
+  const config = configFrom(program);
+  const engine = await openEngine(config);
+  try {
+    const steps = await migrate(engine.db as Kysely<unknown>, engine.dialect, { appRole: config.database.app_role, vectors: engine.vectorSearch });
+    const where = engine.kind === 'sqlite' ? config.database.path : engine.kind === 'pglite' ? 'embedded PostgreSQL' : 'PostgreSQL';
+    process.stdout.write(steps.length === 0 ? `${where}: up to date.\n` : steps.map((step) => `${where}: ${step}\n`).join(''));
+    const security = await engine.security();
+    for (const warning of security.warnings) process.stderr.write(`mcp-pa: SECURITY: ${warning}\n`);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The commands that serve (stdio, the default; serve, over HTTP) and the one that prepares the database. */
+export function addServeCommands(program: Command): void {
+  program
+    .command('stdio')
+    .description('run the local MCP server over stdin/stdout (the default command)')
+    .action(() => runStdio(program));
+
+  program
+    .command('serve')
+    .description('run the MCP server over Streamable HTTP (HTTPS, OAuth 2.1 protected resource)')
+    .action(() => runServe(program));
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations and report what was applied')
+    .action(() => runMigrate(program));
+}

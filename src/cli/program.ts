@@ -1,0 +1,42 @@
+import { Command, Option } from 'commander';
+import { CONFIG_FLAGS, describeFlag } from '../config/load.js';
+import { SERVER_VERSION } from '../mcp/server.js';
+import { addAuditCommands } from './commands/audit.js';
+import { addClientCommands } from './commands/clients.js';
+import { addKeysCommands } from './commands/keys.js';
+import { addServeCommands, runStdio } from './commands/serve.js';
+import { addTransferCommands } from './commands/transfer.js';
+import { addUserCommands } from './commands/users.js';
+
+/** Exit codes: 2 = the configuration or the command line is wrong; 1 = it failed at run time. */
+export const EXIT_USAGE = 2;
+export const EXIT_FAILURE = 1;
+
+/** The whole command tree: the global flags (from the configuration's list), then each command group. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('mcp-pa')
+    .description('A personal-assistant MCP server: status, projects, tasks, todos, calendar and documents.')
+    .version(SERVER_VERSION, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help');
+  for (const flag of CONFIG_FLAGS) program.addOption(new Option(flag.spec, describeFlag(flag)));
+  program
+    .showHelpAfterError('(run mcp-pa --help for the commands and options)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE))
+    .addHelpText('after', '\nLogs go to stderr; in stdio mode stdout carries only MCP messages.\nDocumentation: README.md and docs/ in the package.');
+
+  // With no command, mcp-pa serves stdio; an unknown word is an error, not an argument to stdio.
+  program.allowExcessArguments(true).action(() => {
+    if (program.args.length > 0) program.error(`error: unknown command '${program.args[0]}'`, { exitCode: EXIT_USAGE });
+    return runStdio(program);
+  });
+
+  addServeCommands(program);
+  addTransferCommands(program);
+  addKeysCommands(program);
+  addClientCommands(program);
+  addAuditCommands(program);
+  addUserCommands(program);
+  return program;
+}

@@ -1,0 +1,68 @@
+import { MAX_PASSWORD_LENGTH, passwordProblem } from '../auth/passwords.js';
+import { UserError } from '../domain/common/errors.js';
+
+/** A password typed at the terminal (not echoed). */
+async function askPassword(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Echo nothing of what is typed.
+  (prompt as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+    if (s.startsWith(question)) process.stderr.write(question);
+  };
+  try {
+    return await new Promise<string>((resolve) => prompt.question(question, resolve));
+  } finally {
+    process.stderr.write('\n');
+    prompt.close();
+  }
+}
+
+/** What a script pipes in: a line holding the password, or two (as `passwd` reads them) that must match. */
+async function pipedPassword(command: string, nothingDone: string): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += chunk;
+    if (text.length > 4 * MAX_PASSWORD_LENGTH) throw new UserError(`${command}: the input is too long for a password; ${nothingDone}.`);
+  }
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  if (lines.length === 2 && lines[0] !== lines[1]) throw new UserError(`${command}: the two passwords differ; ${nothingDone}.`);
+  if (lines.length > 2) {
+    throw new UserError(`${command}: expected the password on one line (or twice, on two lines), got ${lines.length} lines; ${nothingDone}.`);
+  }
+  return lines[0] ?? '';
+}
+
+/** A new password, checked: asked twice at a terminal, or read from stdin; `command` names who asks in errors. */
+export async function readNewPassword(question: string, command: string, nothingDone: string): Promise<string> {
+  const password = process.stdin.isTTY ? await askPassword(question) : await pipedPassword(command, nothingDone);
+  const problem = passwordProblem(password);
+  if (problem) throw new UserError(`${command}: ${problem}; ${nothingDone}.`);
+  if (process.stdin.isTTY && (await askPassword('The same password again: ')) !== password) {
+    throw new UserError(`${command}: the two passwords differ; ${nothingDone}.`);
+  }
+  return password;
+}
+
+/** Asks on the terminal; answers '' when there is none. */
+export async function ask(question: string): Promise<string> {
+  if (!process.stdin.isTTY) return '';
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await prompt.question(question)).trim();
+  } finally {
+    prompt.close();
+  }
+}
+
+/** Writes rows under a header to stdout, each column as wide as its widest cell. */
+export function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const row of [header, ...rows]) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+}
+
+/** Writes a value as indented JSON to stdout (the `--json` of the list commands). */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
