@@ -2,20 +2,20 @@
 import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import type { Kysely } from 'kysely';
-import { ConfigError, loadConfig, type ConfigFlags, type ResolvedConfig } from './config/load.js';
+import { loadConfig, type ConfigFlags, type ResolvedConfig } from './config/load.js';
 import { addLocalAccount, changePassword, deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from './auth/accounts.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from './auth/passwords.js';
 import type { NewClient } from './auth/clients.js';
 import type { AuditInput } from './security/audit.js';
-import { UserError } from './domain/common/errors.js';
+import { ConfigError, RowSecurityNotEnforcedError, UserError } from './errors.js';
 import type { TenantExport } from './domain/transfer/schema.js';
 import { parseExport } from './domain/transfer/validate.js';
 import { exportTenant, importTenant } from './domain/transfer/service.js';
 import { createLogger } from './logging.js';
 import { SERVER_VERSION } from './mcp/server.js';
-import { LOCAL_TENANT, openEngine, openRuntime, type Runtime } from './runtime.js';
+import { LOCAL_TENANT, openEngine, openRuntime, type OpenedRuntime } from './runtime.js';
 import { migrate } from './storage/migrations/index.js';
-import { serveLocalStdio } from './transports/stdio.js';
+import { serveLocal } from './compose/local.js';
 
 /** Exit codes: 2 = the configuration or the command line is wrong; 1 = it failed at run time. */
 const EXIT_USAGE = 2;
@@ -23,7 +23,7 @@ const EXIT_FAILURE = 1;
 
 function fail(err: unknown): never {
   console.error(`mcp-pa: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(err instanceof ConfigError || err instanceof UserError ? EXIT_USAGE : EXIT_FAILURE);
+  process.exit(err instanceof ConfigError || err instanceof UserError || err instanceof RowSecurityNotEnforcedError ? EXIT_USAGE : EXIT_FAILURE);
 }
 
 function configFrom(program: Command): ResolvedConfig {
@@ -35,10 +35,7 @@ async function runStdio(program: Command) {
   if (config.mode === 'http') {
     throw new ConfigError('The configuration is for HTTP mode ("mode": "http"); `mcp-pa stdio` serves local mode only.');
   }
-  const logger = createLogger(config.logging.level);
-  const runtime = await openRuntime(config, logger);
-  await runtime.ensureTenant(LOCAL_TENANT);
-  await serveLocalStdio(runtime);
+  await serveLocal(config, createLogger(config.logging.level));
 }
 
 async function runServe(program: Command) {
@@ -47,12 +44,10 @@ async function runServe(program: Command) {
     throw new ConfigError('The configuration is for local mode ("mode": "local"); `mcp-pa serve` serves HTTP mode. Use `mcp-pa stdio`, or set "mode": "http".');
   }
   // Loaded only here: local mode never pays for the HTTP stack's modules (start-up time, memory).
-  const { planListen, serveHttp } = await import('./transports/http/server.js');
+  const [{ planListen }, { serveHttp }] = await Promise.all([import('./transports/http/server.js'), import('./compose/http.js')]);
+  // Refused before anything is opened: plain HTTP to the network, no public URL.
   const plan = planListen(config);
-  const logger = createLogger(config.logging.level);
-  const runtime = await openRuntime(config, logger);
-  if (!config.authentication.enabled) await runtime.ensureTenant(LOCAL_TENANT);
-  await serveHttp(runtime, plan);
+  await serveHttp(config, createLogger(config.logging.level), plan);
 }
 
 async function runMigrate(program: Command) {
@@ -73,7 +68,7 @@ async function runMigrate(program: Command) {
  * Runs a one-shot administrative command on its own runtime (quieter logs), closed however the
  * command ends; `http` for the commands that administer HTTP mode.
  */
-async function withAdminRuntime(program: Command, mode: 'http' | undefined, command: (runtime: Runtime) => Promise<void>): Promise<void> {
+async function withAdminRuntime(program: Command, mode: 'http' | undefined, command: (runtime: OpenedRuntime) => Promise<void>): Promise<void> {
   const config = loadConfig(program.opts<ConfigFlags>(), process.env, { mode });
   const runtime = await openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level));
   try {
@@ -84,10 +79,9 @@ async function withAdminRuntime(program: Command, mode: 'http' | undefined, comm
 }
 
 /** An administrative command in the audit trail (written before the command reports success). */
-async function adminEvent(runtime: Runtime, input: AuditInput): Promise<void> {
-  const { auditOf } = await import('./security/audit.js');
-  const audit = auditOf(runtime);
-  await audit.record({ ...input, details: { ...input.details, by: 'cli' } });
+async function adminEvent(runtime: OpenedRuntime, input: AuditInput): Promise<void> {
+  const { AuditLog } = await import('./security/audit.js');
+  await new AuditLog(runtime).record({ ...input, details: { ...input.details, by: 'cli' } });
 }
 
 async function runAuditTail(program: Command, options: { follow?: boolean; type: string[]; last: string }) {
@@ -281,7 +275,7 @@ async function runUserDelete(program: Command, options: AccountOptions) {
       const typed = await ask(`This erases ${name} (${account.id}) and ALL of its data, for good. Type ${name} to confirm: `);
       if (typed !== name) throw new UserError('not confirmed: nothing was deleted.');
     }
-    await deleteAccount(runtime, account);
+    await deleteAccount(runtime.engine, runtime, account);
     await adminEvent(runtime, { type: 'admin.user.deleted', actor: account.subject, details: { account: account.id } });
     process.stdout.write(`deleted ${name} (${account.id}) and all of its data\n`);
   });
@@ -343,7 +337,7 @@ program
 
 async function runKeysRotate(program: Command) {
   await withAdminRuntime(program, 'http', async (runtime) => {
-    const [{ keyEncryptionKey }, { loadSigningKeys, rotateSigningKeys }] = await Promise.all([import('./auth/key-encryption-key.js'), import('./auth/signing-keys.js')]);
+    const [{ keyEncryptionKey }, { loadSigningKeys, rotateSigningKeys }] = await Promise.all([import('./security/key-encryption-key.js'), import('./auth/signing-keys.js')]);
     const kek = await keyEncryptionKey(runtime);
     await loadSigningKeys(runtime.engine, kek); // opens (or first creates) the current keys: a wrong key-encryption key stops here
     const { added, retiring } = await rotateSigningKeys(runtime.engine, kek, runtime.config.authentication.token_expiry);
@@ -381,7 +375,7 @@ async function runClientAdd(program: Command, options: ClientAddOptions) {
 async function runClientList(program: Command, options: { json?: boolean }) {
   await withAdminRuntime(program, 'http', async (runtime) => {
     const { listClients } = await import('./auth/clients.js');
-    const clients = await listClients(runtime);
+    const clients = await listClients(runtime.engine);
     if (options.json) return void process.stdout.write(JSON.stringify(clients, null, 2) + '\n');
     for (const c of clients) {
       const owner = c.owner ? `, acts for ${c.owner}` : '';
@@ -395,7 +389,7 @@ async function runClientList(program: Command, options: { json?: boolean }) {
 async function runClientRemove(program: Command, clientId: string) {
   await withAdminRuntime(program, 'http', async (runtime) => {
     const { removeClient } = await import('./auth/clients.js');
-    const removed = await removeClient(runtime, clientId);
+    const removed = await removeClient(runtime.engine, clientId);
     await adminEvent(runtime, { type: 'admin.client.removed', clientId, details: { records: removed } });
     process.stdout.write(`removed client ${clientId} (${removed} records: the client, its grants, refresh tokens and registration token); its access tokens stop working at once\n`);
   });
