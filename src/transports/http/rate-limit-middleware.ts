@@ -2,7 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { limitHeaders, type LimitPolicy, type RateLimits } from '../../security/rate-limits.js';
 
-/** The Express side of the rate limits: which request counts against which key, and the 429. */
+// The Express side of the rate limits (security/rate-limits.ts counts): which request counts
+// against which key, and the 429.
 
 function tooMany(res: Response, retryAfterS: number) {
   res.status(429).set('Cache-Control', 'no-store').json({ error: 'too_many_requests', error_description: `Too many requests: try again in ${retryAfterS} seconds.` });
