@@ -1,5 +1,4 @@
-import { ConfigError } from '../config/load.js';
-import { UserError } from '../domain/common/errors.js';
+import { ConfigError, UserError } from '../errors.js';
 import type { Engine } from '../storage/engine.js';
 import { listAccounts, type AccountRecord } from './accounts.js';
 

@@ -1,4 +1,4 @@
-import { UserError } from '../domain/common/errors.js';
+import { UserError } from '../errors.js';
 import { newId } from '../domain/common/ids.js';
 import { clearTenant } from '../domain/transfer/service.js';
 import type { Runtime } from '../runtime.js';
@@ -116,8 +116,8 @@ export async function changePassword(engine: Engine, account: AccountRecord, pas
 }
 
 /** Erases the account and all of its data: every item, document and search entry, then the tenant. */
-export async function deleteAccount(runtime: Runtime, account: AccountRecord): Promise<void> {
-  await revokeAccountRecords(runtime.engine, account.subject);
+export async function deleteAccount(engine: Engine, runtime: Runtime, account: AccountRecord): Promise<void> {
+  await revokeAccountRecords(engine, account.subject);
   await runtime.run('write', account.id, async (ctx) => {
     await clearTenant(ctx);
     // The account row and the tenant's counters and tags go with the tenant (foreign keys cascade).

@@ -26,7 +26,7 @@ const MAX_ASSERTION_LIFETIME_S = 300;
  * of `authentication.client_auth_methods` this deployment can actually check. A listed method it
  * cannot check is left out with a warning, never advertised.
  */
-export function enabledClientAuthMethods(config: Config, certificates: ClientCertificates, logger: Logger): ClientAuthMethod[] {
+export function enabledClientAuthMethods(config: Pick<Config, 'authentication'>, certificates: ClientCertificates, logger: Logger): ClientAuthMethod[] {
   const enabled = new Set<ClientAuthMethod>(['none']);
   for (const method of config.authentication.client_auth_methods) {
     if (method === 'tls_client_auth' && certificates !== 'verified') {

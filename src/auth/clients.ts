@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { ClientMetadata } from 'oidc-provider';
-import { UserError } from '../domain/common/errors.js';
-import type { Runtime } from '../runtime.js';
+import { UserError } from '../errors.js';
+import type { ResolvedConfig } from '../config/load.js';
+import { keyEncryptionKey } from '../security/key-encryption-key.js';
+import type { Engine } from '../storage/engine.js';
 import { EMBEDDED_ISSUER, selectAccount } from './accounts.js';
-import { keyEncryptionKey } from './key-encryption-key.js';
 import { OAuthStore, revokeClientRecords } from './oauth-store.js';
-import { createAuthorizationServer, OWNER_PROPERTY } from './provider.js';
+import { createAuthorizationServer, OWNER_PROPERTY, type AuthorizationServerOptions } from './provider.js';
 import { loadSigningKeys } from './signing-keys.js';
 
 export interface NewClient {
@@ -24,6 +25,11 @@ export interface NewClient {
   /** Days until the secret stops working (client_secret_*); none: it does not expire. */
   secretExpiresInDays?: number;
 }
+
+/** What adding a client needs: the database, and the settings the authorization server checks it by. */
+export type ClientAdminDeps = Pick<AuthorizationServerOptions, 'engine' | 'logger' | 'clock'> & {
+  config: Pick<ResolvedConfig, 'authentication' | 'features' | 'server' | 'dataDir'>;
+};
 
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post']);
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
@@ -75,21 +81,22 @@ function metadataOf(client: NewClient, owner: string | undefined): { metadata: C
  * Pre-registers a confidential client (`mcp-pa client add`): checked by the same rules as a
  * registration at /oauth/register, stored as the authorization server stores its clients.
  */
-export async function addClient(runtime: Runtime, client: NewClient): Promise<{ clientId: string; secret?: string; expiresAt?: number }> {
-  const owner = client.owner ? await selectAccount(runtime.engine, { email: client.owner }) : undefined;
+export async function addClient(deps: ClientAdminDeps, client: NewClient): Promise<{ clientId: string; secret?: string; expiresAt?: number }> {
+  const { engine, config } = deps;
+  const owner = client.owner ? await selectAccount(engine, { email: client.owner }) : undefined;
   if (owner && owner.issuer !== EMBEDDED_ISSUER) throw new UserError(`--owner ${client.owner}: that account belongs to another issuer; an owner must be an account of this server (mcp-pa user add)`);
   const { metadata, secret } = metadataOf(client, owner?.subject);
-  const kek = await keyEncryptionKey(runtime);
-  const issuer = runtime.config.server.public_url ?? 'https://mcp-pa.invalid';
+  const kek = await keyEncryptionKey(deps);
+  const issuer = config.server.public_url ?? 'https://mcp-pa.invalid';
   // Validated by the authorization server itself, as if it came to /oauth/register.
-  const provider = createAuthorizationServer({ runtime, issuer, resource: `${issuer}/mcp`, keys: await loadSigningKeys(runtime.engine, kek), kek, clientCertificates: 'verified' });
+  const provider = createAuthorizationServer({ ...deps, issuer, resource: `${issuer}/mcp`, keys: await loadSigningKeys(engine, kek), kek, clientCertificates: 'verified' });
   try {
     await provider.Client.validate(metadata);
   } catch (err) {
     const { error_description: description, message } = err as { error_description?: string; message: string };
     throw new UserError(`client add: ${description ?? message}`);
   }
-  await OAuthStore.factory(runtime.engine, kek)('Client').upsert(metadata.client_id, metadata as never);
+  await OAuthStore.factory(engine, kek)('Client').upsert(metadata.client_id, metadata as never);
   return { clientId: metadata.client_id, secret, expiresAt: metadata.client_secret_expires_at || undefined };
 }
 
@@ -105,14 +112,14 @@ export interface ClientSummary {
   secret_expires_at?: string;
 }
 
-async function clientRecords(runtime: Runtime) {
-  const rows = await runtime.engine.db.selectFrom('oauth_records').select(['payload']).where('model', '=', 'Client').execute();
+async function clientRecords(engine: Engine) {
+  const rows = await engine.db.selectFrom('oauth_records').select(['payload']).where('model', '=', 'Client').execute();
   return rows.map((row) => JSON.parse(row.payload) as Record<string, unknown> & { client_id: string });
 }
 
 /** Every client the authorization server knows (never their secrets). */
-export async function listClients(runtime: Runtime): Promise<ClientSummary[]> {
-  return (await clientRecords(runtime))
+export async function listClients(engine: Engine): Promise<ClientSummary[]> {
+  return (await clientRecords(engine))
     .map((c) => ({
       client_id: c.client_id,
       client_name: c.client_name as string | undefined,
@@ -127,10 +134,10 @@ export async function listClients(runtime: Runtime): Promise<ClientSummary[]> {
 }
 
 /** Removes a client with its grants, refresh tokens and registration token; returns how many records went. */
-export async function removeClient(runtime: Runtime, clientId: string): Promise<number> {
-  const store = OAuthStore.factory(runtime.engine)('Client');
+export async function removeClient(engine: Engine, clientId: string): Promise<number> {
+  const store = OAuthStore.factory(engine)('Client');
   if (!(await store.find(clientId))) throw new UserError(`no client "${clientId}" (mcp-pa client list shows them all)`);
-  const removed = await revokeClientRecords(runtime.engine, clientId);
+  const removed = await revokeClientRecords(engine, clientId);
   await store.destroy(clientId);
   return removed + 1;
 }

@@ -1,5 +1,5 @@
 import type { Grant } from 'oidc-provider';
-import { SCOPES } from '../mcp/tool.js';
+import { SCOPES } from '../scopes.js';
 
 /** The answers the consent page offers. */
 export type ConsentChoice = 'allow' | 'read' | 'deny';

@@ -1,12 +1,10 @@
 import { createLocalJWKSet, errors as joseErrors, type JWK, type JWTVerifyGetKey } from 'jose';
 import type Provider from 'oidc-provider';
-import type { Runtime } from '../runtime.js';
+import type { AuditLog } from '../security/audit.js';
 import type { ClientCertificates } from './client-authentication.js';
-import { keyEncryptionKey } from './key-encryption-key.js';
 import { OAuthStore } from './oauth-store.js';
 import { auditProviderEvents } from './provider-audit.js';
-import { auditOf } from '../security/audit.js';
-import { createAuthorizationServer, OWNER_PROPERTY } from './provider.js';
+import { createAuthorizationServer, OWNER_PROPERTY, type AuthorizationServerOptions } from './provider.js';
 import { loadSigningKeys, signingKeysVersion } from './signing-keys.js';
 
 /** How often an instance looks for keys another one (or `mcp-pa keys rotate`) changed. */
@@ -16,6 +14,9 @@ const UNKNOWN_KID_COOLDOWN_MS = 5_000;
 
 /** A client_id that is an https URL names a Client ID Metadata Document (the server picks every other id). */
 const isMetadataDocumentClient = (clientId: string) => clientId.startsWith('https://');
+
+/** What the embedded server is built from; the key-encryption key seals its signing keys, cookies and client secrets. */
+export type EmbeddedServerDeps = Pick<AuthorizationServerOptions, 'engine' | 'config' | 'logger' | 'clock' | 'kek'> & { audit: AuditLog };
 
 const publicPart = ({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest }: JWK): JWK => rest;
 
@@ -39,8 +40,7 @@ export class EmbeddedAuthorizationServer {
   #looking?: Promise<void>;
 
   private constructor(
-    private readonly runtime: Runtime,
-    readonly kek: Buffer,
+    private readonly deps: EmbeddedServerDeps,
     private keys: JWK[],
     version: string,
   ) {
@@ -49,10 +49,14 @@ export class EmbeddedAuthorizationServer {
   }
 
   /** Opens (or creates) the signing keys: before listening, so a bad key-encryption key stops the start. */
-  static async open(runtime: Runtime): Promise<EmbeddedAuthorizationServer> {
-    const kek = await keyEncryptionKey(runtime);
-    const { keys } = await loadSigningKeys(runtime.engine, kek);
-    return new EmbeddedAuthorizationServer(runtime, kek, keys, await signingKeysVersion(runtime.engine));
+  static async open(deps: EmbeddedServerDeps): Promise<EmbeddedAuthorizationServer> {
+    const { keys } = await loadSigningKeys(deps.engine, deps.kek);
+    return new EmbeddedAuthorizationServer(deps, keys, await signingKeysVersion(deps.engine));
+  }
+
+  /** Derives the CSRF tokens of the sign-in pages: every instance computes the same one. */
+  get kek(): Buffer {
+    return this.deps.kek;
   }
 
   /** Builds the authorization server for the issuer (the public origin, known once listening) and starts following the keys. */
@@ -82,7 +86,7 @@ export class EmbeddedAuthorizationServer {
    */
   async clientOfToken(clientId: string): Promise<{ owner?: string } | undefined> {
     if (isMetadataDocumentClient(clientId)) return {};
-    const client = await new OAuthStore(this.runtime.engine, 'Client').find(clientId);
+    const client = await new OAuthStore(this.deps.engine, 'Client').find(clientId);
     if (!client) return undefined;
     const owner = client[OWNER_PROPERTY];
     return { owner: typeof owner === 'string' ? owner : undefined };
@@ -106,9 +110,9 @@ export class EmbeddedAuthorizationServer {
 
   #build() {
     const resource = `${this.#issuer!}/mcp`;
-    const provider = createAuthorizationServer({ runtime: this.runtime, issuer: this.#issuer!, resource, keys: { keys: this.keys }, kek: this.kek, clientCertificates: this.#clientCertificates });
+    const provider = createAuthorizationServer({ ...this.deps, issuer: this.#issuer!, resource, keys: { keys: this.keys }, clientCertificates: this.#clientCertificates });
     provider.proxy = this.#behindProxy;
-    auditProviderEvents(provider, auditOf(this.runtime));
+    auditProviderEvents(provider, this.deps.audit);
     this.#provider = provider;
     this.#callback = undefined;
     this.#verifyKeys = createLocalJWKSet({ keys: this.keys.map(publicPart) });
@@ -119,15 +123,15 @@ export class EmbeddedAuthorizationServer {
     this.#looking ??= (async () => {
       this.#lastLook = Date.now();
       try {
-        const version = await signingKeysVersion(this.runtime.engine);
+        const version = await signingKeysVersion(this.deps.engine);
         if (version === this.#version) return;
-        const { keys } = await loadSigningKeys(this.runtime.engine, this.kek);
+        const { keys } = await loadSigningKeys(this.deps.engine, this.kek);
         this.keys = keys;
-        this.#version = await signingKeysVersion(this.runtime.engine);
+        this.#version = await signingKeysVersion(this.deps.engine);
         this.#build();
-        this.runtime.logger.info({ keys: keys.map((k) => k.kid) }, 'signing keys reloaded');
+        this.deps.logger.info({ keys: keys.map((k) => k.kid) }, 'signing keys reloaded');
       } catch (err) {
-        this.runtime.logger.error({ err: (err as Error).message }, 'cannot reload the signing keys; still using the ones loaded before');
+        this.deps.logger.error({ err: (err as Error).message }, 'cannot reload the signing keys; still using the ones loaded before');
       } finally {
         this.#looking = undefined;
       }

@@ -1,4 +1,4 @@
-import { SCOPES } from '../mcp/tool.js';
+import { SCOPES } from '../scopes.js';
 
 /** Everything a client supplies (its name, its redirect) goes through this before it reaches a page. */
 export function escapeHtml(text: string): string {

@@ -1,5 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { SCOPES } from '../mcp/tool.js';
+import { SCOPES } from '../scopes.js';
 import type { Engine } from '../storage/engine.js';
 import { revokeClientRecords } from './oauth-store.js';
 

@@ -1,15 +1,18 @@
 import crypto from 'node:crypto';
 import Provider, { errors, type Configuration, type JWKS } from 'oidc-provider';
-import type { Runtime } from '../runtime.js';
-import { SCOPES } from '../mcp/tool.js';
-import { isThisResource } from '../transports/http/token-verifier.js';
+import type { Clock } from '../clock.js';
+import type { ResolvedConfig } from '../config/load.js';
+import type { Logger } from '../logging.js';
+import type { AuditLog } from '../security/audit.js';
+import type { Engine } from '../storage/engine.js';
+import { EVERY_SCOPE, SCOPES } from '../scopes.js';
+import { isThisResource } from '../resource-uri.js';
 import { embeddedAccount } from './accounts.js';
 import { OAuthStore } from './oauth-store.js';
 import { advertiseUsableScopes, forgetDeletedClients, postOnly } from './provider-routes.js';
 import { checkRedirectUris } from './redirect-uris.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
 import { rememberedGrantId } from '../storage/oauth-records.js';
-import { auditOf } from '../security/audit.js';
 import {
   assertClientAssertion,
   CLIENT_ASSERTION_ALGORITHMS,
@@ -22,7 +25,13 @@ import {
 } from './client-authentication.js';
 
 export interface AuthorizationServerOptions {
-  runtime: Runtime;
+  /** Where clients, grants and tokens are kept, and accounts looked up. */
+  engine: Engine;
+  config: Pick<ResolvedConfig, 'authentication' | 'features'>;
+  logger: Logger;
+  clock: Clock;
+  /** Records refused fetches of client-named URLs; absent when the server only checks metadata (`client add`). */
+  audit?: Pick<AuditLog, 'record'>;
   /** The public origin: the issuer identifier (RFC 8414), the same string everywhere. */
   issuer: string;
   /** The canonical MCP URI: the only resource tokens are issued for. */
@@ -72,23 +81,23 @@ function checkOwner(ctx: Parameters<NonNullable<NonNullable<Configuration['extra
  * for clients registered with that grant, rotated on every use; storage in the server's database.
  */
 export function createAuthorizationServer(options: AuthorizationServerOptions): Provider {
-  const { runtime, issuer, resource } = options;
-  const { authentication, features } = runtime.config;
+  const { engine, config, logger, issuer, resource } = options;
+  const { authentication, features } = config;
   const secure = issuer.startsWith('https:');
   const cookieKey = crypto.createHmac('sha256', options.kek).update('mcp-pa cookie signing').digest('base64url');
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure };
   const safeFetch = createSafeFetch({
     allowPrivateTargets: authentication.allow_private_fetch,
     onBlocked: (host) => {
-      runtime.logger.warn({ event: 'ssrf.blocked', host }, 'refused to fetch a client-named URL from a non-public address');
-      void auditOf(runtime).record({ type: 'ssrf.blocked', details: { host } });
+      logger.warn({ event: 'ssrf.blocked', host }, 'refused to fetch a client-named URL from a non-public address');
+      void options.audit?.record({ type: 'ssrf.blocked', details: { host } });
     },
   });
 
-  const clientAuthMethods = enabledClientAuthMethods(runtime.config, options.clientCertificates, runtime.logger);
+  const clientAuthMethods = enabledClientAuthMethods(config, options.clientCertificates, logger);
 
   const configuration: Configuration = {
-    adapter: OAuthStore.factory(runtime.engine, options.kek),
+    adapter: OAuthStore.factory(engine, options.kek),
     jwks: options.keys,
     // pa:* are listed here too: registration refuses client `scope` metadata with scopes it does not know.
     scopes: [SCOPES.read, SCOPES.write],
@@ -98,7 +107,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     // Seconds of clock difference allowed on assertions, secret expiry and tokens (default 15).
     clockTolerance: 5,
     enabledJWA: { clientAuthSigningAlgValues: CLIENT_ASSERTION_ALGORITHMS as never },
-    assertJwtClientAuthClaimsAndHeader: assertClientAssertion(runtime.clock),
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertion(options.clock),
     routes: ROUTES,
     features: {
       devInteractions: { enabled: false },
@@ -130,10 +139,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
           // RFC 6749 3.3: a service client that names no scope gets the scopes it was given (its
           // scope is read from these parameters after the resource is resolved).
           const params = ctx.oidc.params as { grant_type?: string; scope?: string } | undefined;
-          if (params?.grant_type === 'client_credentials' && !params.scope) params.scope = client.scope ?? `${SCOPES.read} ${SCOPES.write}`;
+          if (params?.grant_type === 'client_credentials' && !params.scope) params.scope = client.scope ?? EVERY_SCOPE;
           return {
             audience: resource,
-            scope: `${SCOPES.read} ${SCOPES.write}`,
+            scope: EVERY_SCOPE,
             accessTokenTTL: authentication.token_expiry,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'ES256' } },
@@ -152,7 +161,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     // the requested scopes skips the consent page; one that does not asks for what is missing.
     loadExistingGrant: async (ctx) => {
       const { session, client, result } = ctx.oidc;
-      const grantId = result?.consent?.grantId ?? session?.grantIdFor(client!.clientId) ?? (session?.accountId ? await rememberedGrantId(runtime.engine, session.accountId, client!.clientId) : undefined);
+      const grantId = result?.consent?.grantId ?? session?.grantIdFor(client!.clientId) ?? (session?.accountId ? await rememberedGrantId(engine, session.accountId, client!.clientId) : undefined);
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
     // Refresh tokens for clients that registered the grant, without needing offline_access.
@@ -180,7 +189,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     },
     interactions: { url: (_ctx, interaction) => `/oauth/interaction/${interaction.uid}` },
     findAccount: async (_ctx, sub) => {
-      const account = await embeddedAccount(runtime.engine, sub);
+      const account = await embeddedAccount(engine, sub);
       return account && !account.disabled ? { accountId: sub, claims: async () => ({ sub }) } : undefined;
     },
     fetch: safeFetch as Configuration['fetch'],
@@ -196,6 +205,6 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   provider.use(reportClientAuthentication);
   provider.use(advertiseUsableScopes);
   provider.use(postOnly([ROUTES.token, ROUTES.registration, ROUTES.revocation, ROUTES.introspection]));
-  provider.use(forgetDeletedClients(runtime.engine));
+  provider.use(forgetDeletedClients(engine));
   return provider;
 }

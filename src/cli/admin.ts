@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type ConfigFlags, type ResolvedConfig } from '../config/load.js';
 import { createLogger } from '../logging.js';
-import { openRuntime, type Runtime } from '../runtime.js';
+import { openRuntime, type OpenedRuntime } from '../runtime.js';
 import type { AuditInput } from '../security/audit.js';
 
 /** The configuration as the global flags, the environment and the file give it. */
@@ -13,7 +13,7 @@ export function configFrom(program: Command, command: Parameters<typeof loadConf
  * Runs a one-shot administrative command on its own runtime (quieter logs), closed however the
  * command ends; `http` for the commands that administer HTTP mode.
  */
-export async function withAdminRuntime(program: Command, mode: 'http' | undefined, command: (runtime: Runtime) => Promise<void>): Promise<void> {
+export async function withAdminRuntime(program: Command, mode: 'http' | undefined, command: (runtime: OpenedRuntime) => Promise<void>): Promise<void> {
   const config = configFrom(program, { mode });
   const runtime = await openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level));
   try {
@@ -24,10 +24,9 @@ export async function withAdminRuntime(program: Command, mode: 'http' | undefine
 }
 
 /** An administrative command in the audit trail (written before the command reports success). */
-export async function adminEvent(runtime: Runtime, input: AuditInput): Promise<void> {
-  const { auditOf } = await import('../security/audit.js');
-  const audit = auditOf(runtime);
-  await audit.record({ ...input, details: { ...input.details, by: 'cli' } });
+export async function adminEvent(runtime: OpenedRuntime, input: AuditInput): Promise<void> {
+  const { AuditLog } = await import('../security/audit.js');
+  await new AuditLog(runtime).record({ ...input, details: { ...input.details, by: 'cli' } });
 }
 
 /** Repeatable options collect every value given. */

@@ -1,5 +1,5 @@
 import { MAX_PASSWORD_LENGTH, passwordProblem } from '../auth/passwords.js';
-import { UserError } from '../domain/common/errors.js';
+import { UserError } from '../errors.js';
 
 /** A password typed at the terminal (not echoed). */
 async function askPassword(question: string): Promise<string> {

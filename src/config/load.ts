@@ -1,13 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { defaultDataDir, resolveUserPath } from './paths.js';
-
-/** A configuration the server refuses to start with; the message names each key and what it allows. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 /** Command-line flags that override every other source. */
 export interface ConfigFlags {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maxMessageBytes } from '../mcp/limits.js';
+import { maxMessageBytes } from './message-size.js';
 
 /** Log levels, as pino names them. Python-style names (WARNING, CRITICAL) are mapped when loading. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

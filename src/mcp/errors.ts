@@ -1,8 +1,11 @@
 import crypto from 'node:crypto';
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, type CallToolResult } from '@modelcontextprotocol/server';
 import { ZodError } from 'zod';
-import { NotFoundError, UserError } from '../domain/common/errors.js';
+import type { DomainContext } from '../domain/context.js';
+import { NotFoundError, UserError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import type { Runtime } from '../runtime.js';
+import type { Access } from '../storage/engine.js';
 
 /** What a failed call tells the client, whichever door it came through. */
 export interface Failure {
@@ -40,27 +43,47 @@ export function failureOf(err: unknown, what: string, logger: Logger): Failure {
   };
 }
 
-/** A tool's failure: a result with isError, which the model reads and can act on. */
-export function toolErrorResult(err: unknown, what: string, logger: Logger): CallToolResult {
-  return { content: [{ type: 'text', text: failureOf(err, what, logger).message }], isError: true };
+/** What an MCP server needs to act for a tenant: the unit of work, and where failures are logged. */
+export interface McpDeps {
+  run: Runtime['run'];
+  logger: Logger;
 }
 
 /**
- * A failure of a resource read, a prompt or a completion: a JSON-RPC error. A user's mistake is
- * invalid params (a missing resource is "resource not found"), anything else an internal error.
+ * The one wrapper every MCP handler does its work through: tools, resource reads and lists,
+ * prompts and completions run the domain as the tenant in one transaction, and whatever they
+ * throw leaves through `failureOf`, shaped for the door it came in by.
  */
-export function protocolErrorOf(err: unknown, what: string, logger: Logger, resourceUri?: string): ProtocolError {
-  const failure = failureOf(err, what, logger);
+export function tenantWork(deps: McpDeps, tenantId: string) {
+  const attempt = async <T>(access: Access, what: string, fn: (ctx: DomainContext) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; failure: Failure }> => {
+    try {
+      return { ok: true, value: await deps.run(access, tenantId, fn) };
+    } catch (err) {
+      return { ok: false, failure: failureOf(err, what, deps.logger) };
+    }
+  };
+  return {
+    /** A tool call: its failure is a result with isError, which the model reads and can act on. */
+    async tool<T>(access: Access, name: string, fn: (ctx: DomainContext) => Promise<T>, present: (value: T) => CallToolResult): Promise<CallToolResult> {
+      const outcome = await attempt(access, name, fn);
+      return outcome.ok ? present(outcome.value) : { content: [{ type: 'text', text: outcome.failure.message }], isError: true };
+    },
+    /**
+     * A resource read, a prompt or a completion: its failure is a JSON-RPC error. A user's mistake
+     * is invalid params (a missing resource is "resource not found"), anything else an internal error.
+     */
+    async read<T>(what: string, fn: (ctx: DomainContext) => Promise<T>, resourceUri?: string): Promise<T> {
+      const outcome = await attempt('read', what, fn);
+      if (outcome.ok) return outcome.value;
+      throw protocolErrorOf(outcome.failure, resourceUri);
+    },
+  };
+}
+
+export type TenantWork = ReturnType<typeof tenantWork>;
+
+function protocolErrorOf(failure: Failure, resourceUri: string | undefined): ProtocolError {
   if (failure.kind === 'not_found' && resourceUri !== undefined) return new ResourceNotFoundError(resourceUri, failure.message);
   const code = failure.kind === 'invalid' || failure.kind === 'not_found' ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InternalError;
   return new ProtocolError(code, failure.message);
-}
-
-/** Runs a resource, prompt or completion handler; whatever it throws leaves through the one mapping. */
-export async function mapped<T>(what: string, logger: Logger, fn: () => Promise<T>, resourceUri?: string): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw protocolErrorOf(err, what, logger, resourceUri);
-  }
 }

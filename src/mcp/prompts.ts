@@ -7,9 +7,8 @@ import { DashboardInput } from '../domain/dashboard/schema.js';
 import { getDashboard } from '../domain/dashboard/service.js';
 import { GetProjectInput } from '../domain/projects/schema.js';
 import { getProject } from '../domain/projects/service.js';
-import type { Runtime } from '../runtime.js';
 import { idCompleter } from './completions.js';
-import { mapped } from './errors.js';
+import type { TenantWork } from './errors.js';
 
 const ask = (text: string, data: unknown): GetPromptResult => ({
   messages: [
@@ -18,9 +17,8 @@ const ask = (text: string, data: unknown): GetPromptResult => ({
   ],
 });
 
-export function registerPrompts(server: McpServer, runtime: Runtime, tenantId: string) {
-  const load = <T>(name: string, fn: (ctx: DomainContext) => Promise<T>): Promise<T> =>
-    mapped(name, runtime.logger, () => runtime.run('read', tenantId, fn));
+export function registerPrompts(server: McpServer, work: TenantWork) {
+  const load = <T>(name: string, fn: (ctx: DomainContext) => Promise<T>): Promise<T> => work.read(name, fn);
 
   server.registerPrompt(
     'daily_briefing',
@@ -59,7 +57,7 @@ export function registerPrompts(server: McpServer, runtime: Runtime, tenantId: s
       title: 'Plan a project',
       description: 'Break a project into concrete tasks with due dates, from its current state.',
       argsSchema: z.object({
-        project_id: completable(z.string().describe('The project to plan.'), idCompleter(runtime, tenantId, 'project', 'project_id')),
+        project_id: completable(z.string().describe('The project to plan.'), idCompleter(work, 'project', 'project_id')),
         goal: shortText('What the project should achieve, if not in its description.', 2000).optional(),
       }),
     },

@@ -1,33 +1,25 @@
 import { ResourceTemplate, type McpServer, type ReadResourceResult } from '@modelcontextprotocol/server';
-import { InvalidInputError } from '../domain/common/errors.js';
+import { InvalidInputError } from '../errors.js';
 import type { DomainContext } from '../domain/context.js';
 import { DashboardInput } from '../domain/dashboard/schema.js';
 import { getDashboard } from '../domain/dashboard/service.js';
 import { listEvents } from '../domain/calendar/service.js';
 import { ListEventsInput } from '../domain/calendar/schema.js';
 import { DocumentIdInput, ListDocumentsInput } from '../domain/documents/schema.js';
-import { documentBytes, listDocuments, presentDocuments, requireDocument } from '../domain/documents/service.js';
-import { decodeText, isTextType } from '../domain/documents/content-type.js';
+import { listDocuments, readDocument } from '../domain/documents/service.js';
 import { getStatus } from '../domain/profile/service.js';
 import { GetProjectInput, ListProjectsInput } from '../domain/projects/schema.js';
 import { getProject, listProjects } from '../domain/projects/service.js';
 import { ListTodosInput } from '../domain/todos/schema.js';
 import { listTodos } from '../domain/todos/service.js';
-import type { Runtime } from '../runtime.js';
 import { idCompleter } from './completions.js';
-import { mapped } from './errors.js';
+import type { TenantWork } from './errors.js';
 
 const LISTED = 100;
 
 const json = (uri: URL, value: unknown): ReadResourceResult => ({
   contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }],
 });
-
-/** Reads as the tenant in a read transaction; failures leave through the one error mapping. */
-function reader(runtime: Runtime, tenantId: string) {
-  return <T>(uri: URL, fn: (domain: DomainContext) => Promise<T>): Promise<T> =>
-    mapped(`reading ${uri.href}`, runtime.logger, () => runtime.run('read', tenantId, fn), uri.href);
-}
 
 /** A template variable as the client sent it: percent-encoded (RFC 6570), so decoded before use. */
 function variable(value: string | string[] | undefined, name: string): string {
@@ -39,9 +31,9 @@ function variable(value: string | string[] | undefined, name: string): string {
   }
 }
 
-export function registerResources(server: McpServer, runtime: Runtime, tenantId: string) {
-  const read = reader(runtime, tenantId);
-  const list = <T>(what: string, fn: (domain: DomainContext) => Promise<T>) => mapped(`listing ${what}`, runtime.logger, () => runtime.run('read', tenantId, fn));
+export function registerResources(server: McpServer, work: TenantWork) {
+  const read = <T>(uri: URL, fn: (domain: DomainContext) => Promise<T>): Promise<T> => work.read(`reading ${uri.href}`, fn, uri.href);
+  const list = <T>(what: string, fn: (domain: DomainContext) => Promise<T>) => work.read(`listing ${what}`, fn);
 
   server.registerResource(
     'status',
@@ -89,7 +81,7 @@ export function registerResources(server: McpServer, runtime: Runtime, tenantId:
           resources: page.items.map((p) => ({ uri: `pa://projects/${p.id}`, name: p.name, mimeType: 'application/json' })),
         };
       },
-      complete: { id: idCompleter(runtime, tenantId, 'project', 'id') },
+      complete: { id: idCompleter(work, 'project', 'id') },
     }),
     { title: 'Project', description: 'A project with its tasks.', mimeType: 'application/json' },
     async (uri, { id }) => json(uri, await read(uri, (d) => getProject(d, GetProjectInput.parse({ project_id: variable(id, 'project_id') })))),
@@ -109,19 +101,19 @@ export function registerResources(server: McpServer, runtime: Runtime, tenantId:
           })),
         };
       },
-      complete: { id: idCompleter(runtime, tenantId, 'document', 'id') },
+      complete: { id: idCompleter(work, 'document', 'id') },
     }),
     { title: 'Document', description: 'A document’s content (text or bytes); a link’s details.' },
-    async (uri, { id }) =>
-      read(uri, async (d): Promise<ReadResourceResult> => {
-        const row = await requireDocument(d, DocumentIdInput.parse({ document_id: variable(id, 'document_id') }).document_id);
-        if (row.source !== 'upload') return json(uri, (await presentDocuments(d, [row]))[0]);
-        const bytes = await documentBytes(d, row);
-        const mimeType = row.mime_type ?? 'application/octet-stream';
-        const text = isTextType(mimeType) ? decodeText(bytes) : undefined;
-        return {
-          contents: [text === undefined ? { uri: uri.href, mimeType, blob: bytes.toString('base64') } : { uri: uri.href, mimeType, text }],
-        };
-      }),
+    async (uri, { id }): Promise<ReadResourceResult> => {
+      // The domain's read (checksum checked), whole: a resource is not cut at max_chars.
+      const content = await read(uri, (d) =>
+        readDocument(d, { document_id: DocumentIdInput.parse({ document_id: variable(id, 'document_id') }).document_id, max_chars: Number.POSITIVE_INFINITY }),
+      );
+      if (content.encoding === 'none') return json(uri, content.document);
+      const mimeType = content.document.mime_type ?? 'application/octet-stream';
+      return {
+        contents: [content.encoding === 'text' ? { uri: uri.href, mimeType, text: content.text! } : { uri: uri.href, mimeType, blob: content.content_base64! }],
+      };
+    },
   );
 }

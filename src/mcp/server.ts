@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { McpServer, requireScopes, type ServerOptions } from '@modelcontextprotocol/server';
-import type { Runtime } from '../runtime.js';
-import { toolErrorResult } from './errors.js';
+import { tenantWork, type McpDeps, type TenantWork } from './errors.js';
 import { INSTRUCTIONS } from './instructions.js';
 import { convertOnce } from './json-schema-cache.js';
 import { registerPrompts } from './prompts.js';
@@ -17,7 +16,7 @@ for (const tool of TOOLS) {
   convertOnce(tool.output);
 }
 
-function registerTool(server: McpServer, runtime: Runtime, tool: ToolDeclaration, tenantId: string) {
+function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration) {
   server.registerTool(
     tool.name,
     {
@@ -30,17 +29,16 @@ function registerTool(server: McpServer, runtime: Runtime, tool: ToolDeclaration
       // Over HTTP, a token without the tool's scope gets 403 insufficient_scope (no token, no check: stdio).
       scopeChallenge: requireScopes(scopeOf(tool)),
     },
-    async (input: unknown) => {
-      try {
-        const result = await runtime.run(tool.access, tenantId, (domain) => tool.run(domain, input as never));
-        return {
+    (input: unknown) =>
+      work.tool(
+        tool.access,
+        tool.name,
+        (domain) => tool.run(domain, input as never),
+        (result) => ({
           content: [{ type: 'text' as const, text: tool.summarize(result) }, ...(tool.content?.(result) ?? [])],
           structuredContent: result as Record<string, unknown>,
-        };
-      } catch (err) {
-        return toolErrorResult(err, tool.name, runtime.logger);
-      }
-    },
+        }),
+      ),
   );
 }
 
@@ -48,7 +46,7 @@ function registerTool(server: McpServer, runtime: Runtime, tool: ToolDeclaration
  * A fully equipped MCP server acting for one tenant (local mode has one; HTTP mode takes it from
  * the access token). Cheap to build, so transports build one per connection or request.
  */
-export function createMcpServer(runtime: Runtime, tenantId: string, extension?: ServerExtension): McpServer {
+export function createMcpServer(deps: McpDeps, tenantId: string, extension?: ServerExtension): McpServer {
   const server = new McpServer(
     { name: 'mcp-pa', title: 'Personal assistant', version: SERVER_VERSION },
     {
@@ -57,9 +55,10 @@ export function createMcpServer(runtime: Runtime, tenantId: string, extension?: 
       capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, ...extension?.options?.capabilities },
     },
   );
-  for (const tool of TOOLS) registerTool(server, runtime, tool, tenantId);
-  registerResources(server, runtime, tenantId);
-  registerPrompts(server, runtime, tenantId);
+  const work = tenantWork(deps, tenantId);
+  for (const tool of TOOLS) registerTool(server, work, tool);
+  registerResources(server, work);
+  registerPrompts(server, work);
   extension?.register(server);
   return server;
 }

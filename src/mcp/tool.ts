@@ -1,10 +1,8 @@
 import type { z } from 'zod';
 import type { ContentBlock } from '@modelcontextprotocol/server';
 import type { DomainContext } from '../domain/context.js';
+import { SCOPES, type Scope } from '../scopes.js';
 import type { Access } from '../storage/engine.js';
-
-export const SCOPES = { read: 'pa:read', write: 'pa:write' } as const;
-export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 

@@ -1,6 +1,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { BlockedTargetError } from '../errors.js';
 
 /**
  * Address ranges an outbound fetch on a client's behalf must never reach (SSRF): this host,
@@ -49,14 +50,6 @@ export function isPublicAddress(address: string): boolean {
   const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
   if (!family) return false;
   return !specialUse[family].check(address, family);
-}
-
-/** A fetch refused because its target is not a public address. */
-export class BlockedTargetError extends Error {
-  constructor(readonly host: string) {
-    super(`refused to fetch from ${host}: it is not a public internet address`);
-    this.name = 'BlockedTargetError';
-  }
 }
 
 export interface SafeFetchOptions {

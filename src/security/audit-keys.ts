@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { ConfigError } from '../config/load.js';
-import type { Runtime } from '../runtime.js';
+import { ConfigError } from '../errors.js';
+import { keyEncryptionKey, type KeyEncryptionKeyDeps } from './key-encryption-key.js';
 
 /** The audit trail's keys, each derived for one purpose from one root key. */
 export interface AuditKeys {
@@ -26,15 +26,14 @@ const derive = (root: Buffer, purpose: string) => crypto.createHmac('sha256', ro
  * records, and its checkpoints still prove what came before them, but the chain itself can be
  * rewritten by whoever can read that key. The caller warns.
  */
-export async function auditKeys(runtime: Runtime): Promise<AuditKeys> {
-  const { keyEncryptionKey } = await import('../auth/key-encryption-key.js');
+export async function auditKeys(deps: KeyEncryptionKeyDeps): Promise<AuditKeys> {
   let root: Buffer;
   let where: AuditKeys['root'] = 'outside';
   try {
-    root = await keyEncryptionKey(runtime);
+    root = await keyEncryptionKey(deps);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    root = await keyInDatabase(runtime);
+    root = await keyInDatabase(deps.engine);
     where = 'database';
   }
   // The pseudonym key is the one earlier versions used (the same person keeps the same pseudonym).
@@ -42,8 +41,8 @@ export async function auditKeys(runtime: Runtime): Promise<AuditKeys> {
   return { pseudonym, chain: derive(root, 'mcp-pa audit chain'), anchor: derive(root, 'mcp-pa audit anchors'), root: where };
 }
 
-async function keyInDatabase(runtime: Runtime): Promise<Buffer> {
-  const db = runtime.engine.db;
+async function keyInDatabase(engine: KeyEncryptionKeyDeps['engine']): Promise<Buffer> {
+  const db = engine.db;
   await db.insertInto('meta').values({ key: 'audit_pseudonym_key', value: crypto.randomBytes(32).toString('base64') }).onConflict((oc) => oc.column('key').doNothing()).execute();
   const { value } = await db.selectFrom('meta').select('value').where('key', '=', 'audit_pseudonym_key').executeTakeFirstOrThrow();
   return Buffer.from(value, 'base64');

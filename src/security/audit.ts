@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { isoNow } from '../clock.js';
-import type { Runtime } from '../runtime.js';
+import { isoNow, type Clock } from '../clock.js';
+import type { ResolvedConfig } from '../config/load.js';
+import type { Logger } from '../logging.js';
 import type { Engine } from '../storage/engine.js';
 import type { Database } from '../storage/schema.js';
 import { anchorSignatureValid, chainMac, GENESIS, hasValidMac, REKEYED, signAnchor, SWEPT, verifyChain, type AuditAnchor, type AuditContent, type AuditRow, type AuditVerdict } from './audit-chain.js';
@@ -23,6 +24,14 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
+/** What the trail needs: its table, where its lines and checkpoints go, the time, and its settings and key. */
+export interface AuditDeps {
+  engine: Engine;
+  logger: Logger;
+  clock: Clock;
+  config: Pick<ResolvedConfig, 'audit' | 'authentication' | 'dataDir'>;
+}
+
 export interface AuditLogOptions {
   /** Events waiting for the table, at most; past it an event reaches only the JSON log, and the table records how many did. */
   maxQueued?: number;
@@ -34,7 +43,7 @@ const BATCH = 200;
 const WRITE_ATTEMPTS = 3;
 /** Rate-limit windows counted at once; past it the oldest is recorded early. */
 const OPEN_TRIPS = 10_000;
-/** How often the server looks whether a checkpoint or a rate-limit window is due (read on runtime.clock). */
+/** How often the server looks whether a checkpoint or a rate-limit window is due (read on the injected clock). */
 const TICK_MS = 30_000;
 const DAY_MS = 86_400_000;
 
@@ -90,11 +99,11 @@ export class AuditLog {
   readonly #maxQueued: number;
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly deps: AuditDeps,
     options: AuditLogOptions = {},
   ) {
     this.#maxQueued = options.maxQueued ?? MAX_QUEUED;
-    this.#lastAnchorAt = runtime.clock.now();
+    this.#lastAnchorAt = deps.clock.now();
   }
 
   /**
@@ -103,19 +112,19 @@ export class AuditLog {
    */
   async ready(): Promise<void> {
     const keys = await this.#loadKeys();
-    if (keys.root === 'database') this.runtime.logger.error({ security: KEY_IN_DATABASE_WARNING }, `SECURITY: ${KEY_IN_DATABASE_WARNING}`);
+    if (keys.root === 'database') this.deps.logger.error({ security: KEY_IN_DATABASE_WARNING }, `SECURITY: ${KEY_IN_DATABASE_WARNING}`);
     await this.#exclusive(() => this.#transact(() => []));
     this.#timer ??= setInterval(() => void this.tick(), TICK_MS).unref();
   }
 
   /** Records the event: its log line now, its row soon; resolves when the row is written (callers need not wait). */
   record(input: AuditInput): Promise<void> {
-    const at = isoNow(this.runtime.clock);
+    const at = isoNow(this.deps.clock);
     if (this.#keys) return this.#accept(this.#keys, at, input);
     // Only before ready(): the line waits for the keys.
     return this.#loadKeys().then(
       (keys) => this.#accept(keys, at, input),
-      (err: Error) => this.runtime.logger.error({ err: err.message, type: input.type }, 'could not record an audit event'),
+      (err: Error) => this.deps.logger.error({ err: err.message, type: input.type }, 'could not record an audit event'),
     );
   }
 
@@ -136,7 +145,7 @@ export class AuditLog {
 
   /** The JSON line: written synchronously (the logger's destination is), before the request's response. */
   #log(row: AuditContent): void {
-    this.runtime.logger.info({ audit: { ...row, details: JSON.parse(row.details) as unknown } }, `audit: ${row.type}`);
+    this.deps.logger.info({ audit: { ...row, details: JSON.parse(row.details) as unknown } }, `audit: ${row.type}`);
   }
 
   #dropped(count: number, reason: 'queue_full' | 'write_failed', at: string): void {
@@ -163,16 +172,16 @@ export class AuditLog {
         this.#drops = undefined;
         if (drops) {
           // The table missed events (their lines are in the log): it says how many, before the next ones.
-          const row = systemEvent(isoNow(this.runtime.clock), 'audit.dropped', { ...drops });
+          const row = systemEvent(isoNow(this.deps.clock), 'audit.dropped', { ...drops });
           this.#log(row);
           rows.unshift(row);
         }
         try {
           await this.#exclusive(() => this.#transact(() => rows));
         } catch (err) {
-          this.runtime.logger.error({ err: (err as Error).message, events: batch.length }, 'could not write audit events to the table (their lines are in this log)');
+          this.deps.logger.error({ err: (err as Error).message, events: batch.length }, 'could not write audit events to the table (their lines are in this log)');
           if (drops) this.#keepDrops(drops);
-          this.#dropped(batch.length, 'write_failed', isoNow(this.runtime.clock));
+          this.#dropped(batch.length, 'write_failed', isoNow(this.deps.clock));
         }
         for (const queued of batch) queued.done();
       }
@@ -193,7 +202,7 @@ export class AuditLog {
    */
   async #transact(build: (trx: Kysely<Database>, head: Head | undefined) => AuditContent[] | Promise<AuditContent[]>): Promise<void> {
     const keys = await this.#loadKeys();
-    const { engine } = this.runtime;
+    const { engine } = this.deps;
     for (let attempt = 1; ; attempt++) {
       try {
         const { head, count, rekeyed } = await engine.db.transaction().execute(async (trx) => {
@@ -234,39 +243,39 @@ export class AuditLog {
     const first = normalise(await trx.selectFrom('audit_events').selectAll().orderBy('seq').limit(1).executeTakeFirstOrThrow());
     const rekeyedBefore = await trx.selectFrom('audit_events').select('seq').where('type', '=', REKEYED).limit(1).executeTakeFirst();
     if (rekeyedBefore || hasValidMac(keys.chain, first)) {
-      this.runtime.logger.error({ seq: head.seq }, 'SECURITY: the newest audit event carries no valid MAC: it was written by someone without the key (run mcp-pa audit verify)');
+      this.deps.logger.error({ seq: head.seq }, 'SECURITY: the newest audit event carries no valid MAC: it was written by someone without the key (run mcp-pa audit verify)');
       return [];
     }
-    this.runtime.logger.warn({ from: first.seq, to: head.seq }, 'the audit trail was written by an earlier version: it goes on with keyed events from here');
-    return [systemEvent(isoNow(this.runtime.clock), REKEYED, { unkeyed_first_seq: first.seq, unkeyed_first_prev: first.prev_hash, unkeyed_head_seq: head.seq })];
+    this.deps.logger.warn({ from: first.seq, to: head.seq }, 'the audit trail was written by an earlier version: it goes on with keyed events from here');
+    return [systemEvent(isoNow(this.deps.clock), REKEYED, { unkeyed_first_seq: first.seq, unkeyed_first_prev: first.prev_hash, unkeyed_head_seq: head.seq })];
   }
 
   /** After a write: a checkpoint when enough events or time have passed. */
   #written(head: Head | undefined, count: number): void {
     this.#sinceAnchor += count;
-    const { anchor_every_events: everyEvents, anchor_every_minutes: everyMinutes } = this.runtime.config.audit;
-    if (this.#sinceAnchor >= everyEvents || this.runtime.clock.now() - this.#lastAnchorAt >= everyMinutes * 60_000) this.#anchor(head);
+    const { anchor_every_events: everyEvents, anchor_every_minutes: everyMinutes } = this.deps.config.audit;
+    if (this.#sinceAnchor >= everyEvents || this.deps.clock.now() - this.#lastAnchorAt >= everyMinutes * 60_000) this.#anchor(head);
   }
 
   /** A signed checkpoint of the head in the JSON log, `{"audit_anchor": {seq, mac, at, sig}}` (unless nothing changed since the last). */
   #anchor(head: Head | undefined): void {
     if (!head || !this.#keys || (this.#anchored?.seq === head.seq && this.#anchored.hash === head.hash)) return;
-    const anchor = signAnchor(this.#keys.anchor, { seq: head.seq, mac: head.hash }, isoNow(this.runtime.clock));
-    this.runtime.logger.info({ audit_anchor: anchor }, 'audit checkpoint');
+    const anchor = signAnchor(this.#keys.anchor, { seq: head.seq, mac: head.hash }, isoNow(this.deps.clock));
+    this.deps.logger.info({ audit_anchor: anchor }, 'audit checkpoint');
     this.#anchored = head;
     this.#sinceAnchor = 0;
-    this.#lastAnchorAt = this.runtime.clock.now();
+    this.#lastAnchorAt = this.deps.clock.now();
   }
 
   async #readHead(): Promise<Head | undefined> {
-    const last = await this.runtime.engine.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const last = await this.deps.engine.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
     return last && { seq: Number(last.seq), hash: last.hash };
   }
 
   /** What the server does now and then: records rate-limit windows that ended, and a checkpoint when one is due. */
   async tick(): Promise<void> {
     this.#closeTrips(false);
-    if (this.#keys && this.runtime.clock.now() - this.#lastAnchorAt >= this.runtime.config.audit.anchor_every_minutes * 60_000) this.#anchor(await this.#readHead());
+    if (this.#keys && this.deps.clock.now() - this.#lastAnchorAt >= this.deps.config.audit.anchor_every_minutes * 60_000) this.#anchor(await this.#readHead());
   }
 
   /**
@@ -276,7 +285,7 @@ export class AuditLog {
    */
   rateLimitRefused(policy: string, key: string, address: string | undefined, windowLeftMs: number): void {
     const id = `${policy}\n${key}`;
-    const now = this.runtime.clock.now();
+    const now = this.deps.clock.now();
     const open = this.#trips.get(id);
     if (open && now < open.until) {
       open.refused += 1;
@@ -295,12 +304,12 @@ export class AuditLog {
   #closeTrip(id: string, trip: Trip): void {
     this.#trips.delete(id);
     if (trip.refused < 2) return;
-    const until = Math.min(trip.until, this.runtime.clock.now());
+    const until = Math.min(trip.until, this.deps.clock.now());
     void this.record({ type: 'rate_limit.refusals', address: trip.address, details: { policy: trip.policy, refused: trip.refused, since: new Date(trip.since).toISOString(), until: new Date(until).toISOString() } });
   }
 
   #closeTrips(all: boolean): void {
-    const now = this.runtime.clock.now();
+    const now = this.deps.clock.now();
     for (const [id, trip] of this.#trips) if (all || now >= trip.until) this.#closeTrip(id, trip);
   }
 
@@ -310,8 +319,8 @@ export class AuditLog {
    * oldest event kept. Returns how many it removed.
    */
   async sweep(retentionDays: number): Promise<number> {
-    const before = new Date(this.runtime.clock.now() - Math.max(1, retentionDays) * DAY_MS).toISOString();
-    const db = this.runtime.engine.db;
+    const before = new Date(this.deps.clock.now() - Math.max(1, retentionDays) * DAY_MS).toISOString();
+    const db = this.deps.engine.db;
     // Most runs find nothing (and local mode never needs the keys).
     if (!(await db.selectFrom('audit_events').select('seq').where('at', '<', before).limit(1).executeTakeFirst())) return 0;
     let removed = 0;
@@ -326,7 +335,7 @@ export class AuditLog {
         const through = await trx.selectFrom('audit_events').select(['seq', 'hash']).where('seq', '<', limit).orderBy('seq', 'desc').limit(1).executeTakeFirst();
         if (!through) return [];
         removed = Number((await trx.deleteFrom('audit_events').where('seq', '<=', through.seq).executeTakeFirst()).numDeletedRows);
-        recorded = [systemEvent(isoNow(this.runtime.clock), SWEPT, { removed, through_seq: Number(through.seq), through_mac: through.hash, older_than: before })];
+        recorded = [systemEvent(isoNow(this.deps.clock), SWEPT, { removed, through_seq: Number(through.seq), through_mac: through.hash, older_than: before })];
         return recorded;
       }),
     );
@@ -335,7 +344,7 @@ export class AuditLog {
   }
 
   #loadKeys(): Promise<AuditKeys> {
-    this.#loading ??= auditKeys(this.runtime).then((keys) => (this.#keys = keys));
+    this.#loading ??= auditKeys(this.deps).then((keys) => (this.#keys = keys));
     return this.#loading;
   }
 
@@ -356,15 +365,6 @@ export class AuditLog {
   }
 }
 
-const logs = new WeakMap<Engine, AuditLog>();
-
-/** The audit trail of the runtime's database (one per process and database). */
-export function auditOf(runtime: Runtime): AuditLog {
-  let log = logs.get(runtime.engine);
-  if (!log) logs.set(runtime.engine, (log = new AuditLog(runtime)));
-  return log;
-}
-
 /** Events in order, from the oldest kept (or after a sequence number), optionally of some types. */
 export async function readAudit(engine: Engine, options: { afterSeq?: number; types?: string[]; last?: number } = {}): Promise<AuditRow[]> {
   let query = engine.db.selectFrom('audit_events').selectAll();
@@ -383,12 +383,12 @@ const normalise = (row: AuditRow): AuditRow => ({ ...row, seq: Number(row.seq) }
  * Checks the whole trail with the chain key (see verifyChain), and, given a checkpoint from the
  * JSON log, that its signature holds and that the trail still has the event it names, unchanged.
  */
-export async function verifyAudit(runtime: Runtime, anchor?: AuditAnchor): Promise<AuditVerdict> {
-  const keys = await auditKeys(runtime);
+export async function verifyAudit(deps: Pick<AuditDeps, 'engine' | 'config'>, anchor?: AuditAnchor): Promise<AuditVerdict> {
+  const keys = await auditKeys(deps);
   if (anchor && !anchorSignatureValid(keys.anchor, anchor)) {
     return { intact: false, seq: anchor.seq, at: anchor.at, reason: "the checkpoint's signature does not hold: it was not written by this deployment, or it was altered" };
   }
-  const verdict = verifyChain(await readAudit(runtime.engine), keys.chain, anchor);
+  const verdict = verifyChain(await readAudit(deps.engine), keys.chain, anchor);
   if (verdict.intact && keys.root === 'database') verdict.notes.push(`WARNING: ${KEY_IN_DATABASE_WARNING}`);
   return verdict;
 }

@@ -1,4 +1,3 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
@@ -51,7 +50,7 @@ export class RateLimits {
     private readonly logger: Logger,
     private readonly audit?: AuditLog,
     /** false (`rate_limits.enabled`): every request passes, nothing is counted. */
-    private readonly enabled = true,
+    readonly enabled = true,
     /** Where windows are measured (a test moves a ManualClock instead of waiting). */
     private readonly clock: Clock = systemClock,
   ) {}
@@ -71,7 +70,7 @@ export class RateLimits {
     const limiter = this.limiterFor(policy);
     try {
       const res = await limiter.consume(key);
-      return { allowed: true, headers: headersOf(policy, res), retryAfterS: 0 };
+      return { allowed: true, headers: limitHeaders(policy, res), retryAfterS: 0 };
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) {
         this.logger.error({ err: (err as Error).message, policy: policy.name }, 'rate limit store failed; request let through');
@@ -79,7 +78,7 @@ export class RateLimits {
       }
       const retryAfterS = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
       this.audit?.rateLimitRefused(policy.name, key, address, err.msBeforeNext);
-      return { allowed: false, headers: { ...headersOf(policy, err), 'Retry-After': String(retryAfterS) }, retryAfterS };
+      return { allowed: false, headers: { ...limitHeaders(policy, err), 'Retry-After': String(retryAfterS) }, retryAfterS };
     }
   }
 
@@ -101,9 +100,9 @@ export class RateLimits {
     if (!this.enabled) return { allowed: true, headers: {}, retryAfterS: 0 };
     try {
       const res = await this.limiterFor(policy).get(key);
-      if (!res || res.consumedPoints < policy.points) return { allowed: true, headers: res ? headersOf(policy, res) : {}, retryAfterS: 0 };
+      if (!res || res.consumedPoints < policy.points) return { allowed: true, headers: res ? limitHeaders(policy, res) : {}, retryAfterS: 0 };
       const retryAfterS = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-      return { allowed: false, headers: { ...headersOf(policy, res), 'Retry-After': String(retryAfterS) }, retryAfterS };
+      return { allowed: false, headers: { ...limitHeaders(policy, res), 'Retry-After': String(retryAfterS) }, retryAfterS };
     } catch (err) {
       this.logger.error({ err: (err as Error).message, policy: policy.name }, 'rate limit store failed; request let through');
       return { allowed: true, headers: {}, retryAfterS: 0 };
@@ -121,64 +120,26 @@ export class RateLimits {
     if (!verdict.allowed) this.blockedUntil.set(`${policy.name}:${key}`, this.clock.now() + verdict.retryAfterS * 1000);
   }
 
-  /** Express middleware: 429 for a key blocked by `countRefusal`, at no cost to anyone else. */
-  blockedByRefusals(policy: LimitPolicy, keyOf: (req: Request) => string | undefined): RequestHandler {
-    return (req: Request, res: Response, next: NextFunction) => {
-      const name = `${policy.name}:${keyOf(req)}`;
-      const until = this.blockedUntil.get(name) ?? 0;
-      const remainingS = Math.ceil((until - this.clock.now()) / 1000);
-      if (remainingS <= 0) {
-        if (until) this.blockedUntil.delete(name);
-        return next();
-      }
-      this.audit?.rateLimitRefused(policy.name, String(keyOf(req)), req.ip, until - this.clock.now());
-      res.set({ ...headersOf(policy, new RateLimiterRes(0, remainingS * 1000)), 'Retry-After': String(remainingS) });
-      tooMany(res, remainingS);
-    };
-  }
-
   /**
-   * Express middleware for a limit that only requests which proved something may spend (a client
-   * that authenticated): a key over the limit is refused at once, without counting; otherwise
-   * `arm` gets the function that counts this request, to call if and when it qualifies.
+   * How long a key blocked by `countRefusal` stays blocked (ms; 0: it is not), read from memory
+   * at no cost to anyone else.
    */
-  countedIfProven(policy: LimitPolicy, keyOf: (req: Request) => string | undefined, arm: (req: Request, count: () => Promise<void>) => void): RequestHandler {
-    return async (req: Request, res: Response, next: NextFunction) => {
-      const key = this.enabled ? keyOf(req) : undefined;
-      if (key === undefined) return next();
-      const verdict = await this.peek(policy, key);
-      res.set(verdict.headers);
-      if (!verdict.allowed) {
-        this.audit?.rateLimitRefused(policy.name, key, req.ip, verdict.retryAfterS * 1000);
-        return tooMany(res, verdict.retryAfterS);
-      }
-      arm(req, async () => {
-        const counted = await this.check(policy, key, req.ip);
-        if (!res.headersSent) res.set(counted.headers);
-      });
-      next();
-    };
+  blockedFor(policy: LimitPolicy, key: string | undefined): number {
+    const name = `${policy.name}:${key}`;
+    const until = this.blockedUntil.get(name) ?? 0;
+    const remaining = until - this.clock.now();
+    if (remaining <= 0 && until) this.blockedUntil.delete(name);
+    return Math.max(0, remaining);
   }
 
-  /** Express middleware for one policy; a request whose key is unknown is not counted. */
-  middleware(policy: LimitPolicy, keyOf: (req: Request, res: Response) => string | undefined): RequestHandler {
-    return async (req: Request, res: Response, next: NextFunction) => {
-      const key = this.enabled ? keyOf(req, res) : undefined;
-      if (key === undefined) return next();
-      const verdict = await this.check(policy, key, req.ip);
-      res.set(verdict.headers);
-      if (verdict.allowed) return next();
-      tooMany(res, verdict.retryAfterS);
-    };
+  /** A request refused without counting (blocked, or over a limit seen by `peek`): goes into the audit trail's count of refusals. */
+  refused(policy: LimitPolicy, key: string, address: string | undefined, windowLeftMs: number): void {
+    this.audit?.rateLimitRefused(policy.name, key, address, windowLeftMs);
   }
-}
-
-function tooMany(res: Response, retryAfterS: number) {
-  res.status(429).set('Cache-Control', 'no-store').json({ error: 'too_many_requests', error_description: `Too many requests: try again in ${retryAfterS} seconds.` });
 }
 
 /** draft-ietf-httpapi-ratelimit-headers: the policy, and what is left of it. */
-function headersOf(policy: LimitPolicy, res: RateLimiterRes): Record<string, string> {
+export function limitHeaders(policy: LimitPolicy, res: RateLimiterRes): Record<string, string> {
   const reset = Math.max(0, Math.ceil(res.msBeforeNext / 1000));
   return {
     'RateLimit-Policy': `"${policy.name}";q=${policy.points};w=${policy.windowS}`,

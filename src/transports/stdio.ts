@@ -1,9 +1,11 @@
 import type { Readable, Writable } from 'node:stream';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
-import { maxMessageBytes } from '../mcp/limits.js';
+import { maxMessageBytes } from '../config/message-size.js';
+import type { Logger } from '../logging.js';
+import type { McpDeps } from '../mcp/errors.js';
 import { createMcpServer } from '../mcp/server.js';
-import { LOCAL_TENANT, type Runtime } from '../runtime.js';
+import { LOCAL_TENANT } from '../runtime.js';
 import { LineFramer } from './line-framer.js';
 import { createMemoryReducer } from './memory-reducer.js';
 
@@ -23,13 +25,24 @@ export function createStdioTransport(stdin: Readable, stdout: Writable, maxBuffe
   return transport;
 }
 
+export interface StdioOptions {
+  /** What the one local tenant's MCP server acts through. */
+  mcp: McpDeps;
+  logger: Logger;
+  /** The largest upload (documents.max_file_size_mb): a message may hold it in base64. */
+  maxFileSizeMb: number;
+  /** Closes what the composition root opened, once the client is gone. */
+  close(): Promise<void>;
+}
+
 /**
  * Serves MCP over this process's stdin/stdout until the client closes stdin or a signal arrives.
  * serveStdio negotiates the era per connection (2026-07-28 discovery or the 2025 initialize
  * handshake). Messages may be as large as the biggest allowed upload in base64, plus room.
  */
-export function serveLocalStdio(runtime: Runtime): Promise<void> {
-  const maxBufferSize = maxMessageBytes(runtime.config.documents.max_file_size_mb);
+export function serveLocalStdio(options: StdioOptions): Promise<void> {
+  const { mcp, logger } = options;
+  const maxBufferSize = maxMessageBytes(options.maxFileSizeMb);
   const transport = createStdioTransport(process.stdin, process.stdout, maxBufferSize);
   const afterResponse = createMemoryReducer();
   const send = transport.send.bind(transport);
@@ -37,20 +50,20 @@ export function serveLocalStdio(runtime: Runtime): Promise<void> {
     await send(message);
     afterResponse();
   };
-  const handle = serveStdio(() => createMcpServer(runtime, LOCAL_TENANT), {
+  const handle = serveStdio(() => createMcpServer(mcp, LOCAL_TENANT), {
     transport,
-    onerror: (err) => runtime.logger.warn({ err }, 'stdio transport error'),
+    onerror: (err) => logger.warn({ err }, 'stdio transport error'),
   });
-  runtime.logger.info({ maxMessageBytes: maxBufferSize }, 'serving MCP over stdio');
+  logger.info({ maxMessageBytes: maxBufferSize }, 'serving MCP over stdio');
 
   return new Promise((resolve) => {
     let closing = false;
     const shutdown = async (reason: string) => {
       if (closing) return;
       closing = true;
-      runtime.logger.info({ reason }, 'shutting down');
+      logger.info({ reason }, 'shutting down');
       await handle.close().catch(() => undefined);
-      await runtime.close();
+      await options.close();
       resolve();
     };
     process.stdin.once('end', () => void shutdown('stdin closed'));

@@ -3,12 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import { errors } from 'oidc-provider';
 import { OAuthStore } from '../../src/auth/oauth-store.js';
 import { revokeAccountRecords, sweepExpiredOAuthRecords, sweepOldLoginFailures } from '../../src/storage/oauth-records.js';
-import type { Runtime } from '../../src/runtime.js';
+import type { OpenedRuntime } from '../../src/runtime.js';
 import { AVAILABLE_ENGINES, openTestRuntime } from '../helpers/engines.js';
 
 for (const engine of AVAILABLE_ENGINES) {
   describe(`the authorization server's storage on ${engine}`, () => {
-    let runtime: Runtime;
+    let runtime: OpenedRuntime;
     let store: (model: string) => OAuthStore;
     before(async () => {
       ({ runtime } = await openTestRuntime(engine));

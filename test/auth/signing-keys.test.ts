@@ -3,12 +3,12 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, importJWK, jwtVerify, type JWK } from 'jose';
 import { loadSigningKeys, rotateSigningKeys } from '../../src/auth/signing-keys.js';
-import type { Runtime } from '../../src/runtime.js';
+import type { OpenedRuntime } from '../../src/runtime.js';
 import { AVAILABLE_ENGINES, openTestRuntime } from '../helpers/engines.js';
 
 for (const engine of AVAILABLE_ENGINES) {
   describe(`signing keys on ${engine}`, () => {
-    let runtime: Runtime;
+    let runtime: OpenedRuntime;
     const kek = crypto.randomBytes(32);
     before(async () => ({ runtime } = await openTestRuntime(engine)));
     after(() => runtime.close());

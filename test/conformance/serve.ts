@@ -8,7 +8,8 @@ import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { LOCAL_TENANT, openRuntime } from '../../src/runtime.js';
-import { planListen, startHttpServer } from '../../src/transports/http/server.js';
+import { startHttpServer } from '../../src/compose/http.js';
+import { planListen } from '../../src/transports/http/server.js';
 import { conformanceFixtures } from './fixtures.js';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-conformance-'));

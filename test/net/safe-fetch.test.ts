@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { BlockedTargetError, createSafeFetch, isPublicAddress } from '../../src/net/safe-fetch.js';
+import { BlockedTargetError } from '../../src/errors.js';
+import { createSafeFetch, isPublicAddress } from '../../src/net/safe-fetch.js';
 
 describe('isPublicAddress', () => {
   it('accepts public addresses and refuses every special-use range', () => {

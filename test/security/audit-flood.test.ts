@@ -114,12 +114,12 @@ describe('audit events are neither flooded nor lost', () => {
   });
 
   it('events the database refused are counted, and the count recorded once it takes writes again', async () => {
-    const { auditOf, readAudit, verifyAudit } = await import('../../src/security/audit.js');
+    const { AuditLog, readAudit, verifyAudit } = await import('../../src/security/audit.js');
     const { sql } = await import('kysely');
     const { home, env, log } = await auditHome('sqlite');
     const { runtime, close } = await openAuditRuntime(home, env, log);
     try {
-      const audit = auditOf(runtime);
+      const audit = new AuditLog(runtime);
       await audit.ready();
       await sql`CREATE TRIGGER audit_events_refuse BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'disk full'); END`.execute(runtime.engine.db);
       for (let i = 0; i < 3; i++) await audit.record({ type: 'login.failed' });
@@ -136,13 +136,13 @@ describe('audit events are neither flooded nor lost', () => {
   });
 
   it('writes a signed checkpoint every N events, every M minutes with new events (read on the clock), and at shutdown', async () => {
-    const { auditOf } = await import('../../src/security/audit.js');
+    const { AuditLog } = await import('../../src/security/audit.js');
     const { home, env, log } = await auditHome('sqlite');
     const clock = new ManualClock();
     const { runtime, close } = await openAuditRuntime(home, env, log, clock, { audit: { anchor_every_events: 5, anchor_every_minutes: 10 } });
     const anchors = () => logLines(log).flatMap((line) => (line.audit_anchor ? [line.audit_anchor as { seq: number; at: string }] : []));
     try {
-      const audit = auditOf(runtime);
+      const audit = new AuditLog(runtime);
       await audit.ready();
       for (let i = 0; i < 12; i++) await audit.record({ type: 'login.failed' });
       assert.deepEqual(anchors().map((a) => a.seq), [5, 10]);

@@ -18,11 +18,11 @@ const EVENTS = 8;
 /** A trail of EVENTS events, its server stopped: the JSON log holds its last checkpoint. */
 async function trail(engine: EngineName) {
   const { home, env, log } = await auditHome(engine);
-  const { auditOf } = await import('../../src/security/audit.js');
+  const { AuditLog } = await import('../../src/security/audit.js');
   // Events of now: the table's guard keeps them (younger than a day) from any ordinary deletion.
   const { runtime, clock, close } = await openAuditRuntime(home, env, log, new ManualClock(Date.now()));
   try {
-    const audit = auditOf(runtime);
+    const audit = new AuditLog(runtime);
     await audit.ready();
     for (let i = 1; i <= EVENTS; i++) {
       clock.advance(1000);
@@ -142,13 +142,14 @@ for (const engine of ENGINES) {
 
 describe('without a key-encryption key on a PostgreSQL server', { skip: !process.env.TEST_DATABASE_URL && 'needs TEST_DATABASE_URL' }, () => {
   it('the chain key is in the database: the server and verify say so', async () => {
-    const { auditOf } = await import('../../src/security/audit.js');
+    const { AuditLog } = await import('../../src/security/audit.js');
     const { home, env, log } = await auditHome('postgres');
     delete env.MCP_OAUTH_KEY_ENCRYPTION_KEY;
     const { runtime, close } = await openAuditRuntime(home, env, log);
     try {
-      await auditOf(runtime).ready();
-      await auditOf(runtime).record({ type: 'login.failed' });
+      const audit = new AuditLog(runtime);
+      await audit.ready();
+      await audit.record({ type: 'login.failed' });
     } finally {
       await close();
     }

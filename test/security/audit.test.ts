@@ -96,12 +96,12 @@ describe('the audit trail', () => {
 
 describe('audit retention', () => {
   it('removes events past the retention period and records the sweep, so the oldest kept event still verifies', async () => {
-    const { auditOf, readAudit, verifyAudit } = await import('../../src/security/audit.js');
+    const { AuditLog, readAudit, verifyAudit } = await import('../../src/security/audit.js');
     const { home, env, log } = await auditHome('sqlite');
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
     const { runtime, close } = await openAuditRuntime(home, env, log, clock);
     try {
-      const audit = auditOf(runtime);
+      const audit = new AuditLog(runtime);
       for (const type of ['old.one', 'old.two']) await audit.record({ type });
       clock.advance(2 * DAY_MS);
       await audit.record({ type: 'recent' });
@@ -140,12 +140,13 @@ describe('a trail written by an earlier version (unkeyed SHA-256)', () => {
   }
 
   it('goes on with keyed events after one chain.rekeyed event that vouches for it', async () => {
-    const { auditOf, readAudit } = await import('../../src/security/audit.js');
+    const { AuditLog, readAudit } = await import('../../src/security/audit.js');
     const t = await unkeyedTrail();
     const { runtime, close } = await openAuditRuntime(t.home, t.env, t.log);
     try {
-      await auditOf(runtime).ready();
-      await auditOf(runtime).record({ type: 'login.failed' });
+      const audit = new AuditLog(runtime);
+      await audit.ready();
+      await audit.record({ type: 'login.failed' });
       assert.deepEqual((await readAudit(runtime.engine)).map((row) => row.type), ['login.failed', 'login.succeeded', 'token.issued', 'chain.rekeyed', 'login.failed']);
     } finally {
       await close();
@@ -156,16 +157,16 @@ describe('a trail written by an earlier version (unkeyed SHA-256)', () => {
   });
 
   it('is never re-keyed twice: an unkeyed event forged after the keyed ones is reported, not blessed', async () => {
-    const { auditOf } = await import('../../src/security/audit.js');
+    const { AuditLog } = await import('../../src/security/audit.js');
     const t = await unkeyedTrail();
     let opened = await openAuditRuntime(t.home, t.env, t.log);
-    await auditOf(opened.runtime).ready();
+    await new AuditLog(opened.runtime).ready();
     await opened.close();
     const [head] = await rawSql(t.home, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', [], 'sqlite');
     const forged = { at: new Date().toISOString(), type: 'admin.user.deleted', actor: null, address: null, client_id: null, details: '{}' };
     await rawSql(t.home, 'INSERT INTO audit_events (seq, at, type, actor, address, client_id, details, prev_hash, hash) VALUES ($1, $2, $3, NULL, NULL, NULL, $4, $5, $6)', [Number(head!.seq) + 1, forged.at, forged.type, forged.details, head!.hash, legacyHash(String(head!.hash), forged)], 'sqlite');
     opened = await openAuditRuntime(t.home, t.env, t.log);
-    await auditOf(opened.runtime).ready();
+    await new AuditLog(opened.runtime).ready();
     await opened.close();
     assert.match(fs.readFileSync(t.log, 'utf8'), /SECURITY: the newest audit event carries no valid MAC/);
     const verified = await runCli(['audit', 'verify'], t.home, t.env, 30_000);

@@ -7,8 +7,8 @@ import { removeClient } from '../../src/auth/clients.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
-import { openRuntime, type Runtime } from '../../src/runtime.js';
-import { startHttpServer, type HttpServerHandle } from '../../src/transports/http/server.js';
+import { openRuntime, type OpenedRuntime } from '../../src/runtime.js';
+import { startHttpServer, type HttpServerHandle } from '../../src/compose/http.js';
 import { ADA } from '../helpers/embedded-as.js';
 import { engineEnv } from '../helpers/engines.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
@@ -24,7 +24,7 @@ const REDIRECT = 'http://127.0.0.1:9/callback';
  * can be removed (as `mcp-pa client remove` does) while the server serves its tokens.
  */
 describe('the embedded authorization server tells the truth', () => {
-  let runtime: Runtime;
+  let runtime: OpenedRuntime;
   let server: HttpServerHandle;
   before(async () => {
     const home = tempHome('mcp-pa-as-truth-');
@@ -159,7 +159,7 @@ describe('the embedded authorization server tells the truth', () => {
 
     const deletion = await fetch(deleted.body.registration_client_uri!, { method: 'DELETE', headers: { authorization: `Bearer ${deleted.body.registration_access_token}` } });
     assert.equal(deletion.status, 204);
-    await removeClient(runtime, removed.body.client_id!); // what `mcp-pa client remove` runs
+    await removeClient(runtime.engine, removed.body.client_id!); // what `mcp-pa client remove` runs
 
     for (const tokens of [deletedTokens, removedTokens]) {
       const refused = await call('list_todos', tokens.access_token);

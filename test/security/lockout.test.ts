@@ -10,8 +10,8 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
-import { openRuntime, type Runtime } from '../../src/runtime.js';
-import { startHttpServer } from '../../src/transports/http/server.js';
+import { openRuntime, type OpenedRuntime } from '../../src/runtime.js';
+import { startHttpServer } from '../../src/compose/http.js';
 import { addLocalAccount } from '../../src/auth/accounts.js';
 import { addClient } from '../../src/auth/clients.js';
 import { hashPassword } from '../../src/auth/passwords.js';
@@ -32,7 +32,7 @@ function fetchFrom(address: string): typeof fetch {
 interface Deployment {
   url: string;
   clock: ManualClock;
-  runtime: Runtime;
+  runtime: OpenedRuntime;
 }
 
 const running: (() => Promise<void>)[] = [];
@@ -42,7 +42,7 @@ after(() => Promise.all(running.map((close) => close())));
  * The embedded authorization server with Ada's account, these limits, and whatever `prepare`
  * adds before it listens, served in this process on a ManualClock.
  */
-async function deployment(rateLimits: Record<string, number>, prepare?: (runtime: Runtime) => Promise<void>): Promise<Deployment> {
+async function deployment(rateLimits: Record<string, number>, prepare?: (runtime: OpenedRuntime) => Promise<void>): Promise<Deployment> {
   const home = tempHome('mcp-pa-lockout-');
   const file = path.join(home, 'limits.json');
   fs.writeFileSync(file, JSON.stringify({ rate_limits: rateLimits, authentication: { client_auth_methods: ['client_secret_basic'] } }));

@@ -11,7 +11,7 @@ import { createProject, listProjects } from '../../src/domain/projects/service.j
 import { CreateTodoInput, ListTodosInput } from '../../src/domain/todos/schema.js';
 import { createTodo, listTodos, updateTodo } from '../../src/domain/todos/service.js';
 import { deleteItem, restoreItem } from '../../src/domain/trash/service.js';
-import type { Runtime } from '../../src/runtime.js';
+import type { OpenedRuntime } from '../../src/runtime.js';
 import { TENANT_TABLES } from '../../src/storage/tenant-tables.js';
 import { AVAILABLE_ENGINES, openTestRuntime } from '../helpers/engines.js';
 
@@ -42,7 +42,7 @@ interface Known {
 
 for (const engine of AVAILABLE_ENGINES.filter((e) => e !== 'sqlite')) {
   describe(`tenant isolation on ${engine}`, () => {
-    let runtime: Runtime;
+    let runtime: OpenedRuntime;
     before(async () => ({ runtime } = await openTestRuntime(engine)));
     after(() => runtime.close());
 

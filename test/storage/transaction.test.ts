@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
-import { LOCAL_TENANT, openRuntime, type Runtime } from '../../src/runtime.js';
+import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../../src/runtime.js';
 import { createProject } from '../../src/domain/projects/service.js';
 import { CreateProjectInput } from '../../src/domain/projects/schema.js';
 import { uploadDocument } from '../../src/domain/documents/service.js';
@@ -17,7 +17,7 @@ import { ENGINE, engineEnv } from '../helpers/engines.js';
 import { tempHome } from '../helpers/server.js';
 
 describe('one transaction per call', () => {
-  let runtime: Runtime;
+  let runtime: OpenedRuntime;
   let docs: string;
   before(async () => {
     const home = tempHome();

@@ -4,7 +4,7 @@ import { CreateTodoInput } from '../../src/domain/todos/schema.js';
 import { createTodo } from '../../src/domain/todos/service.js';
 import { setEmbedding, similarItems } from '../../src/domain/search/semantic.js';
 import { deleteItem } from '../../src/domain/trash/service.js';
-import type { Runtime } from '../../src/runtime.js';
+import type { OpenedRuntime } from '../../src/runtime.js';
 import { EMBEDDING_DIMENSIONS } from '../../src/storage/vectors.js';
 import { AVAILABLE_ENGINES, openTestRuntime } from '../helpers/engines.js';
 
@@ -17,7 +17,7 @@ function direction(axis: number, tilt = 0, other = (axis + 1) % EMBEDDING_DIMENS
 }
 
 describe('vector search on PGlite (pgvector)', () => {
-  let runtime: Runtime;
+  let runtime: OpenedRuntime;
   before(async () => {
     ({ runtime } = await openTestRuntime('pglite'));
     for (const t of ['va', 'vb']) await runtime.ensureTenant(t);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
-import { UserError } from '../../domain/common/errors.js';
+import { UserError } from '../../errors.js';
 import { collect, withAdminRuntime } from '../admin.js';
 
 async function runAuditTail(program: Command, options: { follow?: boolean; type: string[]; last: string }) {

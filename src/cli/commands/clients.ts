@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { NewClient } from '../../auth/clients.js';
-import { UserError } from '../../domain/common/errors.js';
+import { UserError } from '../../errors.js';
 import { adminEvent, collect, withAdminRuntime } from '../admin.js';
 import { printJson } from '../terminal.js';
 
@@ -27,7 +27,7 @@ async function runClientAdd(program: Command, options: ClientAddOptions) {
 async function runClientList(program: Command, options: { json?: boolean }) {
   await withAdminRuntime(program, 'http', async (runtime) => {
     const { listClients } = await import('../../auth/clients.js');
-    const clients = await listClients(runtime);
+    const clients = await listClients(runtime.engine);
     if (options.json) return printJson(clients);
     for (const c of clients) {
       const owner = c.owner ? `, acts for ${c.owner}` : '';
@@ -41,7 +41,7 @@ async function runClientList(program: Command, options: { json?: boolean }) {
 async function runClientRemove(program: Command, clientId: string) {
   await withAdminRuntime(program, 'http', async (runtime) => {
     const { removeClient } = await import('../../auth/clients.js');
-    const removed = await removeClient(runtime, clientId);
+    const removed = await removeClient(runtime.engine, clientId);
     await adminEvent(runtime, { type: 'admin.client.removed', clientId, details: { records: removed } });
     process.stdout.write(
       `removed client ${clientId} (${removed} records: the client, its grants, refresh tokens and registration token); ` +

@@ -4,7 +4,7 @@ import { adminEvent, withAdminRuntime } from '../admin.js';
 async function runKeysRotate(program: Command) {
   await withAdminRuntime(program, 'http', async (runtime) => {
     const [{ keyEncryptionKey }, { loadSigningKeys, rotateSigningKeys }] = await Promise.all([
-      import('../../auth/key-encryption-key.js'),
+      import('../../security/key-encryption-key.js'),
       import('../../auth/signing-keys.js'),
     ]);
     const kek = await keyEncryptionKey(runtime);

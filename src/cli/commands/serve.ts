@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
-import { assertAccountsWithinLimit } from '../../auth/account-limit.js';
-import { ConfigError, configWarnings } from '../../config/load.js';
+import { configWarnings } from '../../config/load.js';
+import { ConfigError } from '../../errors.js';
+import { serveLocal } from '../../compose/local.js';
 import { createLogger } from '../../logging.js';
-import { LOCAL_TENANT, openEngine, openRuntime } from '../../runtime.js';
+import { openEngine } from '../../runtime.js';
 import { migrate } from '../../storage/migrations/index.js';
-import { serveLocalStdio } from '../../transports/stdio.js';
 import { configFrom } from '../admin.js';
 
 export async function runStdio(program: Command) {
@@ -15,9 +15,7 @@ export async function runStdio(program: Command) {
   }
   const logger = createLogger(config.logging.level);
   for (const warning of configWarnings(config)) logger.warn(warning);
-  const runtime = await openRuntime(config, logger);
-  await runtime.ensureTenant(LOCAL_TENANT);
-  await serveLocalStdio(runtime);
+  await serveLocal(config, logger);
 }
 
 async function runServe(program: Command) {
@@ -26,19 +24,12 @@ async function runServe(program: Command) {
     throw new ConfigError('The configuration is for local mode ("mode": "local"); `mcp-pa serve` serves HTTP mode. Use `mcp-pa stdio`, or set "mode": "http".');
   }
   // Loaded only here: local mode never pays for the HTTP stack's modules (start-up time, memory).
-  const { planListen, serveHttp } = await import('../../transports/http/server.js');
+  const [{ planListen }, { serveHttp }] = await Promise.all([import('../../transports/http/server.js'), import('../../compose/http.js')]);
+  // Refused before anything is opened: plain HTTP to the network, no public URL.
   const plan = planListen(config);
   const logger = createLogger(config.logging.level);
   for (const warning of configWarnings(config)) logger.warn(warning);
-  const runtime = await openRuntime(config, logger);
-  try {
-    await assertAccountsWithinLimit(runtime.engine, config.features.multi_tenant);
-  } catch (err) {
-    await runtime.close();
-    throw err;
-  }
-  if (!config.authentication.enabled) await runtime.ensureTenant(LOCAL_TENANT);
-  await serveHttp(runtime, plan);
+  await serveHttp(config, logger, plan);
 }
 
 async function runMigrate(program: Command) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
-import { UserError } from '../../domain/common/errors.js';
+import { UserError } from '../../errors.js';
 import type { TenantExport } from '../../domain/transfer/schema.js';
 import { exportTenant, importTenant } from '../../domain/transfer/service.js';
 import { parseExport } from '../../domain/transfer/validate.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { assertRoomForAnotherAccount } from '../../auth/account-limit.js';
 import { addLocalAccount, changePassword, deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from '../../auth/accounts.js';
 import { hashPassword } from '../../auth/passwords.js';
-import { UserError } from '../../domain/common/errors.js';
+import { UserError } from '../../errors.js';
 import { adminEvent, withAdminRuntime } from '../admin.js';
 import { ask, printJson, printTable, readNewPassword } from '../terminal.js';
 
@@ -67,7 +67,7 @@ async function runUserDelete(program: Command, options: AccountOptions) {
       const typed = await ask(`This erases ${name} (${account.id}) and ALL of its data, for good. Type ${name} to confirm: `);
       if (typed !== name) throw new UserError('not confirmed: nothing was deleted.');
     }
-    await deleteAccount(runtime, account);
+    await deleteAccount(runtime.engine, runtime, account);
     await adminEvent(runtime, { type: 'admin.user.deleted', actor: account.subject, details: { account: account.id } });
     process.stdout.write(`deleted ${name} (${account.id}) and all of its data\n`);
   });

@@ -1,7 +1,7 @@
 import { sql, type ColumnDataType, type CreateTableBuilder, type Expression, type Kysely } from 'kysely';
 import type { Dialect } from '../engine.js';
 import { createCounters } from './counters.js';
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 import { forceRowSecurityOn } from './row-security.js';
 import { createSearch } from './search.js';
 

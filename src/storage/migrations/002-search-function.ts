@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /** Replaced by migration 004's SEARCH_FUNCTION. */
 const FIRST_SEARCH_FUNCTION = 'search_tenant_items(tsquery, text[], integer)';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /** What the application role may call to search; granted by name in the migration's role step. */
 export const SEARCH_FUNCTION = 'search_tenant_items(tsquery, tsquery, text[], integer)';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /** Accounts of the embedded authorization server: a password hash, and one account per email. */
 export const localAccounts: Migration = {

@@ -16,12 +16,7 @@ import { auditEvents } from './011-audit-events.js';
 import { credentialsChanged } from './012-credentials-changed.js';
 import { signInAddresses } from './014-sign-in-addresses.js';
 import { documentBlobChunks } from './015-document-blob-chunks.js';
-
-export interface Migration {
-  version: number;
-  name: string;
-  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
-}
+import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
 export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures, rateLimits, auditEvents, credentialsChanged, signInAddresses, documentBlobChunks];

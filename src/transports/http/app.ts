@@ -5,13 +5,19 @@ import { bodyBudgetOf } from '../../config/schema.js';
 import { accountFor, embeddedAccount } from '../../auth/accounts.js';
 import { secondAccountRefusal } from '../../auth/account-limit.js';
 import { whenClientAuthenticates } from '../../auth/client-authentication.js';
-import { defaultScope } from '../../auth/default-scope.js';
 import type { EmbeddedAuthorizationServer } from '../../auth/embedded-server.js';
-import { interactionRoutes } from '../../auth/interactions.js';
-import { maxMessageBytes } from '../../mcp/limits.js';
+import type { Clock } from '../../clock.js';
+import type { ResolvedConfig } from '../../config/load.js';
+import { TokenRejected } from '../../errors.js';
+import type { Logger } from '../../logging.js';
+import type { McpDeps } from '../../mcp/errors.js';
+import { maxMessageBytes } from '../../config/message-size.js';
 import { createMcpServer, type ServerExtension } from '../../mcp/server.js';
-import { LOCAL_TENANT, type Runtime } from '../../runtime.js';
+import { LOCAL_TENANT } from '../../runtime.js';
+import type { Engine } from '../../storage/engine.js';
 import { bearerAuth, tenantOf } from './bearer.js';
+import { defaultScope } from './default-scope.js';
+import { interactionRoutes } from './interactions.js';
 import { admitBody, BodyBudget } from './body-budget.js';
 import { createMemoryReducer } from '../memory-reducer.js';
 import { hostGuard, httpsRequired, originGuard, refuse, securityHeaders } from './guards.js';
@@ -20,13 +26,29 @@ import { jsonRpcBody, jsonRpcBodyErrors } from './json-body.js';
 import type { IssuerConnection } from './issuer.js';
 import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
 import { serveWebHandler } from './web-handler.js';
-import { createTokenVerifier, TokenRejected, type VerifiedToken } from './token-verifier.js';
+import { createTokenVerifier, type VerifiedToken } from './token-verifier.js';
 import { addressKey, basicClientId, CLIENT_AUTHENTICATING_PATHS } from '../../security/request-keys.js';
-import { limitPolicies, RateLimits } from '../../security/rate-limits.js';
-import { auditOf, type AuditLog } from '../../security/audit.js';
+import { limitPolicies, type RateLimits } from '../../security/rate-limits.js';
+import type { AuditLog } from '../../security/audit.js';
+import { blockedByRefusals, countedIfProven, limited } from './rate-limit-middleware.js';
+
+/** The parts the HTTP edge is built from, each built once by the composition root (src/compose/http.ts). */
+export interface HttpParts {
+  config: ResolvedConfig;
+  logger: Logger;
+  clock: Clock;
+  /** Accounts, the sign-in pages' records, and the readiness check. */
+  engine: Engine;
+  /** What each request's MCP server acts through. */
+  mcp: McpDeps;
+  audit: AuditLog;
+  limits: RateLimits;
+  /** The embedded authorization server, when this server is its own issuer. */
+  authorizationServer?: EmbeddedAuthorizationServer;
+}
 
 export interface HttpAppOptions {
-  runtime: Runtime;
+  parts: HttpParts;
   /** The public base URL (an origin); the MCP endpoint is `<publicUrl>/mcp`. */
   publicUrl: string;
   /** Host header values served: the public host, plus loopback names on a loopback bind. */
@@ -37,8 +59,6 @@ export interface HttpAppOptions {
   requireProxiedHttps: boolean;
   readiness: Readiness;
   extension?: ServerExtension;
-  /** The embedded authorization server, when this server is its own issuer. */
-  authorizationServer?: EmbeddedAuthorizationServer;
 }
 
 /** The paths oidc-provider answers itself (the login and consent pages are ours). */
@@ -53,7 +73,7 @@ const isAuthorizationServerPath = (path: string) =>
  * client) acts for the owner an administrator gave that client. The client is looked up on every
  * request, so a removed client's tokens, a person's or its own, stop at once.
  */
-async function existingEmbeddedAccount(engine: Runtime['engine'], server: EmbeddedAuthorizationServer, token: VerifiedToken) {
+async function existingEmbeddedAccount(engine: Engine, server: EmbeddedAuthorizationServer, token: VerifiedToken) {
   const serviceToken = token.subject === token.clientId;
   // Both looked up at once; a service client's own token needs its client's owner first.
   const [client, person] = await Promise.all([server.clientOfToken(token.clientId), serviceToken ? undefined : embeddedAccount(engine, token.subject)]);
@@ -79,16 +99,13 @@ const MCP_CORS = {
  * endpoint behind Host, Origin and bearer-token checks. Nothing a request needs is kept between
  * requests: a fresh MCP server is built for each one, so any instance can serve any request.
  */
-export function createHttpApp(options: HttpAppOptions): { app: express.Express; mcp: McpHttpHandler; audit: AuditLog } {
-  const { runtime, publicUrl, issuer } = options;
-  const logger = runtime.logger;
+export function createHttpApp(options: HttpAppOptions): { app: express.Express; mcp: McpHttpHandler } {
+  const { parts, publicUrl, issuer } = options;
+  const { config, logger, engine, audit, limits, authorizationServer } = parts;
   const resource = `${publicUrl}/mcp`;
-  const config = runtime.config;
   const allowedOrigins = new Set([new URL(publicUrl).origin, ...(config.server.allowed_origins ?? [])]);
   const maxBytes = maxMessageBytes(config.documents.max_file_size_mb);
 
-  const audit = auditOf(runtime);
-  const limits = new RateLimits(runtime.engine, logger, audit, config.rate_limits.enabled, runtime.clock);
   const policy = limitPolicies(config);
   const byAddress = (req: Request) => addressKey(req.ip);
 
@@ -96,30 +113,29 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trust_proxy ?? false);
   app.use(securityHeaders());
-  app.use(healthRoutes(runtime, options.readiness));
+  app.use(healthRoutes(engine, options.readiness));
   if (options.requireProxiedHttps) app.use(httpsRequired());
   app.use(hostGuard(options.allowedHosts));
   app.use(metadataRoutes({ resource, publicUrl, issuer: issuer?.issuer }));
-  if (options.authorizationServer) {
-    const authorizationServer = options.authorizationServer;
-    app.use('/oauth/interaction', limits.middleware(policy.pagesPerAddress, byAddress));
-    app.use('/oauth', interactionRoutes({ authorizationServer, engine: runtime.engine, kek: authorizationServer.kek, origin: new URL(publicUrl).origin, resource, limits, policy, audit, clock: runtime.clock }));
+  if (authorizationServer) {
+    app.use('/oauth/interaction', limited(limits, policy.pagesPerAddress, byAddress));
+    app.use('/oauth', interactionRoutes({ authorizationServer, engine, kek: authorizationServer.kek, origin: new URL(publicUrl).origin, resource, limits, policy, audit, clock: parts.clock }));
     // Clients register from anywhere, browsers included (oidc-provider sends no CORS headers there).
     app.use('/oauth/register', cors());
-    app.post('/oauth/register', limits.middleware(policy.registerPerAddress, byAddress));
+    app.post('/oauth/register', limited(limits, policy.registerPerAddress, byAddress));
     // Every request counts against its address; only requests that authenticated as the client
     // count against the client's own allowance, so naming a client with a wrong secret (its id is
     // no secret) spends the sender's allowance, never the client's.
     app.post(
       CLIENT_AUTHENTICATING_PATHS,
-      limits.middleware(policy.tokenPerAddress, byAddress),
-      limits.countedIfProven(policy.tokenPerClient, (req) => basicClientId(req.headers.authorization), whenClientAuthenticates),
+      limited(limits, policy.tokenPerAddress, byAddress),
+      countedIfProven(limits, policy.tokenPerClient, (req) => basicClientId(req.headers.authorization), whenClientAuthenticates),
     );
     app.use(defaultScope);
     app.use((req: Request, res: Response, next: NextFunction) => (isAuthorizationServerPath(req.path) ? void authorizationServer.callback(req, res) : next()));
   }
 
-  const mcp = createMcpHandler((ctx) => createMcpServer(runtime, tenantOf(ctx.authInfo) ?? LOCAL_TENANT, options.extension), {
+  const mcp = createMcpHandler((ctx) => createMcpServer(parts.mcp, tenantOf(ctx.authInfo) ?? LOCAL_TENANT, options.extension), {
     maxRequestBodySize: maxBytes,
     onerror: (err) => logger.debug({ err: err.message }, 'MCP request refused or failed'),
   });
@@ -135,12 +151,12 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
             : undefined,
         }),
         // Tokens of the embedded server speak for its own accounts (made by `mcp-pa user add`), never a new one.
-        accountFor: options.authorizationServer
-          ? (token) => existingEmbeddedAccount(runtime.engine, options.authorizationServer!, token)
+        accountFor: authorizationServer
+          ? (token) => existingEmbeddedAccount(engine, authorizationServer, token)
           : async (token) => {
-              const refused = await secondAccountRefusal(runtime.engine, config.features.multi_tenant, token);
+              const refused = await secondAccountRefusal(engine, config.features.multi_tenant, token);
               if (refused) throw new TokenRejected(refused);
-              return accountFor(runtime.engine, token.issuer, token.subject);
+              return accountFor(engine, token.issuer, token.subject);
             },
         resource,
         resourceMetadataUrl: resourceMetadataUrl(resource),
@@ -162,9 +178,9 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     allowCors,
     // Only refusals are counted per address (a database write each); a blocked address is refused
     // here from memory, so a request with a good token costs one count, its tenant's.
-    limits.blockedByRefusals(policy.mcpRefusalsPerAddress, byAddress),
+    blockedByRefusals(limits, policy.mcpRefusalsPerAddress, byAddress),
     gate,
-    limits.middleware(policy.mcpPerTenant, byTenant),
+    limited(limits, policy.mcpPerTenant, byTenant),
     admit,
     jsonRpcBody(maxBytes),
     (req: Request, res: Response) => void serveMcp(req, res, req.body),
@@ -176,5 +192,5 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     logger.error({ err }, 'unexpected error in the HTTP layer');
     if (!res.headersSent) refuse(res, 500, 'Internal error');
   });
-  return { app, mcp, audit };
+  return { app, mcp };
 }

@@ -4,8 +4,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Account } from '../../auth/accounts.js';
 import type { Logger } from '../../logging.js';
 import type { AuditLog } from '../../security/audit.js';
-import { SCOPES } from '../../mcp/tool.js';
-import { TokenRejected, TokenUnverifiable, type TokenVerifier, type VerifiedToken } from './token-verifier.js';
+import { EVERY_SCOPE, SCOPES } from '../../scopes.js';
+import { TokenRejected, TokenUnverifiable } from '../../errors.js';
+import type { TokenVerifier, VerifiedToken } from './token-verifier.js';
 
 export interface BearerOptions {
   verifier: TokenVerifier;
@@ -21,8 +22,6 @@ export interface BearerOptions {
 
 /** The tenant a request acts for, as the bearer gate resolved it. */
 export const tenantOf = (auth: AuthInfo | undefined): string | undefined => auth?.extra?.tenantId as string | undefined;
-
-const ALL_SCOPES = `${SCOPES.read} ${SCOPES.write}`;
 
 /** A quoted-string for an auth-param (RFC 9110 5.6.4). */
 const quoted = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`;
@@ -48,7 +47,7 @@ function peerCertificateOf(req: Request): () => Buffer | undefined {
  */
 export function bearerAuth(options: BearerOptions): RequestHandler {
   const challenge = (res: Response, status: number, error?: { code: string; description: string; scope?: string }) => {
-    const params = [`resource_metadata=${quoted(options.resourceMetadataUrl)}`, `scope=${quoted(error?.scope ?? ALL_SCOPES)}`];
+    const params = [`resource_metadata=${quoted(options.resourceMetadataUrl)}`, `scope=${quoted(error?.scope ?? EVERY_SCOPE)}`];
     if (error) params.unshift(`error=${quoted(error.code)}`, `error_description=${quoted(error.description)}`);
     res.status(status).set('WWW-Authenticate', `Bearer ${params.join(', ')}`);
     res.json(error ? { error: error.code, error_description: error.description } : { error: 'unauthorized', error_description: 'this endpoint needs an OAuth access token' });

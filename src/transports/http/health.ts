@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { sql } from 'kysely';
-import type { Runtime } from '../../runtime.js';
+import type { Engine } from '../../storage/engine.js';
 import type { IssuerConnection } from './issuer.js';
 
 /** What /readyz reports beyond the database: the issuer (when there is one) and shutdown. */
@@ -16,7 +16,7 @@ type Check = 'ok' | 'enforced' | 'not-applicable' | string;
  * metadata and keys loaded, row-level security in force, and not shutting down. 503 otherwise, so a
  * load balancer sends traffic elsewhere.
  */
-export function healthRoutes(runtime: Runtime, readiness: Readiness): Router {
+export function healthRoutes(engine: Pick<Engine, 'db' | 'security'>, readiness: Readiness): Router {
   const router = express.Router();
   router.get('/healthz', (_req, res) => void res.set('Cache-Control', 'no-store').json({ status: 'ok' }));
   router.get('/readyz', async (_req, res) => {
@@ -24,9 +24,9 @@ export function healthRoutes(runtime: Runtime, readiness: Readiness): Router {
     let ready = !readiness.draining;
     if (readiness.draining) checks.shutdown = 'in progress';
     try {
-      await sql`SELECT 1`.execute(runtime.engine.db);
+      await sql`SELECT 1`.execute(engine.db);
       checks.database = 'ok';
-      const security = await runtime.security();
+      const security = await engine.security();
       checks.row_level_security = security.rowLevelSecurity;
       if (security.rowLevelSecurity === 'NOT ENFORCED') ready = false;
     } catch {

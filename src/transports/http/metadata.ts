@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import cors from 'cors';
-import { SCOPES } from '../../mcp/tool.js';
+import { SCOPES } from '../../scopes.js';
 
 export interface ResourceDescription {
   /** The canonical URI of the MCP endpoint: `<public URL>/mcp`. */

@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, type ResolvedConfig } from '../../config/load.js';
+import type { ResolvedConfig } from '../../config/load.js';
+import { ConfigError } from '../../errors.js';
 import { isLoopbackHost } from '../../config/schema.js';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import type { ServerExtension } from '../../mcp/server.js';
-import type { Runtime } from '../../runtime.js';
-import { auditOf } from '../../security/audit.js';
-import { createHttpApp } from './app.js';
+import { createHttpApp, type HttpParts } from './app.js';
 import type { Readiness } from './health.js';
 import { IssuerConnection } from './issuer.js';
 import type { ClientCertificates } from '../../auth/client-authentication.js';
@@ -92,13 +91,13 @@ function hostWithPort(host: string, port: number): string {
  * A client certificate is asked for (never required: browsers and public clients have none) when
  * a CA for them is configured, or when self-signed certificates may authenticate clients.
  */
-function clientCertificates(tls: ListenPlan['tls'], config: Runtime['config']): ClientCertificates {
+function clientCertificates(tls: ListenPlan['tls'], config: Pick<ResolvedConfig, 'authentication'>): ClientCertificates {
   if (!tls) return 'none';
   if (tls.ca) return 'verified';
   return config.authentication.client_auth_methods.includes('self_signed_tls_client_auth') ? 'unverified' : 'none';
 }
 
-function clientCertificateRequest(tls: NonNullable<ListenPlan['tls']>, config: Runtime['config']): https.ServerOptions {
+function clientCertificateRequest(tls: NonNullable<ListenPlan['tls']>, config: Pick<ResolvedConfig, 'authentication'>): https.ServerOptions {
   const asked = clientCertificates(tls, config);
   if (asked === 'none') return {};
   return { requestCert: true, rejectUnauthorized: false, ...(tls.ca ? { ca: tls.ca } : {}) };
@@ -120,15 +119,14 @@ export interface HttpServerHandle {
   notify: McpHttpHandler['notify'];
 }
 
-/** Starts the HTTP(S) server for a runtime; resolves once it listens. */
-export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planListen(runtime.config), extension?: ServerExtension): Promise<HttpServerHandle> {
-  const { config, logger } = runtime;
+/**
+ * Listens with the parts the composition root built (its audit trail ready, its authorization
+ * server's keys open); resolves once it listens.
+ */
+export async function listenHttp(parts: HttpParts, plan: ListenPlan, extension?: ServerExtension): Promise<HttpServerHandle> {
+  const { config, logger, authorizationServer, audit } = parts;
   let issuer = plan.issuer ? new IssuerConnection(plan.issuer) : undefined;
   const readiness: Readiness = { issuer, draining: false };
-  // The signing keys open before listening: a missing or wrong key-encryption key stops the start here.
-  const authorizationServer = plan.auth === 'embedded' ? await (await import('../../auth/embedded-server.js')).EmbeddedAuthorizationServer.open(runtime) : undefined;
-  // The audit keys load before listening too: every event's log line is then written as it happens.
-  await auditOf(runtime).ready();
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
   const server = plan.tls
     ? https.createServer({ ...TLS_OPTIONS, ...SLOW_CLIENT_OPTIONS, cert: plan.tls.cert, key: plan.tls.key, ...clientCertificateRequest(plan.tls, config) }, (req, res) => handler(req, res))
@@ -150,7 +148,7 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
     authorizationServer.start(publicUrl, plan.behindProxy, clientCertificates(plan.tls, config));
     readiness.issuer = issuer = IssuerConnection.embedded(publicUrl, authorizationServer.verificationKeys);
   }
-  const { app, mcp, audit } = createHttpApp({ runtime, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension, authorizationServer });
+  const { app, mcp } = createHttpApp({ parts, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension });
   handler = app;
   // A refused TLS handshake (an old protocol, a weak cipher, garbage) never reaches the app: audit it here.
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: { remoteAddress?: string }) =>
@@ -187,20 +185,4 @@ export async function startHttpServer(runtime: Runtime, plan: ListenPlan = planL
       await audit.close();
     })());
   return { url: publicUrl, close, notify: mcp.notify };
-}
-
-/** `mcp-pa serve`: runs until SIGTERM or SIGINT, then finishes the requests in flight and exits. */
-export async function serveHttp(runtime: Runtime, plan?: ListenPlan): Promise<void> {
-  const handle = await startHttpServer(runtime, plan);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      runtime.logger.info({ signal }, 'shutting down: finishing requests in flight');
-      void handle
-        .close()
-        .then(() => runtime.close())
-        .then(resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
 }

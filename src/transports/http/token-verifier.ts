@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { TokenRejected, TokenUnverifiable } from '../../errors.js';
+import { isThisResource } from '../../resource-uri.js';
 import type { IssuerConnection } from './issuer.js';
 
 /** Asymmetric algorithms only: never `none`, never an HMAC that a public key could be abused as. */
@@ -27,10 +29,6 @@ class ExpiringCache<V> {
 
 const hashOf = (token: string) => crypto.createHash('sha256').update(token).digest('base64url');
 
-/** A token this server will not accept; the message is safe to send back (RFC 6750 error_description). */
-export class TokenRejected extends Error {
-  override name = 'TokenRejected';
-}
 
 /** What a verified token says: who (issuer + subject), through which client, allowed to do what. */
 export interface VerifiedToken {
@@ -53,14 +51,6 @@ export interface TokenVerifierOptions {
 
 /** The client certificate of the connection the token came on, when there is one (DER). */
 export type PeerCertificate = () => Buffer | undefined;
-
-/** RFC 8707 / MCP: the audience must be this server; scheme and host compare case-insensitively (URL does that). */
-export function isThisResource(candidate: unknown, resource: string): boolean {
-  if (typeof candidate !== 'string') return false;
-  const a = URL.parse(candidate);
-  const b = new URL(resource);
-  return a !== null && a.protocol === b.protocol && a.host === b.host && a.pathname === b.pathname && a.search === b.search && a.hash === '';
-}
 
 function scopesOf(claims: Record<string, unknown>): string[] {
   const raw = claims.scope ?? claims.scp;
@@ -194,9 +184,5 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   };
 }
 
-/** The token could not be checked at all (issuer unreachable): a server-side problem, not the client's. */
-export class TokenUnverifiable extends Error {
-  override name = 'TokenUnverifiable';
-}
 
 export type TokenVerifier = ReturnType<typeof createTokenVerifier>;

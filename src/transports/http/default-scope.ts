@@ -1,7 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { SCOPES } from '../mcp/tool.js';
-
-const EVERY_SCOPE = `${SCOPES.read} ${SCOPES.write}`;
+import { EVERY_SCOPE } from '../../scopes.js';
 
 /**
  * RFC 6749 section 3.3: an authorization request without `scope` is served with a pre-defined

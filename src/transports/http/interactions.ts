@@ -1,18 +1,18 @@
 import crypto from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type Provider from 'oidc-provider';
-import type { Clock } from '../clock.js';
-import type { Engine } from '../storage/engine.js';
-import { loginAccount } from './accounts.js';
-import { KnownAddresses } from './known-addresses.js';
-import { SCOPES } from '../mcp/tool.js';
-import { consentChoiceOf, readOnlyOffered, recordConsent, scopesGiven } from './consent.js';
-import { consentPage, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH } from './pages.js';
-import { MAX_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
-import { SignInLimits } from './sign-in-limits.js';
-import { isLoopbackHostname } from '../config/schema.js';
-import type { limitPolicies, RateLimits } from '../security/rate-limits.js';
-import type { AuditLog } from '../security/audit.js';
+import type { Clock } from '../../clock.js';
+import type { Engine } from '../../storage/engine.js';
+import { loginAccount } from '../../auth/accounts.js';
+import { KnownAddresses } from '../../auth/known-addresses.js';
+import { SCOPES } from '../../scopes.js';
+import { consentChoiceOf, readOnlyOffered, recordConsent, scopesGiven } from '../../auth/consent.js';
+import { consentPage, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH } from '../../auth/pages.js';
+import { MAX_PASSWORD_LENGTH, verifyPassword } from '../../auth/passwords.js';
+import { SignInLimits } from '../../auth/sign-in-limits.js';
+import { isLoopbackHostname } from '../../config/schema.js';
+import type { limitPolicies, RateLimits } from '../../security/rate-limits.js';
+import type { AuditLog } from '../../security/audit.js';
 
 export interface InteractionOptions {
   /** Its provider is read per request: it is rebuilt when the signing keys change. */

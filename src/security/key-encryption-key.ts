@@ -1,11 +1,18 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../config/load.js';
-import type { Runtime } from '../runtime.js';
+import type { ResolvedConfig } from '../config/load.js';
+import { ConfigError } from '../errors.js';
+import type { Engine } from '../storage/engine.js';
 import { keyFromPassphrase } from '../storage/passphrase-key.js';
 
 const KEY_FILE = 'oauth-signing-keys.kek';
+
+/** What finding the key needs: the setting, the data directory, and the database it seals keys in. */
+export interface KeyEncryptionKeyDeps {
+  engine: Engine;
+  config: Pick<ResolvedConfig, 'authentication' | 'dataDir'>;
+}
 
 /**
  * The key that seals the authorization server's private signing keys in the database. From
@@ -14,8 +21,7 @@ const KEY_FILE = 'oauth-signing-keys.kek';
  * readable by its owner only. A PostgreSQL server may be shared by several instances, which could
  * not share that file: there the setting is required.
  */
-export async function keyEncryptionKey(runtime: Runtime): Promise<Buffer> {
-  const { config, engine } = runtime;
+export async function keyEncryptionKey({ engine, config }: KeyEncryptionKeyDeps): Promise<Buffer> {
   const passphrase = config.authentication.key_encryption_key;
   if (passphrase) {
     return keyFromPassphrase(engine.db, passphrase, 'signing_key', 'MCP_OAUTH_KEY_ENCRYPTION_KEY is not the key the signing keys of this database were sealed with.');

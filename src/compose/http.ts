@@ -1,0 +1,68 @@
+import { assertAccountsWithinLimit } from '../auth/account-limit.js';
+import type { ResolvedConfig } from '../config/load.js';
+import type { Logger } from '../logging.js';
+import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../runtime.js';
+import { AuditLog } from '../security/audit.js';
+import { keyEncryptionKey } from '../security/key-encryption-key.js';
+import { RateLimits } from '../security/rate-limits.js';
+import type { ServerExtension } from '../mcp/server.js';
+import { listenHttp, planListen, type HttpServerHandle, type ListenPlan } from '../transports/http/server.js';
+import { startMaintenance } from './maintenance.js';
+
+export type { HttpServerHandle } from '../transports/http/server.js';
+
+/**
+ * HTTP mode's composition root: builds the audit trail, the embedded authorization server (with
+ * its key-encryption key) and the rate limits once, hands each part only what it uses, starts the
+ * hourly maintenance and listens. Resolves once it listens; closing the handle leaves `opened` open.
+ */
+export async function startHttpServer(opened: OpenedRuntime, plan: ListenPlan = planListen(opened.config), extension?: ServerExtension): Promise<HttpServerHandle> {
+  const { config, logger, clock, engine } = opened;
+  const audit = new AuditLog(opened);
+  // The signing keys open before listening: a missing or wrong key-encryption key stops the start here.
+  // Loaded only for the embedded issuer: a deployment with an external one never pays for oidc-provider.
+  const authorizationServer =
+    plan.auth === 'embedded'
+      ? await (await import('../auth/embedded-server.js')).EmbeddedAuthorizationServer.open({ engine, config, logger, clock, audit, kek: await keyEncryptionKey(opened) })
+      : undefined;
+  // The audit keys load before listening too: every event's log line is then written as it happens.
+  await audit.ready();
+  const limits = new RateLimits(engine, logger, audit, config.rate_limits.enabled, clock);
+  const stopMaintenance = await startMaintenance({ runtime: opened, audit, logger });
+  try {
+    const handle = await listenHttp({ config, logger, clock, engine, mcp: { run: opened.run, logger }, audit, limits, authorizationServer }, plan, extension);
+    return { ...handle, close: () => handle.close().finally(stopMaintenance) };
+  } catch (err) {
+    stopMaintenance();
+    authorizationServer?.stop();
+    await audit.close();
+    throw err;
+  }
+}
+
+/** `mcp-pa serve`: runs until SIGTERM or SIGINT, then finishes the requests in flight, closes and resolves. */
+export async function serveHttp(config: ResolvedConfig, logger: Logger, plan: ListenPlan): Promise<void> {
+  const opened = await openRuntime(config, logger);
+  let handle: HttpServerHandle;
+  try {
+    // Without authentication (loopback development) every request acts as the local tenant.
+    // features.multi_tenant false: a database that already holds more than one person is refused.
+    await assertAccountsWithinLimit(opened.engine, config.features.multi_tenant);
+    if (!config.authentication.enabled) await opened.ensureTenant(LOCAL_TENANT);
+    handle = await startHttpServer(opened, plan);
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      opened.logger.info({ signal }, 'shutting down: finishing requests in flight');
+      void handle
+        .close()
+        .then(() => opened.close())
+        .then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
