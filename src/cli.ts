@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import fs from 'node:fs';
-import type { Kysely } from 'kysely';
 import { ConfigError, loadConfig, type ConfigFlags, type ResolvedConfig } from './config/load.js';
 import { addLocalAccount, changePassword, deleteAccount, disableAccount, listAccounts, selectAccount, type AccountSelector } from './auth/accounts.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from './auth/passwords.js';
@@ -14,7 +13,6 @@ import { exportTenant, importTenant } from './domain/transfer/service.js';
 import { createLogger } from './logging.js';
 import { SERVER_VERSION } from './mcp/server.js';
 import { LOCAL_TENANT, openEngine, openRuntime, type Runtime } from './runtime.js';
-import { migrate } from './storage/migrations/index.js';
 import { serveLocalStdio } from './transports/stdio.js';
 
 /** Exit codes: 2 = the configuration or the command line is wrong; 1 = it failed at run time. */
@@ -59,8 +57,8 @@ async function runMigrate(program: Command) {
   const config = configFrom(program);
   const engine = await openEngine(config);
   try {
-    const steps = await migrate(engine.db as Kysely<unknown>, engine.dialect, { appRole: config.database.app_role, vectors: engine.vectorSearch });
-    const where = engine.kind === 'sqlite' ? config.database.path : engine.kind === 'pglite' ? 'embedded PostgreSQL' : 'PostgreSQL';
+    const steps = await engine.migrate({ appRole: config.database.app_role });
+    const where = engine.description.label;
     process.stdout.write(steps.length === 0 ? `${where}: up to date.\n` : steps.map((step) => `${where}: ${step}\n`).join(''));
     const security = await engine.security();
     for (const warning of security.warnings) process.stderr.write(`mcp-pa: SECURITY: ${warning}\n`);
