@@ -1,22 +1,18 @@
 import path from 'node:path';
-import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from './clock.js';
 import type { ResolvedConfig } from './config/load.js';
 import type { DomainContext } from './domain/context.js';
 import { Temporal, systemTimeZone, toStored } from './domain/common/time.js';
-import { findProfile } from './domain/profile/repository.js';
 import { purgeTrash } from './domain/trash/service.js';
 import { RowSecurityNotEnforcedError } from './errors.js';
 import type { Logger } from './logging.js';
-import { DatabaseBlobStore, FileBlobStore, type BlobStore } from './storage/blob-store.js';
+import type { BlobStore } from './storage/blob-store.js';
 import type { Access, Engine, SecurityReport } from './storage/engine.js';
-import { migrate } from './storage/migrations/index.js';
 import { keyFromPassphrase } from './storage/passphrase-key.js';
 import { makeTreePrivate } from './storage/private-files.js';
 import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
-import { postgresSearchIndex, sqliteSearchIndex } from './storage/search.js';
+import { listTenants, runAsTenant } from './storage/repositories/index.js';
 import { openSqliteEngine } from './storage/sqlite.js';
-import { noVectorIndex, pgvectorIndex } from './storage/vectors.js';
 
 /** Local mode has exactly one tenant: the OS user who owns the files. */
 export const LOCAL_TENANT = 'local';
@@ -51,7 +47,7 @@ export interface OpenedRuntime extends Runtime {
 /** The storage engine the configuration asks for: SQLite, a PostgreSQL server, or embedded PGlite. */
 export function openEngine(config: ResolvedConfig, logger?: Logger): Promise<Engine> {
   const { database } = config;
-  if (database.type === 'sqlite') return Promise.resolve(openSqliteEngine({ path: database.path, encryptionKey: config.encryption.key }));
+  if (database.type === 'sqlite') return Promise.resolve(openSqliteEngine({ path: database.path, encryptionKey: config.encryption.key, documentsPath: config.documents.path }));
   if (database.connection_string) {
     return openPostgresEngine({
       connectionString: database.connection_string,
@@ -70,7 +66,7 @@ export function openEngine(config: ResolvedConfig, logger?: Logger): Promise<Eng
 export async function openRuntime(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock): Promise<OpenedRuntime> {
   const engine = await openEngine(config, logger);
   try {
-    const steps = await migrate(engine.db as Kysely<unknown>, engine.dialect, { appRole: config.database.app_role, vectors: engine.vectorSearch });
+    const steps = await engine.migrate({ appRole: config.database.app_role });
     for (const step of steps) logger.info({ step }, 'database migration');
     const security = await engine.security();
     for (const warning of security.warnings) logger.error({ security: warning }, `SECURITY: ${warning}`);
@@ -81,16 +77,16 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger, clock:
     const key = config.encryption.key
       ? await keyFromPassphrase(engine.db, config.encryption.key, 'document_key', "MCP_PA_ENCRYPTION_KEY is not the key this database's documents were encrypted with.")
       : undefined;
-    const blobs = engine.kind === 'sqlite' ? new FileBlobStore(config.documents.path, key) : new DatabaseBlobStore(key);
+    const blobs = engine.blobStore(key);
     // mcp-pa's own folder (database, documents, embedded cluster) is its user's alone.
     makeTreePrivate(config.dataDir);
-    if (engine.kind === 'sqlite' && !isInside(config.documents.path, config.dataDir)) makeTreePrivate(config.documents.path);
+    if (blobs.folder !== undefined && !isInside(blobs.folder, config.dataDir)) makeTreePrivate(blobs.folder);
     const runtime = createRuntime(config, engine, blobs);
     logger.info(
       {
-        engine: engine.kind,
-        database: engine.kind === 'postgres' ? 'server' : engine.kind === 'pglite' ? path.join(config.dataDir, 'pgdata') : config.database.path,
-        documents: engine.kind === 'sqlite' ? config.documents.path : 'in the database',
+        engine: engine.description.engine,
+        database: engine.description.location,
+        documents: blobs.folder ?? 'in the database',
         encrypted: key !== undefined,
         rowLevelSecurity: security.rowLevelSecurity,
         vectorSearch: engine.vectorSearch ? 'available' : 'unavailable (no pgvector)',
@@ -104,7 +100,7 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger, clock:
       engine,
       clock,
       security: () => engine.security(),
-      emptyTrash: () => emptyTrash(runtime, blobs),
+      emptyTrash: () => emptyTrash(runtime, engine, blobs),
       close: () => engine.close(),
     };
   } catch (err) {
@@ -121,21 +117,14 @@ function isInside(target: string, folder: string): boolean {
 
 function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore): Runtime {
   const limits = { maxDocumentBytes: Math.floor(config.documents.max_file_size_mb * 1024 * 1024) };
-  const search = engine.dialect === 'sqlite' ? sqliteSearchIndex : postgresSearchIndex;
-  const vectors = engine.vectorSearch ? pgvectorIndex : noVectorIndex;
   const run: Runtime['run'] = (access, tenantId, fn) =>
-    engine.transaction(access, tenantId, (trx, hooks) => {
+    runAsTenant(engine, blobs, access, tenantId, (store) => {
       let profile: ReturnType<DomainContext['profile']> | undefined;
       const ctx: DomainContext = {
-        db: trx,
-        tenantId,
+        ...store,
         now: Temporal.Now.instant(),
-        search,
-        vectors,
-        blobs,
         limits,
-        hooks,
-        profile: () => (profile ??= findProfile(trx, tenantId)),
+        profile: () => (profile ??= store.profiles.find()),
         zone: async () => (await ctx.profile())?.timezone ?? systemTimeZone(),
       };
       return fn(ctx);
@@ -143,18 +132,14 @@ function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore)
   return {
     run,
     ensureTenant: (tenantId) =>
-      run('write', tenantId, async (ctx) => {
-        await ctx.db.insertInto('tenants').values({ id: tenantId, created_at: toStored(ctx.now) }).onConflict((oc) => oc.column('id').doNothing()).execute();
-      }),
+      run('write', tenantId, (ctx) => ctx.tenant.ensure(toStored(ctx.now))),
   };
 }
 
 /** Empties every tenant's trash, and sweeps upload files no document kept (file store only). */
-async function emptyTrash(runtime: Runtime, blobs: BlobStore): Promise<{ purged: number; orphans: number }> {
-  // The tenant list is readable under any tenant; '' is none of them.
-  const tenants = await runtime.run('read', '', (ctx) => ctx.db.selectFrom('tenants').select('id').execute());
+async function emptyTrash(runtime: Runtime, engine: Engine, blobs: BlobStore): Promise<{ purged: number; orphans: number }> {
   let purged = 0;
-  for (const { id } of tenants) purged += await runtime.run('write', id, (ctx) => purgeTrash(ctx));
-  const orphans = blobs instanceof FileBlobStore ? await blobs.sweepOrphans() : 0;
+  for (const id of await listTenants(engine)) purged += await runtime.run('write', id, (ctx) => purgeTrash(ctx));
+  const orphans = await blobs.sweepOrphans();
   return { purged, orphans };
 }

@@ -121,7 +121,7 @@ export async function deleteAccount(engine: Engine, runtime: Runtime, account: A
   await runtime.run('write', account.id, async (ctx) => {
     await clearTenant(ctx);
     // The account row and the tenant's counters and tags go with the tenant (foreign keys cascade).
-    await ctx.db.deleteFrom('tenants').where('id', '=', account.id).execute();
+    await ctx.tenant.remove();
   });
 }
 

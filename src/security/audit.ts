@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { isoNow, type Clock } from '../clock.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../logging.js';
@@ -206,7 +206,7 @@ export class AuditLog {
     for (let attempt = 1; ; attempt++) {
       try {
         const { head, count, rekeyed } = await engine.db.transaction().execute(async (trx) => {
-          if (engine.dialect === 'postgresql') await sql`SELECT pg_advisory_xact_lock(hashtext('mcp-pa audit'))`.execute(trx);
+          await engine.lockNamed(trx, 'mcp-pa audit');
           const last = await trx.selectFrom('audit_events').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
           const lastRow = last && normalise(last);
           const rekeyed = this.#headChecked ? [] : await this.#rekeyIfUnkeyed(trx, lastRow, keys);

@@ -26,7 +26,7 @@ export async function keyEncryptionKey({ engine, config }: KeyEncryptionKeyDeps)
   if (passphrase) {
     return keyFromPassphrase(engine.db, passphrase, 'signing_key', 'MCP_OAUTH_KEY_ENCRYPTION_KEY is not the key the signing keys of this database were sealed with.');
   }
-  if (engine.kind === 'postgres') {
+  if (engine.sharedAcrossInstances) {
     throw new ConfigError(
       'Set MCP_OAUTH_KEY_ENCRYPTION_KEY (authentication.key_encryption_key): the embedded authorization server seals its signing keys in the database with it, and every instance needs the same one.',
     );

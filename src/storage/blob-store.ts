@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { decrypt, encrypt } from './crypto.js';
-import type { TransactionHooks } from './engine.js';
+import type { TransactionHooks } from './transaction-hooks.js';
 import type { Database } from './schema.js';
 
 /** Where a transaction's blob operations happen. */
@@ -16,12 +16,16 @@ export interface BlobScope {
 /** Where document bytes live, encrypted with AES-256-GCM when a key is configured. */
 export interface BlobStore {
   readonly encrypted: boolean;
+  /** The folder the bytes are files in, when they are files (SQLite); undefined when they are rows. */
+  readonly folder?: string;
   /** Stores bytes as part of the transaction: they are visible if, and once, it commits. */
   save(scope: BlobScope, id: string, bytes: Buffer): Promise<void>;
   /** Reads a blob; `encrypted` is what its row says, so a mismatch is an error rather than garbage. */
   read(scope: Omit<BlobScope, 'hooks'>, id: string, encrypted: boolean): Promise<Buffer>;
   /** Drops the bytes of documents removed for good. */
   remove(scope: BlobScope, ids: readonly string[]): Promise<void>;
+  /** Removes what a process that died mid-upload left behind; how many. */
+  sweepOrphans(): Promise<number>;
 }
 
 const SAFE_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -49,6 +53,10 @@ export class FileBlobStore implements BlobStore {
     private readonly key?: Buffer,
   ) {
     this.encrypted = key !== undefined;
+  }
+
+  get folder(): string {
+    return this.dir;
   }
 
   private pathOf(id: string): string {
@@ -158,6 +166,10 @@ export class DatabaseBlobStore implements BlobStore {
 
   async remove(): Promise<void> {
     // ON DELETE CASCADE from documents.
+  }
+
+  async sweepOrphans(): Promise<number> {
+    return 0; // pieces are written in the transaction of their row: none outlive a failed one
   }
 }
 

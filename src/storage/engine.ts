@@ -1,5 +1,11 @@
 import { sql, type Kysely } from 'kysely';
+import type { BlobStore } from './blob-store.js';
+import type { TransactionHooks } from './transaction-hooks.js';
 import type { Database } from './schema.js';
+import type { SearchIndex } from './search.js';
+import type { VectorIndex } from './vectors.js';
+
+export type { TransactionHooks };
 
 export type Dialect = 'sqlite' | 'postgresql';
 export type EngineKind = 'sqlite' | 'postgres' | 'pglite';
@@ -8,12 +14,6 @@ export type Access = 'read' | 'write';
 /** A storage problem the user can fix (wrong key, unreachable server); the message says how. */
 export class StorageError extends Error {
   override name = 'StorageError';
-}
-
-/** Work done when (and only when) a transaction commits or rolls back: file renames, temp-file cleanup. */
-export interface TransactionHooks {
-  afterCommit(fn: () => Promise<void> | void): void;
-  onRollback(fn: () => Promise<void> | void): void;
 }
 
 /** What the server can tell about its own protection (for start-up checks and /readyz). */
@@ -27,16 +27,49 @@ export interface SecurityReport {
 /**
  * One storage engine: SQLite (local mode), a PostgreSQL server, or embedded PGlite. Every
  * piece of user data is read and written through `transaction`, as one tenant.
+ *
+ * What differs between engines is told by capabilities (in the style of Kysely's DialectAdapter:
+ * `supportsReturning`, `acquireMigrationLock`), never by a name to compare: code outside storage/
+ * asks what the engine can do, not which engine it is (checked by lint).
  */
 export interface Engine {
-  readonly kind: EngineKind;
-  readonly dialect: Dialect;
   /** The login connection, for migrations and installation-wide settings: never for user data. */
   readonly db: Kysely<Database>;
+  /** SELECT ... FOR UPDATE holds rows until commit. SQLite writers already run one at a time (BEGIN IMMEDIATE). */
+  readonly supportsRowLocks: boolean;
+  /** A round trip costs (a network hop), so several queries in one statement pay; SQLite runs in-process. */
+  readonly supportsBatching: boolean;
+  /** Several server instances may use this database at once (a PostgreSQL server), so nothing they must agree on can live in one instance's files. */
+  readonly sharedAcrossInstances: boolean;
   readonly vectorSearch: boolean;
+  /** Full-text search over every kind of item, in this engine's dialect. */
+  readonly searchIndex: SearchIndex;
+  /** Nearest-neighbour search (pgvector), or an index that says it is unavailable. */
+  readonly vectorIndex: VectorIndex;
+  /** How logs and messages name the engine and where its data lives: for people, never to branch on. */
+  readonly description: EngineDescription;
+  /** Where document bytes live: files beside an SQLite database, rows in PostgreSQL (sealed with `key` when given). */
+  blobStore(key: Buffer | undefined): BlobStore;
+  /** Brings the schema up to date (every instance may call it at start: they take turns). Returns the steps taken. */
+  migrate(options: { appRole?: string }): Promise<string[]>;
+  /**
+   * Holds a lock of this name until `trx` ends, across every instance of the database: what one
+   * instance does under it, the others wait for. On SQLite (one serving process, which
+   * serialises such work itself) it does nothing.
+   */
+  lockNamed(trx: Kysely<Database>, name: string): Promise<void>;
   transaction<T>(access: Access, tenantId: string, fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>): Promise<T>;
   security(): Promise<SecurityReport>;
   close(): Promise<void>;
+}
+
+export interface EngineDescription {
+  /** sqlite, postgres or pglite. */
+  readonly engine: EngineKind;
+  /** Where the data is, for the start-up log: a file, a folder, or "server". */
+  readonly location: string;
+  /** How a command's output names the database: its file, "embedded PostgreSQL" or "PostgreSQL". */
+  readonly label: string;
 }
 
 export interface TransactionPlan {

@@ -4,10 +4,14 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { StorageError, runTransaction, type Engine, type EngineKind, type SecurityReport, type TransactionPlan } from './engine.js';
+import { DatabaseBlobStore } from './blob-store.js';
+import { StorageError, runTransaction, type Engine, type EngineDescription, type EngineKind, type SecurityReport, type TransactionPlan } from './engine.js';
+import { migrate } from './migrations/index.js';
 import { PGLITE_BYTEA, PgliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
+import { postgresSearchIndex } from './search.js';
 import { TENANT_TABLES } from './tenant-tables.js';
+import { noVectorIndex, pgvectorIndex } from './vectors.js';
 import { keepNewFilesPrivate, makeTreePrivate } from './private-files.js';
 
 /** Role names go into grants and policies: keep them to plain identifiers. */
@@ -87,12 +91,20 @@ async function ownsTenantTables(db: Kysely<Database>, appRole: string): Promise<
   return Number(owned.rows[0]?.n) > 0;
 }
 
-function pgEngine(kind: EngineKind, db: Kysely<Database>, appRole: string, vectorSearch: boolean): Engine {
+function pgEngine(description: EngineDescription, db: Kysely<Database>, appRole: string, vectorSearch: boolean): Engine {
+  const kind = description.engine;
   return {
-    kind,
-    dialect: 'postgresql',
     db,
+    supportsRowLocks: true,
+    supportsBatching: true,
+    sharedAcrossInstances: kind === 'postgres',
     vectorSearch,
+    searchIndex: postgresSearchIndex,
+    vectorIndex: vectorSearch ? pgvectorIndex : noVectorIndex,
+    description,
+    blobStore: (key) => new DatabaseBlobStore(key),
+    migrate: (options) => migrate(db as Kysely<unknown>, 'postgresql', { ...options, vectors: vectorSearch }),
+    lockNamed: async (trx, name) => void (await sql`SELECT pg_advisory_xact_lock(hashtext(${name}))`.execute(trx)),
     transaction: (access, tenantId, fn) => runTransaction(db, tenantPlan(access, appRole, tenantId), fn),
     security: () => securityReport(db, kind, appRole),
     close: () => db.destroy(),
@@ -158,7 +170,7 @@ export async function openPostgresEngine(options: PostgresOptions): Promise<Engi
     const url = new URL(options.connectionString);
     throw new StorageError(`Cannot connect to PostgreSQL at ${url.hostname}:${url.port || 5432}/${url.pathname.slice(1)}: ${(err as Error).message}`);
   }
-  return pgEngine('postgres', db, checkRoleName(options.appRole), await hasVectorExtension(db));
+  return pgEngine({ engine: 'postgres', location: 'server', label: 'PostgreSQL' }, db, checkRoleName(options.appRole), await hasVectorExtension(db));
 }
 
 export interface PgliteOptions {
@@ -227,6 +239,6 @@ export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> 
   }
   makeTreePrivate(options.dataDir);
   const db = new Kysely<Database>({ dialect: new PgliteDialect(pglite) });
-  const engine = pgEngine('pglite', db, checkRoleName(options.appRole), await hasVectorExtension(db));
+  const engine = pgEngine({ engine: 'pglite', location: options.dataDir, label: 'embedded PostgreSQL' }, db, checkRoleName(options.appRole), await hasVectorExtension(db));
   return { ...engine, close: () => engine.close().finally(unlock) };
 }

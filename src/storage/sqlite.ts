@@ -2,15 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3-multiple-ciphers';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
+import { FileBlobStore } from './blob-store.js';
 import { StorageError, runTransaction, type Engine } from './engine.js';
+import { migrate } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { keepNewFilesPrivate, makeFilesPrivate } from './private-files.js';
-
+import { sqliteSearchIndex } from './search.js';
+import { noVectorIndex } from './vectors.js';
 
 export interface SqliteOptions {
   path: string;
   /** Passphrase for at-rest encryption (SQLCipher format); undefined = plain file. */
   encryptionKey?: string;
+  /** The folder of document files (one per upload). */
+  documentsPath?: string;
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -117,11 +122,19 @@ function withStatementCache(raw: SqliteDatabase.Database, capacity = 300): Kysel
  */
 export function openSqliteEngine(options: SqliteOptions): Engine {
   const db = openSqlite(options);
+  const documentsPath = options.documentsPath ?? path.join(path.dirname(options.path), 'documents');
   return {
-    kind: 'sqlite',
-    dialect: 'sqlite',
     db,
+    supportsRowLocks: false,
+    supportsBatching: false,
+    sharedAcrossInstances: false,
     vectorSearch: false,
+    searchIndex: sqliteSearchIndex,
+    vectorIndex: noVectorIndex,
+    description: { engine: 'sqlite', location: options.path, label: options.path },
+    blobStore: (key) => new FileBlobStore(documentsPath, key),
+    migrate: (migration) => migrate(db as Kysely<unknown>, 'sqlite', migration),
+    lockNamed: async () => undefined,
     transaction: (access, _tenantId, fn) =>
       runTransaction(
         db,

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { DomainContext } from '../../src/domain/context.js';
-import { liveCounts } from '../../src/domain/common/count.js';
 import { AddTaskInput, CreateProjectInput } from '../../src/domain/projects/schema.js';
 import { addTask, createProject, getProject, updateProject, updateTask } from '../../src/domain/projects/service.js';
 import { GetProjectInput, UpdateProjectInput, UpdateTaskInput } from '../../src/domain/projects/schema.js';
@@ -55,11 +54,13 @@ describe('concurrent writers on a PostgreSQL server', { skip: !process.env.TEST_
           const tasks = (await getProject(ctx, GetProjectInput.parse({ project_id: project }))).task_counts.total;
           const moved = (await getProject(ctx, GetProjectInput.parse({ project_id: other }))).task_counts.total;
           assert.deepEqual([tasks, moved], [WRITERS / 2, WRITERS / 2], `${tenant}: every task kept, where it was moved`);
-          const tags = (await ctx.db.selectFrom('item_tags').select('tag').where('item_id', '=', todo).execute()).map((r) => r.tag).sort();
+          const tags = (await ctx.tags.of('todo', [todo])).get(todo)!;
           assert.equal(tags.length, 2, `${tenant}: one writer's tag pair, not a merge: ${tags.join(', ')}`);
           assert.equal(tags[0]!.split('-')[0], tags[1]!.split('-')[0]);
-          const count = await liveCounts(ctx.db, tenant);
-          const actual = await sql<{ completed: number; n: number }>`SELECT completed, count(*)::int AS n FROM todos WHERE deleted_at IS NULL GROUP BY completed`.execute(ctx.db);
+          const count = await ctx.counts.live();
+          const actual = await runtime.engine.transaction('read', tenant, (trx) =>
+            sql<{ completed: number; n: number }>`SELECT completed, count(*)::int AS n FROM todos WHERE deleted_at IS NULL GROUP BY completed`.execute(trx),
+          );
           const of = (c: number) => actual.rows.find((r) => r.completed === c)?.n ?? 0;
           assert.deepEqual([count('todos.open'), count('todos.completed')], [of(0), of(1)], `${tenant}: trigger-kept totals match the rows`);
         });
@@ -80,11 +81,11 @@ describe('concurrent writers on a PostgreSQL server', { skip: !process.env.TEST_
       let attempts = 0;
       // Two transactions lock the same two rows in opposite orders, each waiting for the other.
       const cross = (first: string, second: string) =>
-        runtime.run('write', 'dl', async (ctx) => {
+        runtime.engine.transaction('write', 'dl', async (trx) => {
           attempts++;
-          await sql`UPDATE todos SET title = title WHERE id = ${first}`.execute(ctx.db);
+          await sql`UPDATE todos SET title = title WHERE id = ${first}`.execute(trx);
           await new Promise((resolve) => setTimeout(resolve, 200));
-          await sql`UPDATE todos SET title = title WHERE id = ${second}`.execute(ctx.db);
+          await sql`UPDATE todos SET title = title WHERE id = ${second}`.execute(trx);
         });
       await Promise.all([cross(a, b), cross(b, a)]);
       assert.ok(attempts >= 3, `one of the two was retried (attempts: ${attempts})`);

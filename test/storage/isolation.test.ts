@@ -4,12 +4,17 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { UserError } from '../../src/domain/common/errors.js';
 import type { DomainContext } from '../../src/domain/context.js';
+import { DashboardInput } from '../../src/domain/dashboard/schema.js';
+import { getDashboard } from '../../src/domain/dashboard/service.js';
 import { UploadDocumentInput } from '../../src/domain/documents/schema.js';
 import { uploadDocument } from '../../src/domain/documents/service.js';
 import { CreateProjectInput, ListProjectsInput } from '../../src/domain/projects/schema.js';
 import { createProject, listProjects } from '../../src/domain/projects/service.js';
 import { CreateTodoInput, ListTodosInput } from '../../src/domain/todos/schema.js';
 import { createTodo, listTodos, updateTodo } from '../../src/domain/todos/service.js';
+import { SearchInput } from '../../src/domain/search/schema.js';
+import { search } from '../../src/domain/search/service.js';
+import { exportTenant, importTenant } from '../../src/domain/transfer/service.js';
 import { deleteItem, restoreItem } from '../../src/domain/trash/service.js';
 import type { OpenedRuntime } from '../../src/runtime.js';
 import { TENANT_TABLES } from '../../src/storage/tenant-tables.js';
@@ -20,7 +25,8 @@ type Op =
   | { op: 'project'; tenant: number; name: string }
   | { op: 'rename'; tenant: number; target: number; title: string }
   | { op: 'delete'; tenant: number; target: number }
-  | { op: 'restore'; tenant: number; target: number };
+  | { op: 'restore'; tenant: number; target: number }
+  | { op: 'copy'; tenant: number; from: number };
 
 const tenantIndex = fc.integer({ min: 0, max: 2 });
 const word = fc.stringMatching(/^[a-z]{3,8}$/);
@@ -30,6 +36,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('rename' as const), tenant: tenantIndex, target: fc.nat(), title: word }),
   fc.record({ op: fc.constant('delete' as const), tenant: tenantIndex, target: fc.nat() }),
   fc.record({ op: fc.constant('restore' as const), tenant: tenantIndex, target: fc.nat() }),
+  // Another tenant's export loaded over this one's data: both then hold items with the same ids,
+  // so a query that forgets its tenant finds, changes or lists the other's copy.
+  fc.record({ op: fc.constant('copy' as const), tenant: tenantIndex, from: tenantIndex }),
 );
 
 interface Known {
@@ -37,10 +46,18 @@ interface Known {
   id: string;
   owner: number;
   title: string;
+  tags: string[];
   trashed: boolean;
 }
 
-for (const engine of AVAILABLE_ENGINES.filter((e) => e !== 'sqlite')) {
+/**
+ * On PostgreSQL and PGlite, row-level security keeps tenants apart and the repositories' own
+ * tenant conditions are a second line. On SQLite (local mode, and HTTP mode on SQLite) the
+ * repositories' conditions are all there is: the property test runs there too, with the same
+ * tenants, and fails when one repository forgets its tenant.
+ */
+for (const engine of AVAILABLE_ENGINES) {
+  const rowLevelSecurity = engine !== 'sqlite';
   describe(`tenant isolation on ${engine}`, () => {
     let runtime: OpenedRuntime;
     before(async () => ({ runtime } = await openTestRuntime(engine)));
@@ -70,14 +87,25 @@ for (const engine of AVAILABLE_ENGINES.filter((e) => e !== 'sqlite')) {
               const title = `${step.op === 'todo' ? step.title : step.name} ${me}`;
               const created =
                 step.op === 'todo'
-                  ? await runtime.run('write', me, (ctx) => createTodo(ctx, CreateTodoInput.parse({ title })))
+                  ? await runtime.run('write', me, (ctx) => createTodo(ctx, CreateTodoInput.parse({ title, tags: [step.title] })))
                   : await runtime.run('write', me, (ctx) => createProject(ctx, CreateProjectInput.parse({ name: title })));
-              known.push({ kind: step.op, id: created.id, owner: step.tenant, title, trashed: false });
+              known.push({ kind: step.op, id: created.id, owner: step.tenant, title, tags: step.op === 'todo' ? [step.title] : [], trashed: false });
               continue;
             }
-            const target = known[step.target % Math.max(1, known.length)];
-            if (!target) continue;
-            const mine = target.owner === step.tenant;
+            if (step.op === 'copy') {
+              if (step.from === step.tenant) continue;
+              const data = await runtime.run('read', tenants[step.from]!, exportTenant);
+              await runtime.run('write', me, (ctx) => importTenant(ctx, data, { replace: true }));
+              const copies = known.filter((k) => k.owner === step.from).map((k) => ({ ...k, owner: step.tenant }));
+              known.splice(0, known.length, ...known.filter((k) => k.owner !== step.tenant), ...copies);
+              continue;
+            }
+            const picked = known[step.target % Math.max(1, known.length)];
+            if (!picked) continue;
+            // The tenant's own item of that id, if it has one (a copy shares the id).
+            const own = known.find((k) => k.owner === step.tenant && k.kind === picked.kind && k.id === picked.id);
+            const target = own ?? picked;
+            const mine = own !== undefined;
             if (step.op === 'rename') {
               if (target.kind !== 'todo') continue;
               const result = await attempt(me, (ctx) => updateTodo(ctx, { todo_id: target.id, title: step.title }));
@@ -100,21 +128,31 @@ for (const engine of AVAILABLE_ENGINES.filter((e) => e !== 'sqlite')) {
             const seen = await runtime.run('read', tenant, async (ctx) => ({
               todos: (await listTodos(ctx, ListTodosInput.parse({ limit: 200 }))).items,
               projects: (await listProjects(ctx, ListProjectsInput.parse({ limit: 200 }))).items,
-              rows: await sql<{ id: string }>`SELECT id FROM todos UNION ALL SELECT id FROM projects`.execute(ctx.db),
+              hits: (await search(ctx, SearchInput.parse({ query: 'prop', limit: 100 }))).results,
+              dashboard: (await getDashboard(ctx, DashboardInput.parse({}))).counts,
             }));
             const mine = known.filter((k) => k.owner === index);
             const live = (kind: Known['kind']) => mine.filter((k) => k.kind === kind && !k.trashed);
             assert.deepEqual(seen.todos.map((t) => t.id).sort(), live('todo').map((k) => k.id).sort());
             assert.deepEqual(seen.todos.map((t) => t.title).sort(), live('todo').map((k) => k.title).sort());
+            assert.deepEqual(seen.todos.map((t) => `${t.id} ${t.tags.join(',')}`).sort(), live('todo').map((k) => `${k.id} ${k.tags.join(',')}`).sort(), 'own tags only');
             assert.deepEqual(seen.projects.map((p) => p.id).sort(), live('project').map((k) => k.id).sort());
-            assert.deepEqual(seen.rows.rows.map((r) => r.id).sort(), mine.map((k) => k.id).sort(), 'raw SELECT without WHERE: own rows only');
+            assert.deepEqual(seen.projects.map((p) => p.name).sort(), live('project').map((k) => k.title).sort());
+            // Every live item with a word starting "prop" (a tenant's name, or a new title) is found, and nothing else.
+            const titled = mine.filter((k) => !k.trashed && k.title.split(/[^a-z0-9]+/).some((w) => w.startsWith('prop')));
+            assert.deepEqual(seen.hits.map((h) => `${h.kind} ${h.id} ${h.title}`).sort(), titled.map((k) => `${k.kind} ${k.id} ${k.title}`).sort(), 'search: own items only');
+            assert.equal(seen.dashboard.todos_open, live('todo').length, 'dashboard: own totals only');
+            if (rowLevelSecurity) {
+              const rows = await runtime.engine.transaction('read', tenant, (trx) => sql<{ id: string }>`SELECT id FROM todos UNION ALL SELECT id FROM projects`.execute(trx));
+              assert.deepEqual(rows.rows.map((r) => r.id).sort(), mine.map((k) => k.id).sort(), 'raw SELECT without WHERE: own rows only');
+            }
           }
         }),
         { numRuns: 12 },
       );
     });
 
-    it('under the application role, SELECT * without WHERE returns only the tenant’s rows in every table', async () => {
+    it('under the application role, SELECT * without WHERE returns only the tenant’s rows in every table', { skip: !rowLevelSecurity && 'SQLite has no row-level security' }, async () => {
       for (const t of ['raw-a', 'raw-b']) {
         await runtime.ensureTenant(t);
         await runtime.run('write', t, async (ctx) => {
@@ -125,38 +163,38 @@ for (const engine of AVAILABLE_ENGINES.filter((e) => e !== 'sqlite')) {
         });
       }
       const WRITTEN_HERE: readonly string[] = ['todos', 'projects', 'documents', 'document_blob_chunks'];
-      await runtime.run('read', 'raw-a', async (ctx) => {
-        const role = await sql<{ role: string; tenant: string }>`SELECT current_user AS role, current_setting('app.tenant_id') AS tenant`.execute(ctx.db);
+      await runtime.engine.transaction('read', 'raw-a', async (trx) => {
+        const role = await sql<{ role: string; tenant: string }>`SELECT current_user AS role, current_setting('app.tenant_id') AS tenant`.execute(trx);
         assert.equal(role.rows[0]?.tenant, 'raw-a');
         assert.notEqual(role.rows[0]?.role, 'postgres', 'queries do not run as the login role');
         for (const table of TENANT_TABLES) {
           const column = table === 'tenants' ? null : 'tenant_id';
           if (!column) continue;
-          const rows = await sql<{ tenant_id: string }>`SELECT * FROM ${sql.table(table)}`.execute(ctx.db);
+          const rows = await sql<{ tenant_id: string }>`SELECT * FROM ${sql.table(table)}`.execute(trx);
           if (WRITTEN_HERE.includes(table)) assert.ok(rows.rows.length > 0, `${table} shows the tenant its own rows`);
           assert.ok(rows.rows.every((r) => r.tenant_id === 'raw-a'), `${table} shows another tenant's rows`);
         }
       });
     });
 
-    it('refuses to write a row for another tenant, and UPDATE or DELETE without WHERE touch only the tenant’s rows', async () => {
+    it('refuses to write a row for another tenant, and UPDATE or DELETE without WHERE touch only the tenant’s rows', { skip: !rowLevelSecurity && 'SQLite has no row-level security' }, async () => {
       await runtime.ensureTenant('w-a');
       await runtime.ensureTenant('w-b');
       const theirs = await runtime.run('write', 'w-b', (ctx) => createTodo(ctx, CreateTodoInput.parse({ title: 'belongs to b' })));
       await assert.rejects(
-        runtime.run('write', 'w-a', (ctx) =>
-          sql`INSERT INTO todos (tenant_id, id, title, priority, created_at, updated_at) VALUES ('w-b', 'forged', 'forged', 2, 'x', 'x')`.execute(ctx.db),
+        runtime.engine.transaction('write', 'w-a', (trx) =>
+          sql`INSERT INTO todos (tenant_id, id, title, priority, created_at, updated_at) VALUES ('w-b', 'forged', 'forged', 2, 'x', 'x')`.execute(trx),
         ),
         /row-level security/,
       );
       await assert.rejects(
-        runtime.run('write', 'w-a', (ctx) => sql`UPDATE todos SET tenant_id = 'w-b'`.execute(ctx.db).then(() => ctx.db.insertInto('tenants').values({ id: 'w-a-2', created_at: 'x' }).execute())),
+        runtime.engine.transaction('write', 'w-a', (trx) => sql`UPDATE todos SET tenant_id = 'w-b'`.execute(trx).then(() => trx.insertInto('tenants').values({ id: 'w-a-2', created_at: 'x' }).execute())),
         /row-level security/,
       );
-      await runtime.run('write', 'w-a', async (ctx) => {
-        await sql`UPDATE todos SET title = 'overwritten'`.execute(ctx.db);
-        await sql`DELETE FROM todos`.execute(ctx.db);
-        await sql`DELETE FROM tenants`.execute(ctx.db);
+      await runtime.engine.transaction('write', 'w-a', async (trx) => {
+        await sql`UPDATE todos SET title = 'overwritten'`.execute(trx);
+        await sql`DELETE FROM todos`.execute(trx);
+        await sql`DELETE FROM tenants`.execute(trx);
       });
       const still = await runtime.run('read', 'w-b', (ctx) => listTodos(ctx, ListTodosInput.parse({})));
       assert.deepEqual(still.items.map((t) => [t.id, t.title]), [[theirs.id, 'belongs to b']]);

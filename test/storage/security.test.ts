@@ -38,7 +38,7 @@ describe('row-level security on a PostgreSQL server', { skip: !server && 'TEST_D
         assert.deepEqual(logs, [], 'no security warning');
         assert.deepEqual(await runtime.security(), { rowLevelSecurity: 'enforced', warnings: [] });
         await runtime.ensureTenant('t1');
-        const rows = await runtime.run('read', 't1', (ctx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM tenants`.execute(ctx.db));
+        const rows = await runtime.engine.transaction('read', 't1', (trx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM tenants`.execute(trx));
         assert.ok(rows.rows[0]!.n >= 1);
       } finally {
         await runtime.close();

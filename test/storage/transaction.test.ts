@@ -39,17 +39,19 @@ describe('one transaction per call', () => {
     const left = await runtime.run('read', LOCAL_TENANT, async (ctx) => ({
       projects: await listProjects(ctx, ListProjectsInput.parse({})),
       hits: await search(ctx, SearchInput.parse({ query: 'half' })),
-      tags: await ctx.db.selectFrom('item_tags').selectAll().execute(),
-      documents: await ctx.db.selectFrom('documents').selectAll().execute(),
-      blobs: ENGINE === 'sqlite' ? [] : await ctx.db.selectFrom('document_blob_chunks').select('document_id').execute(),
-      counts: await ctx.db.selectFrom('item_counts').select(['bucket', 'n']).where('n', '!=', 0).execute(),
+    }));
+    const tables = await runtime.engine.transaction('read', LOCAL_TENANT, async (trx) => ({
+      tags: await trx.selectFrom('item_tags').selectAll().execute(),
+      documents: await trx.selectFrom('documents').selectAll().execute(),
+      blobs: ENGINE === 'sqlite' ? [] : await trx.selectFrom('document_blob_chunks').select('document_id').execute(),
+      counts: await trx.selectFrom('item_counts').select(['bucket', 'n']).where('n', '!=', 0).execute(),
     }));
     assert.deepEqual(left.projects.items, []);
     assert.deepEqual(left.hits.results, []);
-    assert.deepEqual(left.tags, []);
-    assert.deepEqual(left.documents, []);
-    assert.deepEqual(left.blobs, []);
-    assert.deepEqual(left.counts, [], 'the totals kept by triggers rolled back too');
+    assert.deepEqual(tables.tags, []);
+    assert.deepEqual(tables.documents, []);
+    assert.deepEqual(tables.blobs, []);
+    assert.deepEqual(tables.counts, [], 'the totals kept by triggers rolled back too');
     assert.deepEqual(fs.existsSync(docs) ? fs.readdirSync(docs) : [], [], 'the staged upload was discarded');
   });
 

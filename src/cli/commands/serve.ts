@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import type { Kysely } from 'kysely';
 import { configWarnings } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
 import { serveLocal } from '../../compose/local.js';
 import { createLogger } from '../../logging.js';
 import { openEngine } from '../../runtime.js';
-import { migrate } from '../../storage/migrations/index.js';
 import { configFrom } from '../admin.js';
 
 export async function runStdio(program: Command) {
@@ -36,8 +34,8 @@ async function runMigrate(program: Command) {
   const config = configFrom(program);
   const engine = await openEngine(config);
   try {
-    const steps = await migrate(engine.db as Kysely<unknown>, engine.dialect, { appRole: config.database.app_role, vectors: engine.vectorSearch });
-    const where = engine.kind === 'sqlite' ? config.database.path : engine.kind === 'pglite' ? 'embedded PostgreSQL' : 'PostgreSQL';
+    const steps = await engine.migrate({ appRole: config.database.app_role });
+    const where = engine.description.label;
     process.stdout.write(steps.length === 0 ? `${where}: up to date.\n` : steps.map((step) => `${where}: ${step}\n`).join(''));
     const security = await engine.security();
     for (const warning of security.warnings) process.stderr.write(`mcp-pa: SECURITY: ${warning}\n`);

@@ -1,18 +1,18 @@
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
-import { findLiveItem, insertItem, updateItem, type Lock } from '../common/items.js';
+import { LONG_EVENT_MS, type EventRow } from '../../storage/repositories/events.js';
+import type { Lock } from '../../storage/repositories/items.js';
+import type { TagsById } from '../../storage/repositories/tags.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf, type TagsById } from '../common/tags.js';
 import { indexItem } from '../search/entries.js';
 import { Temporal, checkTimeZone, dayWindow, formatInstant, parseMoment, startOfDay, toStored } from '../common/time.js';
-import { LONG_EVENT_MS, overlappingEventRows, type EventRow } from './repository.js';
 import type { CreateEventInput, Event, ListEventsInput, UpdateEventInput } from './schema.js';
 
 const HINT = 'Use list_calendar_events to find event ids.';
 
 async function requireEvent(ctx: DomainContext, id: string, lock?: Lock): Promise<EventRow> {
-  const row = await findLiveItem(ctx.db, 'events', ctx.tenantId, id, lock);
+  const row = await ctx.events.findLive(id, lock);
   if (!row) throw new NotFoundError('event', id, 'event_id', HINT);
   return row;
 }
@@ -75,7 +75,7 @@ function displayTimes(row: Pick<EventRow, 'start_at' | 'end_at' | 'all_day' | 't
 
 /** Events as users see them; `known` tags (by id) save the query when the caller has them. */
 export async function presentEvents(ctx: DomainContext, rows: readonly EventRow[], known?: TagsById): Promise<Event[]> {
-  const [tags, zone] = await Promise.all([known ?? tagsOf(ctx.db, ctx.tenantId, 'event', rows.map((r) => r.id)), ctx.zone()]);
+  const [tags, zone] = await Promise.all([known ?? ctx.tags.of('event', rows.map((r) => r.id)), ctx.zone()]);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,
@@ -105,7 +105,7 @@ export async function createEvent(ctx: DomainContext, input: CreateEventInput): 
     ? allDaySpan(input.start_time, input.end_time, zone)
     : timedSpan(toInstant(input.start_time, zone, 'start_time'), toInstant(input.end_time, zone, 'end_time'), zone);
   const { id, ...lifecycle } = newItemColumns(ctx);
-  await insertItem(ctx.db, 'events', {
+  await ctx.events.insert({
     id,
     ...lifecycle,
     title: input.title,
@@ -117,7 +117,7 @@ export async function createEvent(ctx: DomainContext, input: CreateEventInput): 
     attendees: JSON.stringify(input.attendees),
     reminder_minutes: input.reminder_minutes ?? null,
   });
-  await setTags(ctx.db, ctx.tenantId, 'event', id, input.tags);
+  await ctx.tags.set('event', id, input.tags);
   return reindexed(ctx, id);
 }
 
@@ -147,7 +147,7 @@ export async function updateEvent(ctx: DomainContext, input: UpdateEventInput): 
   const zone = input.timezone === undefined ? current.timezone : checkTimeZone(input.timezone, 'timezone');
   const allDay = input.all_day ?? current.all_day === 1;
   const span = updatedSpan(current, input, zone, allDay);
-  await updateItem(ctx.db, 'events', ctx.tenantId, current.id, {
+  await ctx.events.update(current.id, {
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
     ...(span ? spanColumns(span) : {}),
@@ -158,7 +158,7 @@ export async function updateEvent(ctx: DomainContext, input: UpdateEventInput): 
     reminder_minutes: input.reminder_minutes,
     updated_at: toStored(ctx.now),
   });
-  if (input.tags !== undefined) await setTags(ctx.db, ctx.tenantId, 'event', current.id, input.tags);
+  if (input.tags !== undefined) await ctx.tags.set('event', current.id, input.tags);
   return reindexed(ctx, current.id);
 }
 
@@ -174,7 +174,7 @@ export async function listEvents(ctx: DomainContext, input: ListEventsInput) {
   const from = input.start_date === undefined ? dayWindow(ctx.now, zone).from : bound(input.start_date, zone, 'start_date', 'start');
   const to = input.end_date === undefined ? '9999-12-31T23:59:59.999Z' : bound(input.end_date, zone, 'end_date', 'end');
   if (to <= from) throw new InvalidInputError('end_date', 'must be after start_date, or no event can fall between them');
-  const rows = await overlappingEventRows(ctx.db, ctx.tenantId, { from, to, tag: input.tag }, decodeCursor(input.cursor, 2), input.limit);
+  const rows = await ctx.events.overlapping({ from, to, tag: input.tag }, decodeCursor(input.cursor, 2), input.limit);
   const page = toPage(rows, input.limit, (r) => [r.start_at, r.id], (r) => r);
   return { items: await presentEvents(ctx, page.items), next_cursor: page.next_cursor };
 }

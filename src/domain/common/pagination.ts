@@ -1,4 +1,3 @@
-import { sql, type RawBuilder } from 'kysely';
 import { InvalidInputError } from './errors.js';
 import { hasControlCharacters } from './fields.js';
 
@@ -27,16 +26,6 @@ export function decodeCursor(cursor: string | undefined, arity: number, field = 
     // fall through to the error below
   }
   throw new InvalidInputError(field, 'is not a next_cursor returned by this list; omit it to start from the first page');
-}
-
-/**
- * Keyset pagination: rows strictly after the cursor in (columns...) order, as a row-value
- * comparison that SQLite and PostgreSQL both answer from the index.
- */
-export function after(columns: readonly RawBuilder<unknown>[], key: readonly Key[], direction: 'asc' | 'desc'): RawBuilder<boolean> {
-  const left = sql.join(columns);
-  const right = sql.join(key.map((k) => sql`${k}`));
-  return direction === 'asc' ? sql<boolean>`(${left}) > (${right})` : sql<boolean>`(${left}) < (${right})`;
 }
 
 /** The page and its next cursor, from a query that fetched limit + 1 rows. */

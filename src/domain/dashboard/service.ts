@@ -1,16 +1,9 @@
 import type { DomainContext } from '../context.js';
-import { liveCounts } from '../common/count.js';
-import { tagsOfKinds } from '../common/tags.js';
-import { countEach } from '../common/windows.js';
 import { dayWindow, formatInstant, toStored } from '../common/time.js';
-import { countingEventsInRanges, eventsInRanges } from '../calendar/repository.js';
 import { presentEvents } from '../calendar/service.js';
-import { listDocumentRows } from '../documents/repository.js';
 import { presentDocuments } from '../documents/service.js';
 import { PROJECT_STATUSES } from '../projects/schema.js';
-import { activeProjectRows, countingDueTasksInWindows, dueTasksInWindows } from '../projects/repository.js';
 import { presentProjects, presentTasks } from '../projects/service.js';
-import { countingOpenTodosInWindows, openTodosInWindows } from '../todos/repository.js';
 import { presentTodos } from '../todos/service.js';
 import type { Dashboard, DashboardInput } from './schema.js';
 
@@ -31,7 +24,6 @@ const ids = (sections: readonly { id: string }[][]) => sections.flat().map((r) =
  */
 export async function getDashboard(ctx: DomainContext, input: DashboardInput): Promise<Dashboard> {
   const n = input.limit_per_section;
-  const { db, tenantId } = ctx;
   const zone = await ctx.zone();
   const now = toStored(ctx.now);
   const today = dayWindow(ctx.now, zone);
@@ -42,18 +34,18 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
   const eventRanges = [today, week];
 
   const profile = await ctx.profile();
-  const count = await liveCounts(db, tenantId);
-  const [todoTotals, taskTotals, eventTotals] = (await countEach(db, [
-    countingOpenTodosInWindows(db, tenantId, todoWindows),
-    countingDueTasksInWindows(db, tenantId, taskWindows),
-    countingEventsInRanges(db, tenantId, eventRanges),
+  const count = await ctx.counts.live();
+  const [todoTotals, taskTotals, eventTotals] = (await ctx.counts.each([
+    ctx.todos.countingOpenInWindows(todoWindows),
+    ctx.tasks.countingDueInWindows(taskWindows),
+    ctx.events.countingInRanges(eventRanges),
   ])) as [number[], number[], number[]];
-  const todoRows = await openTodosInWindows(db, tenantId, todoWindows, n);
-  const taskRows = await dueTasksInWindows(db, tenantId, taskWindows, n);
-  const eventRows = await eventsInRanges(db, tenantId, eventRanges, n);
-  const active = await activeProjectRows(db, tenantId, n);
-  const documents = (await listDocumentRows(db, tenantId, {}, undefined, n)).slice(0, n);
-  const tags = await tagsOfKinds(db, tenantId, {
+  const todoRows = await ctx.todos.openInWindows(todoWindows, n);
+  const taskRows = await ctx.tasks.dueInWindows(taskWindows, n);
+  const eventRows = await ctx.events.inRanges(eventRanges, n);
+  const active = await ctx.projects.active(n);
+  const documents = (await ctx.documents.list({}, undefined, n)).slice(0, n);
+  const tags = await ctx.tags.ofKinds({
     todo: ids(todoRows),
     task: ids(taskRows),
     event: ids(eventRows),

@@ -1,16 +1,15 @@
 import crypto from 'node:crypto';
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
-import { findLiveItem, insertItem } from '../common/items.js';
+import type { DocumentRow } from '../../storage/repositories/documents.js';
+import type { TagsById } from '../../storage/repositories/tags.js';
 import { NotFoundError, UserError } from '../common/errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf, type TagsById } from '../common/tags.js';
 import { indexItem } from '../search/entries.js';
 import { formatInstant } from '../common/time.js';
 import { MissingBlobError } from '../../storage/blob-store.js';
 import { decodeUpload } from './base64.js';
 import { decodeText, detectMimeType, documentType, isTextType, type DocumentType } from './content-type.js';
-import { listDocumentRows, type DocumentRow } from './repository.js';
 import { checkExternalUrl } from './external-url.js';
 import type {
   CreateExternalDocumentInput,
@@ -24,13 +23,13 @@ import type {
 const HINT = 'Use list_documents to find document ids.';
 
 export async function requireDocument(ctx: DomainContext, id: string): Promise<DocumentRow> {
-  const row = await findLiveItem(ctx.db, 'documents', ctx.tenantId, id);
+  const row = await ctx.documents.findLive(id);
   if (!row) throw new NotFoundError('document', id, 'document_id', HINT);
   return row;
 }
 
 export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[], known?: TagsById): Promise<Document[]> {
-  const [tags, zone] = await Promise.all([known ?? tagsOf(ctx.db, ctx.tenantId, 'document', rows.map((r) => r.id)), ctx.zone()]);
+  const [tags, zone] = await Promise.all([known ?? ctx.tags.of('document', rows.map((r) => r.id)), ctx.zone()]);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,
@@ -72,10 +71,10 @@ export async function uploadDocument(ctx: DomainContext, input: UploadDocumentIn
     external_url: null,
     encrypted: ctx.blobs.encrypted ? 1 : 0,
   };
-  await insertItem(ctx.db, 'documents', row);
+  await ctx.documents.insert(row);
   // The bytes become visible with the row: if the call fails later, neither is kept.
-  await ctx.blobs.save(ctx, id, bytes);
-  await setTags(ctx.db, ctx.tenantId, 'document', id, input.tags);
+  await ctx.blobs.save(id, bytes);
+  await ctx.tags.set('document', id, input.tags);
   const text = isTextType(mime) ? decodeText(bytes) : undefined;
   await indexItem(ctx, { kind: 'document', row }, text ?? '');
   return present(ctx, row);
@@ -98,8 +97,8 @@ export async function createExternalDocument(ctx: DomainContext, input: CreateEx
     external_url: href,
     encrypted: 0,
   };
-  await insertItem(ctx.db, 'documents', row);
-  await setTags(ctx.db, ctx.tenantId, 'document', id, input.tags);
+  await ctx.documents.insert(row);
+  await ctx.tags.set('document', id, input.tags);
   await indexItem(ctx, { kind: 'document', row });
   return present(ctx, row);
 }
@@ -112,7 +111,7 @@ export async function getDocument(ctx: DomainContext, id: string): Promise<Docum
 export async function documentBytes(ctx: DomainContext, row: DocumentRow): Promise<Buffer> {
   let bytes: Buffer;
   try {
-    bytes = await ctx.blobs.read(ctx, row.id, row.encrypted === 1);
+    bytes = await ctx.blobs.read(row.id, row.encrypted === 1);
   } catch (err) {
     if (err instanceof MissingBlobError) throw new UserError(`document_id: the stored bytes of document ${row.id} are missing.`);
     throw new UserError(`document_id: the stored bytes of document ${row.id} cannot be read or decrypted: they were changed or damaged.`);
@@ -140,7 +139,7 @@ export async function readDocument(ctx: DomainContext, input: ReadDocumentInput)
 }
 
 export async function listDocuments(ctx: DomainContext, input: ListDocumentsInput) {
-  const rows = await listDocumentRows(ctx.db, ctx.tenantId, { tags: input.tags, type: input.type }, decodeCursor(input.cursor, 2), input.limit);
+  const rows = await ctx.documents.list({ tags: input.tags, type: input.type }, decodeCursor(input.cursor, 2), input.limit);
   const page = toPage(rows, input.limit, (r) => [r.created_at, r.id], (r) => r);
   return { items: await presentDocuments(ctx, page.items), next_cursor: page.next_cursor };
 }

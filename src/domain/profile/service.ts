@@ -1,7 +1,6 @@
 import type { DomainContext } from '../context.js';
 import { InvalidInputError } from '../common/errors.js';
 import { checkTimeZone, formatInstant, systemTimeZone, toStored } from '../common/time.js';
-import { findProfile, saveProfile } from './repository.js';
 import type { CurrentTime, Status, UpdateStatusInput } from './schema.js';
 
 export async function getStatus(ctx: DomainContext): Promise<Status> {
@@ -28,7 +27,7 @@ export async function updateStatus(ctx: DomainContext, input: UpdateStatusInput)
   }
   const timezone =
     input.timezone === undefined ? undefined : input.timezone === null || input.timezone.trim() === '' ? null : checkTimeZone(input.timezone, 'timezone');
-  await saveProfile(ctx.db, ctx.tenantId, {
+  await ctx.profiles.save({
     name: emptyToNull(input.name),
     city: emptyToNull(input.city),
     state: emptyToNull(input.state),
@@ -43,7 +42,7 @@ export async function updateStatus(ctx: DomainContext, input: UpdateStatusInput)
     updated_at: toStored(ctx.now),
   });
   // Show what was just saved, not the profile the call read before it.
-  const saved = await findProfile(ctx.db, ctx.tenantId);
+  const saved = await ctx.profiles.find();
   const zone = saved?.timezone ?? systemTimeZone();
   return getStatus({ ...ctx, profile: async () => saved, zone: async () => zone });
 }

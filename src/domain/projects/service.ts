@@ -1,19 +1,13 @@
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
-import { findLiveItem, insertItem, updateItem, type Lock } from '../common/items.js';
+import type { Lock } from '../../storage/repositories/items.js';
+import type { ProjectRow, TaskRow } from '../../storage/repositories/projects.js';
+import type { TagsById } from '../../storage/repositories/tags.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf, type TagsById } from '../common/tags.js';
 import { indexItem } from '../search/entries.js';
 import { formatDue, formatInstant, parseDate, parseDue, toStored } from '../common/time.js';
-import {
-  listProjectRows,
-  listTaskRows,
-  taskStatusCounts,
-  type ProjectRow,
-  type TaskRow,
-} from './repository.js';
 import type {
   AddTaskInput,
   CreateProjectInput,
@@ -30,13 +24,13 @@ const PROJECT_HINT = 'Use list_projects to find project ids.';
 const TASK_HINT = 'Use get_project to see a project’s tasks and their ids.';
 
 export async function requireProject(ctx: DomainContext, id: string, lock?: Lock): Promise<ProjectRow> {
-  const row = await findLiveItem(ctx.db, 'projects', ctx.tenantId, id, lock);
+  const row = await ctx.projects.findLive(id, lock);
   if (!row) throw new NotFoundError('project', id, 'project_id', PROJECT_HINT);
   return row;
 }
 
 async function requireTask(ctx: DomainContext, id: string, lock?: Lock): Promise<TaskRow> {
-  const row = await findLiveItem(ctx.db, 'tasks', ctx.tenantId, id, lock);
+  const row = await ctx.tasks.findLive(id, lock);
   if (!row) throw new NotFoundError('task', id, 'task_id', TASK_HINT);
   return row;
 }
@@ -54,8 +48,8 @@ const emptyCounts = (): Counts => ({ total: 0, todo: 0, in_progress: 0, done: 0,
 export async function presentProjects(ctx: DomainContext, rows: readonly ProjectRow[], known?: TagsById): Promise<Project[]> {
   const ids = rows.map((r) => r.id);
   const [tags, counts, zone] = await Promise.all([
-    known ?? tagsOf(ctx.db, ctx.tenantId, 'project', ids),
-    taskStatusCounts(ctx.db, ctx.tenantId, ids),
+    known ?? ctx.tags.of('project', ids),
+    ctx.tasks.statusCounts(ids),
     ctx.zone(),
   ]);
   const countsById = new Map<string, Counts>(ids.map((i) => [i, emptyCounts()]));
@@ -87,7 +81,7 @@ export async function presentProjects(ctx: DomainContext, rows: readonly Project
 }
 
 export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[], known?: TagsById): Promise<Task[]> {
-  const [tags, zone] = await Promise.all([known ?? tagsOf(ctx.db, ctx.tenantId, 'task', rows.map((r) => r.id)), ctx.zone()]);
+  const [tags, zone] = await Promise.all([known ?? ctx.tags.of('task', rows.map((r) => r.id)), ctx.zone()]);
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,
@@ -118,7 +112,7 @@ export async function createProject(ctx: DomainContext, input: CreateProjectInpu
   const end = input.end_date === undefined ? null : parseDate(input.end_date, zone, 'end_date').toString();
   checkDateOrder(start, end);
   const { id, ...lifecycle } = newItemColumns(ctx);
-  await insertItem(ctx.db, 'projects', {
+  await ctx.projects.insert({
     id,
     ...lifecycle,
     name: input.name,
@@ -131,7 +125,7 @@ export async function createProject(ctx: DomainContext, input: CreateProjectInpu
     notes: input.notes || null,
     progress_override: null,
   });
-  await setTags(ctx.db, ctx.tenantId, 'project', id, input.tags);
+  await ctx.tags.set('project', id, input.tags);
   const [project] = await presentProjects(ctx, [await reindexProject(ctx, id)]);
   return project!;
 }
@@ -143,7 +137,7 @@ export async function updateProject(ctx: DomainContext, input: UpdateProjectInpu
     input.start_date === undefined ? current.start_date : input.start_date === null ? null : parseDate(input.start_date, zone, 'start_date').toString();
   const end = input.end_date === undefined ? current.end_date : input.end_date === null ? null : parseDate(input.end_date, zone, 'end_date').toString();
   checkDateOrder(start, end);
-  await updateItem(ctx.db, 'projects', ctx.tenantId, current.id, {
+  await ctx.projects.update(current.id, {
     name: input.name,
     description: input.description === undefined ? undefined : input.description || null,
     status: input.status,
@@ -155,15 +149,13 @@ export async function updateProject(ctx: DomainContext, input: UpdateProjectInpu
     progress_override: input.progress,
     updated_at: toStored(ctx.now),
   });
-  if (input.tags !== undefined) await setTags(ctx.db, ctx.tenantId, 'project', current.id, input.tags);
+  if (input.tags !== undefined) await ctx.tags.set('project', current.id, input.tags);
   const [project] = await presentProjects(ctx, [await reindexProject(ctx, current.id)]);
   return project!;
 }
 
 export async function listProjects(ctx: DomainContext, input: ListProjectsInput) {
-  const rows = await listProjectRows(
-    ctx.db,
-    ctx.tenantId,
+  const rows = await ctx.projects.list(
     { status: input.status, priority: input.priority && priorityRank(input.priority), tag: input.tag },
     decodeCursor(input.cursor, 2),
     input.limit,
@@ -175,7 +167,7 @@ export async function listProjects(ctx: DomainContext, input: ListProjectsInput)
 export async function getProject(ctx: DomainContext, input: GetProjectInput): Promise<ProjectDetail> {
   const row = await requireProject(ctx, input.project_id);
   const [project] = await presentProjects(ctx, [row]);
-  const taskRows = await listTaskRows(ctx.db, ctx.tenantId, row.id, input.task_status, decodeCursor(input.task_cursor, 2, 'task_cursor'), input.task_limit);
+  const taskRows = await ctx.tasks.listOfProject(row.id, input.task_status, decodeCursor(input.task_cursor, 2, 'task_cursor'), input.task_limit);
   const page = toPage(taskRows, input.task_limit, (r) => [r.created_at, r.id], (r) => r);
   return { ...project!, tasks: { items: await presentTasks(ctx, page.items), next_cursor: page.next_cursor } };
 }
@@ -196,7 +188,7 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
   const zone = await ctx.zone();
   const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
   const { id, ...lifecycle } = newItemColumns(ctx);
-  await insertItem(ctx.db, 'tasks', {
+  await ctx.tasks.insert({
     id,
     ...lifecycle,
     project_id: project.id,
@@ -209,7 +201,7 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
     completed_at: completedAtFor(input.status, null, lifecycle.created_at),
     trashed_with_project: 0,
   });
-  await setTags(ctx.db, ctx.tenantId, 'task', id, input.tags);
+  await ctx.tags.set('task', id, input.tags);
   await touchProject(ctx, project.id);
   const [task] = await presentTasks(ctx, [await reindexTask(ctx, id)]);
   return task!;
@@ -225,7 +217,7 @@ export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Pr
   const due = input.due_date === undefined ? undefined : input.due_date === null ? null : parseDue(input.due_date, zone, 'due_date');
   const now = toStored(ctx.now);
   const status = input.status ?? current.status;
-  await updateItem(ctx.db, 'tasks', ctx.tenantId, current.id, {
+  await ctx.tasks.update(current.id, {
     project_id: input.project_id === undefined ? undefined : target,
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
@@ -236,7 +228,7 @@ export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Pr
     completed_at: input.status === undefined ? undefined : completedAtFor(status, current.completed_at, now),
     updated_at: now,
   });
-  if (input.tags !== undefined) await setTags(ctx.db, ctx.tenantId, 'task', current.id, input.tags);
+  if (input.tags !== undefined) await ctx.tags.set('task', current.id, input.tags);
   await touchProject(ctx, current.project_id);
   if (target !== current.project_id) await touchProject(ctx, target);
   const [task] = await presentTasks(ctx, [await reindexTask(ctx, current.id)]);
@@ -245,5 +237,5 @@ export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Pr
 
 /** A change to a task changes its project's progress: mark the project as updated too. */
 async function touchProject(ctx: DomainContext, projectId: string) {
-  await updateItem(ctx.db, 'projects', ctx.tenantId, projectId, { updated_at: toStored(ctx.now) });
+  await ctx.projects.update(projectId, { updated_at: toStored(ctx.now) });
 }

@@ -1,12 +1,11 @@
 import type { ItemKind } from '../../storage/schema.js';
 import type { SearchEntry } from '../../storage/search.js';
 import type { DomainContext } from '../context.js';
-import type { EventRow } from '../calendar/repository.js';
-import { tagsOf } from '../common/tags.js';
+import type { DocumentRow } from '../../storage/repositories/documents.js';
+import type { EventRow } from '../../storage/repositories/events.js';
+import type { ProjectRow, TaskRow } from '../../storage/repositories/projects.js';
+import type { TodoRow } from '../../storage/repositories/todos.js';
 import { decodeText, isTextType } from '../documents/content-type.js';
-import type { DocumentRow } from '../documents/repository.js';
-import type { ProjectRow, TaskRow } from '../projects/repository.js';
-import type { TodoRow } from '../todos/repository.js';
 
 /** How much of a text document goes into the search index. */
 export const INDEXED_TEXT_CHARS = 100_000;
@@ -52,10 +51,10 @@ export const hasIndexableText = (row: DocumentRow) => row.source === 'upload' &&
  * store unless the caller has it at hand (an upload does).
  */
 export async function indexItem(ctx: DomainContext, item: ItemRow, documentText?: string): Promise<void> {
-  const tags = (await tagsOf(ctx.db, ctx.tenantId, item.kind, [item.row.id])).get(item.row.id) ?? [];
+  const tags = (await ctx.tags.of(item.kind, [item.row.id])).get(item.row.id) ?? [];
   let text = documentText;
   if (text === undefined && item.kind === 'document' && hasIndexableText(item.row)) {
-    text = decodeText(await ctx.blobs.read(ctx, item.row.id, item.row.encrypted === 1).catch(() => Buffer.alloc(0)));
+    text = decodeText(await ctx.blobs.read(item.row.id, item.row.encrypted === 1).catch(() => Buffer.alloc(0)));
   }
-  await ctx.search.upsert(ctx.db, ctx.tenantId, searchEntry(item, tags, text));
+  await ctx.search.upsert(searchEntry(item, tags, text));
 }

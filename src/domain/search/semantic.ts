@@ -1,9 +1,7 @@
 import type { DomainContext } from '../context.js';
 import { InvalidInputError, NotFoundError, UserError } from '../common/errors.js';
-import { findLiveItem } from '../common/items.js';
-import { ITEM_KINDS, TABLE_OF_KIND, type ItemKind } from '../../storage/schema.js';
+import { ITEM_KINDS, type ItemKind } from '../../storage/schema.js';
 import { EMBEDDING_DIMENSIONS } from '../../storage/vectors.js';
-import { describeHits } from './service.js';
 
 /**
  * Vector search over items. Where embeddings come from (a provider) is decided elsewhere; here
@@ -18,8 +16,8 @@ function checkEmbedding(ctx: DomainContext, embedding: readonly number[]) {
 
 export async function setEmbedding(ctx: DomainContext, kind: ItemKind, id: string, embedding: readonly number[]): Promise<void> {
   checkEmbedding(ctx, embedding);
-  if (!(await findLiveItem(ctx.db, TABLE_OF_KIND[kind], ctx.tenantId, id))) throw new NotFoundError(kind, id, 'id', 'Embed live items only.');
-  await ctx.vectors.upsert(ctx.db, ctx.tenantId, kind, id, embedding);
+  if (!(await ctx.items(kind).findLive(id))) throw new NotFoundError(kind, id, 'id', 'Embed live items only.');
+  await ctx.vectors.upsert(kind, id, embedding);
 }
 
 export interface SimilarItem {
@@ -33,9 +31,9 @@ export interface SimilarItem {
 export async function similarItems(ctx: DomainContext, embedding: readonly number[], kinds: readonly ItemKind[] = ITEM_KINDS, limit = 10): Promise<SimilarItem[]> {
   checkEmbedding(ctx, embedding);
   // Ask for a few more: trashed items are dropped after the nearest-neighbour search.
-  const hits = await ctx.vectors.nearest(ctx.db, ctx.tenantId, embedding, kinds, limit * 2);
+  const hits = await ctx.vectors.nearest(embedding, kinds, limit * 2);
   const titles = new Map<ItemKind, Map<string, { title: string }>>();
-  for (const kind of kinds) titles.set(kind, await describeHits(ctx, kind, hits.filter((h) => h.kind === kind).map((h) => h.id)));
+  for (const kind of kinds) titles.set(kind, await ctx.items(kind).liveTitles(hits.filter((h) => h.kind === kind).map((h) => h.id)));
   return hits
     .flatMap((h) => {
       const found = titles.get(h.kind)?.get(h.id);

@@ -1,47 +1,15 @@
-import { sql } from 'kysely';
 import type { DomainContext } from '../context.js';
-import { ITEM_KINDS, TABLE_OF_KIND, type ItemKind } from '../../storage/schema.js';
+import { ITEM_KINDS, type ItemKind } from '../../storage/schema.js';
+import type { Title } from '../../storage/repositories/items.js';
 import type { SearchInput, SearchResults } from './schema.js';
-
-interface Found {
-  title: string;
-  projectId: string | null;
-}
-
-/** Titles of the hits, per kind in one query each; trashed items never show. */
-export async function describeHits(ctx: DomainContext, kind: ItemKind, ids: string[]): Promise<Map<string, Found>> {
-  const found = new Map<string, Found>();
-  if (ids.length === 0) return found;
-  if (kind === 'task') {
-    const rows = await ctx.db
-      .selectFrom('tasks')
-      .select(['id', 'title', 'project_id'])
-      .where('tenant_id', '=', ctx.tenantId)
-      .where('id', 'in', ids)
-      .where('deleted_at', 'is', null)
-      .execute();
-    for (const r of rows) found.set(r.id, { title: r.title, projectId: r.project_id });
-    return found;
-  }
-  const table = TABLE_OF_KIND[kind];
-  const titleColumn = kind === 'project' ? 'name' : 'title';
-  const rows = await ctx.db
-    .selectFrom(table)
-    .select(['id', sql<string>`${sql.ref(titleColumn)}`.as('title')])
-    .where('tenant_id', '=', ctx.tenantId)
-    .where('id', 'in', ids)
-    .where('deleted_at', 'is', null)
-    .execute();
-  for (const r of rows) found.set(r.id, { title: r.title, projectId: null });
-  return found;
-}
 
 export async function search(ctx: DomainContext, input: SearchInput): Promise<SearchResults> {
   const kinds = input.kinds ? [...new Set(input.kinds)] : [...ITEM_KINDS];
-  const hits = await ctx.search.query(ctx.db, ctx.tenantId, input.query, kinds, input.limit);
-  const byKind = new Map<ItemKind, Map<string, Found>>();
+  const hits = await ctx.search.query(input.query, kinds, input.limit);
+  // Titles of the hits, per kind in one query each; trashed items never show.
+  const byKind = new Map<ItemKind, Map<string, Title>>();
   for (const kind of kinds) {
-    byKind.set(kind, await describeHits(ctx, kind, hits.filter((h) => h.kind === kind).map((h) => h.id)));
+    byKind.set(kind, await ctx.items(kind).liveTitles(hits.filter((h) => h.kind === kind).map((h) => h.id)));
   }
   const results = hits.flatMap((h) => {
     const found = byKind.get(h.kind)?.get(h.id);

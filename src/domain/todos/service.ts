@@ -1,26 +1,26 @@
 import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
-import { findLiveItem, insertItem, updateItem, type Lock } from '../common/items.js';
+import type { Lock } from '../../storage/repositories/items.js';
+import type { TagsById } from '../../storage/repositories/tags.js';
+import { dueSort, type TodoRow } from '../../storage/repositories/todos.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { setTags, tagsOf, type TagsById } from '../common/tags.js';
 import { indexItem } from '../search/entries.js';
 import { formatDue, formatInstant, parseDue, parseMoment, startOfDay, toStored } from '../common/time.js';
 import { requireProject } from '../projects/service.js';
-import { listTodoRows, type TodoRow, dueSort } from './repository.js';
 import type { CreateTodoInput, ListTodosInput, Todo, UpdateTodoInput } from './schema.js';
 
 const HINT = 'Use list_todos to find todo ids.';
 
 async function requireTodo(ctx: DomainContext, id: string, lock?: Lock): Promise<TodoRow> {
-  const row = await findLiveItem(ctx.db, 'todos', ctx.tenantId, id, lock);
+  const row = await ctx.todos.findLive(id, lock);
   if (!row) throw new NotFoundError('todo', id, 'todo_id', HINT);
   return row;
 }
 
 export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[], known?: TagsById): Promise<Todo[]> {
-  const [tags, zone] = await Promise.all([known ?? tagsOf(ctx.db, ctx.tenantId, 'todo', rows.map((r) => r.id)), ctx.zone()]);
+  const [tags, zone] = await Promise.all([known ?? ctx.tags.of('todo', rows.map((r) => r.id)), ctx.zone()]);
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,
@@ -59,7 +59,7 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
   const reminder = input.reminder_date === undefined ? null : parseReminder(input.reminder_date, zone);
   const projectId = input.project_id === undefined ? null : (await requireProject(ctx, input.project_id)).id;
   const { id, ...lifecycle } = newItemColumns(ctx);
-  await insertItem(ctx.db, 'todos', {
+  await ctx.todos.insert({
     id,
     ...lifecycle,
     title: input.title,
@@ -73,7 +73,7 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
     completed_at: null,
     project_id: projectId,
   });
-  await setTags(ctx.db, ctx.tenantId, 'todo', id, input.tags);
+  await ctx.tags.set('todo', id, input.tags);
   return reindexed(ctx, id);
 }
 
@@ -87,7 +87,7 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
     input.project_id === undefined ? undefined : input.project_id === null ? null : (await requireProject(ctx, input.project_id)).id;
   const now = toStored(ctx.now);
   const completed = input.completed === undefined ? undefined : input.completed ? 1 : 0;
-  await updateItem(ctx.db, 'todos', ctx.tenantId, current.id, {
+  await ctx.todos.update(current.id, {
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
     due_at: due === undefined ? undefined : (due?.at ?? null),
@@ -100,7 +100,7 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
     completed_at: completed === undefined ? undefined : completed ? (current.completed_at ?? now) : null,
     updated_at: now,
   });
-  if (input.tags !== undefined) await setTags(ctx.db, ctx.tenantId, 'todo', current.id, input.tags);
+  if (input.tags !== undefined) await ctx.tags.set('todo', current.id, input.tags);
   return reindexed(ctx, current.id);
 }
 
@@ -126,9 +126,7 @@ export async function listTodos(ctx: DomainContext, input: ListTodosInput) {
     throw new InvalidInputError('due_before', 'must be later than due_after, or nothing can match');
   }
   if (input.project_id !== undefined) await requireProject(ctx, input.project_id);
-  const rows = await listTodoRows(
-    ctx.db,
-    ctx.tenantId,
+  const rows = await ctx.todos.list(
     {
       completed: input.completed,
       priority: input.priority && priorityRank(input.priority),

@@ -1,12 +1,11 @@
-import type { Kysely } from 'kysely';
 import type { DomainContext } from '../context.js';
-import { findAnyItem, updateItem, type Lock } from '../common/items.js';
+import type { Lock } from '../../storage/repositories/items.js';
+import type { TaskRow } from '../../storage/repositories/projects.js';
 import { NotFoundError, UserError } from '../common/errors.js';
 import { formatInstant, toStored } from '../common/time.js';
-import { TABLE_OF_KIND, type Database, type ItemKind } from '../../storage/schema.js';
+import type { ItemKind } from '../../storage/schema.js';
 import { indexItem, type ItemRow } from '../search/entries.js';
 import { TRASH_DAYS, type ItemRefInput, type TrashResult } from './schema.js';
-import type { TaskRow } from '../projects/repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -14,19 +13,8 @@ type AnyRow = { id: string; deleted_at: string | null } & ({ title: string } | {
 
 const titleOf = (row: AnyRow) => ('title' in row ? row.title : row.name);
 
-function findAny(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string, lock?: Lock): Promise<AnyRow | undefined> {
-  return findAnyItem(db, TABLE_OF_KIND[kind], tenantId, id, lock) as Promise<AnyRow | undefined>;
-}
-
-/** Tasks that went to the trash because their project did, and come back with it. */
-function tasksTrashedWith(ctx: DomainContext, projectId: string) {
-  return ctx.db
-    .selectFrom('tasks')
-    .selectAll()
-    .where('tenant_id', '=', ctx.tenantId)
-    .where('project_id', '=', projectId)
-    .where('trashed_with_project', '=', 1)
-    .execute();
+function findAny(ctx: DomainContext, kind: ItemKind, id: string, lock?: Lock): Promise<AnyRow | undefined> {
+  return ctx.items(kind).findAny(id, lock) as Promise<AnyRow | undefined>;
 }
 
 const withProject = (kind: ItemKind, row: AnyRow) => kind === 'task' && (row as unknown as TaskRow).trashed_with_project === 1;
@@ -48,45 +36,37 @@ async function result(ctx: DomainContext, kind: ItemKind, row: AnyRow, deletedAt
  * project brings back those and only those.
  */
 export async function deleteItem(ctx: DomainContext, input: ItemRefInput): Promise<TrashResult> {
-  const row = await findAny(ctx.db, ctx.tenantId, input.kind, input.id, { lock: true });
+  const row = await findAny(ctx, input.kind, input.id, { lock: true });
   if (!row) throw new NotFoundError(input.kind, input.id, 'id', 'Check the kind and the id.');
   if (row.deleted_at !== null) {
     throw new UserError(`id: the ${input.kind} ${input.id} is already in the trash; restore_item brings it back.`);
   }
   const now = toStored(ctx.now);
-  await ctx.db.updateTable(TABLE_OF_KIND[input.kind]).set({ deleted_at: now }).where('tenant_id', '=', ctx.tenantId).where('id', '=', row.id).execute();
-  await ctx.search.remove(ctx.db, ctx.tenantId, input.kind, row.id);
+  await ctx.items(input.kind).update(row.id, { deleted_at: now });
+  await ctx.search.remove(input.kind, row.id);
   if (input.kind === 'project') {
-    const tasks = await ctx.db
-      .updateTable('tasks')
-      .set({ deleted_at: now, trashed_with_project: 1 })
-      .where('tenant_id', '=', ctx.tenantId)
-      .where('project_id', '=', row.id)
-      .where('deleted_at', 'is', null)
-      .returning('id')
-      .execute();
-    for (const task of tasks) await ctx.search.remove(ctx.db, ctx.tenantId, 'task', task.id);
+    for (const task of await ctx.tasks.trashWithProject(row.id, now)) await ctx.search.remove('task', task);
   }
   return result(ctx, input.kind, row, now);
 }
 
 /** Takes an item out of the trash, as it was. */
 export async function restoreItem(ctx: DomainContext, input: ItemRefInput): Promise<TrashResult> {
-  const row = await findAny(ctx.db, ctx.tenantId, input.kind, input.id, { lock: true });
+  const row = await findAny(ctx, input.kind, input.id, { lock: true });
   if (!row) throw new NotFoundError(input.kind, input.id, 'id', 'It may have been in the trash for more than 30 days, which empties it.');
   if (row.deleted_at === null) throw new UserError(`id: the ${input.kind} ${input.id} is not in the trash.`);
   if (input.kind === 'task') {
     const projectId = (row as unknown as TaskRow).project_id;
     if (withProject(input.kind, row)) throw new UserError(`id: this task is in the trash with its project; restore the project ${projectId}.`);
-    const project = await findAny(ctx.db, ctx.tenantId, 'project', projectId);
+    const project = await findAny(ctx, 'project', projectId);
     if (project?.deleted_at !== null) throw new UserError(`id: the task's project ${projectId} is in the trash; restore the project first.`);
   }
-  await ctx.db.updateTable(TABLE_OF_KIND[input.kind]).set({ deleted_at: null }).where('tenant_id', '=', ctx.tenantId).where('id', '=', row.id).execute();
+  await ctx.items(input.kind).update(row.id, { deleted_at: null });
   const live = { ...row, deleted_at: null };
   await indexItem(ctx, { kind: input.kind, row: live } as unknown as ItemRow);
   if (input.kind === 'project') {
-    for (const task of await tasksTrashedWith(ctx, row.id)) {
-      await updateItem(ctx.db, 'tasks', ctx.tenantId, task.id, { deleted_at: null, trashed_with_project: 0 });
+    for (const task of await ctx.tasks.trashedWithProject(row.id)) {
+      await ctx.tasks.update(task.id, { deleted_at: null, trashed_with_project: 0 });
       await indexItem(ctx, { kind: 'task', row: { ...task, deleted_at: null, trashed_with_project: 0 } });
     }
   }
@@ -99,31 +79,25 @@ export async function restoreItem(ctx: DomainContext, input: ItemRefInput): Prom
  */
 export async function purgeTrash(ctx: DomainContext): Promise<number> {
   const cutoff = toStored(ctx.now.subtract({ milliseconds: TRASH_DAYS * DAY_MS }));
-  const { db, tenantId } = ctx;
-  const expired = (table: 'projects' | 'tasks' | 'todos' | 'events' | 'documents') =>
-    db.selectFrom(table).select('id').where('tenant_id', '=', tenantId).where('deleted_at', '<', cutoff).execute();
   let purged = 0;
-  const dropTags = async (kind: ItemKind, ids: string[]) => {
-    if (ids.length === 0) return;
-    await db.deleteFrom('item_tags').where('tenant_id', '=', tenantId).where('item_kind', '=', kind).where('item_id', 'in', ids).execute();
-  };
-  const projects = (await expired('projects')).map((r) => r.id);
+  const projects = await ctx.projects.trashedBefore(cutoff);
   if (projects.length > 0) {
-    const tasks = await db.selectFrom('tasks').select('id').where('tenant_id', '=', tenantId).where('project_id', 'in', projects).execute();
-    for (const t of tasks) await ctx.search.remove(db, tenantId, 'task', t.id);
-    await dropTags('task', tasks.map((t) => t.id));
-    await db.updateTable('todos').set({ project_id: null }).where('tenant_id', '=', tenantId).where('project_id', 'in', projects).execute();
+    const tasks = await ctx.tasks.idsOfProjects(projects);
+    for (const task of tasks) await ctx.search.remove('task', task);
+    await ctx.tags.drop('task', tasks);
+    await ctx.todos.detachFrom(projects);
     // Their tasks go by ON DELETE CASCADE.
-    await db.deleteFrom('projects').where('tenant_id', '=', tenantId).where('id', 'in', projects).execute();
-    await dropTags('project', projects);
+    await ctx.projects.deleteMany(projects);
+    await ctx.tags.drop('project', projects);
     purged += projects.length;
   }
-  for (const [kind, table] of [['task', 'tasks'], ['todo', 'todos'], ['event', 'events'], ['document', 'documents']] as const) {
-    const ids = (await expired(table)).map((r) => r.id);
+  for (const kind of ['task', 'todo', 'event', 'document'] as const) {
+    const items = ctx.items(kind);
+    const ids = await items.trashedBefore(cutoff);
     if (ids.length === 0) continue;
-    await db.deleteFrom(table).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
-    await dropTags(kind, ids);
-    if (kind === 'document') await ctx.blobs.remove(ctx, ids);
+    await items.deleteMany(ids);
+    await ctx.tags.drop(kind, ids);
+    if (kind === 'document') await ctx.blobs.remove(ids);
     purged += ids.length;
   }
   return purged;

@@ -1,5 +1,5 @@
-import { SqliteAdapter, sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
-import type { Database } from '../../storage/schema.js';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import type { TenantScope } from './scope.js';
 
 /** A window of a sort key: [from, before); without `from`, everything before `before`. */
 export interface Window {
@@ -19,14 +19,11 @@ export function spanOf(windows: readonly Window[]): Window {
   return froms.includes(undefined) ? { before } : { from: (froms as string[]).reduce((a, b) => (a < b ? a : b)), before };
 }
 
-/** SQLite runs in this process: a query costs no round trip, so batching them gains nothing. */
-const inProcess = (db: Kysely<Database>) => db.getExecutor().adapter instanceof SqliteAdapter;
-
 // Kysely cannot type a union of queries built by one function over different windows.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type AnyQuery = SelectQueryBuilder<any, any, any>;
 
-/** Rows of a query to count, and the conditions to count them by. */
+/** Rows of a query to count, and the conditions to count them by (made by a repository, counted by countEach). */
 export interface Counting {
   query: AnyQuery;
   conditions: readonly RawBuilder<boolean>[];
@@ -38,8 +35,8 @@ export interface Counting {
  * the network; on SQLite, which runs in-process, as separate counts of index ranges, which it
  * answers without evaluating an expression per row (three times faster on 12,000 rows).
  */
-export async function countEach(db: Kysely<Database>, countings: readonly Counting[]): Promise<number[][]> {
-  if (inProcess(db)) {
+export async function countEach({ db, batching }: TenantScope, countings: readonly Counting[]): Promise<number[][]> {
+  if (!batching) {
     const result: number[][] = [];
     for (const { query, conditions } of countings) {
       const counts: number[] = [];
@@ -70,8 +67,8 @@ export async function countEach(db: Kysely<Database>, countings: readonly Counti
  * ALL, split back into one list per query (SQL keeps no order through a union: `order` sorts each
  * list again); on SQLite, in-process, simply one after another.
  */
-export async function rowsOfEach<R>(db: Kysely<Database>, queries: readonly AnyQuery[], order: (a: R, b: R) => number): Promise<R[][]> {
-  if (inProcess(db)) return Promise.all(queries.map(async (q) => (await q.execute()) as R[]));
+export async function rowsOfEach<R>({ db, batching }: TenantScope, queries: readonly AnyQuery[], order: (a: R, b: R) => number): Promise<R[][]> {
+  if (!batching) return Promise.all(queries.map(async (q) => (await q.execute()) as R[]));
   const parts = queries.map((q, i) => (db as Kysely<any>).selectFrom(q.select(sql.lit(i).as('part')).as(`p${i}`)).selectAll());
   const union = parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!);
   const rows = (await union.execute()) as (R & { part: number })[];

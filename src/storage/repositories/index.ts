@@ -1,0 +1,66 @@
+import type { BlobStore } from '../blob-store.js';
+import type { Access, Engine, TransactionHooks } from '../engine.js';
+import { TABLE_OF_KIND, type ItemKind } from '../schema.js';
+import { CountRepository } from './counts.js';
+import { DocumentRepository } from './documents.js';
+import { EventRepository } from './events.js';
+import { TenantBlobs, TenantSearch, TenantVectors } from './indexes.js';
+import type { ItemRepository, ItemTable } from './items.js';
+import { ProfileRepository } from './profiles.js';
+import { ProjectRepository, TaskRepository } from './projects.js';
+import type { TenantScope } from './scope.js';
+import { TagRepository } from './tags.js';
+import { TenantRepository } from './tenant.js';
+import { TodoRepository } from './todos.js';
+
+/**
+ * Everything stored of one tenant, inside one transaction: repositories, indexes and document
+ * bytes, each already bound to the tenant. Domain code gets this and nothing lower: it cannot
+ * name a tenant, nor reach a table except through a repository that adds the tenant itself.
+ */
+export interface TenantStore {
+  readonly projects: ProjectRepository;
+  readonly tasks: TaskRepository;
+  readonly todos: TodoRepository;
+  readonly events: EventRepository;
+  readonly documents: DocumentRepository;
+  readonly profiles: ProfileRepository;
+  readonly tags: TagRepository;
+  readonly counts: CountRepository;
+  readonly tenant: TenantRepository;
+  readonly search: TenantSearch;
+  readonly vectors: TenantVectors;
+  readonly blobs: TenantBlobs;
+  /** The repository of a kind of item, for what works on every kind alike (trash, search results). */
+  items(kind: ItemKind): ItemRepository<ItemTable>;
+}
+
+function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks: TransactionHooks): TenantStore {
+  const byTable = {
+    projects: new ProjectRepository(scope, 'projects'),
+    tasks: new TaskRepository(scope, 'tasks'),
+    todos: new TodoRepository(scope, 'todos'),
+    events: new EventRepository(scope, 'events'),
+    documents: new DocumentRepository(scope, 'documents'),
+  };
+  return {
+    ...byTable,
+    profiles: new ProfileRepository(scope),
+    tags: new TagRepository(scope),
+    counts: new CountRepository(scope),
+    tenant: new TenantRepository(scope),
+    search: new TenantSearch(engine.searchIndex, scope),
+    vectors: new TenantVectors(engine.vectorIndex, scope),
+    blobs: new TenantBlobs(blobs, scope, hooks),
+    items: (kind) => byTable[TABLE_OF_KIND[kind]] as unknown as ItemRepository<ItemTable>,
+  };
+}
+
+/** Runs fn in one transaction of the engine, as one tenant, with that tenant's store. */
+export function runAsTenant<T>(engine: Engine, blobs: BlobStore, access: Access, tenantId: string, fn: (store: TenantStore) => Promise<T>): Promise<T> {
+  return engine.transaction(access, tenantId, (db, hooks) =>
+    fn(bindTenant(engine, blobs, { db, tenantId, rowLocks: engine.supportsRowLocks, batching: engine.supportsBatching }, hooks)),
+  );
+}
+
+export { listTenants } from './tenant.js';

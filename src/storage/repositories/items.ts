@@ -1,0 +1,164 @@
+import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { Database } from '../schema.js';
+import type { TenantScope } from './scope.js';
+
+/** The tables of user items: each has tenant_id, id, timestamps and deleted_at (the trash). */
+export type ItemTable = 'projects' | 'tasks' | 'todos' | 'events' | 'documents';
+
+/**
+ * A row as code above storage sees it: without its tenant, which is storage's business. (Rows
+ * read for presentation still carry the column; those that leave the server, as an export, do not.)
+ */
+export type Row<T extends keyof Database> = Omit<Selectable<Database[T]>, 'tenant_id'>;
+/** A new row: the repository adds the tenant. */
+export type NewRow<T extends ItemTable> = Omit<Insertable<Database[T]>, 'tenant_id'>;
+export type RowChanges<T extends ItemTable> = Omit<Updateable<Database[T]>, 'tenant_id' | 'id'>;
+
+/**
+ * Reading a row in order to change it: where the engine has row locks, lock it (FOR UPDATE), so
+ * concurrent changes of one item queue instead of interleaving (two tag replacements would
+ * otherwise merge); SQLite writers already run one at a time (BEGIN IMMEDIATE).
+ */
+export interface Lock {
+  lock?: boolean;
+}
+
+/** What search and completion show of an item: its title (a project's name), and a task's project. */
+export interface Title {
+  title: string;
+  projectId: string | null;
+}
+
+/** The most rows one INSERT carries (an import). */
+const BATCH = 200;
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+// Kysely cannot follow a table name given as a type parameter through its builders; this class
+// is the one place that says so, and its signatures keep callers fully typed.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** One table of items, of one tenant. */
+export class ItemRepository<T extends ItemTable> {
+  constructor(
+    protected readonly scope: TenantScope,
+    readonly table: T,
+  ) {}
+
+  protected get db(): Kysely<any> {
+    return this.scope.db;
+  }
+
+  /** The tenant's rows of the table: where every query of the repository starts. */
+  protected rows() {
+    return this.db.selectFrom(this.table as string).where('tenant_id', '=', this.scope.tenantId);
+  }
+
+  private get titleColumn(): string {
+    return this.table === 'projects' ? 'name' : 'title';
+  }
+
+  async insert(row: NewRow<T>): Promise<void> {
+    await this.db
+      .insertInto(this.table as string)
+      .values({ ...row, tenant_id: this.scope.tenantId } as any)
+      .execute();
+  }
+
+  /** Rows as an export holds them (checked by the caller), in batches. */
+  async insertMany(rows: readonly Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += BATCH) {
+      await this.db
+        .insertInto(this.table as string)
+        .values(rows.slice(i, i + BATCH).map((row) => ({ ...row, tenant_id: this.scope.tenantId })))
+        .execute();
+    }
+  }
+
+  async update(id: string, changes: RowChanges<T>): Promise<void> {
+    await this.db
+      .updateTable(this.table as string)
+      .set(changes as any)
+      .where('tenant_id', '=', this.scope.tenantId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** The item if it exists and is not in the trash. */
+  findLive(id: string, { lock = false }: Lock = {}): Promise<Row<T> | undefined> {
+    return this.find(id, lock).where('deleted_at', 'is', null).executeTakeFirst() as Promise<Row<T> | undefined>;
+  }
+
+  /** The item whether or not it is in the trash. */
+  findAny(id: string, { lock = false }: Lock = {}): Promise<Row<T> | undefined> {
+    return this.find(id, lock).executeTakeFirst() as Promise<Row<T> | undefined>;
+  }
+
+  private find(id: string, lock: boolean) {
+    const query = this.rows().selectAll().where('id', '=', id);
+    return lock && this.scope.rowLocks ? query.forUpdate() : query;
+  }
+
+  /** The titles of those of the items that are live, by id (one query). */
+  async liveTitles(ids: readonly string[]): Promise<Map<string, Title>> {
+    const found = new Map<string, Title>();
+    if (ids.length === 0) return found;
+    const rows = (await this.rows()
+      .select(['id', sql<string>`${sql.ref(this.titleColumn)}`.as('title'), this.table === 'tasks' ? 'project_id' : sql<null>`NULL`.as('project_id')])
+      .where('id', 'in', [...ids])
+      .where('deleted_at', 'is', null)
+      .execute()) as { id: string; title: string; project_id: string | null }[];
+    for (const r of rows) found.set(r.id, { title: r.title, projectId: r.project_id });
+    return found;
+  }
+
+  /**
+   * Ids of live items for autocompletion: those starting with `typed`, or whose title contains it
+   * (case-insensitively), most recently changed first.
+   */
+  async suggest(typed: string, limit: number): Promise<string[]> {
+    const text = escapeLike(typed.trim().toLowerCase());
+    const rows = await this.rows()
+      .select('id')
+      .where('deleted_at', 'is', null)
+      .where((eb: any) =>
+        eb.or([sql<boolean>`id LIKE ${`${text}%`} ESCAPE '\\'`, sql<boolean>`lower(${sql.ref(this.titleColumn)}) LIKE ${`%${text}%`} ESCAPE '\\'`]),
+      )
+      .orderBy('updated_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r: { id: string }) => r.id);
+  }
+
+  /** Ids of the items in the trash since before `cutoff`. */
+  async trashedBefore(cutoff: string): Promise<string[]> {
+    const rows = await this.rows().select('id').where('deleted_at', '<', cutoff).execute();
+    return rows.map((r: { id: string }) => r.id);
+  }
+
+  async deleteMany(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.deleteFrom(this.table as string).where('tenant_id', '=', this.scope.tenantId).where('id', 'in', [...ids]).execute();
+  }
+
+  async deleteAll(): Promise<void> {
+    await this.db.deleteFrom(this.table as string).where('tenant_id', '=', this.scope.tenantId).execute();
+  }
+
+  /** Ids of every item, trash included. */
+  async ids(): Promise<string[]> {
+    const rows = await this.rows().select('id').execute();
+    return rows.map((r: { id: string }) => r.id);
+  }
+
+  /** Whether the tenant has any item here, trash included. */
+  async any(): Promise<boolean> {
+    return (await this.rows().select('id').limit(1).executeTakeFirst()) !== undefined;
+  }
+
+  /** Every row, trash included, in id order, without the tenant column (what an export holds). */
+  async all(): Promise<Row<T>[]> {
+    const rows = (await this.rows().selectAll().orderBy('id').execute()) as Record<string, unknown>[];
+    return rows.map(({ tenant_id: _tenant, ...row }) => row as Row<T>);
+  }
+}

@@ -1,0 +1,109 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { ItemKind } from '../schema.js';
+import type { TenantScope } from './scope.js';
+
+/** Tags by item id, each list sorted. */
+export type TagsById = ReadonlyMap<string, string[]>;
+
+/** One tag of one item, as an import holds it. */
+export interface TagRow {
+  item_kind: ItemKind;
+  item_id: string;
+  tag: string;
+}
+
+const BATCH = 200;
+
+/** A condition for `table.id` having every one of tags (of the scope's tenant). */
+export function hasTags({ tenantId }: TenantScope, kind: ItemKind, table: string, tags: readonly string[]): RawBuilder<boolean> {
+  return sql<boolean>`${sql.join(
+    tags.map(
+      (tag) =>
+        sql`EXISTS (SELECT 1 FROM item_tags t WHERE t.tenant_id = ${tenantId} AND t.item_kind = ${kind} AND t.tag = ${tag} AND t.item_id = ${sql.ref(`${table}.id`)})`,
+    ),
+    sql` AND `,
+  )}`;
+}
+
+/** The tags of one tenant's items. */
+export class TagRepository {
+  constructor(private readonly scope: TenantScope) {}
+
+  /** Replaces an item's tags. */
+  async set(kind: ItemKind, id: string, tags: readonly string[]): Promise<void> {
+    const { db, tenantId } = this.scope;
+    await db.deleteFrom('item_tags').where('tenant_id', '=', tenantId).where('item_kind', '=', kind).where('item_id', '=', id).execute();
+    if (tags.length === 0) return;
+    await db
+      .insertInto('item_tags')
+      .values(tags.map((tag) => ({ tenant_id: tenantId, item_kind: kind, item_id: id, tag })))
+      .execute();
+  }
+
+  /** The tags of many items of one kind in one query, sorted. */
+  async of(kind: ItemKind, ids: readonly string[]): Promise<Map<string, string[]>> {
+    const byId = new Map<string, string[]>(ids.map((i) => [i, []]));
+    if (ids.length === 0) return byId;
+    const rows = await this.scope.db
+      .selectFrom('item_tags')
+      .select(['item_id', 'tag'])
+      .where('tenant_id', '=', this.scope.tenantId)
+      .where('item_kind', '=', kind)
+      .where('item_id', 'in', [...ids])
+      .execute();
+    for (const r of rows) byId.get(r.item_id)?.push(r.tag);
+    // Sorted here: an ORDER BY tag would lead SQLite to scan the by-tag index instead of the key.
+    for (const list of byId.values()) list.sort();
+    return byId;
+  }
+
+  /** The tags of items of several kinds in one query: by kind, then by id. */
+  async ofKinds(items: Partial<Record<ItemKind, readonly string[]>>): Promise<(kind: ItemKind) => TagsById> {
+    const byKind = new Map<ItemKind, Map<string, string[]>>();
+    for (const [kind, ids] of Object.entries(items) as [ItemKind, readonly string[]][]) byKind.set(kind, new Map(ids.map((i) => [i, []])));
+    const ids = [...new Set(Object.values(items).flat())];
+    if (ids.length > 0) {
+      const rows = await this.scope.db
+        .selectFrom('item_tags')
+        .select(['item_kind', 'item_id', 'tag'])
+        .where('tenant_id', '=', this.scope.tenantId)
+        .where('item_id', 'in', ids)
+        .execute();
+      for (const r of rows) byKind.get(r.item_kind as ItemKind)?.get(r.item_id)?.push(r.tag);
+      for (const map of byKind.values()) for (const list of map.values()) list.sort();
+    }
+    return (kind) => byKind.get(kind) ?? new Map();
+  }
+
+  /** Every tag of the tenant, by `kind:id`, each list sorted (for an export). */
+  async all(): Promise<Map<string, string[]>> {
+    const rows = await this.scope.db.selectFrom('item_tags').select(['item_kind', 'item_id', 'tag']).where('tenant_id', '=', this.scope.tenantId).execute();
+    const tags = new Map<string, string[]>();
+    for (const r of rows) {
+      const key = `${r.item_kind}:${r.item_id}`;
+      tags.set(key, [...(tags.get(key) ?? []), r.tag]);
+    }
+    for (const list of tags.values()) list.sort();
+    return tags;
+  }
+
+  async insertMany(rows: readonly TagRow[]): Promise<void> {
+    const { db, tenantId } = this.scope;
+    for (let i = 0; i < rows.length; i += BATCH) {
+      await db
+        .insertInto('item_tags')
+        .values(rows.slice(i, i + BATCH).map((r) => ({ ...r, tenant_id: tenantId })))
+        .execute();
+    }
+  }
+
+  /** Drops the tags of items removed for good. */
+  async drop(kind: ItemKind, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.scope.db.deleteFrom('item_tags').where('tenant_id', '=', this.scope.tenantId).where('item_kind', '=', kind).where('item_id', 'in', [...ids]).execute();
+  }
+
+  async clear(): Promise<void> {
+    await this.scope.db.deleteFrom('item_tags').where('tenant_id', '=', this.scope.tenantId).execute();
+  }
+}
