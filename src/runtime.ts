@@ -3,7 +3,6 @@ import { systemClock, type Clock } from './clock.js';
 import type { ResolvedConfig } from './config/load.js';
 import type { DomainContext } from './domain/context.js';
 import { Temporal, systemTimeZone, toStored } from './domain/common/time.js';
-import { purgeTrash } from './domain/trash/service.js';
 import { RowSecurityNotEnforcedError } from './errors.js';
 import type { Logger } from './logging.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -11,7 +10,7 @@ import type { Access, Engine, SecurityReport } from './storage/engine.js';
 import { keyFromPassphrase } from './storage/passphrase-key.js';
 import { makeTreePrivate } from './storage/private-files.js';
 import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
-import { listTenants, runAsTenant } from './storage/repositories/index.js';
+import { runAsTenant } from './storage/repositories/index.js';
 import { openSqliteEngine } from './storage/sqlite.js';
 
 /** Local mode has exactly one tenant: the OS user who owns the files. */
@@ -39,8 +38,8 @@ export interface OpenedRuntime extends Runtime {
   /** The time for the auth, security and audit code (a test's ManualClock moves it). */
   readonly clock: Clock;
   security(): Promise<SecurityReport>;
-  /** Empties every tenant's trash and sweeps abandoned upload files; returns how many of each. */
-  emptyTrash(): Promise<{ purged: number; orphans: number }>;
+  /** Removes upload files no document kept (a file store's leftovers after a crash); returns how many. */
+  sweepOrphanFiles(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -81,7 +80,7 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger, clock:
     // mcp-pa's own folder (database, documents, embedded cluster) is its user's alone.
     makeTreePrivate(config.dataDir);
     if (blobs.folder !== undefined && !isInside(blobs.folder, config.dataDir)) makeTreePrivate(blobs.folder);
-    const runtime = createRuntime(config, engine, blobs);
+    const runtime = createRuntime(config, engine, blobs, clock);
     logger.info(
       {
         engine: engine.description.engine,
@@ -100,7 +99,7 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger, clock:
       engine,
       clock,
       security: () => engine.security(),
-      emptyTrash: () => emptyTrash(runtime, engine, blobs),
+      sweepOrphanFiles: () => blobs.sweepOrphans(),
       close: () => engine.close(),
     };
   } catch (err) {
@@ -115,14 +114,14 @@ function isInside(target: string, folder: string): boolean {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
-function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore): Runtime {
+function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore, clock: Clock): Runtime {
   const limits = { maxDocumentBytes: Math.floor(config.documents.max_file_size_mb * 1024 * 1024) };
   const run: Runtime['run'] = (access, tenantId, fn) =>
     runAsTenant(engine, blobs, access, tenantId, (store) => {
       let profile: ReturnType<DomainContext['profile']> | undefined;
       const ctx: DomainContext = {
         ...store,
-        now: Temporal.Now.instant(),
+        now: Temporal.Instant.fromEpochMilliseconds(clock.now()),
         limits,
         profile: () => (profile ??= store.profiles.find()),
         zone: async () => (await ctx.profile())?.timezone ?? systemTimeZone(),
@@ -134,12 +133,4 @@ function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore)
     ensureTenant: (tenantId) =>
       run('write', tenantId, (ctx) => ctx.tenant.ensure(toStored(ctx.now))),
   };
-}
-
-/** Empties every tenant's trash, and sweeps upload files no document kept (file store only). */
-async function emptyTrash(runtime: Runtime, engine: Engine, blobs: BlobStore): Promise<{ purged: number; orphans: number }> {
-  let purged = 0;
-  for (const id of await listTenants(engine)) purged += await runtime.run('write', id, (ctx) => purgeTrash(ctx));
-  const orphans = await blobs.sweepOrphans();
-  return { purged, orphans };
 }

@@ -4,6 +4,7 @@ import type { TransactionHooks } from './transaction-hooks.js';
 import type { Database } from './schema.js';
 import type { SearchIndex } from './search.js';
 import type { VectorIndex } from './vectors.js';
+import type { DueTenantsQuery } from './due-tenants.js';
 
 export type { TransactionHooks };
 
@@ -46,6 +47,8 @@ export interface Engine {
   readonly searchIndex: SearchIndex;
   /** Nearest-neighbour search (pgvector), or an index that says it is unavailable. */
   readonly vectorIndex: VectorIndex;
+  /** Which tenants have work due (ids only), as the engine's protections allow it to be asked. */
+  readonly dueTenants: DueTenantsQuery;
   /** How logs and messages name the engine and where its data lives: for people, never to branch on. */
   readonly description: EngineDescription;
   /** Where document bytes live: files beside an SQLite database, rows in PostgreSQL (sealed with `key` when given). */

@@ -13,6 +13,7 @@ import { postgresSearchIndex } from './search.js';
 import { TENANT_TABLES } from './tenant-tables.js';
 import { noVectorIndex, pgvectorIndex } from './vectors.js';
 import { keepNewFilesPrivate, makeTreePrivate } from './private-files.js';
+import { dueTenantsThroughOwner } from './due-tenants.js';
 
 /** Role names go into grants and policies: keep them to plain identifiers. */
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -100,6 +101,7 @@ function pgEngine(description: EngineDescription, db: Kysely<Database>, appRole:
     sharedAcrossInstances: kind === 'postgres',
     vectorSearch,
     searchIndex: postgresSearchIndex,
+    dueTenants: dueTenantsThroughOwner,
     vectorIndex: vectorSearch ? pgvectorIndex : noVectorIndex,
     description,
     blobStore: (key) => new DatabaseBlobStore(key),

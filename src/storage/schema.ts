@@ -179,6 +179,16 @@ export interface ItemCountTable {
   n: number;
 }
 
+/** Work due for one tenant at a moment (see storage/repositories/due-work.ts): ids and times only. */
+export interface DueWorkTable {
+  tenant_id: string;
+  kind: string;
+  /** The item the work is about; '' for work about the whole tenant. */
+  item_id: string;
+  due_at: string;
+  attempts: ColumnType<number, number | undefined, number>;
+}
+
 export interface AuditEventTable {
   seq: Generated<number>;
   at: string;
@@ -231,6 +241,7 @@ export interface Database {
   item_tags: ItemTagTable;
   search_items: SearchItemTable;
   item_counts: ItemCountTable;
+  due_work: DueWorkTable;
   meta: MetaTable;
   schema_migrations: SchemaMigrationTable;
 }

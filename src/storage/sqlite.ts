@@ -9,6 +9,7 @@ import type { Database } from './schema.js';
 import { keepNewFilesPrivate, makeFilesPrivate } from './private-files.js';
 import { sqliteSearchIndex } from './search.js';
 import { noVectorIndex } from './vectors.js';
+import { dueTenantsDirectly } from './due-tenants.js';
 
 export interface SqliteOptions {
   path: string;
@@ -130,6 +131,7 @@ export function openSqliteEngine(options: SqliteOptions): Engine {
     sharedAcrossInstances: false,
     vectorSearch: false,
     searchIndex: sqliteSearchIndex,
+    dueTenants: dueTenantsDirectly,
     vectorIndex: noVectorIndex,
     description: { engine: 'sqlite', location: options.path, label: options.path },
     blobStore: (key) => new FileBlobStore(documentsPath, key),

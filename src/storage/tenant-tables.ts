@@ -11,6 +11,7 @@ export const TENANT_TABLES = [
   'item_tags',
   'item_counts',
   'search_items',
+  'due_work',
 ] as const;
 
 /** Created only where the vector extension exists. */

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import pg from 'pg';
+import type { Clock } from '../../src/clock.js';
 
 /**
  * The storage engine the domain suite runs on: TEST_ENGINE=sqlite (default), pglite, or postgres
@@ -111,7 +112,7 @@ export async function rawSql(home: string, query: string, params: unknown[] = []
 }
 
 /** A runtime in this process on the given engine, in a fresh home; the caller closes it. */
-export async function openTestRuntime(engine: EngineName, extraEnv: Record<string, string> = {}) {
+export async function openTestRuntime(engine: EngineName, extraEnv: Record<string, string> = {}, clock?: Clock) {
   const { loadConfig } = await import('../../src/config/load.js');
   const { createLogger } = await import('../../src/logging.js');
   const { openRuntime } = await import('../../src/runtime.js');
@@ -119,7 +120,7 @@ export async function openTestRuntime(engine: EngineName, extraEnv: Record<strin
   const fs = await import('node:fs');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-rt-'));
   const env = { HOME: home, ...(await engineEnv(home, engine)), ...extraEnv };
-  const runtime = await openRuntime(loadConfig({}, env), createLogger('silent'));
+  const runtime = await openRuntime(loadConfig({}, env), createLogger('silent'), clock);
   return { runtime, home, env };
 }
 

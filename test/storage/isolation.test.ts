@@ -160,9 +160,12 @@ for (const engine of AVAILABLE_ENGINES) {
           await createProject(ctx, CreateProjectInput.parse({ name: `project of ${t}` }));
           // Document bytes too, so their table (document_blob_chunks on PostgreSQL) holds both tenants' rows.
           await uploadDocument(ctx, UploadDocumentInput.parse({ title: `file of ${t}`, content_base64: Buffer.from(`bytes of ${t}`).toString('base64') }));
+          // And a todo in the trash, so the due-work queue holds both tenants' rows.
+          const trashed = await createTodo(ctx, CreateTodoInput.parse({ title: `trashed of ${t}` }));
+          await deleteItem(ctx, { kind: 'todo', id: trashed.id });
         });
       }
-      const WRITTEN_HERE: readonly string[] = ['todos', 'projects', 'documents', 'document_blob_chunks'];
+      const WRITTEN_HERE: readonly string[] = ['todos', 'projects', 'documents', 'document_blob_chunks', 'due_work'];
       await runtime.engine.transaction('read', 'raw-a', async (trx) => {
         const role = await sql<{ role: string; tenant: string }>`SELECT current_user AS role, current_setting('app.tenant_id') AS tenant`.execute(trx);
         assert.equal(role.rows[0]?.tenant, 'raw-a');

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { DomainContext } from '../context.js';
 import { UserError } from '../common/errors.js';
 import { toStored } from '../common/time.js';
+import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
 import type { ItemKind } from '../../storage/schema.js';
 import { LONG_EVENT_MS } from '../../storage/repositories/events.js';
 import { dueSort } from '../../storage/repositories/todos.js';
@@ -105,6 +106,8 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
   ];
   await ctx.tags.insertMany(items.flatMap(([item, tags]) => tags.map((tag) => ({ item_kind: item.kind, item_id: item.row.id, tag }))));
   // The trash is not searchable.
+  // Items that arrive in the trash are purged on the usual schedule: the next run finds them.
+  if (items.some(([item]) => item.row.deleted_at !== null)) await ctx.dueWork.schedule('trash.purge', WHOLE_TENANT, toStored(ctx.now));
   const entries = items.filter(([item]) => item.row.deleted_at === null).map(([item, tags]) => searchEntry(item, tags, texts.get(item.row.id)));
   await ctx.search.insertMany(entries);
 

@@ -3,13 +3,17 @@ import type { Lock } from '../../storage/repositories/items.js';
 import type { TaskRow } from '../../storage/repositories/projects.js';
 import { NotFoundError, UserError } from '../common/errors.js';
 import { formatInstant, toStored } from '../common/time.js';
-import type { ItemKind } from '../../storage/schema.js';
+import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
+import { ITEM_KINDS, type ItemKind } from '../../storage/schema.js';
 import { indexItem, type ItemRow } from '../search/entries.js';
 import { TRASH_DAYS, type ItemRefInput, type TrashResult } from './schema.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 type AnyRow = { id: string; deleted_at: string | null } & ({ title: string } | { name: string });
+
+/** When an item put in the trash at `deletedAt` (stored) is purged. */
+const purgeMoment = (deletedAt: string) => new Date(Date.parse(deletedAt) + TRASH_DAYS * DAY_MS).toISOString();
 
 const titleOf = (row: AnyRow) => ('title' in row ? row.title : row.name);
 
@@ -27,7 +31,7 @@ async function result(ctx: DomainContext, kind: ItemKind, row: AnyRow, deletedAt
     title: titleOf(row),
     in_trash: deletedAt !== null,
     deleted_at: deletedAt === null ? null : formatInstant(deletedAt, zone),
-    purge_after: deletedAt === null ? null : formatInstant(new Date(Date.parse(deletedAt) + TRASH_DAYS * DAY_MS).toISOString(), zone),
+    purge_after: deletedAt === null ? null : formatInstant(purgeMoment(deletedAt), zone),
   };
 }
 
@@ -47,6 +51,7 @@ export async function deleteItem(ctx: DomainContext, input: ItemRefInput): Promi
   if (input.kind === 'project') {
     for (const task of await ctx.tasks.trashWithProject(row.id, now)) await ctx.search.remove('task', task);
   }
+  await ctx.dueWork.schedule('trash.purge', WHOLE_TENANT, purgeMoment(now));
   return result(ctx, input.kind, row, now);
 }
 
@@ -100,5 +105,17 @@ export async function purgeTrash(ctx: DomainContext): Promise<number> {
     if (kind === 'document') await ctx.blobs.remove(ids);
     purged += ids.length;
   }
+  return purged;
+}
+
+/**
+ * The due work of kind trash.purge: empties what has expired and schedules the next run for when
+ * the oldest item left in the trash expires (none left: no run until something is deleted).
+ */
+export async function emptyTrash(ctx: DomainContext): Promise<number> {
+  const purged = await purgeTrash(ctx);
+  const oldest = await Promise.all(ITEM_KINDS.map((kind) => ctx.items(kind).oldestTrashed()));
+  const next = oldest.filter((at): at is string => at !== undefined).sort()[0];
+  if (next !== undefined) await ctx.dueWork.schedule('trash.purge', WHOLE_TENANT, purgeMoment(next));
   return purged;
 }

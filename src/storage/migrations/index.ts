@@ -16,10 +16,11 @@ import { auditEvents } from './011-audit-events.js';
 import { credentialsChanged } from './012-credentials-changed.js';
 import { signInAddresses } from './014-sign-in-addresses.js';
 import { documentBlobChunks } from './015-document-blob-chunks.js';
+import { DUE_TENANTS_FUNCTION, dueWork } from './016-due-work.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures, rateLimits, auditEvents, credentialsChanged, signInAddresses, documentBlobChunks];
+export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures, rateLimits, auditEvents, credentialsChanged, signInAddresses, documentBlobChunks, dueWork];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */
@@ -111,6 +112,7 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
     SELECT has_schema_privilege(${role}, 'public', 'USAGE') AND has_table_privilege(${role}, 'meta', 'INSERT')
        AND has_table_privilege(${role}, 'schema_migrations', 'SELECT')
        AND has_function_privilege(${role}, ${`public.${SEARCH_FUNCTION}`}, 'EXECUTE')
+       AND has_function_privilege(${role}, ${`public.${DUE_TENANTS_FUNCTION}`}, 'EXECUTE')
        AND has_table_privilege(${role}, 'accounts', 'UPDATE')
        AND has_table_privilege(${role}, 'oauth_records', 'DELETE')
        AND has_table_privilege(${role}, 'signing_keys', 'DELETE')
@@ -136,6 +138,8 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
     await sql`GRANT SELECT, INSERT, DELETE ON audit_events TO ${id}`.execute(conn);
     await sql`GRANT USAGE ON SEQUENCE audit_events_seq_seq TO ${id}`.execute(conn);
     await sql`GRANT EXECUTE ON FUNCTION ${sql.raw(`public.${SEARCH_FUNCTION}`)} TO ${id}`.execute(conn);
+    // The sweeper's list of tenants with work due (ids only); the work itself runs as each tenant.
+    await sql`GRANT EXECUTE ON FUNCTION ${sql.raw(`public.${DUE_TENANTS_FUNCTION}`)} TO ${id}`.execute(conn);
   }
   if (missing.rows.length > 0) steps.push(`granted ${role} its privileges on ${missing.rows.length} tables`);
   return steps;

@@ -3,6 +3,7 @@ import type { Access, Engine, TransactionHooks } from '../engine.js';
 import { TABLE_OF_KIND, type ItemKind } from '../schema.js';
 import { CountRepository } from './counts.js';
 import { DocumentRepository } from './documents.js';
+import { DueWorkRepository } from './due-work.js';
 import { EventRepository } from './events.js';
 import { TenantBlobs, TenantSearch, TenantVectors } from './indexes.js';
 import type { ItemRepository, ItemTable } from './items.js';
@@ -28,6 +29,8 @@ export interface TenantStore {
   readonly tags: TagRepository;
   readonly counts: CountRepository;
   readonly tenant: TenantRepository;
+  /** Work that falls due later for this tenant (emptying the trash), run by the server's sweeper. */
+  readonly dueWork: DueWorkRepository;
   readonly search: TenantSearch;
   readonly vectors: TenantVectors;
   readonly blobs: TenantBlobs;
@@ -49,6 +52,7 @@ function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks:
     tags: new TagRepository(scope),
     counts: new CountRepository(scope),
     tenant: new TenantRepository(scope),
+    dueWork: new DueWorkRepository(scope),
     search: new TenantSearch(engine.searchIndex, scope),
     vectors: new TenantVectors(engine.vectorIndex, scope),
     blobs: new TenantBlobs(blobs, scope, hooks),
@@ -63,4 +67,4 @@ export function runAsTenant<T>(engine: Engine, blobs: BlobStore, access: Access,
   );
 }
 
-export { listTenants } from './tenant.js';
+export { tenantsWithDueWork, WHOLE_TENANT, type DueWorkItem, type DueWorkKind } from './due-work.js';

@@ -1,4 +1,3 @@
-import type { Engine } from '../engine.js';
 import type { TenantScope } from './scope.js';
 
 /** The tenant itself. */
@@ -18,11 +17,4 @@ export class TenantRepository {
   async remove(): Promise<void> {
     await this.scope.db.deleteFrom('tenants').where('id', '=', this.scope.tenantId).execute();
   }
-}
-
-/** Every tenant's id (for the work done for each of them, as the trash sweep). */
-export async function listTenants(engine: Engine): Promise<string[]> {
-  // The tenant list is readable under any tenant; '' is none of them.
-  const rows = await engine.transaction('read', '', (trx) => trx.selectFrom('tenants').select('id').execute());
-  return rows.map((r) => r.id);
 }

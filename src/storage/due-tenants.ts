@@ -1,0 +1,20 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Which tenants have work due by `now`, earliest first, at most `max`: an engine's way of asking. */
+export type DueTenantsQuery = (trx: Kysely<Database>, now: string, max: number) => Promise<string[]>;
+
+/** Where nothing keeps tenants apart below us (SQLite: one process, no row-level security). */
+export const dueTenantsDirectly: DueTenantsQuery = async (trx, now, max) => {
+  const rows = await trx.selectFrom('due_work').select('tenant_id').where('due_at', '<=', now).groupBy('tenant_id').orderBy(sql`min(due_at)`).orderBy('tenant_id').limit(max).execute();
+  return rows.map((r) => r.tenant_id);
+};
+
+/**
+ * Under row-level security: the owner's function, which returns tenant ids and nothing else (the
+ * application role sees no other tenant's rows). See migration 016.
+ */
+export const dueTenantsThroughOwner: DueTenantsQuery = async (trx, now, max) => {
+  const result = await sql<{ tenant_id: string }>`SELECT tenant_id FROM due_work_tenants(${now}, ${max})`.execute(trx);
+  return result.rows.map((r) => r.tenant_id);
+};
