@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, so an unsupported Node stops with a clear message before anything else loads.
+import './node-version.js';
 import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import type { Kysely } from 'kysely';
