@@ -58,14 +58,13 @@ export function chooseNode(request, fallback) {
   if (name === 'current') {
     return { bin: process.execPath, version: process.version, abi: process.versions.modules, headers: undefined };
   }
-  const dir = path.join(TOOLS_NODE, 'node_modules', `node${name}`);
-  if (!fs.existsSync(path.join(TOOLS_NODE, 'package.json')) || !JSON.parse(fs.readFileSync(path.join(TOOLS_NODE, 'package.json'), 'utf8')).devDependencies[`node${name}`]) {
-    throw new Error(`no Node "${name}" in tools/node/package.json (choose current, 22 or 24)`);
-  }
+  const pinned = Object.keys(JSON.parse(fs.readFileSync(path.join(TOOLS_NODE, 'package.json'), 'utf8')).devDependencies);
+  if (!pinned.includes(`node${name}`)) throw new Error(`no Node "${name}" in tools/node (choose current, ${pinned.map((p) => p.slice(4)).join(' or ')})`);
   ensureInstalled(TOOLS_NODE);
+  const dir = path.join(TOOLS_NODE, 'node_modules', `node${name}`);
   // The headers say which Node this is and which ABI its addons need, without starting it.
   const header = fs.readFileSync(path.join(dir, 'include/node/node_version.h'), 'utf8');
-  const define = (name) => new RegExp(`#define ${name} (\\d+)`).exec(header)[1];
+  const define = (macro) => new RegExp(`#define ${macro} (\\d+)`).exec(header)[1];
   const version = `v${define('NODE_MAJOR_VERSION')}.${define('NODE_MINOR_VERSION')}.${define('NODE_PATCH_VERSION')}`;
   if (!meetsFloor(version)) throw new Error(`tools/node's node${name} is ${version}, below the engines floor ${FLOOR.join('.')}`);
   const abi = define('NODE_MODULE_VERSION');
