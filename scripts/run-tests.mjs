@@ -3,11 +3,16 @@
 //  1. every test/**/*.test.ts on SQLite;
 //  2. the domain suite again on embedded PostgreSQL (PGlite, with pgvector);
 //  3. the domain suite again on a real PostgreSQL server when TEST_DATABASE_URL is set.
-// Node 20's --test takes no globs, so the files are found here. Arguments narrow the run to
-// those files (on SQLite only).
+// Arguments narrow the run to those files, on TEST_ENGINE (SQLite unless set).
+//
+// The tests run under a Node that meets package.json's engines floor, whichever Node starts this
+// script (see node-runtime.mjs): TEST_NODE=22 or 24 picks tools/node's, TEST_NODE=current this
+// one; unset, this one when it meets the floor, else tools/node's node22 (the floor itself). The
+// native SQLite driver is built for it first, and the conformance tools installed, when missing.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { chooseNode, ensureInstalled, ensureNativeDriver, envFor, ROOT } from './node-runtime.mjs';
 
 function find(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -19,28 +24,35 @@ function find(dir) {
 /** The tests of what the server does, whatever stores it. */
 const DOMAIN_SUITE = [...find('test/tools'), 'test/resources.test.ts', 'test/users.test.ts', 'test/persistence.test.ts', 'test/protocol.test.ts', 'test/storage/transaction.test.ts', 'test/security/injection.test.ts', 'test/security/bad-data.test.ts', 'test/storage/document-pieces.test.ts'];
 
+const node = chooseNode(process.env.TEST_NODE, '22');
+ensureNativeDriver(node);
+
 function run(engine, files) {
-  console.log(`\n=== ${files.length} test files on ${engine} ===\n`);
+  console.log(`\n=== ${files.length} test files on ${engine}, Node ${node.version} ===\n`);
   const result = spawnSync(
-    process.execPath,
+    node.bin,
     ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files.sort()],
-    { stdio: 'inherit', env: { ...process.env, TEST_ENGINE: engine } },
+    // The chosen Node is first on the PATH too, for the tests that start `node` by name.
+    { stdio: 'inherit', env: { ...envFor(node), TEST_ENGINE: engine } },
   );
   return result.status ?? 1;
 }
 
 const only = process.argv.slice(2);
 const passes = only.length
-  ? [['sqlite', only]]
+  ? [[process.env.TEST_ENGINE ?? 'sqlite', only]]
   : [
       ['sqlite', find('test')],
       ['pglite', DOMAIN_SUITE],
       ...(process.env.TEST_DATABASE_URL ? [['postgres', DOMAIN_SUITE]] : []),
     ];
+if (passes.some(([, files]) => files.some((f) => path.resolve(f).startsWith(path.join(ROOT, 'test/conformance'))))) {
+  ensureInstalled(path.join(ROOT, 'tools/conformance'));
+}
 const failed = passes.filter(([engine, files]) => run(engine, files) !== 0).map(([engine]) => engine);
 if (!process.env.TEST_DATABASE_URL && !only.length) console.log('\n(TEST_DATABASE_URL is not set: the PostgreSQL-server pass was skipped)');
 if (failed.length) {
   console.log(`\nFAILED on: ${failed.join(', ')}`);
   process.exit(1);
 }
-console.log(`\nAll passes green: ${passes.map(([engine]) => engine).join(', ')}`);
+console.log(`\nAll passes green on Node ${node.version}: ${passes.map(([engine]) => engine).join(', ')}`);

