@@ -47,7 +47,7 @@ const peerCertificate = (ctx: KoaContextWithOIDC): X509Certificate | undefined =
 };
 
 /** `CN=svc, O=Example` and the certificate's `O=Example\nCN=svc` alike: the set of attribute=value pairs, types case-insensitive. */
-export function distinguishedNameParts(dn: string): string[] {
+function distinguishedNameParts(dn: string): string[] {
   return dn
     .split(/(?<!\\)[,\n+]/)
     .map((part) => part.trim())

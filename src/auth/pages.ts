@@ -1,7 +1,7 @@
 import { SCOPES } from '../scopes.js';
 
 /** Everything a client supplies (its name, its redirect) goes through this before it reaches a page. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

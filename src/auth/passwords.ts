@@ -6,7 +6,7 @@ const scrypt = promisify(crypto.scrypt) as (password: crypto.BinaryLike, salt: c
 /** scrypt with N=2^15, r=8, p=3: one of OWASP's recommended settings, 32 MiB per attempt. */
 const PARAMS = { N: 2 ** 15, r: 8, p: 3 };
 const KEY_BYTES = 32;
-export const MIN_PASSWORD_LENGTH = 12;
+const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 1024;
 
 /** A problem with a password an administrator chose; the message says what is wanted. */

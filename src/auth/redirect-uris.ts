@@ -3,7 +3,7 @@ import { errors } from 'oidc-provider';
 /** The hosts MCP lets a redirect reach over plain http (on any port): the client's own machine. */
 const LOOPBACK_REDIRECT_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-export const REDIRECT_URI_RULE = 'a redirect URI must be https, or http to localhost, 127.0.0.1 or [::1] (any port)';
+const REDIRECT_URI_RULE = 'a redirect URI must be https, or http to localhost, 127.0.0.1 or [::1] (any port)';
 
 /**
  * oidc-provider answers an InvalidRedirectUri with its own fixed description ("did not match any

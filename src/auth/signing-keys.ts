@@ -3,7 +3,7 @@ import { decrypt, encrypt } from '../storage/crypto.js';
 import type { Engine } from '../storage/engine.js';
 
 /** One key per algorithm the authorization server signs with: ES256 first (the default), RS256 for clients that need it. */
-export const SIGNING_ALGORITHMS = ['ES256', 'RS256'] as const;
+const SIGNING_ALGORITHMS = ['ES256', 'RS256'] as const;
 /** Clocks differ a little between instances and resource servers. */
 const SKEW_S = 60;
 

@@ -7,7 +7,7 @@ import { tenantsWithDueWork, type DueWorkItem, type DueWorkKind } from '../stora
 /** What each kind of due work does, for one tenant inside that tenant's transaction. */
 export type DueWorkHandlers = Record<DueWorkKind, (ctx: DomainContext, itemId: string) => Promise<unknown>>;
 
-export interface DueWorkLimits {
+interface DueWorkLimits {
   /** Tenants asked for at a time. */
   tenantsPerBatch: number;
   /** Items of one tenant done in one sweep (the rest wait for the next). */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { maxMessageBytes } from './message-size.js';
 
 /** Log levels, as pino names them. Python-style names (WARNING, CRITICAL) are mapped when loading. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: () => `must be one of: ${values.join(', ')}` });
@@ -81,7 +81,7 @@ function transportProblem({ mode, transport }: { mode: 'local' | 'http'; transpo
   return undefined;
 }
 
-export const CLIENT_AUTH_METHODS = [
+const CLIENT_AUTH_METHODS = [
   'private_key_jwt',
   'tls_client_auth',
   'self_signed_tls_client_auth',

@@ -26,7 +26,7 @@ function describeZodError(err: ZodError): string {
  * and completions alike: their own mistakes verbatim (they name the field and the fix); anything
  * else only as a reference into the server log, never with SQL, database text, paths or secrets.
  */
-export function failureOf(err: unknown, what: string, logger: Logger): Failure {
+function failureOf(err: unknown, what: string, logger: Logger): Failure {
   if (err instanceof NotFoundError) return { kind: 'not_found', message: err.message };
   if (err instanceof UserError) return { kind: 'invalid', message: err.message };
   // Arguments a handler parses itself (a resource URI's id, a prompt's project).

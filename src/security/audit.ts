@@ -8,7 +8,7 @@ import type { Database } from '../storage/schema.js';
 import { anchorSignatureValid, chainMac, GENESIS, hasValidMac, REKEYED, signAnchor, SWEPT, verifyChain, type AuditAnchor, type AuditContent, type AuditRow, type AuditVerdict } from './audit-chain.js';
 import { auditKeys, KEY_IN_DATABASE_WARNING, type AuditKeys } from './audit-keys.js';
 
-export { GENESIS, type AuditAnchor, type AuditRow, type AuditVerdict } from './audit-chain.js';
+export { type AuditAnchor, type AuditRow, type AuditVerdict } from './audit-chain.js';
 
 /** Details under these names are dropped, whatever a caller passes: they could hold a credential or content. */
 const NEVER_RECORDED = /token|secret|password|assertion|verifier|^code$|content|cookie|authorization/i;

@@ -18,7 +18,7 @@ import { dueTenantsThroughOwner } from './due-tenants.js';
 /** Role names go into grants and policies: keep them to plain identifiers. */
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-export function checkRoleName(role: string): string {
+function checkRoleName(role: string): string {
   if (!ROLE_NAME.test(role)) throw new StorageError(`database.app_role: "${role}" must be a lower-case SQL identifier (letters, digits, _)`);
   return role;
 }

@@ -29,7 +29,7 @@ interface Lifecycle {
   deleted_at: string | null;
 }
 
-export interface ProjectTable extends Lifecycle {
+interface ProjectTable extends Lifecycle {
   name: string;
   description: string | null;
   status: string;
@@ -40,7 +40,7 @@ export interface ProjectTable extends Lifecycle {
   progress_override: number | null;
 }
 
-export interface TaskTable extends Lifecycle {
+interface TaskTable extends Lifecycle {
   project_id: string;
   title: string;
   description: string | null;
@@ -52,7 +52,7 @@ export interface TaskTable extends Lifecycle {
   trashed_with_project: number; // 1 while in the trash because its project is
 }
 
-export interface TodoTable extends Lifecycle {
+interface TodoTable extends Lifecycle {
   title: string;
   description: string | null;
   due_at: string | null;
@@ -66,7 +66,7 @@ export interface TodoTable extends Lifecycle {
   due_sort: string;
 }
 
-export interface EventTable extends Lifecycle {
+interface EventTable extends Lifecycle {
   title: string;
   description: string | null;
   start_at: string;
@@ -79,7 +79,7 @@ export interface EventTable extends Lifecycle {
   reminder_minutes: number | null;
 }
 
-export interface DocumentTable extends Lifecycle {
+interface DocumentTable extends Lifecycle {
   title: string;
   description: string | null;
   source: string; // upload | external
@@ -93,19 +93,19 @@ export interface DocumentTable extends Lifecycle {
 }
 
 /** A document's stored bytes (ciphertext when encrypted), piece `seq` of them, on PostgreSQL and PGlite. */
-export interface DocumentBlobChunkTable {
+interface DocumentBlobChunkTable {
   tenant_id: string;
   document_id: string;
   seq: number;
   bytes: Buffer;
 }
 
-export interface TenantTable {
+interface TenantTable {
   id: string;
   created_at: string;
 }
 
-export interface AccountTable {
+interface AccountTable {
   tenant_id: string;
   issuer: string;
   subject: string;
@@ -117,7 +117,7 @@ export interface AccountTable {
   tokens_valid_after: string | null;
 }
 
-export interface OAuthRecordTable {
+interface OAuthRecordTable {
   model: string;
   id_hash: string;
   payload: string;
@@ -129,7 +129,7 @@ export interface OAuthRecordTable {
   account_id: string | null;
 }
 
-export interface SigningKeyTable {
+interface SigningKeyTable {
   kid: string;
   alg: string;
   public_jwk: string;
@@ -139,19 +139,19 @@ export interface SigningKeyTable {
   verify_until: string | null;
 }
 
-export interface LoginFailureTable {
+interface LoginFailureTable {
   subject: string;
   failures: number;
   last_failure_at: string;
 }
 
-export interface SignInAddressTable {
+interface SignInAddressTable {
   /** A keyed pseudonym of (account, network). */
   key: string;
   last_success_at: string;
 }
 
-export interface ItemTagTable {
+interface ItemTagTable {
   tenant_id: string;
   item_kind: string;
   item_id: string;
@@ -159,7 +159,7 @@ export interface ItemTagTable {
 }
 
 /** SQLite: maps FTS5 rowids to items. PostgreSQL: the searchable text itself (and a generated tsvector). */
-export interface SearchItemTable {
+interface SearchItemTable {
   rowid: Generated<number>;
   tenant_id: string;
   item_kind: string;
@@ -173,14 +173,14 @@ export interface SearchItemTable {
 type SearchText = ColumnType<string, string | undefined, string>;
 
 /** Live items per tenant and bucket, kept by triggers (see migrations/001-initial.ts). */
-export interface ItemCountTable {
+interface ItemCountTable {
   tenant_id: string;
   bucket: string;
   n: number;
 }
 
 /** Work due for one tenant at a moment (see storage/repositories/due-work.ts): ids and times only. */
-export interface DueWorkTable {
+interface DueWorkTable {
   tenant_id: string;
   kind: string;
   /** The item the work is about; '' for work about the whole tenant. */
@@ -204,19 +204,19 @@ export interface AuditEventTable {
   hash: string;
 }
 
-export interface RateLimitTable {
+interface RateLimitTable {
   key: string;
   points: number;
   /** Milliseconds since the epoch (a string when PostgreSQL returns a bigint); null: never. */
   expire: number | string | null;
 }
 
-export interface MetaTable {
+interface MetaTable {
   key: string;
   value: string;
 }
 
-export interface SchemaMigrationTable {
+interface SchemaMigrationTable {
   version: number;
   name: string;
   applied_at: string;

@@ -41,7 +41,7 @@ function queryWords(text: string): string[] {
  * Words of the user's query, each quoted so FTS5 never parses user text as its own syntax
  * (a stray `"`, `-` or `NEAR(` is just text); the last word matches as a prefix.
  */
-export function toFtsQuery(text: string): string | undefined {
+function toFtsQuery(text: string): string | undefined {
   const words = queryWords(text);
   if (words.length === 0) return undefined;
   return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ');

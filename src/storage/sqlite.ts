@@ -61,7 +61,7 @@ function explainUnreadable(file: string, keyed: boolean): StorageError {
  * WAL so readers never block the writer, foreign keys on, and a busy timeout so two processes on
  * one file wait for each other instead of failing.
  */
-export function openSqlite(options: SqliteOptions): Kysely<Database> {
+function openSqlite(options: SqliteOptions): Kysely<Database> {
   keepNewFilesPrivate();
   fs.mkdirSync(path.dirname(options.path), { recursive: true, mode: 0o700 });
   let raw: SqliteDatabase.Database;

@@ -37,7 +37,7 @@ export const notes = () => text(50_000, true).describe('Notes (up to 50,000 char
 /** Optional on create, and on update `null` clears it. */
 export const clearable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
-export const TAG_LIMIT = 50;
+const TAG_LIMIT = 50;
 export const tag = () =>
   text(64, false)
     .transform((s) => s.toLowerCase().replace(/\s+/g, ' '))
@@ -51,7 +51,7 @@ export const tags = () =>
     .transform((list) => [...new Set(list)])
     .describe(`Tags (up to ${TAG_LIMIT}); stored in lower case.`);
 
-export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
+const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 export const priority = () => z.enum(PRIORITIES).describe('Priority: low, medium, high or urgent.');
 export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p) + 1;

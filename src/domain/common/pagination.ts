@@ -4,7 +4,7 @@ import { hasControlCharacters } from './fields.js';
 type Key = string | number;
 
 /** Cursors are opaque to users: the sort key of the last item seen, base64url-encoded. */
-export function encodeCursor(key: readonly Key[]): string {
+function encodeCursor(key: readonly Key[]): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 

@@ -24,10 +24,6 @@ export function toStored(instant: Temporal.Instant): string {
   return instant.toString({ smallestUnit: 'millisecond' });
 }
 
-export function nowStored(now: Temporal.Instant): string {
-  return toStored(now);
-}
-
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 const offsetCache = new Map<string, number>();
 const DAY_MS = 86_400_000;
@@ -70,10 +66,6 @@ export function formatInstant(stored: string, zone: string): string {
   return `${local}${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-export function formatNullableInstant(stored: string | null, zone: string): string | null {
-  return stored === null ? null : formatInstant(stored, zone);
-}
-
 export type Moment = { kind: 'date'; date: Temporal.PlainDate } | { kind: 'instant'; instant: Temporal.Instant };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -114,7 +106,7 @@ const reading = (z: Temporal.ZonedDateTime) => `${clock(z.toPlainDateTime())}${z
  * moving it silently would turn a 02:30-03:30 event into 03:30-03:30. A time that happens twice
  * (when the clocks go back) is the first of the two, as RFC 5545 reads it; an offset picks either.
  */
-export function resolveLocalTime(local: Temporal.PlainDateTime, zone: string, field: string): Temporal.Instant {
+function resolveLocalTime(local: Temporal.PlainDateTime, zone: string, field: string): Temporal.Instant {
   const earlier = local.toZonedDateTime(zone, { disambiguation: 'earlier' });
   if (Temporal.PlainDateTime.compare(earlier.toPlainDateTime(), local) === 0) return earlier.toInstant();
   const later = local.toZonedDateTime(zone, { disambiguation: 'later' });
@@ -173,7 +165,7 @@ export function startOfDay(date: Temporal.PlainDate, zone: string): Temporal.Ins
 }
 
 /** The last millisecond of `date` in `zone`: a thing due "on" a date is due until the day ends. */
-export function endOfDay(date: Temporal.PlainDate, zone: string): Temporal.Instant {
+function endOfDay(date: Temporal.PlainDate, zone: string): Temporal.Instant {
   return startOfDay(date.add({ days: 1 }), zone).subtract({ milliseconds: 1 });
 }
 

@@ -22,7 +22,7 @@ import type {
 
 const HINT = 'Use list_documents to find document ids.';
 
-export async function requireDocument(ctx: DomainContext, id: string): Promise<DocumentRow> {
+async function requireDocument(ctx: DomainContext, id: string): Promise<DocumentRow> {
   const row = await ctx.documents.findLive(id);
   if (!row) throw new NotFoundError('document', id, 'document_id', HINT);
   return row;
@@ -108,7 +108,7 @@ export async function getDocument(ctx: DomainContext, id: string): Promise<Docum
 }
 
 /** The stored bytes of an upload, after checking them against the checksum taken at upload. */
-export async function documentBytes(ctx: DomainContext, row: DocumentRow): Promise<Buffer> {
+async function documentBytes(ctx: DomainContext, row: DocumentRow): Promise<Buffer> {
   let bytes: Buffer;
   try {
     bytes = await ctx.blobs.read(row.id, row.encrypted === 1);

@@ -128,7 +128,7 @@ export const Task = z.object({
 });
 export type Task = z.infer<typeof Task>;
 
-export const TaskCounts = z.object({
+const TaskCounts = z.object({
   total: z.number(),
   todo: z.number(),
   in_progress: z.number(),

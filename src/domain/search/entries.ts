@@ -8,7 +8,7 @@ import type { TodoRow } from '../../storage/repositories/todos.js';
 import { decodeText, isTextType } from '../documents/content-type.js';
 
 /** How much of a text document goes into the search index. */
-export const INDEXED_TEXT_CHARS = 100_000;
+const INDEXED_TEXT_CHARS = 100_000;
 
 export type ItemRow =
   | { kind: 'project'; row: ProjectRow }

@@ -19,7 +19,7 @@ export const SearchInput = z.strictObject({
 });
 export type SearchInput = z.output<typeof SearchInput>;
 
-export const SearchResult = z.object({
+const SearchResult = z.object({
   kind: z.enum(ITEM_KINDS),
   id: z.string(),
   title: z.string(),

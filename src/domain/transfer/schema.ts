@@ -95,7 +95,7 @@ function inOrder<T>(first: keyof T & string, second: keyof T & string) {
 
 const lifecycle = { id, created_at: instant, updated_at: instant, deleted_at: instant.nullable(), tags: tags() };
 
-export const ExportProfile = z.strictObject({
+const ExportProfile = z.strictObject({
   name: shortText('').nullable(),
   city: shortText('').nullable(),
   state: shortText('').nullable(),
@@ -110,7 +110,7 @@ export const ExportProfile = z.strictObject({
   updated_at: instant,
 });
 
-export const ExportProject = z
+const ExportProject = z
   .strictObject({
     ...lifecycle,
     name: title('name'),
@@ -124,7 +124,7 @@ export const ExportProject = z
   })
   .superRefine(inOrder('start_date', 'end_date'));
 
-export const ExportTask = z.strictObject({
+const ExportTask = z.strictObject({
   ...lifecycle,
   project_id: id,
   title: title(),
@@ -137,7 +137,7 @@ export const ExportTask = z.strictObject({
   trashed_with_project: flag,
 });
 
-export const ExportTodo = z.strictObject({
+const ExportTodo = z.strictObject({
   ...lifecycle,
   title: title(),
   description: description().nullable(),
@@ -150,7 +150,7 @@ export const ExportTodo = z.strictObject({
   project_id: id.nullable(),
 });
 
-export const ExportEvent = z
+const ExportEvent = z
   .strictObject({
     ...lifecycle,
     title: title(),
@@ -167,7 +167,7 @@ export const ExportEvent = z
   })
   .superRefine(inOrder('start_at', 'end_at'));
 
-export const ExportDocument = z
+const ExportDocument = z
   .strictObject({
     ...lifecycle,
     title: title(),
@@ -200,7 +200,7 @@ export const ExportDocument = z
     }
   });
 
-export const ExportEmbedding = z.strictObject({
+const ExportEmbedding = z.strictObject({
   kind: z.enum(ITEM_KINDS),
   id,
   embedding: z.array(z.number()).length(EMBEDDING_DIMENSIONS, `must hold ${EMBEDDING_DIMENSIONS} numbers`),

@@ -82,7 +82,7 @@ export async function restoreItem(ctx: DomainContext, input: ItemRefInput): Prom
  * Empties what has been in the trash for TRASH_DAYS days: rows, tags and document files (the files
  * once the deletion has committed). Returns how many items went.
  */
-export async function purgeTrash(ctx: DomainContext): Promise<number> {
+async function purgeTrash(ctx: DomainContext): Promise<number> {
   const cutoff = toStored(ctx.now.subtract({ milliseconds: TRASH_DAYS * DAY_MS }));
   let purged = 0;
   const projects = await ctx.projects.trashedBefore(cutoff);

@@ -20,7 +20,7 @@ import { DUE_TENANTS_FUNCTION, dueWork } from './016-due-work.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures, rateLimits, auditEvents, credentialsChanged, signInAddresses, documentBlobChunks, dueWork];
+const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures, rateLimits, auditEvents, credentialsChanged, signInAddresses, documentBlobChunks, dueWork];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */

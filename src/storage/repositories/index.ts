@@ -67,4 +67,4 @@ export function runAsTenant<T>(engine: Engine, blobs: BlobStore, access: Access,
   );
 }
 
-export { tenantsWithDueWork, WHOLE_TENANT, type DueWorkItem, type DueWorkKind } from './due-work.js';
+export { tenantsWithDueWork, type DueWorkItem, type DueWorkKind } from './due-work.js';

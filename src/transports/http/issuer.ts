@@ -17,7 +17,7 @@ const FETCH_TIMEOUT_MS = 5_000;
  * RFC 8414 section 3: the well-known path is inserted between host and the issuer's path; OpenID
  * Connect appends it instead. Both are tried, in that order.
  */
-export function metadataUrls(issuer: string): string[] {
+function metadataUrls(issuer: string): string[] {
   const url = new URL(issuer);
   const issuerPath = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
   return [
@@ -33,7 +33,7 @@ async function fetchJson(url: string): Promise<unknown> {
 }
 
 /** Fetches and checks the issuer's metadata: its `issuer` must be exactly the configured one (RFC 8414 3.3). */
-export async function fetchIssuerMetadata(issuer: string): Promise<IssuerMetadata> {
+async function fetchIssuerMetadata(issuer: string): Promise<IssuerMetadata> {
   const failures: string[] = [];
   for (const url of metadataUrls(issuer)) {
     let body: unknown;

@@ -5,7 +5,7 @@ import { isThisResource } from '../../resource-uri.js';
 import type { IssuerConnection } from './issuer.js';
 
 /** Asymmetric algorithms only: never `none`, never an HMAC that a public key could be abused as. */
-export const ACCEPTED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'];
+const ACCEPTED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'];
 const CLOCK_SKEW_S = 30;
 /** MCP access tokens live at most an hour; one meant to live longer is refused. */
 const MAX_LIFETIME_S = 3600;
