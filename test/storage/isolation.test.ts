@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { UserError } from '../../src/domain/common/errors.js';
+import { UserError } from '../../src/errors.js';
 import type { DomainContext } from '../../src/domain/context.js';
 import { DashboardInput } from '../../src/domain/dashboard/schema.js';
 import { getDashboard } from '../../src/domain/dashboard/service.js';

@@ -3,7 +3,7 @@ import type { DomainContext } from '../context.js';
 import { LONG_EVENT_MS, type EventRow } from '../../storage/repositories/events.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
-import { InvalidInputError, NotFoundError } from '../common/errors.js';
+import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';
 import { Temporal, checkTimeZone, dayWindow, formatInstant, parseMoment, startOfDay, toStored } from '../common/time.js';

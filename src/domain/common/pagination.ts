@@ -1,4 +1,4 @@
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError } from '../../errors.js';
 import { hasControlCharacters } from './fields.js';
 
 type Key = string | number;

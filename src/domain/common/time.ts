@@ -1,5 +1,5 @@
 import { Temporal } from 'temporal-polyfill';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError } from '../../errors.js';
 
 export { Temporal };
 

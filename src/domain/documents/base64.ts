@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../common/errors.js';
+import { InvalidInputError } from '../../errors.js';
 
 const FIELD = 'content_base64';
 const DATA_URL = /^data:([^,;]*)((?:;[^,;]*)*?);base64,/i;

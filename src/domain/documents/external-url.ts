@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../common/errors.js';
+import { InvalidInputError } from '../../errors.js';
 
 /** A link a document may hold: http or https, without credentials; returns it normalised. */
 export function checkExternalUrl(raw: string): string {

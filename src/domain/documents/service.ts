@@ -3,7 +3,7 @@ import { newItemColumns } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import type { DocumentRow } from '../../storage/repositories/documents.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
-import { NotFoundError, UserError } from '../common/errors.js';
+import { NotFoundError, UserError } from '../../errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';
 import { formatInstant } from '../common/time.js';

@@ -1,5 +1,5 @@
 import type { DomainContext } from '../context.js';
-import { InvalidInputError } from '../common/errors.js';
+import { InvalidInputError } from '../../errors.js';
 import { checkTimeZone, formatInstant, systemTimeZone, toStored } from '../common/time.js';
 import type { CurrentTime, Status, UpdateStatusInput } from './schema.js';
 

@@ -1,5 +1,5 @@
 import type { DomainContext } from '../context.js';
-import { InvalidInputError, NotFoundError, UserError } from '../common/errors.js';
+import { InvalidInputError, NotFoundError, UserError } from '../../errors.js';
 import { ITEM_KINDS, type ItemKind } from '../../storage/schema.js';
 import { EMBEDDING_DIMENSIONS } from '../../storage/vectors.js';
 

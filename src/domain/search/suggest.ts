@@ -1,5 +1,5 @@
 import type { DomainContext } from '../context.js';
-import { InvalidInputError } from '../common/errors.js';
+import { InvalidInputError } from '../../errors.js';
 import { CONTROL_PROBLEM, hasControlCharacters } from '../common/fields.js';
 
 /**

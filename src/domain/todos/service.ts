@@ -3,7 +3,7 @@ import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
 import { dueSort, type TodoRow } from '../../storage/repositories/todos.js';
-import { InvalidInputError, NotFoundError } from '../common/errors.js';
+import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../common/errors.js';
+import { InvalidInputError } from '../../errors.js';
 import { description, notes, shortText, tags, title } from '../common/fields.js';
 import { Temporal, checkInstantInRange, checkTimeZone, FIRST_YEAR, LAST_YEAR } from '../common/time.js';
 import { MAX_ATTENDEES } from '../calendar/schema.js';

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { DomainContext } from '../context.js';
-import { UserError } from '../common/errors.js';
+import { UserError } from '../../errors.js';
 import { toStored } from '../common/time.js';
 import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
 import type { ItemKind } from '../../storage/schema.js';

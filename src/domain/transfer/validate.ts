@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { UserError } from '../common/errors.js';
+import { UserError } from '../../errors.js';
 import { TenantExport } from './schema.js';
 
 const NOTHING = 'Nothing was imported; fix the file and try again.';

@@ -1,7 +1,7 @@
 import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { TaskRow } from '../../storage/repositories/projects.js';
-import { NotFoundError, UserError } from '../common/errors.js';
+import { NotFoundError, UserError } from '../../errors.js';
 import { formatInstant, toStored } from '../common/time.js';
 import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
 import { ITEM_KINDS, type ItemKind } from '../../storage/schema.js';
