@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start -s [-- ARGS]`: runs the built server (dist/cli.js ARGS) under a Node that meets the
-// engines floor: this one when it does, else tools/node's node24 (the current LTS), installed and
+// engines floor: this one when it does, else tools/node's node24 (an LTS line), installed and
 // given its native SQLite driver on first use (see node-runtime.mjs). Everything but the server's
 // own output goes to stderr: over stdio, stdout belongs to the MCP client (hence npm's -s, which
 // keeps npm's banner off it).
