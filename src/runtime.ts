@@ -32,7 +32,7 @@ export interface Runtime {
   readonly config: ResolvedConfig;
   readonly logger: Logger;
   readonly engine: Engine;
-  /** The time for the auth, security and audit code (a test's ManualClock moves it). */
+  /** The time for the domain (each call's `now`), auth, security and audit code (a test's ManualClock moves it). */
   readonly clock: Clock;
   run<T>(access: Access, tenantId: string, fn: (ctx: DomainContext) => Promise<T>): Promise<T>;
   /** Creates the tenant on first use; idempotent. */
@@ -114,7 +114,7 @@ function createRuntime(config: ResolvedConfig, logger: Logger, engine: Engine, b
       const ctx: DomainContext = {
         db: trx,
         tenantId,
-        now: Temporal.Now.instant(),
+        now: Temporal.Instant.fromEpochMilliseconds(clock.now()),
         search,
         vectors,
         blobs,
