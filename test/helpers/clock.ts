@@ -17,5 +17,13 @@ export class TestClock extends ManualClock {
   }
 }
 
-/** The day every in-process test server lives in (noon UTC, far from either midnight). */
-export const TEST_NOON = Date.UTC(2026, 5, 15, 12, 0, 0);
+/**
+ * The time every in-process test server starts at: noon UTC of the day the test process started,
+ * far from either midnight. Today's, not a date of its own, because the binary (a CLI command on
+ * the same data, such as export, which empties a 30-day-old trash) runs on the system clock: the
+ * two stay within half a day of each other.
+ */
+export const TEST_NOON = (() => {
+  const today = new Date();
+  return Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 12);
+})();
