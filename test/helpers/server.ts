@@ -173,8 +173,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the binary to completion with stdin closed (start-up failures exit before reading it). */
-export function runCli(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 180_000, input = ''): Promise<CliResult> {
+/**
+ * Runs the binary to completion with stdin closed (start-up failures exit before reading it). The
+ * deadline only catches a hang: ten minutes, which a loaded machine does not reach.
+ */
+export function runCli(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 600_000, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: serverEnv(home, env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

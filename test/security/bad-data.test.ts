@@ -129,7 +129,7 @@ describe(`NUL bytes in ids, cursors, resources, prompts and completions (${ENGIN
 });
 
 describe(`a database failure reaches no client through any door (${ENGINE})`, () => {
-  it('tools, resources, prompts and completions answer with a reference into the log, never the database’s text', { timeout: 120_000 }, async () => {
+  it('tools, resources, prompts and completions answer with a reference into the log, never the database’s text', async () => {
     const home = tempHome();
     const env = await engineEnv(home);
     const { id } = await withServer({ home, env }, (server) => server.ok<{ id: string }>('create_project', { name: 'Shed' }));
