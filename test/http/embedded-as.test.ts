@@ -4,7 +4,9 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { auth, Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { engineEnv } from '../helpers/engines.js';
-import { ADA, serverWithAda } from '../helpers/embedded-as.js';
+import { ManualClock } from '../../src/clock.js';
+import { ADA, homeWithAda, serverWithAda } from '../helpers/embedded-as.js';
+import { startHttpInProcess } from '../helpers/http-in-process.js';
 import { HttpTestServer } from '../helpers/http-server.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
 import { MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
@@ -322,7 +324,7 @@ describe('the embedded authorization server on a PostgreSQL server', { skip: !pr
   it('lets every instance verify tokens signed with keys another instance started using after a rotation', async () => {
     const home = tempHome('mcp-pa-as-');
     const env: Record<string, string> = { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' };
-    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, env)).code, 0);
+    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, env, undefined, `${ADA.password}\n`)).code, 0);
     const kidOf = (token: string) => decodeProtectedHeader(token).kid;
     // The first instance takes a port of its own; its address is the public URL of both.
     let first = await HttpTestServer.start({ home, env: { ...env, MCP_PORT: '0' } });
@@ -401,7 +403,9 @@ describe('mcp-pa keys rotate', () => {
 
 describe('sign-in guessing', () => {
   it('slows down after three failures (429, even for the right password), then lets the person in', async () => {
-    const server = await serverWithAda();
+    // In this process on a clock the test moves: the wait passes without waiting.
+    const clock = new ManualClock(Date.now());
+    const server = await startHttpInProcess({ ...(await homeWithAda()), clock });
     try {
       const provider = new MemoryOAuthProvider();
       await assert.rejects(new Client({ name: 'as-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }).connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider })), UnauthorizedError);
@@ -409,7 +413,7 @@ describe('sign-in guessing', () => {
         await assert.rejects(signInAndConsent(provider.authorizationUrl!, provider.redirect, { ...ADA, password: `wrong guess number ${i}` }), /answered 401/);
       }
       await assert.rejects(signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA), /answered 429/);
-      await new Promise((resolve) => setTimeout(resolve, 2_100)); // the first wait is two seconds
+      clock.advance(2_100); // the first wait is two seconds
       const callback = await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA);
       assert.ok(callback.searchParams.get('code'));
     } finally {
