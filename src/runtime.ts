@@ -157,8 +157,8 @@ async function startMaintenance(runtime: Runtime, blobs: BlobStore, logger: Logg
       // rate-limit counters whose window has passed, and sign-in addresses no longer known.
       const expired =
         (await sweepExpiredOAuthRecords(runtime.engine)) +
-        (await sweepOldLoginFailures(runtime.engine)) +
-        (await sweepRateLimits(runtime.engine)) +
+        (await sweepOldLoginFailures(runtime.engine, runtime.clock.now())) +
+        (await sweepRateLimits(runtime.engine, runtime.clock.now())) +
         (await sweepOldSignInAddresses(runtime.engine, runtime.clock.now()));
       if (expired) logger.info({ expired }, 'removed expired authorization records');
       const aged = await auditOf(runtime).sweep(runtime.config.audit.retention_days);

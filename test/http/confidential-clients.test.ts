@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, afterEach, before, describe, it, mock } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey as JoseKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -324,8 +324,6 @@ describe('client registration of confidential clients', () => {
 describe('a client secret that expires', () => {
   // In this process over loopback HTTP, with the clock of the authorization server (Date:
   // oidc-provider reads no other) moved past the expiry instead of waited for.
-  afterEach(() => mock.timers.reset());
-
   it('works until it expires, then is invalid_client', async () => {
     const { home, env } = await homeWithAda();
     const config = path.join(home, 'config.json');
@@ -339,17 +337,22 @@ describe('a client secret that expires', () => {
         added = await addClientTo(runtime, { name: 'Short-lived', authMethod: 'client_secret_basic', redirectUris: [], owner: ADA.email, scope: 'pa:read pa:write', secretExpiresInDays: 1 });
       },
     });
-    const issuer = new URL(server.url);
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true }));
-    const token = async () => {
-      const client = { client_id: added!.clientId };
-      const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(added!.secret!), new URLSearchParams({ resource: server.mcpUrl.href }), {
-        [oauth.allowInsecureRequests]: true,
-      });
-      return oauth.processClientCredentialsResponse(as, client, response);
-    };
-    assert.ok((await token()).access_token, 'the secret works before it expires');
-    mock.timers.enable({ apis: ['Date'], now: added!.expiresAt! * 1000 + 6_000 }); // past the expiry and the 5 s of tolerance
-    await assert.rejects(token(), (err: { error?: string; cause?: { error?: string } }) => (err.error ?? err.cause?.error) === 'invalid_client');
+    try {
+      const issuer = new URL(server.url);
+      const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true }));
+      const token = async () => {
+        const client = { client_id: added!.clientId };
+        const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(added!.secret!), new URLSearchParams({ resource: server.mcpUrl.href }), {
+          [oauth.allowInsecureRequests]: true,
+        });
+        return oauth.processClientCredentialsResponse(as, client, response);
+      };
+      assert.ok((await token()).access_token, 'the secret works before it expires');
+      mock.timers.enable({ apis: ['Date'], now: added!.expiresAt! * 1000 + 6_000 }); // past the expiry and the 5 s of tolerance
+      await assert.rejects(token(), (err: { error?: string; cause?: { error?: string } }) => (err.error ?? err.cause?.error) === 'invalid_client');
+    } finally {
+      mock.timers.reset();
+      await server.close(); // before the test database is dropped
+    }
   });
 });
