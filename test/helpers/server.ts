@@ -11,6 +11,7 @@ import type { Clock } from '../../src/clock.js';
 import { TEST_NOON, TestClock } from './clock.js';
 import { engineEnv } from './engines.js';
 import { LogLines, startInProcess } from './in-process.js';
+import { seedPgliteHome } from './pglite-template.js';
 
 export const CLI = path.resolve('dist/cli.js');
 
@@ -81,6 +82,7 @@ export class TestServer {
   static async start(options: ServerOptions = {}): Promise<TestServer> {
     const home = options.home ?? tempHome();
     const env = serverEnv(home, { ...(options.engine === false ? {} : await engineEnv(home)), ...options.env });
+    await seedPgliteHome(home, env);
     const era = options.era ?? '2026-07-28';
     const client = new Client(
       { name: 'mcp-pa-tests', version: '1.0.0' },
