@@ -4,9 +4,10 @@ export type Logger = pino.Logger;
 
 /**
  * Structured logs on stderr: in local mode stdout belongs to the MCP protocol. Anything that could
- * hold a secret is redacted by key name, wherever it sits in the logged object.
+ * hold a secret is redacted by key name, wherever it sits in the logged object. (A stream instead
+ * of a file descriptor: for a server built inside a test process.)
  */
-export function createLogger(level: string, destination: number = 2): Logger {
+export function createLogger(level: string, destination: number | pino.DestinationStream = 2): Logger {
   return pino(
     {
       name: 'mcp-pa',
@@ -31,6 +32,6 @@ export function createLogger(level: string, destination: number = 2): Logger {
         censor: '[redacted]',
       },
     },
-    pino.destination({ dest: destination, sync: true }),
+    typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination,
   );
 }

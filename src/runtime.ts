@@ -35,7 +35,7 @@ export interface OpenedRuntime extends Runtime {
   readonly config: ResolvedConfig;
   readonly logger: Logger;
   readonly engine: Engine;
-  /** The time for the auth, security and audit code (a test's ManualClock moves it). */
+  /** The time for the domain (each call's `now`), auth, security and audit code (a test's ManualClock moves it). */
   readonly clock: Clock;
   security(): Promise<SecurityReport>;
   /** Removes upload files no document kept (a file store's leftovers after a crash); returns how many. */

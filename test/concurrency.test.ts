@@ -5,7 +5,7 @@ import { TestServer, tempHome } from './helpers/server.js';
 describe('two server processes on one database', () => {
   it('lose no write', async () => {
     const home = tempHome();
-    const [a, b] = await Promise.all([TestServer.start({ home }), TestServer.start({ home })]);
+    const [a, b] = await Promise.all([TestServer.start({ home, binary: true }), TestServer.start({ home, binary: true })]);
     try {
       const project = await a.ok<{ id: string }>('create_project', { name: 'Shared' });
       const shared = await b.ok<{ id: string }>('create_todo', { title: 'shared' });
@@ -45,7 +45,7 @@ describe('two server processes on one database', () => {
 
   it('both start on a new database at the same moment', async () => {
     const home = tempHome();
-    const servers = await Promise.all([1, 2, 3].map(() => TestServer.start({ home })));
+    const servers = await Promise.all([1, 2, 3].map(() => TestServer.start({ home, binary: true })));
     try {
       await Promise.all(servers.map((s, i) => s.ok('create_todo', { title: `t${i}` })));
       assert.equal((await servers[0]!.ok<{ items: unknown[] }>('list_todos')).items.length, 3);

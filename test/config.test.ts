@@ -88,7 +88,7 @@ describe('configuration', () => {
       authentication: { enabled: false },
       features: { vector_search: false, multi_tenant: false },
     });
-    await withServer({ home, args: ['--config', file] }, (server) => server.ok('create_todo', { title: 'configured' }));
+    await withServer({ home, args: ['--config', file], binary: true }, (server) => server.ok('create_todo', { title: 'configured' }));
     assert.ok(fs.existsSync(path.join(home, '.config', 'mcp-pa', 'database.sqlite')));
   });
 
@@ -118,7 +118,7 @@ describe('configuration', () => {
     const home = tempHome();
     const at = (name: string) => path.join(home, name, 'db.sqlite');
     const file = writeJson(home, 'layers.json', { database: { path: at('from-file') } });
-    const run = (env: Record<string, string>, args: string[]) => withServer({ home, env: { MCP_PA_CONFIG: file, ...env }, args }, async () => undefined);
+    const run = (env: Record<string, string>, args: string[]) => withServer({ home, env: { MCP_PA_CONFIG: file, ...env }, args, binary: true }, async () => undefined);
     await run({}, []);
     assert.ok(fs.existsSync(at('from-file')));
     await run({ MCP_PA_DB_PATH: at('from-env') }, []);

@@ -45,14 +45,15 @@ describe('encryption at rest', () => {
   it('leaves no plaintext in any file, while running and after, and reads back with the key', async () => {
     const home = tempHome();
     const env = { MCP_PA_ENCRYPTION_KEY: KEY };
-    const docId = await withServer({ home, env }, async (server) => {
+    // The binary: what a process leaves in its files while it runs and once it has exited.
+    const docId = await withServer({ home, env, binary: true }, async (server) => {
       const id = await seed(server);
       assertNoPlaintext(home); // the WAL holds the latest writes while the server runs
       return id;
     });
     assertNoPlaintext(home);
 
-    await withServer({ home, env }, async (again) => {
+    await withServer({ home, env, binary: true }, async (again) => {
       const hits = await again.ok<{ results: { kind: string }[] }>('search', { query: MARKER });
       assert.deepEqual(hits.results.map((h) => h.kind).sort(), ['document', 'event', 'project', 'task', 'todo'], 'search works inside the encrypted file');
       const content = await again.ok<{ text: string }>('read_document', { document_id: docId });

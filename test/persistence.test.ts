@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { TestClock } from './helpers/clock.js';
 import { ENGINE, rawSql } from './helpers/engines.js';
 import { dataDir, tempHome, withServer } from './helpers/server.js';
 
 describe('persistence', () => {
   it('keeps everything across a restart', async () => {
     const home = tempHome();
-    const { project, task, todo, event, doc } = await withServer({ home }, async (first) => {
+    // The binary: a process that exits and another that starts on what it left.
+    const { project, task, todo, event, doc } = await withServer({ home, binary: true }, async (first) => {
       await first.ok('update_status', { name: 'Grace', timezone: 'Europe/Oslo' });
       const project = await first.ok<{ id: string }>('create_project', { name: 'Compiler', tags: ['work'] });
       return {
@@ -20,7 +22,7 @@ describe('persistence', () => {
       };
     });
 
-    await withServer({ home }, async (second) => {
+    await withServer({ home, binary: true }, async (second) => {
     assert.equal((await second.ok<{ name: string; timezone: string }>('get_status')).timezone, 'Europe/Oslo');
     const view = await second.ok<{ progress: number; tags: string[]; tasks: { items: { id: string }[] } }>('get_project', { project_id: project.id });
     assert.equal(view.progress, 100);
@@ -36,7 +38,8 @@ describe('persistence', () => {
 
   it('empties the trash of what has been there for 30 days, files included', async () => {
     const home = tempHome();
-    const { old, recent, project, linked, doc } = await withServer({ home }, async (server) => {
+    const clock = new TestClock();
+    const { old, recent, project, linked, doc } = await withServer({ home, clock }, async (server) => {
       const made = {
         old: await server.ok<{ id: string }>('create_todo', { title: 'old' }),
         recent: await server.ok<{ id: string }>('create_todo', { title: 'recent' }),
@@ -52,13 +55,13 @@ describe('persistence', () => {
     });
 
     // Age the trash as if a month had passed (31 days for three, 29 for one).
-    const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const ago = (days: number) => new Date(clock.now() - days * 86_400_000).toISOString();
     for (const [table, id, days] of [['todos', old.id, 31], ['todos', recent.id, 29], ['projects', project.id, 31], ['tasks', project.id, 31], ['documents', doc.id, 31]] as const) {
       const column = table === 'tasks' ? 'project_id' : 'id';
       await rawSql(home, `UPDATE ${table} SET deleted_at = $1 WHERE ${column} = $2`, [ago(days), id]);
     }
 
-    await withServer({ home }, async (after) => {
+    await withServer({ home, clock }, async (after) => {
       assert.match(await after.fails('restore_item', { kind: 'todo', id: old.id }), /no todo/);
       assert.match(await after.fails('restore_item', { kind: 'project', id: project.id }), /no project/);
       assert.match(await after.fails('restore_item', { kind: 'document', id: doc.id }), /no document/);

@@ -3,10 +3,11 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CLI, TestServer, serverEnv, tempHome } from './helpers/server.js';
 
-describe('both protocol eras over stdio', () => {
-  for (const era of ['legacy', '2026-07-28'] as const) {
-    it(`a client speaking ${era === 'legacy' ? '2025-11-25' : era} lists and calls tools`, async () => {
-      const server = await TestServer.start({ era });
+describe('both protocol eras, over stdio and in the test process', () => {
+  for (const [era, binary] of [['legacy', true], ['2026-07-28', true], ['legacy', false], ['2026-07-28', false]] as const) {
+    it(`a client speaking ${era === 'legacy' ? '2025-11-25' : era} lists and calls tools (${binary ? 'the binary over stdio' : 'in-process'})`, async () => {
+      // The binary on the engine under test; in-process, the era handling alone (any engine does).
+      const server = await TestServer.start({ era, binary, ...(binary ? {} : { engine: false as const }) });
       try {
         const negotiated = server.client.getNegotiatedProtocolVersion();
         assert.equal(negotiated, era === 'legacy' ? '2025-11-25' : '2026-07-28');

@@ -1,33 +1,43 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../logging.js';
-import { LOCAL_TENANT, openRuntime } from '../runtime.js';
+import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../runtime.js';
 import { AuditLog } from '../security/audit.js';
 import { serveLocalStdio } from '../transports/stdio.js';
 import { startMaintenance } from './maintenance.js';
 
+export interface LocalServer {
+  /** Storage for the one local tenant: what its MCP server runs on. */
+  runtime: OpenedRuntime;
+  /** Stops the maintenance and closes storage. */
+  close(): Promise<void>;
+}
+
 /**
- * Local mode's composition root (`mcp-pa stdio`): storage for the one local tenant, its hourly
- * maintenance, and MCP over stdin/stdout until the client goes. Resolves once everything is closed.
+ * Local mode's composition root: storage for the one local tenant and its hourly maintenance.
+ * `mcp-pa stdio` serves it over stdin/stdout; the tests serve it over an in-process wire.
  */
-export async function serveLocal(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock): Promise<void> {
+export async function openLocal(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock): Promise<LocalServer> {
   const opened = await openRuntime(config, logger, clock);
-  let stopMaintenance = () => {};
   try {
     await opened.ensureTenant(LOCAL_TENANT);
     // The audit trail is HTTP mode's; here only its retention sweep runs (on an empty table, a no-op).
-    stopMaintenance = await startMaintenance({ runtime: opened, audit: new AuditLog(opened), logger });
+    const stopMaintenance = await startMaintenance({ runtime: opened, audit: new AuditLog(opened), logger });
+    return {
+      runtime: opened,
+      close: async () => {
+        stopMaintenance();
+        await opened.close();
+      },
+    };
   } catch (err) {
     await opened.close();
     throw err;
   }
-  await serveLocalStdio({
-    mcp: { run: opened.run, logger },
-    logger,
-    maxFileSizeMb: config.documents.max_file_size_mb,
-    close: async () => {
-      stopMaintenance();
-      await opened.close();
-    },
-  });
+}
+
+/** `mcp-pa stdio`: MCP over stdin/stdout until the client goes. Resolves once everything is closed. */
+export async function serveLocal(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock): Promise<void> {
+  const local = await openLocal(config, logger, clock);
+  await serveLocalStdio({ mcp: { run: local.runtime.run, logger }, logger, maxFileSizeMb: config.documents.max_file_size_mb, close: local.close });
 }

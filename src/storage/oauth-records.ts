@@ -6,15 +6,15 @@ export async function revokeAccountRecords(engine: Engine, accountId: string): P
   return Number(result.numDeletedRows);
 }
 
-/** Removes the authorization server's records past their expiry. */
+/** Removes the authorization server's records past their expiry (on its clock, Date, which wrote them). */
 export async function sweepExpiredOAuthRecords(engine: Engine): Promise<number> {
   const result = await engine.db.deleteFrom('oauth_records').where('expires_at', '<=', new Date().toISOString()).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
-/** Forgets failed sign-ins older than the throttle remembers (15 minutes). */
-export async function sweepOldLoginFailures(engine: Engine): Promise<number> {
-  const result = await engine.db.deleteFrom('login_failures').where('last_failure_at', '<', new Date(Date.now() - 15 * 60 * 1000).toISOString()).executeTakeFirst();
+/** Forgets failed sign-ins older than the throttle remembers (15 minutes), on the throttle's clock. */
+export async function sweepOldLoginFailures(engine: Engine, now = Date.now()): Promise<number> {
+  const result = await engine.db.deleteFrom('login_failures').where('last_failure_at', '<', new Date(now - 15 * 60 * 1000).toISOString()).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
@@ -47,8 +47,8 @@ export async function rememberedGrantId(engine: Engine, accountId: string, clien
   return grants[0]?.jti;
 }
 
-/** Removes rate-limit counters whose window has passed. */
-export async function sweepRateLimits(engine: Engine): Promise<number> {
-  const result = await engine.db.deleteFrom('rate_limits').where('expire', '<=', Date.now()).executeTakeFirst();
+/** Removes rate-limit counters whose window has passed, on the limiter's clock. */
+export async function sweepRateLimits(engine: Engine, now = Date.now()): Promise<number> {
+  const result = await engine.db.deleteFrom('rate_limits').where('expire', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);
 }

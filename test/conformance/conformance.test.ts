@@ -12,7 +12,7 @@ describe('MCP conformance (server scenarios)', () => {
     const run = spawnSync(
       process.execPath,
       ['tools/conformance/run.mjs', '--start', 'node --import tsx test/conformance/serve.ts', '--baseline', 'tools/conformance/baseline.yml'],
-      { encoding: 'utf8', timeout: 280_000 },
+      { encoding: 'utf8', timeout: 600_000 },
     );
     const output = `${run.stdout}${run.stderr}`;
     assert.equal(run.status, 0, output);

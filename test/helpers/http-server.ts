@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after } from 'node:test';
@@ -17,6 +18,7 @@ after(() => Promise.all([...live].map((s) => s.close())));
 /** `mcp-pa serve` (the built binary) on a loopback port the system picks. */
 export class HttpTestServer {
   readonly logs: string[] = [];
+  readonly #logged = new EventEmitter();
   /** The public URL (MCP_PUBLIC_URL when set). */
   url = '';
   /** Where this process listens (differs from url when another instance holds the public URL). */
@@ -48,6 +50,7 @@ export class HttpTestServer {
         pending = lines.pop()!;
         for (const line of lines) {
           server.logs.push(line);
+          server.#logged.emit('line');
           const entry = parseLog(line);
           if (entry?.msg === 'serving MCP over HTTP') {
             server.url = String(entry.url).replace(/\/mcp$/, '');
@@ -75,7 +78,29 @@ export class HttpTestServer {
 
   /** Log entries (pino JSON) whose message matches. */
   logged(msg: string | RegExp): Record<string, unknown>[] {
-    return this.logs.map(parseLog).filter((e): e is Record<string, unknown> => e !== undefined && (typeof msg === 'string' ? e.msg === msg : msg.test(String(e.msg))));
+    return this.logs.map(parseLog).filter((e): e is Record<string, unknown> => messageMatches(e, msg));
+  }
+
+  /** Resolves with the first log entry whose message matches, once the server has written it. */
+  async waitForLog(msg: string | RegExp): Promise<Record<string, unknown>> {
+    return parseLog(await this.waitForLine((line) => messageMatches(parseLog(line), msg)))!;
+  }
+
+  /**
+   * Resolves once the server has logged a line that passes the test. Fails (instead of hanging) if
+   * none comes within two minutes: far more than a loaded machine needs.
+   */
+  async waitForLine(test: (line: string) => boolean, deadlineMs = 120_000): Promise<string> {
+    const deadline = AbortSignal.timeout(deadlineMs);
+    for (;;) {
+      const line = this.logs.find(test);
+      if (line !== undefined) return line;
+      try {
+        await once(this.#logged, 'line', { signal: deadline });
+      } catch {
+        throw new Error(`the server logged no such line within ${deadlineMs} ms:\n${this.logs.join('\n')}`);
+      }
+    }
   }
 
   /** Waits for the process to exit by itself; returns its exit code. */
@@ -90,6 +115,10 @@ export class HttpTestServer {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     return this.exited;
   }
+}
+
+function messageMatches(entry: Record<string, unknown> | undefined, msg: string | RegExp): boolean {
+  return entry !== undefined && (typeof msg === 'string' ? entry.msg === msg : msg.test(String(entry.msg)));
 }
 
 function parseLog(line: string): Record<string, unknown> | undefined {

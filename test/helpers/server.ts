@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { Clock } from '../../src/clock.js';
+import { TEST_NOON, TestClock } from './clock.js';
 import { engineEnv } from './engines.js';
+import { LogLines, startInProcess } from './in-process.js';
+import { seedPgliteHome } from './pglite-template.js';
 
 export const CLI = path.resolve('dist/cli.js');
 
@@ -24,8 +29,17 @@ export interface ServerOptions {
   /** false: always SQLite, whatever TEST_ENGINE says (for tests of SQLite itself). */
   engine?: false;
   env?: Record<string, string>;
+  /** Command-line arguments of the binary (so only with `binary: true`). */
   args?: string[];
   era?: Era;
+  /**
+   * Spawn the built binary (dist/cli.js) over stdio instead of building the server in this process:
+   * for what only a process shows (the stdio wire, start-up, exit, encryption at rest, restarts,
+   * several processes at once).
+   */
+  binary?: boolean;
+  /** The in-process server's time (default: a TestClock at noon on a fixed day). */
+  clock?: Clock;
 }
 
 /** The environment a spawned server sees: only what the test gives, plus PATH, HOME and a fixed zone. */
@@ -33,40 +47,83 @@ export function serverEnv(home: string, extra: Record<string, string> = {}): Rec
   return { PATH: process.env.PATH ?? '', HOME: home, TZ: 'UTC', MCP_PA_LOG_LEVEL: 'warn', ...extra };
 }
 
+// In-process servers share this process's zone: the same as the binary's (TZ=UTC), set before any
+// code reads it.
+process.env.TZ = 'UTC';
+
 type ToolResult = Awaited<ReturnType<Client['callTool']>>;
 
 // A server a failed test forgot to stop would keep the test file's process alive: stop them all.
 const live = new Set<TestServer>();
 after(() => Promise.all([...live].map((s) => s.close())));
 
-/** A real MCP client connected over stdio to the built binary. */
+/**
+ * A real MCP client connected to the server: by default built in this process (see in-process.ts),
+ * with `binary: true` the built binary over stdio.
+ */
 export class TestServer {
+  /** What the server logged (pino JSON lines, warnings and up unless MCP_PA_LOG_LEVEL says otherwise). */
   readonly stderr: string[] = [];
+  readonly #logged = new EventEmitter();
+  /** The in-process server's clock (undefined for the binary, which runs on the system clock). */
+  readonly clock: TestClock | undefined;
+  #stop: () => Promise<void>;
+
   private constructor(
     readonly client: Client,
-    readonly transport: StdioClientTransport,
     readonly home: string,
-  ) {}
+    clock: Clock | undefined,
+    stop: () => Promise<void>,
+  ) {
+    this.clock = clock instanceof TestClock ? clock : undefined;
+    this.#stop = stop;
+  }
 
   static async start(options: ServerOptions = {}): Promise<TestServer> {
     const home = options.home ?? tempHome();
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, ...(options.args ?? [])],
-      env: serverEnv(home, { ...(options.engine === false ? {} : await engineEnv(home)), ...options.env }),
-      stderr: 'pipe',
-      maxBufferSize: 64 * 1024 * 1024,
-    });
+    const env = serverEnv(home, { ...(options.engine === false ? {} : await engineEnv(home)), ...options.env });
+    await seedPgliteHome(home, env);
     const era = options.era ?? '2026-07-28';
     const client = new Client(
       { name: 'mcp-pa-tests', version: '1.0.0' },
       { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: era } } },
     );
-    const server = new TestServer(client, transport, home);
-    transport.stderr?.on('data', (chunk: Buffer) => server.stderr.push(chunk.toString()));
-    await client.connect(transport);
+    let server: TestServer;
+    if (options.binary) {
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, ...(options.args ?? [])],
+        env,
+        stderr: 'pipe',
+        maxBufferSize: 64 * 1024 * 1024,
+      });
+      server = new TestServer(client, home, undefined, () => client.close());
+      transport.stderr?.on('data', (chunk: Buffer) => server.#log(chunk.toString()));
+      await client.connect(transport);
+    } else {
+      if (options.args) throw new Error('command-line arguments need the binary: pass binary: true');
+      const clock = options.clock ?? new TestClock();
+      const log = new LogLines();
+      const inProcess = await startInProcess({ env, clock, log });
+      server = new TestServer(client, home, clock, async () => {
+        await client.close();
+        await inProcess.close();
+      });
+      log.on('line', (line: string) => server.#log(line));
+      await client.connect(inProcess.transport);
+    }
     live.add(server);
     return server;
+  }
+
+  #log(text: string) {
+    this.stderr.push(text);
+    this.#logged.emit('text');
+  }
+
+  /** Resolves once the server's log holds text. */
+  async waitForLog(text: string): Promise<void> {
+    while (!this.stderr.join('').includes(text)) await once(this.#logged, 'text');
   }
 
   /** Calls a tool and returns its whole result, error or not. */
@@ -91,7 +148,7 @@ export class TestServer {
 
   async close(): Promise<void> {
     live.delete(this);
-    await this.client.close();
+    await this.#stop();
   }
 }
 
@@ -102,9 +159,12 @@ export function textOf(result: ToolResult): string {
     .join('\n');
 }
 
-/** Dates relative to today in UTC (the test servers run with TZ=UTC). */
-export function day(offset: number): string {
-  const d = new Date();
+/**
+ * Dates relative to today in UTC (the test servers run with TZ=UTC): today is the day of the
+ * in-process servers' TestClock, or, for a binary, the machine's.
+ */
+export function day(offset: number, today: number = TEST_NOON): string {
+  const d = new Date(today);
   d.setUTCDate(d.getUTCDate() + offset);
   return d.toISOString().slice(0, 10);
 }
@@ -115,8 +175,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the binary to completion with stdin closed (start-up failures exit before reading it). */
-export function runCli(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 180_000, input = ''): Promise<CliResult> {
+/**
+ * Runs the binary to completion with stdin closed (start-up failures exit before reading it). The
+ * deadline only catches a hang: ten minutes, which a loaded machine does not reach.
+ */
+export function runCli(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 600_000, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: serverEnv(home, env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

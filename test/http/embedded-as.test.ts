@@ -4,10 +4,12 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { auth, Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { engineEnv } from '../helpers/engines.js';
-import { ADA, serverWithAda } from '../helpers/embedded-as.js';
+import { ManualClock } from '../../src/clock.js';
+import { ADA, homeWithAda, serverWithAda } from '../helpers/embedded-as.js';
+import { startHttpInProcess } from '../helpers/http-in-process.js';
 import { HttpTestServer } from '../helpers/http-server.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
-import { freePort, MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
+import { MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
 import { runCli, tempHome, type Era } from '../helpers/server.js';
 
 describe('the embedded authorization server', () => {
@@ -321,11 +323,12 @@ describe('the embedded authorization server on a PostgreSQL server', { skip: !pr
 
   it('lets every instance verify tokens signed with keys another instance started using after a rotation', async () => {
     const home = tempHome('mcp-pa-as-');
-    const publicUrl = `http://127.0.0.1:${await freePort()}`;
-    const env = { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests', MCP_PUBLIC_URL: publicUrl };
-    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, env, 30_000, `${ADA.password}\n`)).code, 0);
+    const env: Record<string, string> = { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' };
+    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, env, undefined, `${ADA.password}\n`)).code, 0);
     const kidOf = (token: string) => decodeProtectedHeader(token).kid;
-    let first = await HttpTestServer.start({ home, env: { ...env, MCP_PORT: new URL(publicUrl).port } });
+    // The first instance takes a port of its own; its address is the public URL of both.
+    let first = await HttpTestServer.start({ home, env: { ...env, MCP_PORT: '0' } });
+    const publicUrl = (env.MCP_PUBLIC_URL = first.url);
     const other = await HttpTestServer.start({ home, env: { ...env, MCP_PORT: '0' } });
     try {
       const before = await tokenAt(first.listen);
@@ -400,7 +403,9 @@ describe('mcp-pa keys rotate', () => {
 
 describe('sign-in guessing', () => {
   it('slows down after three failures (429, even for the right password), then lets the person in', async () => {
-    const server = await serverWithAda();
+    // In this process on a clock the test moves: the wait passes without waiting.
+    const clock = new ManualClock(Date.now());
+    const server = await startHttpInProcess({ ...(await homeWithAda()), clock });
     try {
       const provider = new MemoryOAuthProvider();
       await assert.rejects(new Client({ name: 'as-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }).connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider })), UnauthorizedError);
@@ -408,7 +413,7 @@ describe('sign-in guessing', () => {
         await assert.rejects(signInAndConsent(provider.authorizationUrl!, provider.redirect, { ...ADA, password: `wrong guess number ${i}` }), /answered 401/);
       }
       await assert.rejects(signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA), /answered 429/);
-      await new Promise((resolve) => setTimeout(resolve, 2_100)); // the first wait is two seconds
+      clock.advance(2_100); // the first wait is two seconds
       const callback = await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA);
       assert.ok(callback.searchParams.get('code'));
     } finally {
@@ -420,10 +425,10 @@ describe('sign-in guessing', () => {
 describe('a disabled account', () => {
   it('can neither sign in nor use the tokens it already had', async () => {
     const home = tempHome('mcp-pa-as-');
-    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, 30_000, `${ADA.password}\n`)).code, 0);
-    // A fixed port: the issuer (and so the tokens) must be the same after the restart.
-    const env = { MCP_PORT: String(await freePort()) };
-    let server = await HttpTestServer.start({ home, env });
+    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, undefined, `${ADA.password}\n`)).code, 0);
+    let server = await HttpTestServer.start({ home });
+    // The same port after the restart: the issuer (and so the tokens) must be the same.
+    const env = { MCP_PORT: new URL(server.url).port };
     const provider = new MemoryOAuthProvider();
     const negotiation = { versionNegotiation: { mode: { pin: '2026-07-28' as const } } };
     const first = new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider });
@@ -451,9 +456,9 @@ describe('a disabled account', () => {
 describe('a changed password', () => {
   it('revokes refresh tokens and grants, refuses the access tokens issued before it, and signs in with the new one only', async () => {
     const home = tempHome('mcp-pa-as-');
-    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, 30_000, `${ADA.password}\n`)).code, 0);
-    const env = { MCP_PORT: String(await freePort()) };
-    let server = await HttpTestServer.start({ home, env });
+    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, undefined, `${ADA.password}\n`)).code, 0);
+    let server = await HttpTestServer.start({ home });
+    const env = { MCP_PORT: new URL(server.url).port };
     const provider = new MemoryOAuthProvider();
     await auth(provider, { serverUrl: server.mcpUrl });
     const callback = await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA);
@@ -462,7 +467,7 @@ describe('a changed password', () => {
     assert.equal((await fetch(server.mcpUrl, modernToolCall('list_todos', {}, token))).status, 200);
     await server.close();
     const newPassword = 'a different long passphrase';
-    const changed = await runCli(['user', 'password', '--email', ADA.email], home, {}, 30_000, `${newPassword}\n`);
+    const changed = await runCli(['user', 'password', '--email', ADA.email], home, {}, undefined, `${newPassword}\n`);
     assert.equal(changed.code, 0, changed.stderr);
     assert.match(changed.stdout, /[1-9]\d* grants, sessions and tokens revoked/);
     server = await HttpTestServer.start({ home, env });

@@ -177,18 +177,21 @@ describe('readiness and shutdown', () => {
     const http = await import('node:http');
     const url = new URL(server.mcpUrl);
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
-    // The request starts, then the server is told to stop before the body has arrived.
+    // The request starts (the server has its headers: it says 100 Continue), then the server is
+    // told to stop (it says so in its log) before the body has arrived.
     const response = new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...JSON_RPC_HEADERS, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const headers = { ...JSON_RPC_HEADERS, 'content-length': Buffer.byteLength(body), expect: '100-continue' };
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
       });
       req.on('error', reject);
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
+      req.once('continue', () => {
+        req.write(body.slice(0, 10));
         server.child.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(10)), 300);
-      }, 200);
+        server.waitForLog(/^shutting down/).then(() => req.end(body.slice(10)), reject);
+      });
+      req.flushHeaders();
     });
     assert.equal(await response, 200, 'the request in flight was answered');
     assert.equal(await server.waitForExit(), 0, 'then the server exited cleanly');

@@ -44,7 +44,7 @@ async function flood(count: number, parallel: number, send: () => Promise<Respon
 }
 
 const auditTail = async (home: string, env: Record<string, string>, ...types: string[]) => {
-  const tail = await runCli(['audit', 'tail', '--last', '100000', ...types.flatMap((type) => ['--type', type])], home, env, 30_000);
+  const tail = await runCli(['audit', 'tail', '--last', '100000', ...types.flatMap((type) => ['--type', type])], home, env);
   assert.equal(tail.code, 0, tail.stderr);
   return tail.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Event);
 };

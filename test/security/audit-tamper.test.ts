@@ -32,7 +32,7 @@ async function trail(engine: EngineName) {
   } finally {
     await close();
   }
-  const verify = (...args: string[]) => runCli(['audit', 'verify', ...args], home, env, 30_000);
+  const verify = (...args: string[]) => runCli(['audit', 'verify', ...args], home, env);
   return { engine, home, env, log, verify };
 }
 
@@ -154,7 +154,7 @@ describe('without a key-encryption key on a PostgreSQL server', { skip: !process
       await close();
     }
     assert.match(fs.readFileSync(log, 'utf8'), /SECURITY: the audit chain key is kept in the database/);
-    const verified = await runCli(['audit', 'verify'], home, env, 30_000);
+    const verified = await runCli(['audit', 'verify'], home, env);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, /WARNING: the audit chain key is kept in the database .* set MCP_OAUTH_KEY_ENCRYPTION_KEY/);
   });

@@ -54,9 +54,9 @@ describe('the audit trail', () => {
     } finally {
       await server.close();
     }
-    assert.equal((await runCli(['keys', 'rotate'], home, env, 30_000)).code, 0);
+    assert.equal((await runCli(['keys', 'rotate'], home, env)).code, 0);
 
-    const tail = await runCli(['audit', 'tail', '--last', '200'], home, env, 30_000);
+    const tail = await runCli(['audit', 'tail', '--last', '200'], home, env);
     assert.equal(tail.code, 0, tail.stderr);
     const events = tail.stdout.trim().split('\n').map((line) => JSON.parse(line) as Event);
     const types = new Set(events.map((e) => e.type));
@@ -74,10 +74,10 @@ describe('the audit trail', () => {
       assert.ok(!tail.stdout.includes(secret), `"${secret.slice(0, 12)}…" never appears in the trail`);
       assert.ok(!server.logs.filter((l) => l.includes('"audit"')).some((l) => l.includes(secret)), `nor in the audit log lines`);
     }
-    const narrowed = await runCli(['audit', 'tail', '--type', 'login.failed', '--last', '5'], home, env, 30_000);
+    const narrowed = await runCli(['audit', 'tail', '--type', 'login.failed', '--last', '5'], home, env);
     assert.deepEqual(narrowed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Event).type), ['login.failed']);
 
-    const verified = await runCli(['audit', 'verify'], home, env, 30_000);
+    const verified = await runCli(['audit', 'verify'], home, env);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, new RegExp(`intact: ${events.length} events`));
 
@@ -88,7 +88,7 @@ describe('the audit trail', () => {
     // Someone who owns the database and removes the guard still cannot hide the change.
     await rawSql(home, ENGINE === 'postgres' || ENGINE === 'pglite' ? 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_guard' : 'DROP TRIGGER audit_events_no_update', [], ENGINE);
     await rawSql(home, 'UPDATE audit_events SET details = $1 WHERE seq = $2', ['{}', middle.seq], ENGINE);
-    const broken = await runCli(['audit', 'verify'], home, env, 30_000);
+    const broken = await runCli(['audit', 'verify'], home, env);
     assert.equal(broken.code, 1);
     assert.match(broken.stdout, new RegExp(`BROKEN at event #${middle.seq} .*altered`));
   });
@@ -118,7 +118,7 @@ describe('audit retention', () => {
     } finally {
       await close();
     }
-    const verified = await runCli(['audit', 'verify'], home, env, 30_000);
+    const verified = await runCli(['audit', 'verify'], home, env);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, /intact: 2 events, #3 to #4\nevents up to #2 were removed by the retention sweep/);
   });
@@ -151,7 +151,7 @@ describe('a trail written by an earlier version (unkeyed SHA-256)', () => {
     } finally {
       await close();
     }
-    const verified = await runCli(['audit', 'verify'], t.home, t.env, 30_000);
+    const verified = await runCli(['audit', 'verify'], t.home, t.env);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, /intact: 5 events, #1 to #5\nevents #1 to #3 were written before the trail was keyed/);
   });
@@ -169,7 +169,7 @@ describe('a trail written by an earlier version (unkeyed SHA-256)', () => {
     await new AuditLog(opened.runtime).ready();
     await opened.close();
     assert.match(fs.readFileSync(t.log, 'utf8'), /SECURITY: the newest audit event carries no valid MAC/);
-    const verified = await runCli(['audit', 'verify'], t.home, t.env, 30_000);
+    const verified = await runCli(['audit', 'verify'], t.home, t.env);
     assert.equal(verified.code, 1, verified.stdout);
     assert.match(verified.stdout, new RegExp(`BROKEN at event #${Number(head!.seq) + 1} .*MAC`));
   });

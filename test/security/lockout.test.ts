@@ -5,20 +5,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { ManualClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logging.js';
-import { openRuntime, type OpenedRuntime } from '../../src/runtime.js';
-import { startHttpServer } from '../../src/compose/http.js';
+import type { OpenedRuntime } from '../../src/runtime.js';
 import { addLocalAccount } from '../../src/auth/accounts.js';
 import { addClient } from '../../src/auth/clients.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { ADA } from '../helpers/embedded-as.js';
 import { engineEnv } from '../helpers/engines.js';
 import { browserSession, formOf, MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
-import { serverEnv, tempHome } from '../helpers/server.js';
+import { startHttpInProcess } from '../helpers/http-in-process.js';
+import { tempHome } from '../helpers/server.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -35,9 +33,6 @@ interface Deployment {
   runtime: OpenedRuntime;
 }
 
-const running: (() => Promise<void>)[] = [];
-after(() => Promise.all(running.map((close) => close())));
-
 /**
  * The embedded authorization server with Ada's account, these limits, and whatever `prepare`
  * adds before it listens, served in this process on a ManualClock.
@@ -46,17 +41,18 @@ async function deployment(rateLimits: Record<string, number>, prepare?: (runtime
   const home = tempHome('mcp-pa-lockout-');
   const file = path.join(home, 'limits.json');
   fs.writeFileSync(file, JSON.stringify({ rate_limits: rateLimits, authentication: { client_auth_methods: ['client_secret_basic'] } }));
-  const env = { ...(await engineEnv(home)), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests', MCP_PA_CONFIG: file, MCP_HOST: '127.0.0.1', MCP_PORT: '0' };
+  const env = { ...(await engineEnv(home)), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests', MCP_PA_CONFIG: file };
   const clock = new ManualClock(Date.now());
-  const runtime = await openRuntime(loadConfig({}, serverEnv(home, env), { mode: 'http' }), createLogger('silent'), clock);
-  await addLocalAccount(runtime.engine, ADA.email, await hashPassword(ADA.password));
-  await prepare?.(runtime);
-  const handle = await startHttpServer(runtime);
-  running.push(async () => {
-    await handle.close();
-    await runtime.close();
+  const server = await startHttpInProcess({
+    home,
+    env,
+    clock,
+    prepare: async (runtime) => {
+      await addLocalAccount(runtime.engine, ADA.email, await hashPassword(ADA.password));
+      await prepare?.(runtime);
+    },
   });
-  return { url: handle.url, clock, runtime };
+  return { url: server.url, clock, runtime: server.runtime };
 }
 
 /** An authorization request of a freshly registered public client (each visit starts a new sign-in). */

@@ -18,7 +18,7 @@ const FILE = crypto.randomBytes(7 * MB);
 /** Fails the test, rather than letting it hang, when the server never answers (it would wait for a body never sent). */
 function answered<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  const guard = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer`)), 20_000)));
+  const guard = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer`)), 120_000)));
   return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
 }
 

@@ -97,7 +97,7 @@ describe('attacks on the authorization code flow', () => {
 
   it('every one of these refusals is in the audit trail', async () => {
     await server.close();
-    const tail = await runCli(['audit', 'tail', '--last', '500'], home, env, 30_000);
+    const tail = await runCli(['audit', 'tail', '--last', '500'], home, env);
     const events = tail.stdout.trim().split('\n').map((line) => JSON.parse(line) as Event);
     const refusedTokens = events.filter((e) => e.type === 'token.refused' || (e.type === 'auth.denied' && e.details.route === 'token'));
     assert.ok(refusedTokens.length >= 4, `the four PKCE failures (got ${refusedTokens.length})`);

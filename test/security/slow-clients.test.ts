@@ -13,7 +13,7 @@ describe('slow and oversized requests', () => {
   after(() => server.close());
 
   // The timeout is the safety net: without a header deadline the connection would stay open and the test fail.
-  it('a connection that never finishes its headers is cut off, while others are served', { timeout: 60_000 }, async () => {
+  it('a connection that never finishes its headers is cut off, while others are served', async () => {
     const { hostname, port } = new URL(server.url);
     const socket = net.connect(Number(port), hostname);
     let answer = '';
@@ -29,8 +29,7 @@ describe('slow and oversized requests', () => {
   it('an oversized body is refused with 413 before it is read in full, and audited', async () => {
     const res = await fetch(`${server.url}/mcp`, { ...modernToolCall('list_todos'), body: `{"x":"${'a'.repeat(50 * 1024 * 1024)}"}` });
     assert.equal(res.status, 413);
-    const audited = () => server.logs.some((line) => line.includes('"request.refused"') && line.includes('"status":413'));
-    for (let i = 0; i < 50 && !audited(); i++) await new Promise((resolve) => setTimeout(resolve, 100)); // the audit line may follow the answer
-    assert.ok(audited(), 'the refusal is in the audit trail');
+    // The refusal is in the audit trail (its line may follow the answer).
+    await server.waitForLine((line) => line.includes('"request.refused"') && line.includes('"status":413'));
   });
 });

@@ -75,7 +75,7 @@ describe('stdio framing (a long line must not stall the local server)', () => {
 
   it('the local server answers a ping sent right after a 16 MiB upload', async () => {
     // ping is a 2025-era request (2026-07-28 has no ping).
-    const server = await TestServer.start({ engine: false, era: 'legacy' });
+    const server = await TestServer.start({ engine: false, era: 'legacy', binary: true });
     try {
       const content = crypto.randomBytes(12 * MB).toString('base64'); // 16 MiB of base64
       const [upload] = await Promise.all([server.ok<{ size_bytes: number }>('upload_document', { title: 'big', content_base64: content }), server.client.ping()]);

@@ -79,12 +79,17 @@ describe('concurrent writers on a PostgreSQL server', { skip: !process.env.TEST_
         (await createTodo(ctx, CreateTodoInput.parse({ title: 'b' }))).id,
       ]);
       let attempts = 0;
-      // Two transactions lock the same two rows in opposite orders, each waiting for the other.
+      // Two transactions lock the same two rows in opposite orders, each waiting for the other: each
+      // takes its second row only once both hold their first (a retry finds the gate open).
+      let holding = 0;
+      let bothHold!: () => void;
+      const gate = new Promise<void>((resolve) => (bothHold = resolve));
       const cross = (first: string, second: string) =>
         runtime.engine.transaction('write', 'dl', async (trx) => {
           attempts++;
           await sql`UPDATE todos SET title = title WHERE id = ${first}`.execute(trx);
-          await new Promise((resolve) => setTimeout(resolve, 200));
+          if (++holding === 2) bothHold();
+          await gate;
           await sql`UPDATE todos SET title = title WHERE id = ${second}`.execute(trx);
         });
       await Promise.all([cross(a, b), cross(b, a)]);

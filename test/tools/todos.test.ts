@@ -39,7 +39,7 @@ describe('todo tools', () => {
     const done = await server.ok<Todo>('complete_todo', { todo_id: todo.id });
     assert.equal(done.completed, true);
     assert.ok(done.completed_at);
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // timestamps are shown to the second
+    server.clock!.advance(1100); // timestamps are shown to the second: a second completion would show
     const again = await server.ok<Todo>('complete_todo', { todo_id: todo.id });
     assert.equal(again.completed_at, done.completed_at, 'completing twice keeps the first completion time');
     assert.equal((again as unknown as { updated_at: string }).updated_at, (done as unknown as { updated_at: string }).updated_at, 'and changes nothing');
