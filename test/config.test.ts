@@ -180,7 +180,7 @@ describe('every key does what it says', () => {
   it('features.vector_search: true is accepted, and the log says it has no effect yet', async () => {
     const home = tempHome();
     const file = writeJson(home, 'vectors.json', { features: { vector_search: true } });
-    const stderr = await withServer({ home, args: ['--config', file] }, async (server) => {
+    const stderr = await withServer({ home, binary: true, args: ['--config', file] }, async (server) => {
       await server.ok('create_todo', { title: 'still served' });
       return server.stderr.join('');
     });

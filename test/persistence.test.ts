@@ -60,6 +60,8 @@ describe('persistence', () => {
       const column = table === 'tasks' ? 'project_id' : 'id';
       await rawSql(home, `UPDATE ${table} SET deleted_at = $1 WHERE ${column} = $2`, [ago(days), id]);
     }
+    // The purge their deletion scheduled (the due-work queue) falls due with them.
+    await rawSql(home, 'UPDATE due_work SET due_at = $1', [ago(1)]);
 
     await withServer({ home, clock }, async (after) => {
       assert.match(await after.fails('restore_item', { kind: 'todo', id: old.id }), /no todo/);

@@ -14,6 +14,7 @@ import { createStdioTransport } from '../src/transports/stdio.js';
 import { collectGarbageNow, collectYoungGarbage } from '../src/transports/memory-reducer.js';
 import { adminUrl } from './helpers/engines.js';
 import { WireEnd } from './helpers/in-process.js';
+import { askPassword } from '../src/cli/terminal.js';
 
 /**
  * mcp-pa reaches into five libraries past their documented surface. Each test here fails when an
@@ -117,23 +118,17 @@ describe("pg.Client.query overridden to prepare statements (src/storage/postgres
   });
 });
 
-describe("readline's _writeToOutput silenced for the password prompt (src/cli.ts)", () => {
-  it('an Interface still writes its echo through _writeToOutput, so replacing it hides what is typed', async () => {
+describe("readline's _writeToOutput silenced for the password prompt (src/cli/terminal.ts)", () => {
+  it('readline still writes its echo through _writeToOutput, so the prompt shows the question and nothing typed', async () => {
+    const probe = readline.createInterface({ input: new PassThrough(), output: new PassThrough(), terminal: true });
+    assert.equal(typeof (probe as unknown as { _writeToOutput?: unknown })._writeToOutput, 'function', 'readline no longer has _writeToOutput');
+    probe.close();
     const input = new PassThrough();
     let shown = '';
     const output = new Writable({ write: (chunk: Buffer, _encoding, done) => ((shown += chunk.toString()), done()) });
-    const prompt = readline.createInterface({ input, output, terminal: true });
-    const internal = prompt as unknown as { _writeToOutput?: (s: string) => void };
-    assert.equal(typeof internal._writeToOutput, 'function', 'readline no longer has _writeToOutput');
-    // As askPassword in src/cli.ts does: show the question, nothing of the answer.
-    const question = 'Password: ';
-    internal._writeToOutput = (s: string) => {
-      if (s.startsWith(question)) output.write(question);
-    };
-    const answer = new Promise<string>((resolve) => prompt.question(question, resolve));
+    const answer = askPassword('Password: ', input, output);
     input.write('hunter2 secret\r');
     assert.equal(await answer, 'hunter2 secret');
-    prompt.close();
     assert.match(shown, /Password: /);
     assert.doesNotMatch(shown, /hunter2|secret/, 'what was typed was echoed');
   });

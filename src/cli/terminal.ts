@@ -1,18 +1,18 @@
 import { MAX_PASSWORD_LENGTH, passwordProblem } from '../auth/passwords.js';
 import { UserError } from '../errors.js';
 
-/** A password typed at the terminal (not echoed). */
-async function askPassword(question: string): Promise<string> {
+/** A password typed at the terminal (not echoed); the streams are the process's own unless given. */
+export async function askPassword(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<string> {
   const { createInterface } = await import('node:readline');
-  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  // Echo nothing of what is typed.
+  const prompt = createInterface({ input, output, terminal: true });
+  // Echo nothing of what is typed (readline has no option for it: its echo goes through this member).
   (prompt as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
-    if (s.startsWith(question)) process.stderr.write(question);
+    if (s.startsWith(question)) output.write(question);
   };
   try {
     return await new Promise<string>((resolve) => prompt.question(question, resolve));
   } finally {
-    process.stderr.write('\n');
+    output.write('\n');
     prompt.close();
   }
 }
