@@ -37,7 +37,11 @@ module.exports = {
     ...LAYERS.slice(0, -1).map(([name, path], i) => ({
       name: `no-upward-import-from-${name}`,
       severity: 'error',
-      comment: `${name} may import only its own layer and those below it (${LAYERS.slice(0, i).map(([n]) => n).join(', ') || 'none'}).`,
+      comment: `${name} may import only its own layer and those below it (${
+        LAYERS.slice(0, i)
+          .map(([n]) => n)
+          .join(', ') || 'none'
+      }).`,
       from: { path },
       to: {
         path: LAYERS.slice(i + 1)
@@ -59,6 +63,10 @@ module.exports = {
     // import type counts: a type import couples the layers as much as a value import does.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], mainFields: ['module', 'main', 'types', 'typings'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
   },
 };

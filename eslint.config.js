@@ -31,7 +31,10 @@ const DIALECT_IMPORTS = {
 const TENANT_NAMES = [
   { selector: 'Identifier[name=/^(tenantId|tenant_id)$/]', message: 'Domain code never names a tenant: use the tenant-bound repositories of DomainContext.' },
   { selector: 'Literal[value=/tenant_id|tenantId/]', message: 'Domain code never names a tenant: use the tenant-bound repositories of DomainContext.' },
-  { selector: 'TemplateElement[value.raw=/tenant_id|tenantId/]', message: 'Domain code never names a tenant: use the tenant-bound repositories of DomainContext.' },
+  {
+    selector: 'TemplateElement[value.raw=/tenant_id|tenantId/]',
+    message: 'Domain code never names a tenant: use the tenant-bound repositories of DomainContext.',
+  },
 ];
 
 export default tseslint.config(
@@ -64,7 +67,13 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': ['error', ...DIALECT_BRANCHES, ...TENANT_NAMES],
       // No raw queries in the domain: a query that needs one is a repository method in src/storage/.
-      'no-restricted-imports': ['error', { ...DIALECT_IMPORTS, paths: [{ name: 'kysely', message: 'Queries belong in src/storage/repositories/: domain code calls tenant-bound repositories.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          ...DIALECT_IMPORTS,
+          paths: [{ name: 'kysely', message: 'Queries belong in src/storage/repositories/: domain code calls tenant-bound repositories.' }],
+        },
+      ],
     },
   },
 );

@@ -55,12 +55,22 @@ const limitedConfig = config('limited', { rate_limits: HIGH_LIMITS });
 const unlimitedConfig = config('unlimited', { rate_limits: { enabled: false } });
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const serverEnv = { HOME: home, MCP_DATABASE_URL: dbUrl.toString(), MCP_DATABASE_APP_ROLE: 'mcp_pa_http_bench_app', MCP_HOST: '127.0.0.1', MCP_PORT: String(port), MCP_PA_LOG_LEVEL: 'warn' };
+const serverEnv = {
+  HOME: home,
+  MCP_DATABASE_URL: dbUrl.toString(),
+  MCP_DATABASE_APP_ROLE: 'mcp_pa_http_bench_app',
+  MCP_HOST: '127.0.0.1',
+  MCP_PORT: String(port),
+  MCP_PA_LOG_LEVEL: 'warn',
+};
 const read = { limit: 20, completed: false };
 
 async function measureMcpPa(auth: boolean, limits = true) {
   const configFile = !auth ? devConfig : limits ? limitedConfig : unlimitedConfig;
-  const child = startProcess(process.execPath, ['dist/cli.js', '--config', configFile, 'serve'], { ...serverEnv, ...(auth ? { MCP_OAUTH_ISSUER: issuer.issuer } : {}) });
+  const child = startProcess(process.execPath, ['dist/cli.js', '--config', configFile, 'serve'], {
+    ...serverEnv,
+    ...(auth ? { MCP_OAUTH_ISSUER: issuer.issuer } : {}),
+  });
   try {
     await waitReady(base);
     const token = auth ? await issuer.token(`${base}/mcp`, 'bench-user') : undefined;

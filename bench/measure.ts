@@ -79,4 +79,3 @@ export async function measure(home: string, env: Record<string, string>, { full 
   await client.close();
   return { latency_ms: result, memory };
 }
-

@@ -84,7 +84,8 @@ try {
   for (const token of tokens) await call('get_current_time', {}, token).then(mustSucceed('get_current_time'));
   const coldIdle = await settledRss();
   log(`cold idle ${mib(coldIdle)} MiB; warm-up: one small upload per tenant`);
-  for (const token of tokens) await call('upload_document', { title: 'small', content_base64: crypto.randomBytes(64 * 1024).toString('base64') }, token).then(mustSucceed('warm-up'));
+  for (const token of tokens)
+    await call('upload_document', { title: 'small', content_base64: crypto.randomBytes(64 * 1024).toString('base64') }, token).then(mustSucceed('warm-up'));
   const idle = await settledRss();
 
   log(`one upload of ${UPLOAD_MB} MiB (${mib(bodyBytes)} MiB of body)`);
@@ -149,7 +150,12 @@ try {
       memory_bound_mib: mib(bound),
       note: 'the bound is idle + 3 x the bytes admitted at once: what the 3x-per-upload target promises',
     },
-    flood: { peak_under_bound: floodPeak <= bound, statuses, retry_after: [...new Set(flood.filter((r) => r.status !== 200).map((r) => r.headers['retry-after']))], other_tenant_calls_served: othersServed },
+    flood: {
+      peak_under_bound: floodPeak <= bound,
+      statuses,
+      retry_after: [...new Set(flood.filter((r) => r.status !== 200).map((r) => r.headers['retry-after']))],
+      other_tenant_calls_served: othersServed,
+    },
     total_seconds: Math.round((Date.now() - started) / 1000),
   };
   fs.mkdirSync('bench/results', { recursive: true });

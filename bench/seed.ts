@@ -26,7 +26,28 @@ export const SMALL: Volume = { todos: 1_000, projects: 100, tasks: 500, events: 
  * A vocabulary of 20 everyday words followed by 3,000 made-up ones, drawn with Zipf's law (the
  * word of rank r with weight 1/r), as words are in real notes: a few very common, most rare.
  */
-const COMMON = ['budget', 'meeting', 'garden', 'invoice', 'report', 'travel', 'dentist', 'groceries', 'review', 'design', 'launch', 'tax', 'school', 'gym', 'car', 'insurance', 'plan', 'call', 'email', 'book'];
+const COMMON = [
+  'budget',
+  'meeting',
+  'garden',
+  'invoice',
+  'report',
+  'travel',
+  'dentist',
+  'groceries',
+  'review',
+  'design',
+  'launch',
+  'tax',
+  'school',
+  'gym',
+  'car',
+  'insurance',
+  'plan',
+  'call',
+  'email',
+  'book',
+];
 const SYLLABLES = ['ka', 'lo', 'mi', 'ren', 'tu', 'sa', 'vel', 'dor', 'pi', 'nax', 'qui', 'bel', 'for', 'gan', 'hil', 'jo'];
 export const VOCABULARY = [
   ...COMMON,
@@ -44,7 +65,7 @@ const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
 /** A deterministic pseudo-random sequence, so every run seeds the same data. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const DAY = 86_400_000;

@@ -87,7 +87,9 @@ export async function generateReference(): Promise<string> {
       out.push(`| \`${r.uri}\` | ${cell(r.title ?? r.name)} | ${cell(r.description ?? '')} |`);
     }
     for (const t of resourceTemplates) {
-      out.push(`| \`${t.uriTemplate}\` | ${cell(t.title ?? t.name)} | ${cell(t.description ?? '')} Listed by \`resources/list\`; \`{id}\` completes from names and id prefixes. |`);
+      out.push(
+        `| \`${t.uriTemplate}\` | ${cell(t.title ?? t.name)} | ${cell(t.description ?? '')} Listed by \`resources/list\`; \`{id}\` completes from names and id prefixes. |`,
+      );
     }
     out.push('', '### Prompts\n');
     out.push('| prompt | arguments | description |', '|---|---|---|');

@@ -22,7 +22,17 @@ function find(dir) {
 }
 
 /** The tests of what the server does, whatever stores it. */
-const DOMAIN_SUITE = [...find('test/tools'), 'test/resources.test.ts', 'test/users.test.ts', 'test/persistence.test.ts', 'test/protocol.test.ts', 'test/storage/transaction.test.ts', 'test/security/injection.test.ts', 'test/security/bad-data.test.ts', 'test/storage/document-pieces.test.ts'];
+const DOMAIN_SUITE = [
+  ...find('test/tools'),
+  'test/resources.test.ts',
+  'test/users.test.ts',
+  'test/persistence.test.ts',
+  'test/protocol.test.ts',
+  'test/storage/transaction.test.ts',
+  'test/security/injection.test.ts',
+  'test/security/bad-data.test.ts',
+  'test/storage/document-pieces.test.ts',
+];
 
 const node = chooseNode(process.env.TEST_NODE, '22');
 ensureNativeDriver(node);
@@ -41,11 +51,7 @@ function run(engine, files) {
 const only = process.argv.slice(2);
 const passes = only.length
   ? [[process.env.TEST_ENGINE ?? 'sqlite', only]]
-  : [
-      ['sqlite', find('test')],
-      ['pglite', DOMAIN_SUITE],
-      ...(process.env.TEST_DATABASE_URL ? [['postgres', DOMAIN_SUITE]] : []),
-    ];
+  : [['sqlite', find('test')], ['pglite', DOMAIN_SUITE], ...(process.env.TEST_DATABASE_URL ? [['postgres', DOMAIN_SUITE]] : [])];
 if (passes.some(([, files]) => files.some((f) => path.resolve(f).startsWith(path.join(ROOT, 'test/conformance'))))) {
   ensureInstalled(path.join(ROOT, 'tools/conformance'));
 }

@@ -46,7 +46,8 @@ export interface OpenedRuntime extends Runtime {
 /** The storage engine the configuration asks for: SQLite, a PostgreSQL server, or embedded PGlite. */
 export function openEngine(config: ResolvedConfig, logger?: Logger): Promise<Engine> {
   const { database } = config;
-  if (database.type === 'sqlite') return Promise.resolve(openSqliteEngine({ path: database.path, encryptionKey: config.encryption.key, documentsPath: config.documents.path }));
+  if (database.type === 'sqlite')
+    return Promise.resolve(openSqliteEngine({ path: database.path, encryptionKey: config.encryption.key, documentsPath: config.documents.path }));
   if (database.connection_string) {
     return openPostgresEngine({
       connectionString: database.connection_string,
@@ -70,11 +71,18 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger, clock:
     const security = await engine.security();
     for (const warning of security.warnings) logger.error({ security: warning }, `SECURITY: ${warning}`);
     if (security.rowLevelSecurity === 'NOT ENFORCED') {
-      throw new RowSecurityNotEnforcedError(`Row-level security is not in force on this database, so tenants would not be kept apart: ${security.warnings.join('; ')}`);
+      throw new RowSecurityNotEnforcedError(
+        `Row-level security is not in force on this database, so tenants would not be kept apart: ${security.warnings.join('; ')}`,
+      );
     }
     // The key for document bytes; the check string keeps the wording of databases already written.
     const key = config.encryption.key
-      ? await keyFromPassphrase(engine.db, config.encryption.key, 'document_key', "MCP_PA_ENCRYPTION_KEY is not the key this database's documents were encrypted with.")
+      ? await keyFromPassphrase(
+          engine.db,
+          config.encryption.key,
+          'document_key',
+          "MCP_PA_ENCRYPTION_KEY is not the key this database's documents were encrypted with.",
+        )
       : undefined;
     const blobs = engine.blobStore(key);
     // mcp-pa's own folder (database, documents, embedded cluster) is its user's alone.
@@ -130,7 +138,6 @@ function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore,
     });
   return {
     run,
-    ensureTenant: (tenantId) =>
-      run('write', tenantId, (ctx) => ctx.tenant.ensure(toStored(ctx.now))),
+    ensureTenant: (tenantId) => run('write', tenantId, (ctx) => ctx.tenant.ensure(toStored(ctx.now))),
   };
 }

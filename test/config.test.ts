@@ -118,7 +118,8 @@ describe('configuration', () => {
     const home = tempHome();
     const at = (name: string) => path.join(home, name, 'db.sqlite');
     const file = writeJson(home, 'layers.json', { database: { path: at('from-file') } });
-    const run = (env: Record<string, string>, args: string[]) => withServer({ home, env: { MCP_PA_CONFIG: file, ...env }, args, binary: true }, async () => undefined);
+    const run = (env: Record<string, string>, args: string[]) =>
+      withServer({ home, env: { MCP_PA_CONFIG: file, ...env }, args, binary: true }, async () => undefined);
     await run({}, []);
     assert.ok(fs.existsSync(at('from-file')));
     await run({ MCP_PA_DB_PATH: at('from-env') }, []);

@@ -12,7 +12,10 @@ describe('README reference', () => {
   it('quick start is two commands: install+run (under a Node that meets engines), install+test', () => {
     const readme = fs.readFileSync('README.md', 'utf8');
     const block = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const commands = block.split('\n').filter((l) => l.trim()).map((l) => l.replace(/#.*$/, '').trim());
+    const commands = block
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => l.replace(/#.*$/, '').trim());
     assert.deepEqual(commands, ['npm ci && npm start -s', 'npm ci && npm test']);
     // The Node it needs is stated there, and is package.json's engines floor.
     const floor = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node.replace(/^>=\s*/, '');

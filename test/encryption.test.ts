@@ -18,7 +18,10 @@ function writtenFiles(home: string): string[] {
 function assertNoPlaintext(home: string) {
   const files = writtenFiles(home);
   assert.ok(files.some((f) => f.endsWith('database.sqlite')));
-  assert.ok(files.some((f) => f.endsWith('.bin')), 'a document file exists');
+  assert.ok(
+    files.some((f) => f.endsWith('.bin')),
+    'a document file exists',
+  );
   for (const file of files) {
     const bytes = fs.readFileSync(file);
     for (const needle of [MARKER, Buffer.from(MARKER, 'utf16le').toString('latin1'), 'SQLite format 3', 'CREATE TABLE']) {
@@ -93,7 +96,10 @@ describe('encryption at rest', () => {
     const home = tempHome();
     const env = { MCP_PA_ENCRYPTION_KEY: KEY, ...(await engineEnv(home, 'pglite')) };
     const id = await withServer({ home, env }, async (server) => {
-      const doc = await server.ok<{ id: string; encrypted: boolean }>('upload_document', { title: 'sealed', content_base64: Buffer.from(`${MARKER} in a row`).toString('base64') });
+      const doc = await server.ok<{ id: string; encrypted: boolean }>('upload_document', {
+        title: 'sealed',
+        content_base64: Buffer.from(`${MARKER} in a row`).toString('base64'),
+      });
       assert.equal(doc.encrypted, true);
       return doc.id;
     });

@@ -23,16 +23,19 @@ describe('persistence', () => {
     });
 
     await withServer({ home, binary: true }, async (second) => {
-    assert.equal((await second.ok<{ name: string; timezone: string }>('get_status')).timezone, 'Europe/Oslo');
-    const view = await second.ok<{ progress: number; tags: string[]; tasks: { items: { id: string }[] } }>('get_project', { project_id: project.id });
-    assert.equal(view.progress, 100);
-    assert.deepEqual(view.tags, ['work']);
-    assert.equal(view.tasks.items[0]?.id, task.id);
-    assert.equal((await second.ok<{ due_date: string }>('update_todo', { todo_id: todo.id, priority: 'low' })).due_date, '2031-02-03');
-    const events = await second.ok<{ items: { id: string; start_time: string }[] }>('list_calendar_events', { start_date: '2031-02-04' });
-    assert.deepEqual(events.items.map((e) => [e.id, e.start_time]), [[event.id, '2031-02-04T10:00:00+01:00']]);
-    assert.equal((await second.ok<{ text: string }>('read_document', { document_id: doc.id })).text, 'bugs');
-    assert.equal((await second.ok<{ results: unknown[] }>('search', { query: 'compiler' })).results.length, 1);
+      assert.equal((await second.ok<{ name: string; timezone: string }>('get_status')).timezone, 'Europe/Oslo');
+      const view = await second.ok<{ progress: number; tags: string[]; tasks: { items: { id: string }[] } }>('get_project', { project_id: project.id });
+      assert.equal(view.progress, 100);
+      assert.deepEqual(view.tags, ['work']);
+      assert.equal(view.tasks.items[0]?.id, task.id);
+      assert.equal((await second.ok<{ due_date: string }>('update_todo', { todo_id: todo.id, priority: 'low' })).due_date, '2031-02-03');
+      const events = await second.ok<{ items: { id: string; start_time: string }[] }>('list_calendar_events', { start_date: '2031-02-04' });
+      assert.deepEqual(
+        events.items.map((e) => [e.id, e.start_time]),
+        [[event.id, '2031-02-04T10:00:00+01:00']],
+      );
+      assert.equal((await second.ok<{ text: string }>('read_document', { document_id: doc.id })).text, 'bugs');
+      assert.equal((await second.ok<{ results: unknown[] }>('search', { query: 'compiler' })).results.length, 1);
     });
   });
 
@@ -48,7 +51,12 @@ describe('persistence', () => {
       };
       await server.ok('add_project_task', { project_id: made.project.id, title: 'with it', tags: ['x'] });
       const linked = await server.ok<{ id: string }>('create_todo', { title: 'linked', project_id: made.project.id });
-      for (const [kind, id] of [['todo', made.old.id], ['todo', made.recent.id], ['project', made.project.id], ['document', made.doc.id]]) {
+      for (const [kind, id] of [
+        ['todo', made.old.id],
+        ['todo', made.recent.id],
+        ['project', made.project.id],
+        ['document', made.doc.id],
+      ]) {
         await server.ok('delete_item', { kind, id });
       }
       return { ...made, linked };
@@ -56,7 +64,13 @@ describe('persistence', () => {
 
     // Age the trash as if a month had passed (31 days for three, 29 for one).
     const ago = (days: number) => new Date(clock.now() - days * 86_400_000).toISOString();
-    for (const [table, id, days] of [['todos', old.id, 31], ['todos', recent.id, 29], ['projects', project.id, 31], ['tasks', project.id, 31], ['documents', doc.id, 31]] as const) {
+    for (const [table, id, days] of [
+      ['todos', old.id, 31],
+      ['todos', recent.id, 29],
+      ['projects', project.id, 31],
+      ['tasks', project.id, 31],
+      ['documents', doc.id, 31],
+    ] as const) {
       const column = table === 'tasks' ? 'project_id' : 'id';
       await rawSql(home, `UPDATE ${table} SET deleted_at = $1 WHERE ${column} = $2`, [ago(days), id]);
     }

@@ -4,7 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import { CLI, TestServer, serverEnv, tempHome } from './helpers/server.js';
 
 describe('both protocol eras, over stdio and in the test process', () => {
-  for (const [era, binary] of [['legacy', true], ['2026-07-28', true], ['legacy', false], ['2026-07-28', false]] as const) {
+  for (const [era, binary] of [
+    ['legacy', true],
+    ['2026-07-28', true],
+    ['legacy', false],
+    ['2026-07-28', false],
+  ] as const) {
     it(`a client speaking ${era === 'legacy' ? '2025-11-25' : era} lists and calls tools (${binary ? 'the binary over stdio' : 'in-process'})`, async () => {
       // The binary on the engine under test; in-process, the era handling alone (any engine does).
       const server = await TestServer.start({ era, binary, ...(binary ? {} : { engine: false as const }) });
@@ -51,9 +56,23 @@ describe('tool declarations', () => {
   it('the upstream seventeen tool names are all kept', async () => {
     const names = new Set((await server.client.listTools()).tools.map((t) => t.name));
     for (const name of [
-      'get_status', 'update_status', 'create_project', 'list_projects', 'get_project', 'update_project', 'add_project_task',
-      'create_todo', 'list_todos', 'complete_todo', 'create_calendar_event', 'list_calendar_events', 'upload_document',
-      'create_external_document', 'list_documents', 'get_document', 'get_dashboard',
+      'get_status',
+      'update_status',
+      'create_project',
+      'list_projects',
+      'get_project',
+      'update_project',
+      'add_project_task',
+      'create_todo',
+      'list_todos',
+      'complete_todo',
+      'create_calendar_event',
+      'list_calendar_events',
+      'upload_document',
+      'create_external_document',
+      'list_documents',
+      'get_document',
+      'get_dashboard',
     ]) {
       assert.ok(names.has(name), name);
     }
@@ -73,7 +92,12 @@ describe('stdout', () => {
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const send = (msg: object) => child.stdin.write(JSON.stringify(msg) + '\n');
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'create_todo', arguments: { title: 'x', due_date: 'not a date' } } });
     send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } });

@@ -11,7 +11,8 @@ for (const era of ['legacy', '2026-07-28'] as const) {
       server = await TestServer.start({ era });
       projectId = (await server.ok<{ id: string }>('create_project', { name: 'Garden shed', end_date: '2031-05-01' })).id;
       await server.ok('add_project_task', { project_id: projectId, title: 'Foundation' });
-      documentId = (await server.ok<{ id: string }>('upload_document', { title: 'Shed notes', content_base64: Buffer.from('wood: larch').toString('base64') })).id;
+      documentId = (await server.ok<{ id: string }>('upload_document', { title: 'Shed notes', content_base64: Buffer.from('wood: larch').toString('base64') }))
+        .id;
       await server.ok('create_todo', { title: 'Buy screws', due_date: day(0) });
     });
     after(() => server.close());
@@ -49,7 +50,10 @@ for (const era of ['legacy', '2026-07-28'] as const) {
     it('completes project and document ids from a name or an id prefix', async () => {
       const byName = await server.client.complete({ ref: { type: 'ref/resource', uri: 'pa://projects/{id}' }, argument: { name: 'id', value: 'shed' } });
       assert.deepEqual(byName.completion.values, [projectId]);
-      const byPrefix = await server.client.complete({ ref: { type: 'ref/resource', uri: 'pa://documents/{id}' }, argument: { name: 'id', value: documentId.slice(0, 8) } });
+      const byPrefix = await server.client.complete({
+        ref: { type: 'ref/resource', uri: 'pa://documents/{id}' },
+        argument: { name: 'id', value: documentId.slice(0, 8) },
+      });
       assert.deepEqual(byPrefix.completion.values, [documentId]);
       const prompt = await server.client.complete({ ref: { type: 'ref/prompt', name: 'plan_project' }, argument: { name: 'project_id', value: 'GARDEN' } });
       assert.deepEqual(prompt.completion.values, [projectId]);

@@ -35,7 +35,10 @@ describe("zod's JSON Schema conversion, converted once (src/mcp/json-schema-cach
     const input = z.object({ title: z.string() });
     const output = z.object({ id: z.string() });
     const conversions = { input: 0, output: 0 };
-    for (const [schema, io] of [[input, 'input'], [output, 'output']] as const) {
+    for (const [schema, io] of [
+      [input, 'input'],
+      [output, 'output'],
+    ] as const) {
       const standard = schema['~standard'] as unknown as { jsonSchema: Record<'input' | 'output', (options: unknown) => unknown> };
       const original = standard.jsonSchema;
       standard.jsonSchema = {
@@ -44,7 +47,9 @@ describe("zod's JSON Schema conversion, converted once (src/mcp/json-schema-cach
       };
       convertOnce(schema);
     }
-    const client = await connectedClient((server) => server.registerTool('probe', { inputSchema: input, outputSchema: output }, () => ({ content: [], structuredContent: { id: 'x' } })));
+    const client = await connectedClient((server) =>
+      server.registerTool('probe', { inputSchema: input, outputSchema: output }, () => ({ content: [], structuredContent: { id: 'x' } })),
+    );
     try {
       for (let i = 0; i < 3; i++) {
         const [tool] = (await client.listTools()).tools;
@@ -72,17 +77,28 @@ describe('transport.send wrapped after each response (src/transports/stdio.ts)',
     };
     const handle = serveStdio(() => new McpServer({ name: 'probe', version: '1' }, { capabilities: {} }), { transport });
     try {
-      stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) + '\n');
+      stdin.write(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+        }) + '\n',
+      );
       const [line] = (await once(stdout, 'data')) as [Buffer];
       assert.equal((JSON.parse(line.toString()) as { id: number }).id, 1, 'the answer reached stdout');
-      assert.deepEqual(seen.map((m) => (m as { id?: number }).id), [1], 'and went through the wrapped send');
+      assert.deepEqual(
+        seen.map((m) => (m as { id?: number }).id),
+        [1],
+        'and went through the wrapped send',
+      );
     } finally {
       await handle.close();
     }
   });
 });
 
-describe("pg.Client.query overridden to prepare statements (src/storage/postgres.ts)", () => {
+describe('pg.Client.query overridden to prepare statements (src/storage/postgres.ts)', () => {
   it('Kysely calls client.query(text, values) with no callback: the one form the override prepares', async () => {
     const calls: unknown[][] = [];
     const client = {
@@ -105,17 +121,21 @@ describe("pg.Client.query overridden to prepare statements (src/storage/postgres
     assert.equal(query.name, 'mcp_pa_0', 'a named query config is a prepared statement');
   });
 
-  it('on a PostgreSQL server, the engine’s connections hold the statements it prepared', { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL is not set' }, async () => {
-    const { openPostgresEngine } = await import('../src/storage/postgres.js');
-    const engine = await openPostgresEngine({ connectionString: adminUrl(), poolSize: 1, appRole: 'mcp_pa_app_unused' });
-    try {
-      await sql`SELECT ${1}::int AS one`.execute(engine.db);
-      const prepared = await sql<{ name: string }>`SELECT name FROM pg_prepared_statements WHERE name LIKE ${'mcp_pa_%'}`.execute(engine.db);
-      assert.ok(prepared.rows.length >= 1, 'no statement was prepared: the override no longer takes effect');
-    } finally {
-      await engine.close();
-    }
-  });
+  it(
+    'on a PostgreSQL server, the engine’s connections hold the statements it prepared',
+    { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL is not set' },
+    async () => {
+      const { openPostgresEngine } = await import('../src/storage/postgres.js');
+      const engine = await openPostgresEngine({ connectionString: adminUrl(), poolSize: 1, appRole: 'mcp_pa_app_unused' });
+      try {
+        await sql`SELECT ${1}::int AS one`.execute(engine.db);
+        const prepared = await sql<{ name: string }>`SELECT name FROM pg_prepared_statements WHERE name LIKE ${'mcp_pa_%'}`.execute(engine.db);
+        assert.ok(prepared.rows.length >= 1, 'no statement was prepared: the override no longer takes effect');
+      } finally {
+        await engine.close();
+      }
+    },
+  );
 });
 
 describe("readline's _writeToOutput silenced for the password prompt (src/cli/terminal.ts)", () => {

@@ -3,10 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { AVAILABLE_ENGINES, engineEnv, type EngineName } from './helpers/engines.js';
-import type { TestServer} from './helpers/server.js';
+import type { TestServer } from './helpers/server.js';
 import { runCli, tempHome, withServer } from './helpers/server.js';
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a2d3d3a30000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a2d3d3a30000000049454e44ae426082',
+  'hex',
+);
 
 /** A home on an engine, with the environment its commands need. */
 async function home(engine: EngineName) {
@@ -16,7 +19,12 @@ async function home(engine: EngineName) {
 
 async function seed(server: TestServer) {
   await server.ok('update_status', { name: 'Ada', city: 'Porto', timezone: 'Europe/Lisbon', permissions: ['read calendar'] });
-  const project = await server.ok<{ id: string }>('create_project', { name: 'Book', status: 'in_progress', start_date: '2031-01-01', tags: ['writing', 'work'] });
+  const project = await server.ok<{ id: string }>('create_project', {
+    name: 'Book',
+    status: 'in_progress',
+    start_date: '2031-01-01',
+    tags: ['writing', 'work'],
+  });
   await server.ok('add_project_task', { project_id: project.id, title: 'Chapter 1', status: 'done', due_date: '2031-02-01', tags: ['draft'] });
   await server.ok('add_project_task', { project_id: project.id, title: 'Chapter 2', due_date: '2031-03-01T17:00' });
   await server.ok('update_project', { project_id: project.id, progress: 40 });
@@ -26,8 +34,19 @@ async function seed(server: TestServer) {
   const done = await server.ok<{ id: string }>('create_todo', { title: 'Buy ink', tags: ['errand'] });
   await server.ok('complete_todo', { todo_id: done.id });
   await server.ok('create_calendar_event', { title: 'Launch', start_time: '2031-04-01', end_time: '2031-04-02', all_day: true, attendees: ['bo@example.com'] });
-  await server.ok('create_calendar_event', { title: 'Call', start_time: '2031-04-05T10:00', end_time: '2031-04-05T10:30', timezone: 'America/New_York', reminder_minutes: 15 });
-  await server.ok('upload_document', { title: 'Outline', filename: 'outline.md', content_base64: Buffer.from('# Outline\nAct one: ünïcödé\n').toString('base64'), tags: ['plan'] });
+  await server.ok('create_calendar_event', {
+    title: 'Call',
+    start_time: '2031-04-05T10:00',
+    end_time: '2031-04-05T10:30',
+    timezone: 'America/New_York',
+    reminder_minutes: 15,
+  });
+  await server.ok('upload_document', {
+    title: 'Outline',
+    filename: 'outline.md',
+    content_base64: Buffer.from('# Outline\nAct one: ünïcödé\n').toString('base64'),
+    tags: ['plan'],
+  });
   await server.ok('upload_document', { title: 'Cover', content_base64: PNG.toString('base64') });
   await server.ok('create_external_document', { title: 'Style guide', external_url: 'https://example.com/style' });
 }
@@ -66,7 +85,10 @@ describe('export and import', () => {
     // The last copy works as the first did: search, bytes, totals.
     await withServer({ home: previous.dir, env: previous.env }, async (server) => {
       const hits = await server.ok<{ results: { title: string }[] }>('search', { query: 'act one' });
-      assert.deepEqual(hits.results.map((h) => h.title), ['Outline']);
+      assert.deepEqual(
+        hits.results.map((h) => h.title),
+        ['Outline'],
+      );
       const docs = await server.ok<{ items: { id: string; title: string }[] }>('list_documents', { type: 'image' });
       const cover = await server.ok<{ content_base64: string }>('read_document', { document_id: docs.items[0]!.id });
       assert.deepEqual(Buffer.from(cover.content_base64, 'base64'), PNG);
@@ -97,7 +119,11 @@ describe('export and import', () => {
     assert.match(rejected.stderr, /do not match its checksum/);
     await withServer({ home: target.dir, env: target.env }, async (server) => {
       const todos = await server.ok<{ items: { title: string }[] }>('list_todos');
-      assert.deepEqual(todos.items.map((t) => t.title), ['already here'], 'the failed import changed nothing');
+      assert.deepEqual(
+        todos.items.map((t) => t.title),
+        ['already here'],
+        'the failed import changed nothing',
+      );
     });
 
     const replaced = await runCli(['import', file, '--replace'], target.dir, target.env);

@@ -20,7 +20,10 @@ describe(`mcp-pa user (on ${ENGINE})`, () => {
     try {
       alice = (await accountFor(runtime.engine, ISSUER, 'alice')).tenantId;
       bob = (await accountFor(runtime.engine, ISSUER, 'bob')).tenantId;
-      for (const [tenant, title] of [[alice, "alice's todo"], [bob, "bob's todo"]] as const) {
+      for (const [tenant, title] of [
+        [alice, "alice's todo"],
+        [bob, "bob's todo"],
+      ] as const) {
         await runtime.run('write', tenant, (ctx) => createTodo(ctx, CreateTodoInput.parse({ title })));
       }
     } finally {
@@ -62,7 +65,8 @@ describe(`mcp-pa user (on ${ENGINE})`, () => {
   });
 
   it('adds an account with a password, and refuses a bad email, a short password or a second account for one email', async () => {
-    const add = (email: string, password: string) => runCli(['user', 'add', '--email', email], home, { MCP_DATABASE_TYPE: ENGINE === 'sqlite' ? 'sqlite' : 'postgresql', ...env }, undefined, `${password}\n`);
+    const add = (email: string, password: string) =>
+      runCli(['user', 'add', '--email', email], home, { MCP_DATABASE_TYPE: ENGINE === 'sqlite' ? 'sqlite' : 'postgresql', ...env }, undefined, `${password}\n`);
     const added = await add('Grace@Example.com', 'a passphrase long enough');
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stdout, /added grace@example\.com/);

@@ -29,7 +29,13 @@ async function findAccountRow(engine: Engine, issuer: string, subject: string): 
     .where('issuer', '=', issuer)
     .where('subject', '=', subject)
     .executeTakeFirst();
-  return row && { tenantId: row.tenant_id, disabled: row.disabled_at !== null, tokensValidAfter: row.tokens_valid_after ? Math.floor(Date.parse(row.tokens_valid_after) / 1000) : undefined };
+  return (
+    row && {
+      tenantId: row.tenant_id,
+      disabled: row.disabled_at !== null,
+      tokensValidAfter: row.tokens_valid_after ? Math.floor(Date.parse(row.tokens_valid_after) / 1000) : undefined,
+    }
+  );
 }
 
 /**
@@ -151,7 +157,16 @@ export async function addLocalAccount(engine: Engine, email: string, passwordHas
     await trx.insertInto('tenants').values({ id, created_at }).execute();
     await trx
       .insertInto('accounts')
-      .values({ tenant_id: id, issuer: EMBEDDED_ISSUER, subject: id, email: normalised, created_at, disabled_at: null, password_hash: passwordHash, tokens_valid_after: null })
+      .values({
+        tenant_id: id,
+        issuer: EMBEDDED_ISSUER,
+        subject: id,
+        email: normalised,
+        created_at,
+        disabled_at: null,
+        password_hash: passwordHash,
+        tokens_valid_after: null,
+      })
       .execute();
   });
   return { id, issuer: EMBEDDED_ISSUER, subject: id, email: normalised, created_at, disabled_at: null };

@@ -106,7 +106,6 @@ export function assertClientAssertion(clock: Clock): NonNullable<Configuration['
   };
 }
 
-
 /**
  * RFC 6749 section 5.2: a client that tried to authenticate with the Authorization header and
  * failed gets 401 invalid_client with a Basic challenge. oidc-provider answers a malformed header
@@ -118,7 +117,10 @@ export async function malformedBasicIsInvalidClient(ctx: KoaContextWithOIDC, nex
   ctx.status = 401;
   ctx.set('WWW-Authenticate', `Basic realm="${ctx.origin}", error="invalid_client"`);
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = { error: 'invalid_client', error_description: 'the Authorization header must be Basic base64(url-encoded client_id ":" url-encoded client_secret)' };
+  ctx.body = {
+    error: 'invalid_client',
+    error_description: 'the Authorization header must be Basic base64(url-encoded client_id ":" url-encoded client_secret)',
+  };
 }
 
 const onAuthenticated = new WeakMap<IncomingMessage, (clientId: string) => Promise<void>>();
@@ -134,7 +136,14 @@ export function whenClientAuthenticates(req: IncomingMessage, then: (clientId: s
 }
 
 /** Errors the token, revocation and introspection endpoints give only once the client has authenticated. */
-const ERRORS_AFTER_CLIENT_AUTHENTICATION = new Set(['invalid_grant', 'invalid_scope', 'invalid_target', 'unauthorized_client', 'unsupported_grant_type', 'unsupported_token_type']);
+const ERRORS_AFTER_CLIENT_AUTHENTICATION = new Set([
+  'invalid_grant',
+  'invalid_scope',
+  'invalid_target',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'unsupported_token_type',
+]);
 
 /**
  * Calls the `whenClientAuthenticates` hook of a request whose client authenticated: it got an

@@ -41,7 +41,8 @@ function readJwks(file: string): { keys: Record<string, unknown>[] } {
   } catch (err) {
     throw new UserError(`--jwks-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it is not a JSON Web Key Set'}`);
   }
-  if (!Array.isArray(jwks.keys) || jwks.keys.length === 0) throw new UserError(`--jwks-file ${file}: it must be a JSON Web Key Set ({ "keys": [ … ] }) with at least one key`);
+  if (!Array.isArray(jwks.keys) || jwks.keys.length === 0)
+    throw new UserError(`--jwks-file ${file}: it must be a JSON Web Key Set ({ "keys": [ … ] }) with at least one key`);
   const keys = jwks.keys as Record<string, unknown>[];
   if (keys.some((key) => PRIVATE_JWK_MEMBERS.some((member) => member in key))) {
     throw new UserError(`--jwks-file ${file}: it holds private or secret key material; give the public keys only (the client keeps its private key)`);
@@ -62,7 +63,8 @@ function metadataOf(client: NewClient, owner: string | undefined): { metadata: C
     grant_types: [...(client.redirectUris.length ? ['authorization_code', 'refresh_token'] : []), ...(owner ? ['client_credentials'] : [])],
     scope: client.scope,
   };
-  if (metadata.grant_types!.length === 0) throw new UserError('a client needs --redirect-uri (people sign in through it) or --owner (it acts for that account on its own), or both');
+  if (metadata.grant_types!.length === 0)
+    throw new UserError('a client needs --redirect-uri (people sign in through it) or --owner (it acts for that account on its own), or both');
   if (owner) metadata[OWNER_PROPERTY] = owner;
   if (client.jwksFile) metadata.jwks = readJwks(client.jwksFile) as ClientMetadata['jwks'];
   if (client.jwksUri) metadata.jwks_uri = client.jwksUri;
@@ -84,12 +86,20 @@ function metadataOf(client: NewClient, owner: string | undefined): { metadata: C
 export async function addClient(deps: ClientAdminDeps, client: NewClient): Promise<{ clientId: string; secret?: string; expiresAt?: number }> {
   const { engine, config } = deps;
   const owner = client.owner ? await selectAccount(engine, { email: client.owner }) : undefined;
-  if (owner && owner.issuer !== EMBEDDED_ISSUER) throw new UserError(`--owner ${client.owner}: that account belongs to another issuer; an owner must be an account of this server (mcp-pa user add)`);
+  if (owner && owner.issuer !== EMBEDDED_ISSUER)
+    throw new UserError(`--owner ${client.owner}: that account belongs to another issuer; an owner must be an account of this server (mcp-pa user add)`);
   const { metadata, secret } = metadataOf(client, owner?.subject);
   const kek = await keyEncryptionKey(deps);
   const issuer = config.server.public_url ?? 'https://mcp-pa.invalid';
   // Validated by the authorization server itself, as if it came to /oauth/register.
-  const provider = createAuthorizationServer({ ...deps, issuer, resource: `${issuer}/mcp`, keys: await loadSigningKeys(engine, kek), kek, clientCertificates: 'verified' });
+  const provider = createAuthorizationServer({
+    ...deps,
+    issuer,
+    resource: `${issuer}/mcp`,
+    keys: await loadSigningKeys(engine, kek),
+    kek,
+    clientCertificates: 'verified',
+  });
   try {
     await provider.Client.validate(metadata);
   } catch (err) {
@@ -128,7 +138,10 @@ export async function listClients(engine: Engine): Promise<ClientSummary[]> {
       redirect_uris: (c.redirect_uris as string[] | undefined) ?? [],
       owner: c[OWNER_PROPERTY] as string | undefined,
       origin: String(c.client_id).startsWith('svc_') ? ('administrator' as const) : ('registration' as const),
-      secret_expires_at: typeof c.client_secret_expires_at === 'number' && c.client_secret_expires_at > 0 ? new Date(c.client_secret_expires_at * 1000).toISOString() : undefined,
+      secret_expires_at:
+        typeof c.client_secret_expires_at === 'number' && c.client_secret_expires_at > 0
+          ? new Date(c.client_secret_expires_at * 1000).toISOString()
+          : undefined,
     }))
     .sort((a, b) => a.client_id.localeCompare(b.client_id));
 }

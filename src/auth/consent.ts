@@ -54,7 +54,11 @@ export function recordConsent(grant: Grant, request: ConsentRequest, choice: Exc
 function liftRefusals(grant: Grant, given: readonly string[]): void {
   const refused = grant.rejected;
   if (!refused) return;
-  const without = (list: string) => list.split(' ').filter((scope) => !given.includes(scope)).join(' ');
+  const without = (list: string) =>
+    list
+      .split(' ')
+      .filter((scope) => !given.includes(scope))
+      .join(' ');
   if (refused.openid?.scope) refused.openid.scope = without(refused.openid.scope);
   for (const [resource, scopes] of Object.entries(refused.resources ?? {})) refused.resources![resource] = without(scopes);
 }

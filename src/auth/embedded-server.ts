@@ -110,7 +110,13 @@ export class EmbeddedAuthorizationServer {
 
   #build() {
     const resource = `${this.#issuer!}/mcp`;
-    const provider = createAuthorizationServer({ ...this.deps, issuer: this.#issuer!, resource, keys: { keys: this.keys }, clientCertificates: this.#clientCertificates });
+    const provider = createAuthorizationServer({
+      ...this.deps,
+      issuer: this.#issuer!,
+      resource,
+      keys: { keys: this.keys },
+      clientCertificates: this.#clientCertificates,
+    });
     provider.proxy = this.#behindProxy;
     auditProviderEvents(provider, this.deps.audit);
     this.#provider = provider;

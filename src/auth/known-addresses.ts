@@ -21,14 +21,22 @@ export class KnownAddresses {
   }
 
   #rowKey(subject: string, address: string): string {
-    return crypto.createHmac('sha256', this.#key).update(`${subject}\n${networkOf(address)}`).digest('base64url');
+    return crypto
+      .createHmac('sha256', this.#key)
+      .update(`${subject}\n${networkOf(address)}`)
+      .digest('base64url');
   }
 
   /** Whether the account signed in successfully from this address's network recently. */
   async has(subject: string, address: string | undefined): Promise<boolean> {
     if (!address) return false;
     const since = new Date(this.clock.now() - SIGN_IN_ADDRESS_MEMORY_MS).toISOString();
-    const row = await this.engine.db.selectFrom('sign_in_addresses').select('key').where('key', '=', this.#rowKey(subject, address)).where('last_success_at', '>=', since).executeTakeFirst();
+    const row = await this.engine.db
+      .selectFrom('sign_in_addresses')
+      .select('key')
+      .where('key', '=', this.#rowKey(subject, address))
+      .where('last_success_at', '>=', since)
+      .executeTakeFirst();
     return row !== undefined;
   }
 

@@ -33,7 +33,12 @@ export async function recordFailure(engine: Engine, keys: string[], clock: Clock
       .values({ subject, failures: 1, last_failure_at: now })
       .onConflict((oc) =>
         oc.column('subject').doUpdateSet((eb) => ({
-          failures: eb.case().when('login_failures.last_failure_at', '<', stale).then(1).else(eb('login_failures.failures', '+', 1)).end(),
+          failures: eb
+            .case()
+            .when('login_failures.last_failure_at', '<', stale)
+            .then(1)
+            .else(eb('login_failures.failures', '+', 1))
+            .end(),
           last_failure_at: now,
         })),
       )

@@ -77,7 +77,11 @@ export class OAuthStore implements Adapter {
       .executeTakeFirst();
     if (!row || (row.expires_at !== null && row.expires_at <= new Date().toISOString())) return undefined;
     const payload = this.openSecret(JSON.parse(row.payload) as AdapterPayload);
-    return { ...payload, ...(id !== undefined && GRANT_MEMBERS.has(this.model) ? { jti: id } : {}), ...(row.consumed_at ? { consumed: epochSeconds(row.consumed_at) } : {}) };
+    return {
+      ...payload,
+      ...(id !== undefined && GRANT_MEMBERS.has(this.model) ? { jti: id } : {}),
+      ...(row.consumed_at ? { consumed: epochSeconds(row.consumed_at) } : {}),
+    };
   }
 
   /** A client's secret never rests in plain text: sealed with AES-GCM, bound to its client_id. */
@@ -91,7 +95,10 @@ export class OAuthStore implements Adapter {
   private openSecret(payload: AdapterPayload): AdapterPayload {
     const secret = payload.client_secret;
     if (this.model !== 'Client' || typeof secret !== 'string' || !secret.startsWith(SEALED) || !this.secretKey) return payload;
-    return { ...payload, client_secret: decrypt(this.secretKey, Buffer.from(secret.slice(SEALED.length), 'base64'), String(payload.client_id)).toString('utf8') };
+    return {
+      ...payload,
+      client_secret: decrypt(this.secretKey, Buffer.from(secret.slice(SEALED.length), 'base64'), String(payload.client_id)).toString('utf8'),
+    };
   }
 
   /**
@@ -129,7 +136,12 @@ export class OAuthStore implements Adapter {
       .executeTakeFirst();
     if (won) return;
     // Someone redeemed it first, a moment ago: the same as a replay.
-    const lost = await this.engine.db.selectFrom('oauth_records').select('grant_id').where('model', '=', this.model).where('id_hash', '=', idHash).executeTakeFirst();
+    const lost = await this.engine.db
+      .selectFrom('oauth_records')
+      .select('grant_id')
+      .where('model', '=', this.model)
+      .where('id_hash', '=', idHash)
+      .executeTakeFirst();
     if (lost?.grant_id) await this.revokeByGrantId(lost.grant_id);
     throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
   }
@@ -156,7 +168,11 @@ const CLIENT_MEMBERS = ['ClientCredentials', 'RegistrationAccessToken'];
  * remover's business (`mcp-pa client remove`, or oidc-provider for RFC 7592 DELETE).
  */
 export async function revokeClientRecords(engine: Engine, clientId: string): Promise<number> {
-  const rows = await engine.db.selectFrom('oauth_records').select(['model', 'id_hash', 'payload']).where('model', 'in', ['Grant', ...CLIENT_MEMBERS]).execute();
+  const rows = await engine.db
+    .selectFrom('oauth_records')
+    .select(['model', 'id_hash', 'payload'])
+    .where('model', 'in', ['Grant', ...CLIENT_MEMBERS])
+    .execute();
   const owned = rows.filter((row) => (JSON.parse(row.payload) as { clientId?: string }).clientId === clientId);
   const grants = new OAuthStore(engine, 'Grant');
   for (const row of owned) {

@@ -48,7 +48,15 @@ ${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p
   );
 }
 
-export function consentPage(options: { action: string; csrf: string; clientName: string; scopes: string[]; readOnlyChoice: boolean; redirectHost: string; loopback: boolean }): string {
+export function consentPage(options: {
+  action: string;
+  csrf: string;
+  clientName: string;
+  scopes: string[];
+  readOnlyChoice: boolean;
+  redirectHost: string;
+  loopback: boolean;
+}): string {
   const scopes = options.scopes.map((s) => `<li>${escapeHtml(SCOPE_WORDS[s] ?? s)}</li>`).join('');
   return page(
     'Allow access',

@@ -26,24 +26,51 @@ export function auditProviderEvents(provider: Provider, audit: AuditLog): void {
     // oidc-provider says what went wrong in error_detail (the description stays generic).
     const reason = err.error_detail ?? err.error_description;
     const replay = /already (used|consumed)/.test(reason ?? '');
-    void audit.record({ type: replay ? 'token.replay' : 'token.refused', ...partiesOf(ctx), details: { grant_type: String(ctx.oidc?.params?.grant_type ?? ''), error: err.error, reason } });
+    void audit.record({
+      type: replay ? 'token.replay' : 'token.refused',
+      ...partiesOf(ctx),
+      details: { grant_type: String(ctx.oidc?.params?.grant_type ?? ''), error: err.error, reason },
+    });
   });
-  provider.on('grant.revoked', (ctx: KoaContextWithOIDC) => void audit.record({ type: 'token.revoked', ...partiesOf(ctx), details: { route: ctx.oidc?.route } }));
+  provider.on(
+    'grant.revoked',
+    (ctx: KoaContextWithOIDC) => void audit.record({ type: 'token.revoked', ...partiesOf(ctx), details: { route: ctx.oidc?.route } }),
+  );
   for (const [event, type] of [
     ['registration_create.success', 'client.registered'],
     ['registration_update.success', 'client.updated'],
     ['registration_delete.success', 'client.deleted'],
   ] as const) {
-    on(event, (ctx: KoaContextWithOIDC, client?: { clientId: string; tokenEndpointAuthMethod?: string }) =>
-      void audit.record({ type, address: ctx.ip, clientId: client?.clientId ?? ctx.oidc?.client?.clientId, details: { method: client?.tokenEndpointAuthMethod } }),
+    on(
+      event,
+      (ctx: KoaContextWithOIDC, client?: { clientId: string; tokenEndpointAuthMethod?: string }) =>
+        void audit.record({
+          type,
+          address: ctx.ip,
+          clientId: client?.clientId ?? ctx.oidc?.client?.clientId,
+          details: { method: client?.tokenEndpointAuthMethod },
+        }),
     );
   }
-  on('authorization.error', (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string; error_detail?: string }) =>
-    void audit.record({ type: 'authorization.refused', ...partiesOf(ctx), clientId: ctx.oidc?.client?.clientId ?? (ctx.oidc?.params?.client_id as string | undefined), details: { error: err.error, reason: err.error_detail ?? err.error_description } }),
+  on(
+    'authorization.error',
+    (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string; error_detail?: string }) =>
+      void audit.record({
+        type: 'authorization.refused',
+        ...partiesOf(ctx),
+        clientId: ctx.oidc?.client?.clientId ?? (ctx.oidc?.params?.client_id as string | undefined),
+        details: { error: err.error, reason: err.error_detail ?? err.error_description },
+      }),
   );
   for (const event of ['revocation.error', 'introspection.error', 'registration_create.error'] as const) {
-    on(event, (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string; error_detail?: string }) =>
-      void audit.record({ type: 'auth.denied', ...partiesOf(ctx), details: { route: ctx.oidc?.route, error: err.error, reason: err.error_detail ?? err.error_description } }),
+    on(
+      event,
+      (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string; error_detail?: string }) =>
+        void audit.record({
+          type: 'auth.denied',
+          ...partiesOf(ctx),
+          details: { route: ctx.oidc?.route, error: err.error, reason: err.error_detail ?? err.error_description },
+        }),
     );
   }
 }

@@ -68,9 +68,12 @@ function checkOwner(ctx: Parameters<NonNullable<NonNullable<Configuration['extra
   const route = ctx?.oidc?.route;
   // oidc-provider's route names: registration (POST), client_update (RFC 7592 PUT).
   const registering = route === 'registration' || route === 'client_update';
-  if (registering && owner !== undefined) throw new errors.InvalidClientMetadata(`${OWNER_PROPERTY} is set by an administrator (mcp-pa client add --owner), not at registration`);
+  if (registering && owner !== undefined)
+    throw new errors.InvalidClientMetadata(`${OWNER_PROPERTY} is set by an administrator (mcp-pa client add --owner), not at registration`);
   if (Array.isArray(grantTypes) && grantTypes.includes('client_credentials') && typeof owner !== 'string') {
-    throw new errors.InvalidClientMetadata('the client_credentials grant is for service clients an administrator adds with an owner account (mcp-pa client add --owner)');
+    throw new errors.InvalidClientMetadata(
+      'the client_credentials grant is for service clients an administrator adds with an owner account (mcp-pa client add --owner)',
+    );
   }
 }
 
@@ -161,7 +164,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     // the requested scopes skips the consent page; one that does not asks for what is missing.
     loadExistingGrant: async (ctx) => {
       const { session, client, result } = ctx.oidc;
-      const grantId = result?.consent?.grantId ?? session?.grantIdFor(client!.clientId) ?? (session?.accountId ? await rememberedGrantId(engine, session.accountId, client!.clientId) : undefined);
+      const grantId =
+        result?.consent?.grantId ??
+        session?.grantIdFor(client!.clientId) ??
+        (session?.accountId ? await rememberedGrantId(engine, session.accountId, client!.clientId) : undefined);
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
     // Refresh tokens for clients that registered the grant, without needing offline_access.

@@ -20,7 +20,8 @@ function problemWith(uri: string): string | undefined {
   if (uri.includes('*')) return 'must not contain a wildcard: register every redirect URI exactly';
   if (url.username || url.password) return 'must not carry a user name or password';
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:') return LOOPBACK_REDIRECT_HOSTS.has(url.hostname) ? undefined : `uses http to a host that is not this machine; ${REDIRECT_URI_RULE}`;
+  if (url.protocol === 'http:')
+    return LOOPBACK_REDIRECT_HOSTS.has(url.hostname) ? undefined : `uses http to a host that is not this machine; ${REDIRECT_URI_RULE}`;
   return `uses the ${url.protocol.slice(0, -1)} scheme; ${REDIRECT_URI_RULE} (MCP authorization: no private-use or other schemes)`;
 }
 

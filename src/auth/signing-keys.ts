@@ -59,7 +59,11 @@ export async function loadSigningKeys(engine: Engine, kek: Buffer): Promise<{ ke
  * Adds a new key per algorithm and retires the current ones: they stop signing now and keep
  * verifying until the longest-lived token they could have signed has expired.
  */
-export async function rotateSigningKeys(engine: Engine, kek: Buffer, tokenLifetimeS: number): Promise<{ added: string[]; retiring: { kid: string; until: string }[] }> {
+export async function rotateSigningKeys(
+  engine: Engine,
+  kek: Buffer,
+  tokenLifetimeS: number,
+): Promise<{ added: string[]; retiring: { kid: string; until: string }[] }> {
   const now = new Date();
   const until = new Date(now.getTime() + (tokenLifetimeS + SKEW_S) * 1000).toISOString();
   const retiring = await engine.db

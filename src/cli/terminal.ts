@@ -2,7 +2,11 @@ import { MAX_PASSWORD_LENGTH, passwordProblem } from '../auth/passwords.js';
 import { UserError } from '../errors.js';
 
 /** A password typed at the terminal (not echoed); the streams are the process's own unless given. */
-export async function askPassword(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<string> {
+export async function askPassword(
+  question: string,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+): Promise<string> {
   const { createInterface } = await import('node:readline');
   const prompt = createInterface({ input, output, terminal: true });
   // Echo nothing of what is typed (readline has no option for it: its echo goes through this member).
@@ -59,7 +63,13 @@ export async function ask(question: string): Promise<string> {
 /** Writes rows under a header to stdout, each column as wide as its widest cell. */
 export function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [header, ...rows]) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+  for (const row of [header, ...rows])
+    process.stdout.write(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd() + '\n',
+    );
 }
 
 /** Writes a value as indented JSON to stdout (the `--json` of the list commands). */

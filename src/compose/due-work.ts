@@ -51,7 +51,10 @@ export async function runDueWork(runtime: Runner, clock: Clock, handlers: DueWor
           if (await runOne(runtime, handlers, tenant, item, now)) report.done++;
         } catch (err) {
           report.failed++;
-          logger.warn({ kind: item.kind, attempts: item.attempts + 1, err: err instanceof Error ? err.message : String(err) }, 'due work failed; it will be retried');
+          logger.warn(
+            { kind: item.kind, attempts: item.attempts + 1, err: err instanceof Error ? err.message : String(err) },
+            'due work failed; it will be retried',
+          );
           const at = new Date(clock.now() + backoff(item.attempts)).toISOString();
           await runtime.run('write', tenant, (ctx) => ctx.dueWork.retry(item, at));
         }

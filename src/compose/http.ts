@@ -16,14 +16,20 @@ export type { HttpServerHandle } from '../transports/http/server.js';
  * its key-encryption key) and the rate limits once, hands each part only what it uses, starts the
  * hourly maintenance and listens. Resolves once it listens; closing the handle leaves `opened` open.
  */
-export async function startHttpServer(opened: OpenedRuntime, plan: ListenPlan = planListen(opened.config), extension?: ServerExtension): Promise<HttpServerHandle> {
+export async function startHttpServer(
+  opened: OpenedRuntime,
+  plan: ListenPlan = planListen(opened.config),
+  extension?: ServerExtension,
+): Promise<HttpServerHandle> {
   const { config, logger, clock, engine } = opened;
   const audit = new AuditLog(opened);
   // The signing keys open before listening: a missing or wrong key-encryption key stops the start here.
   // Loaded only for the embedded issuer: a deployment with an external one never pays for oidc-provider.
   const authorizationServer =
     plan.auth === 'embedded'
-      ? await (await import('../auth/embedded-server.js')).EmbeddedAuthorizationServer.open({ engine, config, logger, clock, audit, kek: await keyEncryptionKey(opened) })
+      ? await (
+          await import('../auth/embedded-server.js')
+        ).EmbeddedAuthorizationServer.open({ engine, config, logger, clock, audit, kek: await keyEncryptionKey(opened) })
       : undefined;
   // The audit keys load before listening too: every event's log line is then written as it happens.
   await audit.ready();

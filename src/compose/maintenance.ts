@@ -31,7 +31,10 @@ export async function startMaintenance({ runtime, audit, logger }: MaintenanceDe
       // The authorization server's expired codes, tokens and sessions, old failed sign-ins,
       // rate-limit counters whose window has passed, and sign-in addresses no longer known.
       const expired =
-        (await sweepExpiredOAuthRecords(engine)) + (await sweepOldLoginFailures(engine, clock.now())) + (await sweepRateLimits(engine, clock.now())) + (await sweepOldSignInAddresses(engine, clock.now()));
+        (await sweepExpiredOAuthRecords(engine)) +
+        (await sweepOldLoginFailures(engine, clock.now())) +
+        (await sweepRateLimits(engine, clock.now())) +
+        (await sweepOldSignInAddresses(engine, clock.now()));
       if (expired) logger.info({ expired }, 'removed expired authorization records');
       const aged = await audit.sweep(config.audit.retention_days);
       if (aged) logger.info({ aged, retentionDays: config.audit.retention_days }, 'removed audit events past their retention');

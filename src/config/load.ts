@@ -69,7 +69,11 @@ const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, yes: tru
 
 function envValue(binding: EnvBinding, raw: string): unknown {
   if (binding.boolean) return BOOLEAN_WORDS[raw.trim().toLowerCase()] ?? raw;
-  if (binding.list) return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (binding.list)
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   return binding.number ? asNumberIfNumeric(raw) : raw;
 }
 
@@ -183,9 +187,7 @@ function readConfigFile(file: string): unknown {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(
-      `Cannot read the configuration file ${file}: ${code === 'ENOENT' ? 'it does not exist' : code ?? String(err)}.`,
-    );
+    throw new ConfigError(`Cannot read the configuration file ${file}: ${code === 'ENOENT' ? 'it does not exist' : (code ?? String(err))}.`);
   }
   try {
     return JSON.parse(text);
@@ -212,10 +214,10 @@ const REPLACED_KEYS: Readonly<Record<string, string>> = {
   'server.tls_key_path': 'server.tls_key (or MCP_TLS_KEY)',
   'server.tls_enabled': 'server.tls_required, with server.tls_cert and server.tls_key',
   'server.cors_origins': 'server.allowed_origins (or MCP_ALLOWED_ORIGINS)',
-  'auth': 'authentication',
-  'vector_search': 'features.vector_search',
-  'multi_tenancy': 'features.multi_tenant',
-  'client_registration': 'features.dynamic_client_registration',
+  auth: 'authentication',
+  vector_search: 'features.vector_search',
+  multi_tenancy: 'features.multi_tenant',
+  client_registration: 'features.dynamic_client_registration',
   'features.multi_tenancy': 'features.multi_tenant',
 };
 
@@ -223,9 +225,7 @@ function unknownKey(path: readonly PropertyKey[], prov: Provenance): string {
   const key = path.map(String).join('.');
   const label = prov.find(path)?.label ?? key;
   const replacement = REPLACED_KEYS[key];
-  return replacement
-    ? `- ${label}: not a key of mcp-pa; use ${replacement}`
-    : `- ${label}: unknown key (docs/configuration.md lists the keys allowed)`;
+  return replacement ? `- ${label}: not a key of mcp-pa; use ${replacement}` : `- ${label}: unknown key (docs/configuration.md lists the keys allowed)`;
 }
 
 function formatIssues(issues: readonly z.core.$ZodIssue[], tree: Tree, prov: Provenance): string {

@@ -4,14 +4,17 @@ import { maxMessageBytes } from './message-size.js';
 /** Log levels, as pino names them. Python-style names (WARNING, CRITICAL) are mapped when loading. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: () => `must be one of: ${values.join(', ')}` });
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: () => `must be one of: ${values.join(', ')}` });
 
 const bool = () => z.boolean({ error: () => 'must be true or false' });
 
 const wholeNumber = (min: number, max: number) => {
   const message = `must be a whole number from ${min} to ${max}`;
-  return z.number({ error: () => message }).int(message).min(min, message).max(max, message);
+  return z
+    .number({ error: () => message })
+    .int(message)
+    .min(min, message)
+    .max(max, message);
 };
 
 const perWindow = () =>
@@ -29,7 +32,11 @@ const megabytes = () =>
     .min(1, 'must be a number of megabytes from 1 to 65536')
     .max(65_536, 'must be a number of megabytes from 1 to 65536');
 
-const nonEmpty = (what: string) => z.string({ error: () => `must be ${what}` }).trim().min(1, `must be ${what}`);
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: () => `must be ${what}` })
+    .trim()
+    .min(1, `must be ${what}`);
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 export const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -81,14 +88,7 @@ function transportProblem({ mode, transport }: { mode: 'local' | 'http'; transpo
   return undefined;
 }
 
-const CLIENT_AUTH_METHODS = [
-  'private_key_jwt',
-  'tls_client_auth',
-  'self_signed_tls_client_auth',
-  'client_secret_basic',
-  'client_secret_post',
-  'none',
-] as const;
+const CLIENT_AUTH_METHODS = ['private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'client_secret_basic', 'client_secret_post', 'none'] as const;
 
 /**
  * The whole configuration, one schema for both modes. The JSON file shapes of ARCHITECTURE
@@ -178,9 +178,7 @@ export const ConfigSchema = z
          */
         allow_private_fetch: bool().default(false),
         oauth_version: z.literal('2.1', { error: () => 'must be "2.1"' }).default('2.1'),
-        pkce_required: z
-          .literal(true, { error: () => 'must be true: MCP requires PKCE for every client' })
-          .default(true),
+        pkce_required: z.literal(true, { error: () => 'must be true: MCP requires PKCE for every client' }).default(true),
         client_auth_methods: z
           .array(oneOf(CLIENT_AUTH_METHODS), { error: () => `must be a list of: ${CLIENT_AUTH_METHODS.join(', ')}` })
           .default(['private_key_jwt', 'tls_client_auth', 'client_secret_basic']),

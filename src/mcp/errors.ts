@@ -55,7 +55,11 @@ export interface McpDeps {
  * throw leaves through `failureOf`, shaped for the door it came in by.
  */
 export function tenantWork(deps: McpDeps, tenantId: string) {
-  const attempt = async <T>(access: Access, what: string, fn: (ctx: DomainContext) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; failure: Failure }> => {
+  const attempt = async <T>(
+    access: Access,
+    what: string,
+    fn: (ctx: DomainContext) => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; failure: Failure }> => {
     try {
       return { ok: true, value: await deps.run(access, tenantId, fn) };
     } catch (err) {

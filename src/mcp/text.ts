@@ -10,14 +10,12 @@ export const todoLine = (t: Todo) =>
 export const taskLine = (t: Task) =>
   `${t.status === 'done' ? '[x]' : '[ ]'} ${t.title} (id ${t.id}, ${t.status}${t.due_date ? `, due ${t.due_date}` : ''}${t.overdue ? ', OVERDUE' : ''})`;
 
-export const projectLine = (p: Project) =>
-  `${p.name} (id ${p.id}, ${p.status}, ${p.priority} priority, ${p.progress}% done, ${p.task_counts.total} tasks)`;
+export const projectLine = (p: Project) => `${p.name} (id ${p.id}, ${p.status}, ${p.priority} priority, ${p.progress}% done, ${p.task_counts.total} tasks)`;
 
 export const eventLine = (e: Event) =>
   `${e.title}: ${e.all_day ? `${e.start_time}${e.end_time !== e.start_time ? ` to ${e.end_time}` : ''} (all day)` : `${e.start_time} to ${e.end_time}`}${e.location ? ` at ${e.location}` : ''} (id ${e.id})`;
 
-export const documentLine = (d: Document) =>
-  `${d.title} (id ${d.id}, ${d.source === 'external' ? d.external_url : `${d.mime_type}, ${d.size_bytes} bytes`})`;
+export const documentLine = (d: Document) => `${d.title} (id ${d.id}, ${d.source === 'external' ? d.external_url : `${d.mime_type}, ${d.size_bytes} bytes`})`;
 
 export function listText<T>(noun: string, page: { items: readonly T[]; next_cursor: string | null }, line: (item: T) => string): string {
   if (page.items.length === 0) return `No ${noun} match.`;

@@ -99,7 +99,14 @@ export function createSafeFetch(options: SafeFetchOptions) {
       throw new BlockedTargetError(host);
     }
     const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout);
-    const response = await undiciFetch(url, { method: init.method, headers: init.headers as Record<string, string>, body: init.body as string | undefined, signal, redirect: 'manual', dispatcher });
+    const response = await undiciFetch(url, {
+      method: init.method,
+      headers: init.headers as Record<string, string>,
+      body: init.body as string | undefined,
+      signal,
+      redirect: 'manual',
+      dispatcher,
+    });
     return response as unknown as Response;
   };
 }

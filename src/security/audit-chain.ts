@@ -20,12 +20,18 @@ export const SWEPT = 'audit.swept';
  * trail was keyed.
  */
 export function legacyHash(prevHash: string, row: AuditContent): string {
-  return crypto.createHash('sha256').update(`${prevHash}\n${JSON.stringify([row.at, row.type, row.actor, row.address, row.client_id, row.details])}`).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(`${prevHash}\n${JSON.stringify([row.at, row.type, row.actor, row.address, row.client_id, row.details])}`)
+    .digest('hex');
 }
 
 /** Each row's MAC covers its number, its content and the MAC before it, under a key the database never holds. */
 export function chainMac(key: Buffer, seq: number, prevMac: string, row: AuditContent): string {
-  return crypto.createHmac('sha256', key).update(JSON.stringify(['mcp-pa audit v2', seq, prevMac, row.at, row.type, row.actor, row.address, row.client_id, row.details])).digest('hex');
+  return crypto
+    .createHmac('sha256', key)
+    .update(JSON.stringify(['mcp-pa audit v2', seq, prevMac, row.at, row.type, row.actor, row.address, row.client_id, row.details]))
+    .digest('hex');
 }
 
 export const hasValidMac = (key: Buffer, row: AuditRow) => chainMac(key, row.seq, row.prev_hash, row) === row.hash;
@@ -39,7 +45,10 @@ export interface AuditAnchor {
 }
 
 const anchorSignature = (key: Buffer, anchor: Omit<AuditAnchor, 'sig'>) =>
-  crypto.createHmac('sha256', key).update(JSON.stringify(['mcp-pa audit anchor', anchor.seq, anchor.mac, anchor.at])).digest('hex');
+  crypto
+    .createHmac('sha256', key)
+    .update(JSON.stringify(['mcp-pa audit anchor', anchor.seq, anchor.mac, anchor.at]))
+    .digest('hex');
 
 export function signAnchor(key: Buffer, head: { seq: number; mac: string }, at: string): AuditAnchor {
   const anchor = { seq: head.seq, mac: head.mac, at };
@@ -83,8 +92,7 @@ export function lastAnchorIn(text: string): AuditAnchor | undefined {
 }
 
 export type AuditVerdict =
-  | { intact: true; count: number; firstSeq?: number; lastSeq?: number; notes: string[] }
-  | { intact: false; seq: number; at: string; reason: string };
+  { intact: true; count: number; firstSeq?: number; lastSeq?: number; notes: string[] } | { intact: false; seq: number; at: string; reason: string };
 
 const broken = (row: { seq: number; at: string }, reason: string): AuditVerdict => ({ intact: false, seq: row.seq, at: row.at, reason });
 
@@ -113,9 +121,13 @@ export function verifyChain(rows: AuditRow[], key: Buffer, anchor?: AuditAnchor)
   for (const row of rows) {
     const keyed = hasValidMac(key, row);
     if (!keyed && keyedSeen) return broken(row, 'its MAC does not match: it was altered, or written by someone without the key');
-    if (!keyed && legacyHash(row.prev_hash, row) !== row.hash) return broken(row, 'its content does not match its MAC: it was altered, or written by someone without the key');
+    if (!keyed && legacyHash(row.prev_hash, row) !== row.hash)
+      return broken(row, 'its content does not match its MAC: it was altered, or written by someone without the key');
     if (keyed && !keyedSeen && unkeyed > 0 && row.type !== REKEYED) {
-      return broken(rows[0]!, `events #${rows[0]!.seq} to #${prev!.seq} carry no MAC and no re-keying vouches for them: they were forged or rewritten by someone without the key`);
+      return broken(
+        rows[0]!,
+        `events #${rows[0]!.seq} to #${prev!.seq} carry no MAC and no re-keying vouches for them: they were forged or rewritten by someone without the key`,
+      );
     }
     if (prev && row.prev_hash !== prev.hash) return broken(row, `it does not follow event #${prev.seq}: an event between them was removed, or one was altered`);
     if (prev && keyed && row.seq !== prev.seq + 1) return broken(row, `events #${prev.seq + 1} to #${row.seq - 1} are missing: they were removed`);
@@ -123,7 +135,11 @@ export function verifyChain(rows: AuditRow[], key: Buffer, anchor?: AuditAnchor)
       keyedSeen = true;
       const details = JSON.parse(row.details) as Record<string, unknown>;
       if (row.type === SWEPT && typeof details.through_mac === 'string') {
-        explanations.push({ prev: details.through_mac, seq: Number(details.through_seq) + 1, note: `events up to #${String(details.through_seq)} were removed by the retention sweep of ${row.at}` });
+        explanations.push({
+          prev: details.through_mac,
+          seq: Number(details.through_seq) + 1,
+          note: `events up to #${String(details.through_seq)} were removed by the retention sweep of ${row.at}`,
+        });
       }
       if (row.type === REKEYED && typeof details.unkeyed_first_prev === 'string') {
         explanations.push({ prev: details.unkeyed_first_prev, note: '' });
@@ -133,7 +149,10 @@ export function verifyChain(rows: AuditRow[], key: Buffer, anchor?: AuditAnchor)
   }
   const first = rows[0];
   if (first && !keyedSeen) {
-    return broken(first, 'no event carries a valid MAC: the trail was written before the upgrade and not yet re-keyed (start mcp-pa serve once), or it was forged by someone without the key');
+    return broken(
+      first,
+      'no event carries a valid MAC: the trail was written before the upgrade and not yet re-keyed (start mcp-pa serve once), or it was forged by someone without the key',
+    );
   }
   if (first) {
     const startsTheChain = first.prev_hash === GENESIS && (unkeyed > 0 || first.seq === 1);
@@ -143,7 +162,10 @@ export function verifyChain(rows: AuditRow[], key: Buffer, anchor?: AuditAnchor)
     }
     if (explained?.note) notes.push(explained.note);
   }
-  if (unkeyed > 0) notes.push(`events #${first!.seq} to #${rows[unkeyed - 1]!.seq} were written before the trail was keyed: only their unkeyed hashes vouch for them, up to the re-keying`);
+  if (unkeyed > 0)
+    notes.push(
+      `events #${first!.seq} to #${rows[unkeyed - 1]!.seq} were written before the trail was keyed: only their unkeyed hashes vouch for them, up to the re-keying`,
+    );
   if (anchor) {
     const verdict = checkAnchor(rows, anchor, explanations);
     if (typeof verdict !== 'string') return verdict;
@@ -157,11 +179,15 @@ function checkAnchor(rows: AuditRow[], anchor: AuditAnchor, explanations: Explan
   const head = rows.at(-1);
   const where = { seq: anchor.seq, at: anchor.at };
   if (!head || head.seq < anchor.seq) {
-    return broken(where, `the newest event is ${head ? `#${head.seq}` : 'none'}, older than the checkpoint of ${anchor.at} (#${anchor.seq}): the newest events were removed`);
+    return broken(
+      where,
+      `the newest event is ${head ? `#${head.seq}` : 'none'}, older than the checkpoint of ${anchor.at} (#${anchor.seq}): the newest events were removed`,
+    );
   }
   const row = rows.find((r) => r.seq === anchor.seq);
   if (row) {
-    if (row.hash !== anchor.mac) return broken(row, `it does not match the checkpoint of ${anchor.at}: it or an event before it was changed, removed or replaced`);
+    if (row.hash !== anchor.mac)
+      return broken(row, `it does not match the checkpoint of ${anchor.at}: it or an event before it was changed, removed or replaced`);
     return `checkpoint of ${anchor.at} (#${anchor.seq}) matches: nothing up to it was removed or changed`;
   }
   const sweptPast = explanations.some((e) => e.seq !== undefined && e.seq > anchor.seq);

@@ -43,7 +43,11 @@ export async function auditKeys(deps: KeyEncryptionKeyDeps): Promise<AuditKeys> 
 
 async function keyInDatabase(engine: KeyEncryptionKeyDeps['engine']): Promise<Buffer> {
   const db = engine.db;
-  await db.insertInto('meta').values({ key: 'audit_pseudonym_key', value: crypto.randomBytes(32).toString('base64') }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await db
+    .insertInto('meta')
+    .values({ key: 'audit_pseudonym_key', value: crypto.randomBytes(32).toString('base64') })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
   const { value } = await db.selectFrom('meta').select('value').where('key', '=', 'audit_pseudonym_key').executeTakeFirstOrThrow();
   return Buffer.from(value, 'base64');
 }

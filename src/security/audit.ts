@@ -5,7 +5,20 @@ import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../logging.js';
 import type { Engine } from '../storage/engine.js';
 import type { Database } from '../storage/schema.js';
-import { anchorSignatureValid, chainMac, GENESIS, hasValidMac, REKEYED, signAnchor, SWEPT, verifyChain, type AuditAnchor, type AuditContent, type AuditRow, type AuditVerdict } from './audit-chain.js';
+import {
+  anchorSignatureValid,
+  chainMac,
+  GENESIS,
+  hasValidMac,
+  REKEYED,
+  signAnchor,
+  SWEPT,
+  verifyChain,
+  type AuditAnchor,
+  type AuditContent,
+  type AuditRow,
+  type AuditVerdict,
+} from './audit-chain.js';
 import { auditKeys, KEY_IN_DATABASE_WARNING, type AuditKeys } from './audit-keys.js';
 
 export { type AuditAnchor, type AuditRow, type AuditVerdict } from './audit-chain.js';
@@ -70,7 +83,14 @@ interface Trip {
   refused: number;
 }
 
-const systemEvent = (at: string, type: string, details: Record<string, unknown>): AuditContent => ({ at, type, actor: null, address: null, client_id: null, details: JSON.stringify(details) });
+const systemEvent = (at: string, type: string, details: Record<string, unknown>): AuditContent => ({
+  at,
+  type,
+  actor: null,
+  address: null,
+  client_id: null,
+  details: JSON.stringify(details),
+});
 
 /**
  * The audit trail of HTTP mode: every event as a JSON line in the log, written when it happens,
@@ -129,9 +149,17 @@ export class AuditLog {
   }
 
   #accept(keys: AuditKeys, at: string, input: AuditInput): Promise<void> {
-    const pseudonym = (value: string | undefined) => (value ? crypto.createHmac('sha256', keys.pseudonym).update(value.trim().toLowerCase()).digest('base64url').slice(0, 16) : null);
+    const pseudonym = (value: string | undefined) =>
+      value ? crypto.createHmac('sha256', keys.pseudonym).update(value.trim().toLowerCase()).digest('base64url').slice(0, 16) : null;
     const details = Object.fromEntries(Object.entries(input.details ?? {}).filter(([name, value]) => value !== undefined && !NEVER_RECORDED.test(name)));
-    const row: AuditContent = { at, type: input.type, actor: pseudonym(input.actor), address: pseudonym(input.address), client_id: input.clientId ?? null, details: JSON.stringify(details) };
+    const row: AuditContent = {
+      at,
+      type: input.type,
+      actor: pseudonym(input.actor),
+      address: pseudonym(input.address),
+      client_id: input.clientId ?? null,
+      details: JSON.stringify(details),
+    };
     this.#log(row);
     if (this.#queue.length >= this.#maxQueued) {
       this.#dropped(1, 'queue_full', at);
@@ -159,7 +187,13 @@ export class AuditLog {
   #keepDrops(earlier: Drops): void {
     const later = this.#drops;
     this.#drops = later
-      ? { count: earlier.count + later.count, queue_full: earlier.queue_full + later.queue_full, write_failed: earlier.write_failed + later.write_failed, first_at: earlier.first_at, last_at: later.last_at }
+      ? {
+          count: earlier.count + later.count,
+          queue_full: earlier.queue_full + later.queue_full,
+          write_failed: earlier.write_failed + later.write_failed,
+          first_at: earlier.first_at,
+          last_at: later.last_at,
+        }
       : earlier;
   }
 
@@ -179,7 +213,10 @@ export class AuditLog {
         try {
           await this.#exclusive(() => this.#transact(() => rows));
         } catch (err) {
-          this.deps.logger.error({ err: (err as Error).message, events: batch.length }, 'could not write audit events to the table (their lines are in this log)');
+          this.deps.logger.error(
+            { err: (err as Error).message, events: batch.length },
+            'could not write audit events to the table (their lines are in this log)',
+          );
           if (drops) this.#keepDrops(drops);
           this.#dropped(batch.length, 'write_failed', isoNow(this.deps.clock));
         }
@@ -243,7 +280,10 @@ export class AuditLog {
     const first = normalise(await trx.selectFrom('audit_events').selectAll().orderBy('seq').limit(1).executeTakeFirstOrThrow());
     const rekeyedBefore = await trx.selectFrom('audit_events').select('seq').where('type', '=', REKEYED).limit(1).executeTakeFirst();
     if (rekeyedBefore || hasValidMac(keys.chain, first)) {
-      this.deps.logger.error({ seq: head.seq }, 'SECURITY: the newest audit event carries no valid MAC: it was written by someone without the key (run mcp-pa audit verify)');
+      this.deps.logger.error(
+        { seq: head.seq },
+        'SECURITY: the newest audit event carries no valid MAC: it was written by someone without the key (run mcp-pa audit verify)',
+      );
       return [];
     }
     this.deps.logger.warn({ from: first.seq, to: head.seq }, 'the audit trail was written by an earlier version: it goes on with keyed events from here');
@@ -305,7 +345,11 @@ export class AuditLog {
     this.#trips.delete(id);
     if (trip.refused < 2) return;
     const until = Math.min(trip.until, this.deps.clock.now());
-    void this.record({ type: 'rate_limit.refusals', address: trip.address, details: { policy: trip.policy, refused: trip.refused, since: new Date(trip.since).toISOString(), until: new Date(until).toISOString() } });
+    void this.record({
+      type: 'rate_limit.refusals',
+      address: trip.address,
+      details: { policy: trip.policy, refused: trip.refused, since: new Date(trip.since).toISOString(), until: new Date(until).toISOString() },
+    });
   }
 
   #closeTrips(all: boolean): void {
@@ -332,7 +376,13 @@ export class AuditLog {
         // Everything before the oldest event still young enough: the kept part stays one unbroken chain.
         const kept = await trx.selectFrom('audit_events').select('seq').where('at', '>=', before).orderBy('seq').limit(1).executeTakeFirst();
         const limit = kept ? Number(kept.seq) : head!.seq + 1;
-        const through = await trx.selectFrom('audit_events').select(['seq', 'hash']).where('seq', '<', limit).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+        const through = await trx
+          .selectFrom('audit_events')
+          .select(['seq', 'hash'])
+          .where('seq', '<', limit)
+          .orderBy('seq', 'desc')
+          .limit(1)
+          .executeTakeFirst();
         if (!through) return [];
         removed = Number((await trx.deleteFrom('audit_events').where('seq', '<=', through.seq).executeTakeFirst()).numDeletedRows);
         recorded = [systemEvent(isoNow(this.deps.clock), SWEPT, { removed, through_seq: Number(through.seq), through_mac: through.hash, older_than: before })];
@@ -386,7 +436,12 @@ const normalise = (row: AuditRow): AuditRow => ({ ...row, seq: Number(row.seq) }
 export async function verifyAudit(deps: Pick<AuditDeps, 'engine' | 'config'>, anchor?: AuditAnchor): Promise<AuditVerdict> {
   const keys = await auditKeys(deps);
   if (anchor && !anchorSignatureValid(keys.anchor, anchor)) {
-    return { intact: false, seq: anchor.seq, at: anchor.at, reason: "the checkpoint's signature does not hold: it was not written by this deployment, or it was altered" };
+    return {
+      intact: false,
+      seq: anchor.seq,
+      at: anchor.at,
+      reason: "the checkpoint's signature does not hold: it was not written by this deployment, or it was altered",
+    };
   }
   const verdict = verifyChain(await readAudit(deps.engine), keys.chain, anchor);
   if (verdict.intact && keys.root === 'database') verdict.notes.push(`WARNING: ${KEY_IN_DATABASE_WARNING}`);

@@ -24,7 +24,12 @@ export interface KeyEncryptionKeyDeps {
 export async function keyEncryptionKey({ engine, config }: KeyEncryptionKeyDeps): Promise<Buffer> {
   const passphrase = config.authentication.key_encryption_key;
   if (passphrase) {
-    return keyFromPassphrase(engine.db, passphrase, 'signing_key', 'MCP_OAUTH_KEY_ENCRYPTION_KEY is not the key the signing keys of this database were sealed with.');
+    return keyFromPassphrase(
+      engine.db,
+      passphrase,
+      'signing_key',
+      'MCP_OAUTH_KEY_ENCRYPTION_KEY is not the key the signing keys of this database were sealed with.',
+    );
   }
   if (engine.sharedAcrossInstances) {
     throw new ConfigError(

@@ -5,7 +5,8 @@ import net from 'node:net';
 export const CLIENT_AUTHENTICATING_PATHS = ['/oauth/token', '/oauth/revoke', '/oauth/introspect'];
 
 /** Counters are kept under a digest of the address, not the address itself. */
-export const addressKey = (address: string | undefined): string | undefined => (address ? crypto.createHash('sha256').update(`address:${address}`).digest('base64url').slice(0, 22) : undefined);
+export const addressKey = (address: string | undefined): string | undefined =>
+  address ? crypto.createHash('sha256').update(`address:${address}`).digest('base64url').slice(0, 22) : undefined;
 
 /**
  * The network an address stands for: an IPv4 address itself, and the /64 prefix of an IPv6 one
@@ -47,4 +48,5 @@ export function parseBasic(header: string | undefined): { clientId: string; secr
 export const basicClientId = (header: string | undefined): string | undefined => parseBasic(header)?.clientId;
 
 /** Counters of one account are kept under a digest of its email. */
-export const accountKey = (email: string): string => crypto.createHash('sha256').update(`account:${email.trim().toLowerCase()}`).digest('base64url').slice(0, 22);
+export const accountKey = (email: string): string =>
+  crypto.createHash('sha256').update(`account:${email.trim().toLowerCase()}`).digest('base64url').slice(0, 22);

@@ -6,7 +6,15 @@ export type DueTenantsQuery = (trx: Kysely<Database>, now: string, max: number) 
 
 /** Where nothing keeps tenants apart below us (SQLite: one process, no row-level security). */
 export const dueTenantsDirectly: DueTenantsQuery = async (trx, now, max) => {
-  const rows = await trx.selectFrom('due_work').select('tenant_id').where('due_at', '<=', now).groupBy('tenant_id').orderBy(sql`min(due_at)`).orderBy('tenant_id').limit(max).execute();
+  const rows = await trx
+    .selectFrom('due_work')
+    .select('tenant_id')
+    .where('due_at', '<=', now)
+    .groupBy('tenant_id')
+    .orderBy(sql`min(due_at)`)
+    .orderBy('tenant_id')
+    .limit(max)
+    .execute();
   return rows.map((r) => r.tenant_id);
 };
 

@@ -14,7 +14,10 @@ export async function sweepExpiredOAuthRecords(engine: Engine): Promise<number> 
 
 /** Forgets failed sign-ins older than the throttle remembers (15 minutes), on the throttle's clock. */
 export async function sweepOldLoginFailures(engine: Engine, now = Date.now()): Promise<number> {
-  const result = await engine.db.deleteFrom('login_failures').where('last_failure_at', '<', new Date(now - 15 * 60 * 1000).toISOString()).executeTakeFirst();
+  const result = await engine.db
+    .deleteFrom('login_failures')
+    .where('last_failure_at', '<', new Date(now - 15 * 60 * 1000).toISOString())
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
@@ -23,7 +26,10 @@ export const SIGN_IN_ADDRESS_MEMORY_MS = 30 * 24 * 3600 * 1000;
 
 /** Forgets where accounts signed in, once that is older than the memory of it (30 days). */
 export async function sweepOldSignInAddresses(engine: Engine, now = Date.now()): Promise<number> {
-  const result = await engine.db.deleteFrom('sign_in_addresses').where('last_success_at', '<', new Date(now - SIGN_IN_ADDRESS_MEMORY_MS).toISOString()).executeTakeFirst();
+  const result = await engine.db
+    .deleteFrom('sign_in_addresses')
+    .where('last_success_at', '<', new Date(now - SIGN_IN_ADDRESS_MEMORY_MS).toISOString())
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

@@ -12,10 +12,18 @@ import type { Database } from './schema.js';
  */
 export async function keyFromPassphrase(db: Kysely<Database>, passphrase: string, purpose: string, wrongKey: string): Promise<Buffer> {
   const read = (key: string) => db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
-  const remember = (key: string, value: string) => db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  const remember = (key: string, value: string) =>
+    db
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
   if (!(await read(`${purpose}_salt`))) await remember(`${purpose}_salt`, newSalt().toString('hex'));
   const key = deriveKey(passphrase, Buffer.from((await read(`${purpose}_salt`))!.value, 'hex'));
-  const check = crypto.createHmac('sha256', key).update(`mcp-pa ${purpose.replace(/_/g, ' ')} check`).digest('hex');
+  const check = crypto
+    .createHmac('sha256', key)
+    .update(`mcp-pa ${purpose.replace(/_/g, ' ')} check`)
+    .digest('hex');
   if (!(await read(`${purpose}_check`))) await remember(`${purpose}_check`, check);
   if ((await read(`${purpose}_check`))!.value !== check) throw new StorageError(wrongKey);
   return key;

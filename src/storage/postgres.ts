@@ -37,7 +37,9 @@ function tenantPlan(access: 'read' | 'write', appRole: string, tenantId: string)
       await sql.raw(access === 'read' ? 'BEGIN READ ONLY' : 'BEGIN').execute(conn);
       // Plans made for the actual values: statements are prepared once per connection, and a
       // generic plan (values unknown) chose an 8 ms join for a 1 ms tag filter (docs/performance.md).
-      await sql`SELECT set_config('role', ${appRole}, true), set_config('app.tenant_id', ${tenantId}, true), set_config('plan_cache_mode', 'force_custom_plan', true)`.execute(conn);
+      await sql`SELECT set_config('role', ${appRole}, true), set_config('app.tenant_id', ${tenantId}, true), set_config('plan_cache_mode', 'force_custom_plan', true)`.execute(
+        conn,
+      );
     },
     retryable: (err) => RETRYABLE.has((err as { code?: string }).code ?? ''),
   };
@@ -241,6 +243,11 @@ export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> 
   }
   makeTreePrivate(options.dataDir);
   const db = new Kysely<Database>({ dialect: new PgliteDialect(pglite) });
-  const engine = pgEngine({ engine: 'pglite', location: options.dataDir, label: 'embedded PostgreSQL' }, db, checkRoleName(options.appRole), await hasVectorExtension(db));
+  const engine = pgEngine(
+    { engine: 'pglite', location: options.dataDir, label: 'embedded PostgreSQL' },
+    db,
+    checkRoleName(options.appRole),
+    await hasVectorExtension(db),
+  );
   return { ...engine, close: () => engine.close().finally(unlock) };
 }

@@ -129,7 +129,9 @@ export const postgresSearchIndex: SearchIndex = {
       await db
         .insertInto('search_items')
         .values(
-          entries.slice(i, i + 500).map((e) => ({ tenant_id: tenantId, item_kind: e.kind, item_id: e.id, title: e.title, body: e.body, tags: e.tags.join(' ') })),
+          entries
+            .slice(i, i + 500)
+            .map((e) => ({ tenant_id: tenantId, item_kind: e.kind, item_id: e.id, title: e.title, body: e.body, tags: e.tags.join(' ') })),
         )
         .execute();
     }

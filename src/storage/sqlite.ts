@@ -47,13 +47,9 @@ function explainUnreadable(file: string, keyed: boolean): StorageError {
     );
   }
   if (keyed) {
-    return new StorageError(
-      `MCP_PA_ENCRYPTION_KEY does not open the database ${file}: the key is wrong, or the file is not an mcp-pa database.`,
-    );
+    return new StorageError(`MCP_PA_ENCRYPTION_KEY does not open the database ${file}: the key is wrong, or the file is not an mcp-pa database.`);
   }
-  return new StorageError(
-    `The database ${file} is encrypted (or is not an SQLite database): set MCP_PA_ENCRYPTION_KEY to the key it was created with.`,
-  );
+  return new StorageError(`The database ${file} is encrypted (or is not an SQLite database): set MCP_PA_ENCRYPTION_KEY to the key it was created with.`);
 }
 
 /**
@@ -140,7 +136,14 @@ export function openSqliteEngine(options: SqliteOptions): Engine {
     transaction: (access, _tenantId, fn) =>
       runTransaction(
         db,
-        { begin: (conn) => sql.raw(access === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn).then(() => undefined), retryable: () => false },
+        {
+          begin: (conn) =>
+            sql
+              .raw(access === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN')
+              .execute(conn)
+              .then(() => undefined),
+          retryable: () => false,
+        },
         fn,
       ),
     security: async () => ({ rowLevelSecurity: 'not-applicable', warnings: [] }),

@@ -25,15 +25,27 @@ for (const engine of AVAILABLE_ENGINES) {
       await codes.upsert('short-lived', { jti: 'short-lived', grantId: 'g1' }, -1);
       assert.equal(await codes.find('short-lived'), undefined, 'expired');
       assert.ok((await sweepExpiredOAuthRecords(runtime.engine)) >= 1);
-      assert.ok((await runtime.engine.db.selectFrom('oauth_records').select('id_hash').where('expires_at', '<=', new Date().toISOString()).execute()).length === 0, 'swept');
+      assert.ok(
+        (await runtime.engine.db.selectFrom('oauth_records').select('id_hash').where('expires_at', '<=', new Date().toISOString()).execute()).length === 0,
+        'swept',
+      );
       assert.equal(await store('AccessToken').find('code-value-1'), undefined, 'records are per model');
     });
 
     it('forgets failed sign-ins after 15 minutes', async () => {
       const old = new Date(Date.now() - 16 * 60 * 1000).toISOString();
-      await runtime.engine.db.insertInto('login_failures').values([{ subject: 'email:old@example.com', failures: 5, last_failure_at: old }, { subject: 'email:new@example.com', failures: 1, last_failure_at: new Date().toISOString() }]).execute();
+      await runtime.engine.db
+        .insertInto('login_failures')
+        .values([
+          { subject: 'email:old@example.com', failures: 5, last_failure_at: old },
+          { subject: 'email:new@example.com', failures: 1, last_failure_at: new Date().toISOString() },
+        ])
+        .execute();
       assert.equal(await sweepOldLoginFailures(runtime.engine), 1);
-      assert.deepEqual((await runtime.engine.db.selectFrom('login_failures').select('subject').execute()).map((r) => r.subject), ['email:new@example.com']);
+      assert.deepEqual(
+        (await runtime.engine.db.selectFrom('login_failures').select('subject').execute()).map((r) => r.subject),
+        ['email:new@example.com'],
+      );
     });
 
     it('finds sessions by uid and device codes by user code', async () => {
@@ -57,7 +69,7 @@ for (const engine of AVAILABLE_ENGINES) {
       assert.ok(await store('RefreshToken').find('rt-other'), 'another grant is untouched');
     });
 
-    it("revokes everything of an account at once (when it is disabled or deleted)", async () => {
+    it('revokes everything of an account at once (when it is disabled or deleted)', async () => {
       await store('Grant').upsert('grant-acct', { jti: 'grant-acct', accountId: 'acct-1', clientId: 'c' }, 600);
       await store('RefreshToken').upsert('rt-acct', { jti: 'rt-acct', grantId: 'grant-acct', accountId: 'acct-1' }, 600);
       await store('Session').upsert('sess-acct', { jti: 'sess-acct', uid: 'u-acct', accountId: 'acct-1' }, 600);

@@ -16,7 +16,11 @@ for (const engine of AVAILABLE_ENGINES) {
     it('creates one ES256 and one RS256 key once, and keeps their private halves sealed', async () => {
       const first = await loadSigningKeys(runtime.engine, kek);
       assert.deepEqual(first.keys.map((k) => k.alg).sort(), ['ES256', 'RS256']);
-      assert.deepEqual((await loadSigningKeys(runtime.engine, kek)).keys.map((k) => k.kid), first.keys.map((k) => k.kid), 'the same keys on the next start');
+      assert.deepEqual(
+        (await loadSigningKeys(runtime.engine, kek)).keys.map((k) => k.kid),
+        first.keys.map((k) => k.kid),
+        'the same keys on the next start',
+      );
       const stored = JSON.stringify(await runtime.engine.db.selectFrom('signing_keys').selectAll().execute());
       for (const key of first.keys) assert.ok(!stored.includes(key.d!), `the private part of ${key.kid} is not stored in the clear`);
       const es = first.keys.find((k) => k.alg === 'ES256')!;
@@ -38,7 +42,11 @@ for (const engine of AVAILABLE_ENGINES) {
       const now = (await loadSigningKeys(runtime.engine, kek)).keys.map((k) => k.kid!);
       assert.deepEqual(now.slice(0, 2).sort(), [...added].sort(), 'the new keys come first: they sign');
       assert.deepEqual(now.slice(2).sort(), [...before].sort(), 'the old ones are still there to verify');
-      await runtime.engine.db.updateTable('signing_keys').set({ verify_until: new Date(Date.now() - 1000).toISOString() }).where('retired_at', 'is not', null).execute();
+      await runtime.engine.db
+        .updateTable('signing_keys')
+        .set({ verify_until: new Date(Date.now() - 1000).toISOString() })
+        .where('retired_at', 'is not', null)
+        .execute();
       assert.deepEqual((await loadSigningKeys(runtime.engine, kek)).keys.map((k) => k.kid).sort(), [...added].sort(), 'expired keys are removed');
     });
   });

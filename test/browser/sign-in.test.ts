@@ -25,7 +25,10 @@ async function startCallbackPage() {
   const server = http.createServer((req, res) => {
     const src = new URL(req.url!, 'http://x').searchParams.get('src');
     // /frame?src=…: a page of another origin that tries to frame the given page (clickjacking).
-    if (src) return void res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Framing</title><iframe src="${src.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" width="600" height="500"></iframe>`);
+    if (src)
+      return void res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(`<!doctype html><title>Framing</title><iframe src="${src.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" width="600" height="500"></iframe>`);
     res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Done</title><h1>Signed in: you can close this window</h1>');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -64,7 +67,15 @@ describe('the sign-in and consent pages in headless Chromium, over HTTPS', { ski
     assert.equal(registered.status, 201);
     const { client_id } = (await registered.json()) as { client_id: string };
     const verifier = oauth.generateRandomCodeVerifier();
-    const query = { response_type: 'code', client_id, redirect_uri: callback.url, scope: 'pa:read pa:write', state: 'browser-state', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+    const query = {
+      response_type: 'code',
+      client_id,
+      redirect_uri: callback.url,
+      scope: 'pa:read pa:write',
+      state: 'browser-state',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    };
     return { clientId: client_id, verifier, url: `${server.url}/oauth/authorize?${new URLSearchParams(query)}` };
   }
 
@@ -84,8 +95,8 @@ describe('the sign-in and consent pages in headless Chromium, over HTTPS', { ski
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     await page.getByRole('heading', { name: 'Allow Browser Test App?' }).waitFor();
-    assert.match(await page.textContent('main') ?? '', /See your status, projects, tasks/);
-    assert.match(await page.getByRole('note').textContent() ?? '', /on this computer \(localhost\)/);
+    assert.match((await page.textContent('main')) ?? '', /See your status, projects, tasks/);
+    assert.match((await page.getByRole('note').textContent()) ?? '', /on this computer \(localhost\)/);
     await page.screenshot({ path: path.join(ARTIFACTS, '2-consent.png'), fullPage: true });
     const cookies = await page.context().cookies(server.url);
     for (const name of ['__Host-mcp-pa.session', '__Host-mcp-pa.interaction']) {
@@ -110,7 +121,13 @@ describe('the sign-in and consent pages in headless Chromium, over HTTPS', { ski
     const token = await secureFetch(`${server.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callback.url, client_id: request.clientId, code_verifier: request.verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: callback.url,
+        client_id: request.clientId,
+        code_verifier: request.verifier,
+      }),
     });
     const { access_token } = (await token.json()) as { access_token: string };
     const call = await secureFetch(`${server.url}/mcp`, modernToolCall('create_todo', { title: 'signed in with a browser' }, access_token));
@@ -156,7 +173,13 @@ describe('the sign-in and consent pages in headless Chromium, over HTTPS', { ski
     const token = await secureFetch(`${server.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callback.url, client_id: request.clientId, code_verifier: request.verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: callback.url,
+        client_id: request.clientId,
+        code_verifier: request.verifier,
+      }),
     });
     const { access_token, scope } = (await token.json()) as { access_token: string; scope: string };
     assert.equal(scope, 'pa:read');

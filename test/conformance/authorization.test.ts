@@ -33,7 +33,20 @@ describe('MCP conformance (authorization server scenarios)', () => {
     });
     const { client_id } = (await registered.json()) as { client_id: string };
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-conformance-as-'));
-    const args = [SUITE, 'authorization', '--url', server.url, '--client-id', client_id, '--resource', `${server.url}/mcp`, '--port', String(port), '--output-dir', out];
+    const args = [
+      SUITE,
+      'authorization',
+      '--url',
+      server.url,
+      '--client-id',
+      client_id,
+      '--resource',
+      `${server.url}/mcp`,
+      '--port',
+      String(port),
+      '--output-dir',
+      out,
+    ];
     const suite = spawn(NODE22, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let signedIn: Promise<void> | undefined;

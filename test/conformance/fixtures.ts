@@ -69,7 +69,10 @@ function registerFixtures(server: any, notify: () => McpHttpHandler['notify'] | 
     content: [
       { type: 'text', text: 'Multiple content types test:' },
       { type: 'image', data: PNG, mimeType: 'image/png' },
-      { type: 'resource', resource: { uri: 'test://mixed-content-resource', mimeType: 'application/json', text: JSON.stringify({ test: 'data', value: 123 }) } },
+      {
+        type: 'resource',
+        resource: { uri: 'test://mixed-content-resource', mimeType: 'application/json', text: JSON.stringify({ test: 'data', value: 123 }) },
+      },
     ],
   }));
   server.registerTool('test_tool_with_logging', { description: 'Logs three info messages' }, async (ctx: any) => {
@@ -84,7 +87,10 @@ function registerFixtures(server: any, notify: () => McpHttpHandler['notify'] | 
     const progressToken = ctx.mcpReq._meta?.progressToken;
     for (const progress of [0, 50, 100]) {
       if (progressToken !== undefined)
-        await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, total: 100, message: `Completed step ${progress} of 100` } });
+        await ctx.mcpReq.notify({
+          method: 'notifications/progress',
+          params: { progressToken, progress, total: 100, message: `Completed step ${progress} of 100` },
+        });
       if (progress < 100) await sleep(50);
     }
     return text(String(progressToken ?? 'no-token'));
@@ -140,8 +146,19 @@ function registerFixtures(server: any, notify: () => McpHttpHandler['notify'] | 
         { const: 'value3', title: 'Third Option' },
       ],
     },
-    legacyEnum: { type: 'string', description: 'Select one option (legacy)', enum: ['opt1', 'opt2', 'opt3'], enumNames: ['Option One', 'Option Two', 'Option Three'] },
-    untitledMulti: { type: 'array', description: 'Select multiple options', minItems: 1, maxItems: 3, items: { type: 'string', enum: ['option1', 'option2', 'option3'] } },
+    legacyEnum: {
+      type: 'string',
+      description: 'Select one option (legacy)',
+      enum: ['opt1', 'opt2', 'opt3'],
+      enumNames: ['Option One', 'Option Two', 'Option Three'],
+    },
+    untitledMulti: {
+      type: 'array',
+      description: 'Select multiple options',
+      minItems: 1,
+      maxItems: 3,
+      items: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+    },
     titledMulti: {
       type: 'array',
       description: 'Select multiple options with titles',
@@ -178,7 +195,10 @@ function registerFixtures(server: any, notify: () => McpHttpHandler['notify'] | 
     if (r?.content) return text(`Sampling said: ${r.content.text ?? JSON.stringify(r.content)}`);
     return inputRequired({
       inputRequests: {
-        capital_question: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'What is the capital of France?' } }], maxTokens: 100 }),
+        capital_question: inputRequired.createMessage({
+          messages: [{ role: 'user', content: { type: 'text', text: 'What is the capital of France?' } }],
+          maxTokens: 100,
+        }),
       },
     });
   });
@@ -191,7 +211,10 @@ function registerFixtures(server: any, notify: () => McpHttpHandler['notify'] | 
     if (ctx.mcpReq.inputResponses?.confirm && ctx.mcpReq.requestState()?.step === 'confirm') return text('state-ok: confirmed');
     return inputRequired({
       inputRequests: {
-        confirm: inputRequired.elicit({ message: 'Please confirm', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } }),
+        confirm: inputRequired.elicit({
+          message: 'Please confirm',
+          requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
+        }),
       },
       requestState: await codec.mint({ step: 'confirm' }),
     });
@@ -230,7 +253,12 @@ function registerFixtures(server: any, notify: () => McpHttpHandler['notify'] | 
   server.registerTool('test_input_required_result_tampered_state', { description: 'MRTR: rejects tampered state' }, async (ctx: any) => {
     if (ctx.mcpReq.requestState()?.step === 'tamper-check') return text('state verified'); // tampered state never gets here
     return inputRequired({
-      inputRequests: { confirm: inputRequired.elicit({ message: 'Please confirm', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } }) },
+      inputRequests: {
+        confirm: inputRequired.elicit({
+          message: 'Please confirm',
+          requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
+        }),
+      },
       requestState: await codec.mint({ step: 'tamper-check' }),
     });
   });
@@ -259,7 +287,9 @@ function registerFixtures(server: any, notify: () => McpHttpHandler['notify'] | 
   // needs sampling: the SDK answers -32021 (HTTP 400) when the request's clientCapabilities lack it
   server.registerTool('test_missing_capability', { description: 'Needs the sampling capability' }, async (ctx: any) => {
     if (ctx.mcpReq.inputResponses?.sample) return text('sampled');
-    return inputRequired({ inputRequests: { sample: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 10 }) } });
+    return inputRequired({
+      inputRequests: { sample: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 10 }) },
+    });
   });
   // the response stream must carry only the InputRequiredResult, never an elicitation/create request
   server.registerTool('test_streaming_elicitation', { description: 'Asks for input via MRTR' }, async (ctx: any) => {

@@ -19,7 +19,11 @@ const config = loadConfig({ config: file }, { HOME: home, MCP_HOST: '127.0.0.1',
 const runtime = await openRuntime(config, createLogger('error'));
 await runtime.ensureTenant(LOCAL_TENANT);
 const running: { notify?: McpHttpHandler['notify'] } = {};
-const handle = await startHttpServer(runtime, planListen(config), conformanceFixtures(() => running.notify));
+const handle = await startHttpServer(
+  runtime,
+  planListen(config),
+  conformanceFixtures(() => running.notify),
+);
 running.notify = handle.notify;
 process.stdout.write(`${handle.url}/mcp\n`);
 

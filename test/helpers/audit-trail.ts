@@ -8,7 +8,12 @@ import { tempHome } from './server.js';
 /** A deployment's home for audit tests: HTTP mode on the engine, with a key-encryption key where the engine needs one. */
 export async function auditHome(engine: EngineName): Promise<{ home: string; env: Record<string, string>; log: string }> {
   const home = tempHome('mcp-pa-audit-');
-  const extra: Record<string, string> = engine === 'postgres' ? { MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' } : engine === 'sqlite' ? { MCP_DATABASE_TYPE: 'sqlite' } : {};
+  const extra: Record<string, string> =
+    engine === 'postgres'
+      ? { MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' }
+      : engine === 'sqlite'
+        ? { MCP_DATABASE_TYPE: 'sqlite' }
+        : {};
   const env = { ...(await engineEnv(home, engine)), ...extra };
   return { home, env, log: path.join(home, 'audit.log') };
 }
@@ -17,7 +22,13 @@ export async function auditHome(engine: EngineName): Promise<{ home: string; env
  * A runtime of that home in this process, on a ManualClock, logging (JSON, level info) to `log`,
  * as `mcp-pa serve` logs to stderr.
  */
-export async function openAuditRuntime(home: string, env: Record<string, string>, log: string, clock = new ManualClock(), config: Record<string, unknown> = {}) {
+export async function openAuditRuntime(
+  home: string,
+  env: Record<string, string>,
+  log: string,
+  clock = new ManualClock(),
+  config: Record<string, unknown> = {},
+) {
   const { loadConfig } = await import('../../src/config/load.js');
   const { createLogger } = await import('../../src/logging.js');
   const { openRuntime } = await import('../../src/runtime.js');

@@ -20,7 +20,24 @@ export function makeTestPki(): TestPki {
   openssl(dir, 'req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=mcp-pa test CA');
   openssl(dir, 'req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  openssl(dir, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+  );
   const file = (name: string) => path.join(dir, name);
   return { dir, caCert: file('ca.pem'), serverCert: file('server.pem'), serverKey: file('server.key'), ca: fs.readFileSync(file('ca.pem')) };
 }
@@ -40,10 +57,42 @@ export function makeClientCertificate(pki: TestPki, subject: string, options: { 
   const ext = path.join(pki.dir, `${name}.ext`);
   fs.writeFileSync(ext, `extendedKeyUsage=clientAuth\n${options.dns ? `subjectAltName=DNS:${options.dns}\n` : ''}`);
   if (options.selfSigned) {
-    openssl(pki.dir, 'req', '-x509', ...ec, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', subject, '-addext', 'extendedKeyUsage=clientAuth');
+    openssl(
+      pki.dir,
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      subject,
+      '-addext',
+      'extendedKeyUsage=clientAuth',
+    );
   } else {
     openssl(pki.dir, 'req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-    openssl(pki.dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', ext);
+    openssl(
+      pki.dir,
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+    );
   }
   return { cert: fs.readFileSync(path.join(pki.dir, `${name}.pem`)), key: fs.readFileSync(path.join(pki.dir, `${name}.key`)) };
 }

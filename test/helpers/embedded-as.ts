@@ -16,7 +16,9 @@ export async function homeWithAda(): Promise<{ home: string; env: Record<string,
   const home = tempHome('mcp-pa-as-');
   // On the real PostgreSQL server when there is one (simultaneous redemptions are then truly
   // simultaneous); embedded PGlite otherwise.
-  const env = process.env.TEST_DATABASE_URL ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' } : {};
+  const env = process.env.TEST_DATABASE_URL
+    ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' }
+    : {};
   const added = await runCli(['user', 'add', '--email', ADA.email], home, env, undefined, `${ADA.password}\n`);
   assert.equal(added.code, 0, added.stderr);
   return { home, env };

@@ -65,7 +65,11 @@ export class HttpTestServer {
   }
 
   /** An MCP client of the given era, connected (with a token provider when given). */
-  async client(era: Era | '2025-06-18' = '2026-07-28', authProvider?: OAuthClientProvider | { token(): Promise<string | undefined> }, fetchFn?: typeof fetch): Promise<Client> {
+  async client(
+    era: Era | '2025-06-18' = '2026-07-28',
+    authProvider?: OAuthClientProvider | { token(): Promise<string | undefined> },
+    fetchFn?: typeof fetch,
+  ): Promise<Client> {
     // 'legacy' offers 2025-11-25; '2025-06-18' an older client that knows nothing later.
     const options =
       era === '2026-07-28'

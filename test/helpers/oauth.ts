@@ -36,7 +36,9 @@ export async function startExternalIssuer(resource: string, options: { accessTok
   const key = { ...(await exportJWK(privateKey)), kid: 'corp-2026', alg: 'ES256', use: 'sig' };
   const introspection = { client_id: 'mcp-pa-resource-server', client_secret: 'resource-server-secret-for-tests' };
   const config = { resource, jwks: { keys: [key] }, introspectionClient: introspection, accessTokenFormat: options.accessTokenFormat ?? 'jwt' };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/fixtures/external-issuer.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/fixtures/external-issuer.ts'), JSON.stringify(config)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -143,7 +145,11 @@ export async function authorizeInBrowser(authorizationUrl: URL, redirectUri: str
 export function browserSession(fetchFn: typeof fetch = fetch): (url: string, init?: RequestInit) => Promise<Response> {
   const cookies = new Map<string, string>();
   return async (url, init = {}) => {
-    const res = await fetchFn(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const res = await fetchFn(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const at = pair!.indexOf('=');
@@ -188,9 +194,15 @@ export async function signInAndConsent(
     if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${html.slice(0, 300)}`);
     pages.push(html);
     const { action, csrf } = formOf(html);
-    const fields: Record<string, string> = html.includes('name="password"') ? { csrf, email: person.email, password: person.password } : { csrf, decision: person.decision ?? 'allow' };
+    const fields: Record<string, string> = html.includes('name="password"')
+      ? { csrf, email: person.email, password: person.password }
+      : { csrf, decision: person.decision ?? 'allow' };
     const origin = new URL(url).origin;
-    const posted = await request(new URL(action, url).toString(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin }, body: new URLSearchParams(fields).toString() });
+    const posted = await request(new URL(action, url).toString(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+      body: new URLSearchParams(fields).toString(),
+    });
     if (posted.status !== 303) throw new Error(`posting ${action} answered ${posted.status}: ${(await posted.text()).slice(0, 300)}`);
     url = new URL(posted.headers.get('location')!, url).toString();
     if (url.startsWith(redirectUri)) return new URL(url);

@@ -84,10 +84,7 @@ export class TestServer {
     const env = serverEnv(home, { ...(options.engine === false ? {} : await engineEnv(home)), ...options.env });
     await seedPgliteHome(home, env);
     const era = options.era ?? '2026-07-28';
-    const client = new Client(
-      { name: 'mcp-pa-tests', version: '1.0.0' },
-      { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: era } } },
-    );
+    const client = new Client({ name: 'mcp-pa-tests', version: '1.0.0' }, { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: era } } });
     let server: TestServer;
     if (options.binary) {
       const transport = new StdioClientTransport({

@@ -53,7 +53,13 @@ async function connectWithOAuth(server: HttpTestServer, issuer: ExternalIssuer, 
 }
 
 /** Calls a tool over raw HTTP with the given token (or none); returns the status and the challenge. */
-async function callWith(server: HttpTestServer, token: string | undefined, tool = 'list_todos', args: Record<string, unknown> = {}, url = server.mcpUrl.toString()) {
+async function callWith(
+  server: HttpTestServer,
+  token: string | undefined,
+  tool = 'list_todos',
+  args: Record<string, unknown> = {},
+  url = server.mcpUrl.toString(),
+) {
   const res = await fetch(url, modernToolCall(tool, args, token));
   const text = await res.text();
   return { status: res.status, challenge: res.headers.get('www-authenticate') ?? '', text };
@@ -103,7 +109,9 @@ describe('HTTP mode with an external authorization server', () => {
         const claims = decodeJwt(provider.tokens()!.access_token);
         assert.equal(claims.aud, resource);
         assert.equal(claims.iss, issuer.issuer);
-        const todo = (await client.callTool({ name: 'create_todo', arguments: { title: `written with a token (${era})` } })).structuredContent as { id: string };
+        const todo = (await client.callTool({ name: 'create_todo', arguments: { title: `written with a token (${era})` } })).structuredContent as {
+          id: string;
+        };
         const list = (await client.callTool({ name: 'list_todos', arguments: {} })).structuredContent as { items: { id: string }[] };
         assert.ok(list.items.some((t) => t.id === todo.id));
       } finally {
@@ -180,7 +188,7 @@ describe('HTTP mode with an external authorization server', () => {
       await refused(await forgeToken(impostor, valid()), /signature does not verify/);
       await refused(await forgeToken({ ...impostor, kid: 'unknown-kid' }, valid()), /key the issuer does not publish/);
     });
-    it('with alg none, or HS256 keyed with the issuer\'s public key', async () => {
+    it("with alg none, or HS256 keyed with the issuer's public key", async () => {
       await refused(unsignedToken(valid()), /algorithm|malformed/);
       const { d: _private, ...publicJwk } = issuer.key;
       const hmacKey = new TextEncoder().encode(JSON.stringify(publicJwk));
@@ -200,7 +208,11 @@ describe('HTTP mode with an external authorization server', () => {
       const res = await callWith(server, undefined, 'list_todos', {}, `${server.mcpUrl}?access_token=${token}`);
       assert.equal(res.status, 400);
       assert.match(res.challenge, /error="invalid_request"/);
-      const form = await fetch(server.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: token }) });
+      const form = await fetch(server.mcpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ access_token: token }),
+      });
       assert.equal(form.status, 400);
       assert.match(form.headers.get('www-authenticate') ?? '', /error="invalid_request"/);
     });
@@ -230,7 +242,6 @@ describe('HTTP mode with opaque tokens (RFC 7662 introspection)', () => {
     }
   });
 });
-
 
 describe('HTTP mode with an external authorization server and features.multi_tenant: false', () => {
   it('serves the first person to arrive and refuses anyone else, rather than making a second account', async () => {

@@ -32,13 +32,17 @@ async function startClientSite() {
     ...extra,
   });
   const routes: Record<string, (res: ServerResponse, path: string) => void> = {
-    '/clients/good.json': (res, path) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }).end(JSON.stringify(document(path))),
+    '/clients/good.json': (res, path) =>
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }).end(JSON.stringify(document(path))),
     '/clients/moved.json': (res) => res.writeHead(302, { location: `${origin}/clients/good.json` }).end(),
-    '/clients/huge.json': (res, path) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document(path, { padding: 'x'.repeat(64 * 1024) }))),
+    '/clients/huge.json': (res, path) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document(path, { padding: 'x'.repeat(64 * 1024) }))),
     '/clients/slow.json': () => undefined, // never answers
     '/clients/impostor.json': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document('/clients/good.json'))),
-    '/clients/secret.json': (res, path) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document(path, { token_endpoint_auth_method: 'client_secret_basic' }))),
-    '/clients/plain-http-redirect.json': (res, path) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document(path, { redirect_uris: ['http://app.example.com/cb'] }))),
+    '/clients/secret.json': (res, path) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document(path, { token_endpoint_auth_method: 'client_secret_basic' }))),
+    '/clients/plain-http-redirect.json': (res, path) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document(path, { redirect_uris: ['http://app.example.com/cb'] }))),
   };
   const server = https.createServer({ cert: fs.readFileSync(pki.serverCert), key: fs.readFileSync(pki.serverKey) }, (req, res) => {
     const path = new URL(req.url!, origin).pathname;
@@ -97,15 +101,24 @@ describe('Client ID Metadata Documents (development setting: a client site on th
     const documentUrl = site.url('/clients/good.json');
     const provider = new MemoryOAuthProvider(documentUrl);
     const first = new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider });
-    await assert.rejects(new Client({ name: 'cimd-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }).connect(first), UnauthorizedError);
+    await assert.rejects(
+      new Client({ name: 'cimd-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }).connect(first),
+      UnauthorizedError,
+    );
     assert.equal(provider.authorizationUrl!.searchParams.get('client_id'), documentUrl, 'no registration: the URL is the client id');
     const pages: string[] = [];
     const callback = await signInAndConsent(provider.authorizationUrl!, provider.redirect, ADA, pages);
-    assert.match(pages.find((p) => p.includes('name="decision"'))!, /Allow Metadata Document Client\?/, 'the consent page names the client as its document does');
+    assert.match(
+      pages.find((p) => p.includes('name="decision"'))!,
+      /Allow Metadata Document Client\?/,
+      'the consent page names the client as its document does',
+    );
     await first.finishAuth(callback.searchParams);
     const client = new Client({ name: 'cimd-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
     await client.connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider }));
-    const todo = (await client.callTool({ name: 'create_todo', arguments: { title: 'from a metadata-document client' } })).structuredContent as { title: string };
+    const todo = (await client.callTool({ name: 'create_todo', arguments: { title: 'from a metadata-document client' } })).structuredContent as {
+      title: string;
+    };
     assert.equal(todo.title, 'from a metadata-document client');
     await client.close();
 

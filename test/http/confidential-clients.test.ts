@@ -71,11 +71,46 @@ describe('confidential clients over HTTPS (client_secret_basic, client_secret_po
     const common = ['--redirect-uri', REDIRECT, '--owner', ADA.email];
     clients.basic = await addClient(home, serverEnv, ['--name', 'Basic Agent', '--auth-method', 'client_secret_basic', ...common]);
     clients.post = await addClient(home, serverEnv, ['--name', 'Post Agent', '--auth-method', 'client_secret_post', ...common]);
-    clients.readOnly = await addClient(home, serverEnv, ['--name', 'Reader', '--auth-method', 'client_secret_basic', '--owner', ADA.email, '--scope', 'pa:read']);
+    clients.readOnly = await addClient(home, serverEnv, [
+      '--name',
+      'Reader',
+      '--auth-method',
+      'client_secret_basic',
+      '--owner',
+      ADA.email,
+      '--scope',
+      'pa:read',
+    ]);
     clients.jwt = await addClient(home, serverEnv, ['--name', 'JWT Agent', '--auth-method', 'private_key_jwt', '--jwks-file', jwksFile, ...common]);
-    clients.mtls = await addClient(home, serverEnv, ['--name', 'Billing Agent', '--auth-method', 'tls_client_auth', '--tls-subject-dn', 'CN=billing-agent,O=Example', ...common]);
-    clients.selfSigned = await addClient(home, serverEnv, ['--name', 'Self-signed Agent', '--auth-method', 'self_signed_tls_client_auth', '--jwks-file', selfSignedJwks, '--owner', ADA.email]);
-    clients.keysElsewhere = await addClient(home, serverEnv, ['--name', 'Keys on a private host', '--auth-method', 'private_key_jwt', '--jwks-uri', 'https://10.0.0.1/jwks.json', '--owner', ADA.email]);
+    clients.mtls = await addClient(home, serverEnv, [
+      '--name',
+      'Billing Agent',
+      '--auth-method',
+      'tls_client_auth',
+      '--tls-subject-dn',
+      'CN=billing-agent,O=Example',
+      ...common,
+    ]);
+    clients.selfSigned = await addClient(home, serverEnv, [
+      '--name',
+      'Self-signed Agent',
+      '--auth-method',
+      'self_signed_tls_client_auth',
+      '--jwks-file',
+      selfSignedJwks,
+      '--owner',
+      ADA.email,
+    ]);
+    clients.keysElsewhere = await addClient(home, serverEnv, [
+      '--name',
+      'Keys on a private host',
+      '--auth-method',
+      'private_key_jwt',
+      '--jwks-uri',
+      'https://10.0.0.1/jwks.json',
+      '--owner',
+      ADA.email,
+    ]);
     server = await HttpTestServer.start({ home, env: serverEnv });
     const issuer = new URL(server.url);
     as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...options() }));
@@ -84,11 +119,18 @@ describe('confidential clients over HTTPS (client_secret_basic, client_secret_po
 
   /** The tokens of a client_credentials grant, or the OAuth error it got. */
   async function serviceToken(client: oauth.Client, auth: oauth.ClientAuth, certificate?: ClientCertificate, parameters: Record<string, string> = {}) {
-    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, new URLSearchParams({ resource: `${server.url}/mcp`, ...parameters }), options(certificate));
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      auth,
+      new URLSearchParams({ resource: `${server.url}/mcp`, ...parameters }),
+      options(certificate),
+    );
     return oauth.processClientCredentialsResponse(as, client, response);
   }
   const refusedAs = (error: string) => (err: { error?: string; cause?: { error?: string } }) => (err.error ?? err.cause?.error) === error;
-  const callTool = (token: string, certificate?: ClientCertificate, name = 'list_todos', args: Record<string, unknown> = {}) => fetchWith(certificate)(`${server.url}/mcp`, modernToolCall(name, args, token));
+  const callTool = (token: string, certificate?: ClientCertificate, name = 'list_todos', args: Record<string, unknown> = {}) =>
+    fetchWith(certificate)(`${server.url}/mcp`, modernToolCall(name, args, token));
 
   it('advertises exactly the methods it checks, and issues secrets of 256 bits', async () => {
     assert.deepEqual([...(as.token_endpoint_auth_methods_supported ?? [])].sort(), ['none', ...METHODS].sort());
@@ -108,7 +150,11 @@ describe('confidential clients over HTTPS (client_secret_basic, client_secret_po
       'Basic !!!not-base64!!!',
       `Basic ${Buffer.from('no-colon-at-all').toString('base64')}`,
     ]) {
-      const res = await fetchWith()(`${server.url}/oauth/token`, { method: 'POST', headers: { authorization: header, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      const res = await fetchWith()(`${server.url}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: header, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
       assert.equal(res.status, 401, header);
       assert.equal(((await res.json()) as { error: string }).error, 'invalid_client', header);
       assert.match(res.headers.get('www-authenticate') ?? '', /^Basic /, header);
@@ -120,7 +166,10 @@ describe('confidential clients over HTTPS (client_secret_basic, client_secret_po
     const tokens = await serviceToken(client, oauth.ClientSecretBasic(clients.readOnly!.secret!), undefined, { scope: 'pa:read' });
     assert.equal((await callTool(tokens.access_token)).status, 200);
     assert.equal((await callTool(tokens.access_token, undefined, 'create_todo', { title: 'x' })).status, 403, 'a read-only service client cannot write');
-    await assert.rejects(serviceToken(client, oauth.ClientSecretBasic(clients.readOnly!.secret!), undefined, { scope: 'pa:write' }), refusedAs('invalid_scope'));
+    await assert.rejects(
+      serviceToken(client, oauth.ClientSecretBasic(clients.readOnly!.secret!), undefined, { scope: 'pa:write' }),
+      refusedAs('invalid_scope'),
+    );
   });
 
   it('client_secret_post', async () => {
@@ -140,7 +189,13 @@ describe('confidential clients over HTTPS (client_secret_basic, client_secret_po
     fetchWith()(`${server.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clients.jwt!.clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt, resource: `${server.url}/mcp` }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clients.jwt!.clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: jwt,
+        resource: `${server.url}/mcp`,
+      }),
     });
 
   it('private_key_jwt: a fresh assertion works once; replay, wrong audience, expired, far-future, alg none, HS256 with the public key, and an unknown key fail', async () => {
@@ -150,7 +205,9 @@ describe('confidential clients over HTTPS (client_secret_basic, client_secret_po
     assert.equal((await withAssertion(once)).status, 200);
     const now = Math.floor(Date.now() / 1000);
     const noneHeader = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
-    const noneBody = Buffer.from(JSON.stringify({ iss: clients.jwt!.clientId, sub: clients.jwt!.clientId, aud: server.url, jti: crypto.randomUUID(), exp: now + 60 })).toString('base64url');
+    const noneBody = Buffer.from(
+      JSON.stringify({ iss: clients.jwt!.clientId, sub: clients.jwt!.clientId, aud: server.url, jti: crypto.randomUUID(), exp: now + 60 }),
+    ).toString('base64url');
     const refused: [string, string, number?, string?][] = [
       ['the same assertion again (replayed jti)', once],
       ['another audience', await assertion({ aud: 'https://elsewhere.example' })],
@@ -173,15 +230,25 @@ describe('confidential clients over HTTPS (client_secret_basic, client_secret_po
   it('private_key_jwt with a jwks_uri: fetched through the SSRF-safe fetch, so a private address is never asked', async () => {
     const now = Math.floor(Date.now() / 1000);
     const id = clients.keysElsewhere!.clientId;
-    const jwt = await new SignJWT({ iss: id, sub: id, aud: server.url, jti: crypto.randomUUID(), iat: now, exp: now + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'agent-key-1' }).sign(signingKey);
+    const jwt = await new SignJWT({ iss: id, sub: id, aud: server.url, jti: crypto.randomUUID(), iat: now, exp: now + 60 })
+      .setProtectedHeader({ alg: 'ES256', kid: 'agent-key-1' })
+      .sign(signingKey);
     const res = await fetchWith()(`${server.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: id, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: id,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: jwt,
+      }),
     });
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
-    assert.ok(server.logs.some((line) => line.includes('"ssrf.blocked"') && line.includes('10.0.0.1')), 'the blocked fetch is logged');
+    assert.ok(
+      server.logs.some((line) => line.includes('"ssrf.blocked"') && line.includes('10.0.0.1')),
+      'the blocked fetch is logged',
+    );
   });
 
   it('tls_client_auth: the registered subject from the trusted CA gets a certificate-bound token, useless without that certificate', async () => {
@@ -193,18 +260,29 @@ describe('confidential clients over HTTPS (client_secret_basic, client_secret_po
     const stolen = await callTool(tokens.access_token);
     assert.equal(stolen.status, 401, 'replayed without the certificate');
     assert.match(stolen.headers.get('www-authenticate') ?? '', /invalid_token/);
-    assert.equal((await callTool(tokens.access_token, makeClientCertificate(pki, '/O=Example/CN=billing-agent'))).status, 401, 'or with another certificate of the same subject');
+    assert.equal(
+      (await callTool(tokens.access_token, makeClientCertificate(pki, '/O=Example/CN=billing-agent'))).status,
+      401,
+      'or with another certificate of the same subject',
+    );
 
     await assert.rejects(serviceToken(client, oauth.TlsClientAuth()), refusedAs('invalid_client'), 'no certificate');
     await assert.rejects(serviceToken(client, oauth.TlsClientAuth(), selfSigned), refusedAs('invalid_client'), 'a certificate from another CA');
-    await assert.rejects(serviceToken(client, oauth.TlsClientAuth(), makeClientCertificate(pki, '/O=Example/CN=someone-else')), refusedAs('invalid_client'), 'a subject that does not match');
+    await assert.rejects(
+      serviceToken(client, oauth.TlsClientAuth(), makeClientCertificate(pki, '/O=Example/CN=someone-else')),
+      refusedAs('invalid_client'),
+      'a subject that does not match',
+    );
   });
 
   it('self_signed_tls_client_auth: the registered certificate, and only it', async () => {
     const client = { client_id: clients.selfSigned!.clientId };
     const tokens = await serviceToken(client, oauth.TlsClientAuth(), selfSigned);
     assert.equal((await callTool(tokens.access_token, selfSigned)).status, 200);
-    await assert.rejects(serviceToken(client, oauth.TlsClientAuth(), makeClientCertificate(pki, '/CN=self-signed-agent', { selfSigned: true })), refusedAs('invalid_client'));
+    await assert.rejects(
+      serviceToken(client, oauth.TlsClientAuth(), makeClientCertificate(pki, '/CN=self-signed-agent', { selfSigned: true })),
+      refusedAs('invalid_client'),
+    );
   });
 
   for (const [method, key] of [
@@ -216,19 +294,35 @@ describe('confidential clients over HTTPS (client_secret_basic, client_secret_po
     it(`${method}: the authorization code flow through oauth4webapi, then a tool call`, async () => {
       const client = { client_id: clients[key]!.clientId };
       const auth =
-        method === 'client_secret_basic' ? oauth.ClientSecretBasic(clients[key]!.secret!)
-        : method === 'client_secret_post' ? oauth.ClientSecretPost(clients[key]!.secret!)
-        : method === 'private_key_jwt' ? oauth.PrivateKeyJwt(signingKey as never)
-        : oauth.TlsClientAuth();
+        method === 'client_secret_basic'
+          ? oauth.ClientSecretBasic(clients[key]!.secret!)
+          : method === 'client_secret_post'
+            ? oauth.ClientSecretPost(clients[key]!.secret!)
+            : method === 'private_key_jwt'
+              ? oauth.PrivateKeyJwt(signingKey as never)
+              : oauth.TlsClientAuth();
       const certificate = method === 'tls_client_auth' ? agentCert : undefined;
       const verifier = oauth.generateRandomCodeVerifier();
       const state = oauth.generateRandomState();
       const url = new URL(as.authorization_endpoint!);
-      const query = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, scope: 'pa:read pa:write', state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', resource: `${server.url}/mcp` };
+      const query = {
+        response_type: 'code',
+        client_id: client.client_id,
+        redirect_uri: REDIRECT,
+        scope: 'pa:read pa:write',
+        state,
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        resource: `${server.url}/mcp`,
+      };
       for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
       const callback = await signInAndConsent(url, REDIRECT, ADA, [], fetchWith());
       const params = oauth.validateAuthResponse(as, client, callback, state);
-      const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, auth, params, REDIRECT, verifier, options(certificate)));
+      const tokens = await oauth.processAuthorizationCodeResponse(
+        as,
+        client,
+        await oauth.authorizationCodeGrantRequest(as, client, auth, params, REDIRECT, verifier, options(certificate)),
+      );
       assert.equal(decodeJwt(tokens.access_token).sub !== client.client_id, true, 'a person signed in: the token speaks for them');
       assert.equal((await callTool(tokens.access_token, certificate)).status, 200);
     });
@@ -258,13 +352,21 @@ describe('client registration of confidential clients', () => {
     assert.match(refused.stderr, /token_endpoint_auth_method/);
     const noPurpose = await runCli(['client', 'add', '--name', 'x', '--auth-method', 'client_secret_basic'], home, withConfig);
     assert.match(noPurpose.stderr, /needs --redirect-uri .* or --owner/);
-    const unknownOwner = await runCli(['client', 'add', '--name', 'x', '--auth-method', 'client_secret_basic', '--owner', 'nobody@example.com'], home, withConfig);
+    const unknownOwner = await runCli(
+      ['client', 'add', '--name', 'x', '--auth-method', 'client_secret_basic', '--owner', 'nobody@example.com'],
+      home,
+      withConfig,
+    );
     assert.match(unknownOwner.stderr, /no account with email "nobody@example.com"/);
 
     // A token of the service client, good before the client is removed and refused right after.
     let server = await HttpTestServer.start({ home, env: withConfig });
     const basic = `Basic ${Buffer.from(`${added.clientId}:${added.secret}`).toString('base64')}`;
-    const issued = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const issued = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
     const { access_token: token } = (await issued.json()) as { access_token: string };
     assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('list_todos', {}, token))).status, 200);
     await server.close();
@@ -272,7 +374,11 @@ describe('client registration of confidential clients', () => {
     assert.equal(removed.code, 0, removed.stderr);
     server = await HttpTestServer.start({ home, env: withConfig });
     try {
-      assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('list_todos', {}, token))).status, 401, "a removed service client's token is refused at once");
+      assert.equal(
+        (await fetch(`${server.url}/mcp`, modernToolCall('list_todos', {}, token))).status,
+        401,
+        "a removed service client's token is refused at once",
+      );
     } finally {
       await server.close();
     }
@@ -286,31 +392,65 @@ describe('client registration of confidential clients', () => {
     fs.writeFileSync(config, JSON.stringify({ authentication: { client_auth_methods: ['client_secret_basic'] } }));
     const server = await HttpTestServer.start({ home, env: { ...env, MCP_PA_CONFIG: config } });
     try {
-      const register = (metadata: Record<string, unknown>) => fetch(`${server.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT], ...metadata }) });
-      assert.equal((await register({ token_endpoint_auth_method: 'client_secret_basic', mcp_pa_owner: 'anyone' })).status, 400, 'an owner is for administrators to set');
-      assert.equal((await register({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] })).status, 400, 'client_credentials needs an owner');
+      const register = (metadata: Record<string, unknown>) =>
+        fetch(`${server.url}/oauth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: [REDIRECT], ...metadata }),
+        });
+      assert.equal(
+        (await register({ token_endpoint_auth_method: 'client_secret_basic', mcp_pa_owner: 'anyone' })).status,
+        400,
+        'an owner is for administrators to set',
+      );
+      assert.equal(
+        (await register({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] })).status,
+        400,
+        'client_credentials needs an owner',
+      );
       const registered = await register({ token_endpoint_auth_method: 'client_secret_basic' });
       assert.equal(registered.status, 201);
-      const body = (await registered.json()) as { client_id: string; client_secret: string; registration_access_token: string; registration_client_uri: string };
+      const body = (await registered.json()) as {
+        client_id: string;
+        client_secret: string;
+        registration_access_token: string;
+        registration_client_uri: string;
+      };
       assert.ok(body.client_secret, 'shown once, at registration');
-      const read = (await (await fetch(body.registration_client_uri, { headers: { authorization: `Bearer ${body.registration_access_token}` } })).json()) as Record<string, unknown>;
+      const read = (await (
+        await fetch(body.registration_client_uri, { headers: { authorization: `Bearer ${body.registration_access_token}` } })
+      ).json()) as Record<string, unknown>;
       assert.equal(read.client_secret, undefined, 'not when the registration is read back');
       const claimOwner = await fetch(body.registration_client_uri, {
         method: 'PUT',
         headers: { authorization: `Bearer ${body.registration_access_token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ client_id: body.client_id, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic', mcp_pa_owner: 'anyone', grant_types: ['authorization_code', 'client_credentials'] }),
+        body: JSON.stringify({
+          client_id: body.client_id,
+          redirect_uris: [REDIRECT],
+          token_endpoint_auth_method: 'client_secret_basic',
+          mcp_pa_owner: 'anyone',
+          grant_types: ['authorization_code', 'client_credentials'],
+        }),
       });
       assert.equal(claimOwner.status, 400, 'nor can an update give a client an owner');
       const renamed = await fetch(body.registration_client_uri, {
         method: 'PUT',
         headers: { authorization: `Bearer ${body.registration_access_token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ client_id: body.client_id, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic', client_name: 'Renamed' }),
+        body: JSON.stringify({
+          client_id: body.client_id,
+          redirect_uris: [REDIRECT],
+          token_endpoint_auth_method: 'client_secret_basic',
+          client_name: 'Renamed',
+        }),
       });
       assert.equal(renamed.status, 200);
       assert.equal(((await renamed.json()) as Record<string, unknown>).client_secret, undefined, 'nor when it is updated');
       const token = await fetch(`${server.url}/oauth/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(body.client_id)}:${encodeURIComponent(body.client_secret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(body.client_id)}:${encodeURIComponent(body.client_secret)}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ grant_type: 'authorization_code', code: 'a-code-never-issued', redirect_uri: REDIRECT, code_verifier: 'a'.repeat(43) }),
       });
       const answer = (await token.json()) as { error: string; error_description: string };
@@ -334,17 +474,33 @@ describe('a client secret that expires', () => {
       env: { ...env, MCP_PA_CONFIG: config },
       clock: systemClock,
       prepare: async (runtime) => {
-        added = await addClientTo(runtime, { name: 'Short-lived', authMethod: 'client_secret_basic', redirectUris: [], owner: ADA.email, scope: 'pa:read pa:write', secretExpiresInDays: 1 });
+        added = await addClientTo(runtime, {
+          name: 'Short-lived',
+          authMethod: 'client_secret_basic',
+          redirectUris: [],
+          owner: ADA.email,
+          scope: 'pa:read pa:write',
+          secretExpiresInDays: 1,
+        });
       },
     });
     try {
       const issuer = new URL(server.url);
-      const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true }));
+      const as = await oauth.processDiscoveryResponse(
+        issuer,
+        await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true }),
+      );
       const token = async () => {
         const client = { client_id: added!.clientId };
-        const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(added!.secret!), new URLSearchParams({ resource: server.mcpUrl.href }), {
-          [oauth.allowInsecureRequests]: true,
-        });
+        const response = await oauth.clientCredentialsGrantRequest(
+          as,
+          client,
+          oauth.ClientSecretBasic(added!.secret!),
+          new URLSearchParams({ resource: server.mcpUrl.href }),
+          {
+            [oauth.allowInsecureRequests]: true,
+          },
+        );
         return oauth.processClientCredentialsResponse(as, client, response);
       };
       assert.ok((await token()).access_token, 'the secret works before it expires');

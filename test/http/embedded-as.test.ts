@@ -28,7 +28,11 @@ describe('the embedded authorization server', () => {
       assert.equal(metadata.authorization_response_iss_parameter_supported, true);
       assert.deepEqual(metadata.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials'], 'the grants actually enabled');
       // The default methods, less tls_client_auth: this server has no client CA (plain HTTP on loopback).
-      assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['none', 'private_key_jwt', 'client_secret_basic'], 'and the client authentication methods it can check');
+      assert.deepEqual(
+        metadata.token_endpoint_auth_methods_supported,
+        ['none', 'private_key_jwt', 'client_secret_basic'],
+        'and the client authentication methods it can check',
+      );
       assert.equal(metadata.client_id_metadata_document_supported, true);
       assert.equal(metadata.dpop_signing_alg_values_supported, undefined, 'DPoP is not advertised: it is not enforced');
       assert.equal(metadata.authorization_endpoint, `${server.url}/oauth/authorize`);
@@ -39,7 +43,10 @@ describe('the embedded authorization server', () => {
     const prm = (await (await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)).json()) as { authorization_servers: string[] };
     assert.deepEqual(prm.authorization_servers, [server.url]);
     // A browser-based client may register: CORS on the registration endpoint.
-    const preflight = await fetch(`${server.url}/oauth/register`, { method: 'OPTIONS', headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const preflight = await fetch(`${server.url}/oauth/register`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
   });
@@ -66,7 +73,9 @@ describe('the embedded authorization server', () => {
       assert.ok(claims.exp! - claims.iat! <= 3600);
       const client = new Client({ name: 'as-test', version: '1' }, negotiation);
       await client.connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider }));
-      const todo = (await client.callTool({ name: 'create_todo', arguments: { title: `via the embedded server (${era})` } })).structuredContent as { id: string };
+      const todo = (await client.callTool({ name: 'create_todo', arguments: { title: `via the embedded server (${era})` } })).structuredContent as {
+        id: string;
+      };
       const list = (await client.callTool({ name: 'list_todos', arguments: {} })).structuredContent as { items: { id: string }[] };
       assert.ok(list.items.some((t) => t.id === todo.id));
       await client.close();
@@ -83,7 +92,12 @@ describe('the embedded authorization server', () => {
 
   it('refuses a wrong password on the sign-in page, and access when the person denies', async () => {
     const provider = new MemoryOAuthProvider();
-    await assert.rejects(new Client({ name: 'as-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }).connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider })), UnauthorizedError);
+    await assert.rejects(
+      new Client({ name: 'as-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }).connect(
+        new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider }),
+      ),
+      UnauthorizedError,
+    );
     await assert.rejects(signInAndConsent(provider.authorizationUrl!, provider.redirect, { ...ADA, password: 'not the password at all' }), /answered 401/);
     const denied = await signInAndConsent(provider.authorizationUrl!, provider.redirect, { ...ADA, decision: 'deny' });
     assert.equal(denied.searchParams.get('error'), 'access_denied');
@@ -100,7 +114,11 @@ describe('the embedded authorization server refuses', () => {
   after(() => server.close());
 
   const register = (metadata: Record<string, unknown>) =>
-    fetch(`${server.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token_endpoint_auth_method: 'none', ...metadata }) });
+    fetch(`${server.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token_endpoint_auth_method: 'none', ...metadata }),
+    });
   const authorizeUrl = (clientId: string, extra: Record<string, string> = {}) =>
     `${server.url}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirect, scope: 'pa:read', state: 's', resource: `${server.url}/mcp`, ...extra })}`;
 
@@ -119,7 +137,10 @@ describe('the embedded authorization server refuses', () => {
       assert.equal(res.status, 400, `${uris[0]} must be refused`);
       assert.equal(((await res.json()) as { error: string }).error, 'invalid_redirect_uri');
     }
-    for (const [uris, extra] of [[['https://app.example.com/cb']], [[redirect]], [['http://localhost:4711/cb'], { application_type: 'native' }]] as [string[], Record<string, unknown>?][]) {
+    for (const [uris, extra] of [[['https://app.example.com/cb']], [[redirect]], [['http://localhost:4711/cb'], { application_type: 'native' }]] as [
+      string[],
+      Record<string, unknown>?,
+    ][]) {
       assert.equal((await register({ redirect_uris: uris, ...extra })).status, 201, `${uris[0]} is allowed`);
     }
   });
@@ -127,14 +148,22 @@ describe('the embedded authorization server refuses', () => {
   it('to let a client pick its own id or secret, and manages registrations only with their access token (RFC 7592)', async () => {
     const chosen = await register({ redirect_uris: [redirect], client_id: 'i-chose-this', client_secret: 'and-this-secret' });
     assert.equal(chosen.status, 201);
-    const registration = (await chosen.json()) as { client_id: string; client_secret?: string; registration_access_token: string; registration_client_uri: string };
+    const registration = (await chosen.json()) as {
+      client_id: string;
+      client_secret?: string;
+      registration_access_token: string;
+      registration_client_uri: string;
+    };
     assert.notEqual(registration.client_id, 'i-chose-this');
     assert.equal(registration.client_secret, undefined, 'a public client gets no secret, least of all its own');
     assert.equal(registration.registration_client_uri, `${server.url}/oauth/register/${registration.client_id}`);
     const unchecked = await register({ redirect_uris: [redirect], token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=x' });
     assert.equal(unchecked.status, 400, 'only the advertised client authentication methods');
     const manage = (init: RequestInit & { token?: string } = {}) =>
-      fetch(registration.registration_client_uri, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${init.token ?? registration.registration_access_token}` } });
+      fetch(registration.registration_client_uri, {
+        ...init,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${init.token ?? registration.registration_access_token}` },
+      });
 
     const read = await manage();
     assert.equal(read.status, 200);
@@ -143,7 +172,8 @@ describe('the embedded authorization server refuses', () => {
     const other = (await (await register({ redirect_uris: [redirect] })).json()) as { registration_access_token: string };
     assert.equal((await manage({ token: other.registration_access_token })).status, 401, "another client's token does not open this registration");
 
-    const update = (metadata: Record<string, unknown>) => manage({ method: 'PUT', body: JSON.stringify({ client_id: registration.client_id, token_endpoint_auth_method: 'none', ...metadata }) });
+    const update = (metadata: Record<string, unknown>) =>
+      manage({ method: 'PUT', body: JSON.stringify({ client_id: registration.client_id, token_endpoint_auth_method: 'none', ...metadata }) });
     const forbidden = await update({ redirect_uris: ['javascript:alert(1)'] });
     assert.equal(forbidden.status, 400, 'the redirect URI policy holds for updates too');
     const updated = await update({ redirect_uris: ['https://app.example.com/cb'], client_name: 'Renamed' });
@@ -154,7 +184,10 @@ describe('the embedded authorization server refuses', () => {
 
     assert.equal((await manage({ method: 'DELETE', token })).status, 204);
     assert.equal((await manage({ token })).status, 401, 'gone');
-    const afterDelete = await fetch(authorizeUrl(registration.client_id, { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }), { redirect: 'manual' });
+    const afterDelete = await fetch(
+      authorizeUrl(registration.client_id, { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }),
+      { redirect: 'manual' },
+    );
     assert.equal(afterDelete.status, 400);
     assert.equal(((await afterDelete.json()) as { error: string }).error, 'invalid_client');
   });
@@ -165,9 +198,17 @@ describe('the embedded authorization server refuses', () => {
     assert.equal(noPkce.searchParams.get('error'), 'invalid_request');
     assert.equal(noPkce.searchParams.get('iss'), server.url, 'iss in error responses too');
     const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
-    const plain = new URL((await fetch(authorizeUrl(client_id, { code_challenge: challenge, code_challenge_method: 'plain' }), { redirect: 'manual' })).headers.get('location')!);
+    const plain = new URL(
+      (await fetch(authorizeUrl(client_id, { code_challenge: challenge, code_challenge_method: 'plain' }), { redirect: 'manual' })).headers.get('location')!,
+    );
     assert.equal(plain.searchParams.get('error'), 'invalid_request');
-    const elsewhere = new URL((await fetch(authorizeUrl(client_id, { code_challenge: challenge, code_challenge_method: 'S256', resource: 'https://other.example/mcp' }), { redirect: 'manual' })).headers.get('location')!);
+    const elsewhere = new URL(
+      (
+        await fetch(authorizeUrl(client_id, { code_challenge: challenge, code_challenge_method: 'S256', resource: 'https://other.example/mcp' }), {
+          redirect: 'manual',
+        })
+      ).headers.get('location')!,
+    );
     assert.equal(elsewhere.searchParams.get('error'), 'invalid_target');
   });
 
@@ -176,20 +217,36 @@ describe('the embedded authorization server refuses', () => {
     const implicit = new URL((await fetch(authorizeUrl(client_id, { response_type: 'token' }), { redirect: 'manual' })).headers.get('location')!);
     // An implicit request expects its answer in the fragment: that is where the refusal goes.
     assert.equal(new URLSearchParams(implicit.hash.slice(1)).get('error'), 'unsupported_response_type');
-    const password = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'password', client_id, username: ADA.email, password: ADA.password }) });
+    const password = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', client_id, username: ADA.email, password: ADA.password }),
+    });
     assert.equal(password.status, 400);
     assert.equal(((await password.json()) as { error: string }).error, 'unsupported_grant_type');
-    const elsewhere = await fetch(authorizeUrl(client_id, { redirect_uri: 'http://127.0.0.1:9/callback/../evil', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }), { redirect: 'manual' });
+    const elsewhere = await fetch(
+      authorizeUrl(client_id, {
+        redirect_uri: 'http://127.0.0.1:9/callback/../evil',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      }),
+      { redirect: 'manual' },
+    );
     assert.equal(elsewhere.status, 400, 'never a redirect to an unregistered URI');
     assert.equal(((await elsewhere.json()) as { error: string }).error, 'invalid_redirect_uri');
   });
 
-  it('a sign-in form posted without its CSRF token, with another sign-in\'s token, or from another site', async () => {
+  it("a sign-in form posted without its CSRF token, with another sign-in's token, or from another site", async () => {
     const hostileName = '<script>alert(1)</script><img src=x onerror=alert(2)>';
     const { client_id } = (await (await register({ redirect_uris: [redirect], client_name: hostileName })).json()) as { client_id: string };
     const start = async () => {
-      const res = await fetch(authorizeUrl(client_id, { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }), { redirect: 'manual' });
-      const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const res = await fetch(authorizeUrl(client_id, { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }), {
+        redirect: 'manual',
+      });
+      const cookie = res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const page = await fetch(new URL(res.headers.get('location')!, server.url), { headers: { cookie } });
       const html = await page.text();
       assert.equal(page.headers.get('x-frame-options'), 'DENY');
@@ -201,7 +258,12 @@ describe('the embedded authorization server refuses', () => {
     const one = await start();
     const two = await start();
     const post = (attempt: { cookie: string; action: string }, fields: Record<string, string>, origin = server.url) =>
-      fetch(new URL(attempt.action, server.url), { method: 'POST', redirect: 'manual', headers: { cookie: attempt.cookie, origin, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email: ADA.email, password: ADA.password, ...fields }) });
+      fetch(new URL(attempt.action, server.url), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: attempt.cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email: ADA.email, password: ADA.password, ...fields }),
+      });
     assert.equal((await post(one, {})).status, 403, 'no token');
     assert.equal((await post(one, { csrf: two.csrf })).status, 403, "another sign-in's token");
     assert.equal((await post(one, { csrf: one.csrf }, 'https://attacker.example')).status, 403, 'posted from another site');
@@ -221,12 +283,31 @@ describe('the embedded authorization server with a strict OAuth client (oauth4we
     const issuer = new URL(server.url);
     const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
     const client = (await oauth.processDynamicClientRegistrationResponse(
-      await oauth.dynamicClientRegistrationRequest(as, { redirect_uris: [redirect], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], scope: 'pa:read pa:write' }, insecure),
+      await oauth.dynamicClientRegistrationRequest(
+        as,
+        {
+          redirect_uris: [redirect],
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+          scope: 'pa:read pa:write',
+        },
+        insecure,
+      ),
     )) as oauth.Client;
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
     const url = new URL(as.authorization_endpoint!);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.client_id, redirect_uri: redirect, scope: 'pa:read pa:write', state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', resource: `${server.url}/mcp` })) {
+    for (const [k, v] of Object.entries({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: redirect,
+      scope: 'pa:read pa:write',
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      resource: `${server.url}/mcp`,
+    })) {
       url.searchParams.set(k, v);
     }
     const callback = await signInAndConsent(url, redirect, ADA);
@@ -244,8 +325,16 @@ describe('the embedded authorization server with a strict OAuth client (oauth4we
     const refresh = (token: string) => oauth.refreshTokenGrantRequest(as, client, oauth.None(), token, insecure);
     const next = await oauth.processRefreshTokenResponse(as, client, await refresh(tokens.refresh_token!));
     assert.notEqual(next.refresh_token, tokens.refresh_token, 'rotated on use');
-    await assert.rejects(oauth.processRefreshTokenResponse(as, client, await refresh(tokens.refresh_token!)), (err: { error?: string }) => err.error === 'invalid_grant', 'the old one is spent');
-    await assert.rejects(oauth.processRefreshTokenResponse(as, client, await refresh(next.refresh_token!)), (err: { error?: string }) => err.error === 'invalid_grant', 'and its reuse revoked the whole family');
+    await assert.rejects(
+      oauth.processRefreshTokenResponse(as, client, await refresh(tokens.refresh_token!)),
+      (err: { error?: string }) => err.error === 'invalid_grant',
+      'the old one is spent',
+    );
+    await assert.rejects(
+      oauth.processRefreshTokenResponse(as, client, await refresh(next.refresh_token!)),
+      (err: { error?: string }) => err.error === 'invalid_grant',
+      'and its reuse revoked the whole family',
+    );
   });
 
   it('accepts a code once: a replay fails and revokes what the first use issued', async () => {
@@ -261,7 +350,8 @@ describe('the embedded authorization server with a strict OAuth client (oauth4we
   it('introspects (RFC 7662) and revokes (RFC 7009) refresh tokens (access tokens are self-contained JWTs), for the client they were issued to only', async () => {
     const { as, client, redeem } = await authorize();
     const tokens = await oauth.processAuthorizationCodeResponse(as, client, await redeem());
-    const introspect = async (token: string, who: oauth.Client = client) => oauth.processIntrospectionResponse(as, who, await oauth.introspectionRequest(as, who, oauth.None(), token, insecure));
+    const introspect = async (token: string, who: oauth.Client = client) =>
+      oauth.processIntrospectionResponse(as, who, await oauth.introspectionRequest(as, who, oauth.None(), token, insecure));
     const live = await introspect(tokens.refresh_token!);
     assert.equal(live.active, true);
     assert.equal(live.client_id, client.client_id);
@@ -300,13 +390,29 @@ describe('the embedded authorization server with a strict OAuth client (oauth4we
  */
 async function tokenAt(base: string, tokenBase = base): Promise<string> {
   const redirect = 'http://127.0.0.1:9/callback';
-  const registered = await fetch(`${base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [redirect], token_endpoint_auth_method: 'none' }) });
+  const registered = await fetch(`${base}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ redirect_uris: [redirect], token_endpoint_auth_method: 'none' }),
+  });
   const { client_id } = (await registered.json()) as { client_id: string };
   const verifier = oauth.generateRandomCodeVerifier();
-  const query = { response_type: 'code', client_id, redirect_uri: redirect, scope: 'pa:read pa:write', state: 's', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+  const query = {
+    response_type: 'code',
+    client_id,
+    redirect_uri: redirect,
+    scope: 'pa:read pa:write',
+    state: 's',
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  };
   const callback = await signInAndConsent(new URL(`${base}/oauth/authorize?${new URLSearchParams(query)}`), redirect, ADA);
   const form = { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: redirect, client_id, code_verifier: verifier };
-  const res = await fetch(`${tokenBase}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+  const res = await fetch(`${tokenBase}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
   const body = (await res.json()) as { access_token?: string };
   assert.ok(body.access_token, JSON.stringify(body));
   return body.access_token;
@@ -356,11 +462,23 @@ describe('remembered consent', () => {
     const server = await serverWithAda();
     try {
       const redirect = 'http://127.0.0.1:9/callback';
-      const registered = await fetch(`${server.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [redirect], token_endpoint_auth_method: 'none' }) });
+      const registered = await fetch(`${server.url}/oauth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [redirect], token_endpoint_auth_method: 'none' }),
+      });
       const { client_id } = (await registered.json()) as { client_id: string };
       /** One sign-in in a fresh browser (no session cookie); the pages the person saw. */
       const signIn = async (scope: string) => {
-        const query = { response_type: 'code', client_id, redirect_uri: redirect, scope, state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+        const query = {
+          response_type: 'code',
+          client_id,
+          redirect_uri: redirect,
+          scope,
+          state: 's',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+        };
         const pages: string[] = [];
         const callback = await signInAndConsent(new URL(`${server.url}/oauth/authorize?${new URLSearchParams(query)}`), redirect, ADA, pages);
         assert.ok(callback.searchParams.get('code'));
@@ -383,7 +501,10 @@ describe('mcp-pa keys rotate', () => {
     const before = (await (await fetch(`${first.url}/oauth/jwks`)).json()) as { keys: { kid: string; d?: string }[] };
     await first.close();
     assert.equal(before.keys.length, 2, 'one ES256 and one RS256 key');
-    assert.ok(before.keys.every((k) => k.d === undefined), 'only public keys are published');
+    assert.ok(
+      before.keys.every((k) => k.d === undefined),
+      'only public keys are published',
+    );
     const rotated = await runCli(['keys', 'rotate'], home);
     assert.equal(rotated.code, 0, rotated.stderr);
     assert.match(rotated.stdout, /new signing keys: \S+, \S+/);
@@ -392,7 +513,11 @@ describe('mcp-pa keys rotate', () => {
     try {
       const after = (await (await fetch(`${second.url}/oauth/jwks`)).json()) as { keys: { kid: string }[] };
       assert.equal(after.keys.length, 4);
-      for (const key of before.keys) assert.ok(after.keys.some((k) => k.kid === key.kid), `${key.kid} still verifies`);
+      for (const key of before.keys)
+        assert.ok(
+          after.keys.some((k) => k.kid === key.kid),
+          `${key.kid} still verifies`,
+        );
       const newest = after.keys.map((k) => k.kid).filter((kid) => !before.keys.some((k) => k.kid === kid));
       assert.ok(rotated.stdout.includes(newest[0]!) && rotated.stdout.includes(newest[1]!));
     } finally {
@@ -408,7 +533,12 @@ describe('sign-in guessing', () => {
     const server = await startHttpInProcess({ ...(await homeWithAda()), clock });
     try {
       const provider = new MemoryOAuthProvider();
-      await assert.rejects(new Client({ name: 'as-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }).connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider })), UnauthorizedError);
+      await assert.rejects(
+        new Client({ name: 'as-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }).connect(
+          new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider }),
+        ),
+        UnauthorizedError,
+      );
       for (let i = 0; i < 3; i++) {
         await assert.rejects(signInAndConsent(provider.authorizationUrl!, provider.redirect, { ...ADA, password: `wrong guess number ${i}` }), /answered 401/);
       }
@@ -445,7 +575,10 @@ describe('a disabled account', () => {
       assert.equal(call.status, 401);
       assert.match(call.headers.get('www-authenticate') ?? '', /disabled/);
       const again = new MemoryOAuthProvider();
-      await assert.rejects(new Client({ name: 'as-test', version: '1' }, negotiation).connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: again })), UnauthorizedError);
+      await assert.rejects(
+        new Client({ name: 'as-test', version: '1' }, negotiation).connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: again })),
+        UnauthorizedError,
+      );
       await assert.rejects(signInAndConsent(again.authorizationUrl!, again.redirect, ADA), /answered 401/);
     } finally {
       await server.close();
@@ -475,14 +608,26 @@ describe('a changed password', () => {
       const call = await fetch(server.mcpUrl, modernToolCall('list_todos', {}, token));
       assert.equal(call.status, 401);
       assert.match(call.headers.get('www-authenticate') ?? '', /password changed/);
-      const refreshed = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh!, client_id: (provider.clientInformation() as { client_id: string }).client_id }) });
+      const refreshed = await fetch(`${server.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: refresh!,
+          client_id: (provider.clientInformation() as { client_id: string }).client_id,
+        }),
+      });
       assert.equal(((await refreshed.json()) as { error: string }).error, 'invalid_grant');
       const again = new MemoryOAuthProvider();
       await auth(again, { serverUrl: server.mcpUrl });
       await assert.rejects(signInAndConsent(again.authorizationUrl!, again.redirect, ADA), /answered 401/, 'the old password no longer works');
       const signedIn = await signInAndConsent(again.authorizationUrl!, again.redirect, { ...ADA, password: newPassword });
       await auth(again, { serverUrl: server.mcpUrl, authorizationCode: signedIn.searchParams.get('code')!, iss: signedIn.searchParams.get('iss')! });
-      assert.equal((await fetch(server.mcpUrl, modernToolCall('list_todos', {}, again.tokens()!.access_token))).status, 200, 'a token issued after the change works');
+      assert.equal(
+        (await fetch(server.mcpUrl, modernToolCall('list_todos', {}, again.tokens()!.access_token))).status,
+        200,
+        'a token issued after the change works',
+      );
     } finally {
       await server.close();
     }

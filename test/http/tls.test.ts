@@ -51,7 +51,11 @@ describe('HTTPS', () => {
   it('refuses TLS 1.0 and 1.1', async () => {
     for (const version of ['TLSv1', 'TLSv1.1'] as const) {
       // SECLEVEL=0 lets this client offer the old protocol, so the refusal is the server's.
-      await assert.rejects(handshake(port, pki.ca, { minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0' }), /protocol version|unsupported protocol|alert/i, version);
+      await assert.rejects(
+        handshake(port, pki.ca, { minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0' }),
+        /protocol version|unsupported protocol|alert/i,
+        version,
+      );
     }
     assert.equal(await handshake(port, pki.ca, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }), 'TLSv1.2');
     assert.equal(await handshake(port, pki.ca, {}), 'TLSv1.3');
@@ -59,7 +63,11 @@ describe('HTTPS', () => {
 
   it('refuses cipher suites without AEAD (CBC with SHA-1 or SHA-2)', async () => {
     for (const cipher of ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA384']) {
-      await assert.rejects(handshake(port, pki.ca, { maxVersion: 'TLSv1.2', ciphers: `${cipher}@SECLEVEL=0` }), /handshake failure|no shared cipher|alert/i, cipher);
+      await assert.rejects(
+        handshake(port, pki.ca, { maxVersion: 'TLSv1.2', ciphers: `${cipher}@SECLEVEL=0` }),
+        /handshake failure|no shared cipher|alert/i,
+        cipher,
+      );
     }
     assert.equal(await handshake(port, pki.ca, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }), 'TLSv1.2');
   });

@@ -20,9 +20,14 @@ describe('HTTP mode on loopback, authentication off', () => {
       const client = await server.client(era);
       try {
         assert.equal(client.getNegotiatedProtocolVersion(), era === 'legacy' ? '2025-11-25' : era);
-        const created = (await client.callTool({ name: 'create_todo', arguments: { title: `over HTTP (${era})`, due_date: day(1) } })).structuredContent as { id: string };
+        const created = (await client.callTool({ name: 'create_todo', arguments: { title: `over HTTP (${era})`, due_date: day(1) } })).structuredContent as {
+          id: string;
+        };
         const listed = (await client.callTool({ name: 'list_todos', arguments: {} })).structuredContent as { items: { id: string }[] };
-        assert.ok(listed.items.some((t) => t.id === created.id), 'the new todo is listed by the next request');
+        assert.ok(
+          listed.items.some((t) => t.id === created.id),
+          'the new todo is listed by the next request',
+        );
         const status = await client.readResource({ uri: 'pa://status' });
         assert.equal(status.contents[0]!.mimeType, 'application/json');
         const prompt = await client.getPrompt({ name: 'daily_briefing', arguments: {} });
@@ -43,7 +48,11 @@ describe('HTTP mode on loopback, authentication off', () => {
 
   it('sends security headers on every response', async () => {
     for (const path of ['/mcp', '/healthz', '/.well-known/oauth-protected-resource/mcp', '/nowhere']) {
-      const res = await fetch(`${server.url}${path}`, { method: path === '/mcp' ? 'POST' : 'GET', headers: JSON_RPC_HEADERS, body: path === '/mcp' ? '{}' : undefined });
+      const res = await fetch(`${server.url}${path}`, {
+        method: path === '/mcp' ? 'POST' : 'GET',
+        headers: JSON_RPC_HEADERS,
+        body: path === '/mcp' ? '{}' : undefined,
+      });
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
       assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'.*frame-ancestors 'none'/, path);
       assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
@@ -58,13 +67,16 @@ describe('HTTP mode on loopback, authentication off', () => {
     assert.match(res.body, /Invalid Host/);
   });
 
-  it('refuses a browser Origin that is not allowed, and lets the server\'s own origin in with CORS', async () => {
+  it("refuses a browser Origin that is not allowed, and lets the server's own origin in with CORS", async () => {
     const evil = await fetch(server.mcpUrl, { method: 'POST', headers: { ...JSON_RPC_HEADERS, origin: 'https://attacker.example' }, body: listTools });
     assert.equal(evil.status, 403);
     const nullOrigin = await fetch(server.mcpUrl, { method: 'POST', headers: { ...JSON_RPC_HEADERS, origin: 'null' }, body: listTools });
     assert.equal(nullOrigin.status, 403);
     const own = new URL(server.url).origin;
-    const preflight = await fetch(server.mcpUrl, { method: 'OPTIONS', headers: { origin: own, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, mcp-protocol-version' } });
+    const preflight = await fetch(server.mcpUrl, {
+      method: 'OPTIONS',
+      headers: { origin: own, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, mcp-protocol-version' },
+    });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), own);
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/);
@@ -86,8 +98,15 @@ describe('HTTP mode on loopback, authentication off', () => {
     const pad = 'x'.repeat(40 * 1024 * 1024);
     assert.equal((await send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad } }))).status, 413);
     const batch = JSON.stringify([modernRequest(1, 'tools/list'), modernRequest(2, 'tools/list')]);
-    assert.deepEqual(await send(batch, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' }), { status: 400, code: -32600 }, 'no batches in 2026-07-28');
-    const legacyBatch = JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { jsonrpc: '2.0', id: 2, method: 'prompts/list' }]);
+    assert.deepEqual(
+      await send(batch, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' }),
+      { status: 400, code: -32600 },
+      'no batches in 2026-07-28',
+    );
+    const legacyBatch = JSON.stringify([
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 2, method: 'prompts/list' },
+    ]);
     assert.deepEqual(await send(legacyBatch, { 'mcp-protocol-version': '2025-11-25' }), { status: 400, code: -32600 }, 'no batches in 2025-11-25');
     assert.deepEqual(await send(legacyBatch, { 'mcp-protocol-version': '2025-06-18' }), { status: 400, code: -32600 }, 'nor in 2025-06-18');
     assert.equal((await send(legacyBatch, { 'mcp-protocol-version': '2025-03-26' })).status, 200, '2025-03-26 still had batches');
@@ -107,7 +126,11 @@ describe('start-up refusals', () => {
   });
 
   it('refuses authentication off on a non-loopback address', async () => {
-    const { home, args } = (await import('../helpers/http-server.js')).withConfigFile({ mode: 'http', server: { host: '0.0.0.0' }, authentication: { enabled: false } });
+    const { home, args } = (await import('../helpers/http-server.js')).withConfigFile({
+      mode: 'http',
+      server: { host: '0.0.0.0' },
+      authentication: { enabled: false },
+    });
     const result = await runCli([...args, 'serve'], home);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /authentication\.enabled.*loopback/);
@@ -128,11 +151,14 @@ async function rawPost(server: HttpTestServer, path: string, body: unknown, head
   const http = await import('node:http');
   const url = new URL(path, server.url);
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...JSON_RPC_HEADERS, ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = http.request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...JSON_RPC_HEADERS, ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });

@@ -11,10 +11,32 @@ describe('isPublicAddress', () => {
       assert.equal(isPublicAddress(address), true, address);
     }
     const special = [
-      '127.0.0.1', '127.255.0.9', '0.0.0.0', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.0.10', '169.254.169.254',
-      '100.64.0.1', '198.18.0.1', '224.0.0.1', '255.255.255.255', '192.0.2.1',
-      '::', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:8.8.8.8', 'fc00::1', 'fd12:3456::1', 'fe80::1', 'ff02::1',
-      '64:ff9b::a9fe:a9fe', '2002:a9fe:a9fe::1', '2001:db8::1', 'not an address',
+      '127.0.0.1',
+      '127.255.0.9',
+      '0.0.0.0',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.0.10',
+      '169.254.169.254',
+      '100.64.0.1',
+      '198.18.0.1',
+      '224.0.0.1',
+      '255.255.255.255',
+      '192.0.2.1',
+      '::',
+      '::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:8.8.8.8',
+      'fc00::1',
+      'fd12:3456::1',
+      'fe80::1',
+      'ff02::1',
+      '64:ff9b::a9fe:a9fe',
+      '2002:a9fe:a9fe::1',
+      '2001:db8::1',
+      'not an address',
     ];
     for (const address of special) assert.equal(isPublicAddress(address), false, address);
   });
@@ -27,7 +49,8 @@ describe('createSafeFetch', () => {
   before(async () => {
     server = http.createServer((req, res) => {
       if (req.url === '/redirect') res.writeHead(302, { location: '/target' }).end();
-      else if (req.url === '/slow') return; // never answers: only the client's deadline ends it (`after` cuts the connection)
+      else if (req.url === '/slow')
+        return; // never answers: only the client's deadline ends it (`after` cuts the connection)
       else res.end('reached');
     });
     server.on('connection', () => connections++);

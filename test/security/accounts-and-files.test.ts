@@ -115,7 +115,10 @@ async function saveDocumentUnderOpenUmask(home: string, env: Record<string, stri
   const client = new Client({ name: 'modes-test', version: '1' });
   await client.connect(transport);
   try {
-    const result = await client.callTool({ name: 'upload_document', arguments: { title: 'Lease', content_base64: Buffer.from('the lease').toString('base64'), mime_type: 'text/plain' } });
+    const result = await client.callTool({
+      name: 'upload_document',
+      arguments: { title: 'Lease', content_base64: Buffer.from('the lease').toString('base64'), mime_type: 'text/plain' },
+    });
     assert.notEqual(result.isError, true, JSON.stringify(result.content));
   } finally {
     await client.close();

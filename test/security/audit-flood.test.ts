@@ -24,7 +24,11 @@ async function deployment(rateLimits: Record<string, number>) {
 }
 
 const register = (server: HttpTestServer) =>
-  fetch(`${server.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' }) });
+  fetch(`${server.url}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' }),
+  });
 
 /** Sends `count` requests, `parallel` at a time; resolves with their statuses. */
 async function flood(count: number, parallel: number, send: () => Promise<Response>): Promise<number[]> {
@@ -46,7 +50,11 @@ async function flood(count: number, parallel: number, send: () => Promise<Respon
 const auditTail = async (home: string, env: Record<string, string>, ...types: string[]) => {
   const tail = await runCli(['audit', 'tail', '--last', '100000', ...types.flatMap((type) => ['--type', type])], home, env);
   assert.equal(tail.code, 0, tail.stderr);
-  return tail.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Event);
+  return tail.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Event);
 };
 
 describe('audit events are neither flooded nor lost', () => {
@@ -74,7 +82,9 @@ describe('audit events are neither flooded nor lost', () => {
     const server = await HttpTestServer.start({ home, env });
     // A backlog for the table: every refused token is an audited event; the registration comes amid them.
     let answered = 0;
-    const backlog = flood(1000, 50, () => fetch(`${server.url}/mcp`, modernToolCall('get_current_time', {}, 'not-a-token')).finally(() => (answered += 1))).catch(() => 'cut off by the kill');
+    const backlog = flood(1000, 50, () =>
+      fetch(`${server.url}/mcp`, modernToolCall('get_current_time', {}, 'not-a-token')).finally(() => (answered += 1)),
+    ).catch(() => 'cut off by the kill');
     while (answered < 300) await new Promise((resolve) => setImmediate(resolve));
     const closed = once(server.child, 'close');
     const res = await register(server);
@@ -83,7 +93,10 @@ describe('audit events are neither flooded nor lost', () => {
     await closed;
     await backlog;
     const { client_id } = (await res.json()) as { client_id: string };
-    const line = server.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { audit?: Event }).find((entry) => entry.audit?.type === 'client.registered');
+    const line = server.logs
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { audit?: Event })
+      .find((entry) => entry.audit?.type === 'client.registered');
     assert.ok(line, 'the client.registered line is in what the process wrote');
     assert.equal(line.audit!.client_id, client_id);
     void server.waitForExit();
@@ -126,8 +139,14 @@ describe('audit events are neither flooded nor lost', () => {
       await sql`DROP TRIGGER audit_events_refuse`.execute(runtime.engine.db);
       await audit.record({ type: 'login.succeeded' });
       const rows = await readAudit(runtime.engine);
-      assert.deepEqual(rows.map((row) => row.type), ['audit.dropped', 'login.succeeded']);
-      assert.deepEqual((({ count, write_failed }) => ({ count, write_failed }))(JSON.parse(rows[0]!.details) as Record<string, unknown>), { count: 3, write_failed: 3 });
+      assert.deepEqual(
+        rows.map((row) => row.type),
+        ['audit.dropped', 'login.succeeded'],
+      );
+      assert.deepEqual((({ count, write_failed }) => ({ count, write_failed }))(JSON.parse(rows[0]!.details) as Record<string, unknown>), {
+        count: 3,
+        write_failed: 3,
+      });
       assert.equal(logLines(log).filter((line) => (line.audit as Event | undefined)?.type === 'login.failed').length, 3, 'the refused events are in the log');
       assert.ok((await verifyAudit(runtime)).intact);
     } finally {
@@ -145,12 +164,18 @@ describe('audit events are neither flooded nor lost', () => {
       const audit = new AuditLog(runtime);
       await audit.ready();
       for (let i = 0; i < 12; i++) await audit.record({ type: 'login.failed' });
-      assert.deepEqual(anchors().map((a) => a.seq), [5, 10]);
+      assert.deepEqual(
+        anchors().map((a) => a.seq),
+        [5, 10],
+      );
       await audit.tick();
       assert.equal(anchors().length, 2, 'not yet due');
       clock.advance(10 * 60_000);
       await audit.tick();
-      assert.deepEqual(anchors().map((a) => a.seq), [5, 10, 12]);
+      assert.deepEqual(
+        anchors().map((a) => a.seq),
+        [5, 10, 12],
+      );
       assert.equal(anchors().at(-1)!.at, new Date(clock.now()).toISOString());
       await audit.tick();
       clock.advance(10 * 60_000);
@@ -158,7 +183,11 @@ describe('audit events are neither flooded nor lost', () => {
       assert.equal(anchors().length, 3, 'no new events, no new checkpoint');
       await audit.record({ type: 'login.succeeded' });
       await audit.close();
-      assert.deepEqual(anchors().map((a) => a.seq), [5, 10, 12, 13], 'and one at shutdown');
+      assert.deepEqual(
+        anchors().map((a) => a.seq),
+        [5, 10, 12, 13],
+        'and one at shutdown',
+      );
     } finally {
       await close();
     }

@@ -62,7 +62,10 @@ async function inSession(t: Trail, setup: string[], statements: [string, unknown
 }
 
 async function rows(t: Trail): Promise<AuditRow[]> {
-  return (await rawSql(t.home, 'SELECT * FROM audit_events ORDER BY seq', [], t.engine)).map((row) => ({ ...(row as unknown as AuditRow), seq: Number(row.seq) }));
+  return (await rawSql(t.home, 'SELECT * FROM audit_events ORDER BY seq', [], t.engine)).map((row) => ({
+    ...(row as unknown as AuditRow),
+    seq: Number(row.seq),
+  }));
 }
 
 function assertBroken(result: { code: number | null; stdout: string; stderr: string }, reason: RegExp) {
@@ -87,7 +90,14 @@ for (const engine of ENGINES) {
       await asOwner(t, [['DELETE FROM audit_events WHERE seq > $1', [EVENTS - 3]]]);
       // The checkpoint alone, as one copied out of the log store.
       const anchorFile = `${t.log}.anchor`;
-      fs.writeFileSync(anchorFile, JSON.stringify({ audit_anchor: logLines(t.log).filter((line) => line.audit_anchor).at(-1)!.audit_anchor }));
+      fs.writeFileSync(
+        anchorFile,
+        JSON.stringify({
+          audit_anchor: logLines(t.log)
+            .filter((line) => line.audit_anchor)
+            .at(-1)!.audit_anchor,
+        }),
+      );
       assertBroken(await t.verify('--anchor', anchorFile), new RegExp(`newest event is #${EVENTS - 3}, older than the checkpoint .*#${EVENTS}.*removed`));
     });
 
@@ -126,9 +136,11 @@ for (const engine of ENGINES) {
       assertBroken(await t.verify(), new RegExp(`BROKEN at event #${head.seq + 1} .*MAC.*written by someone without the key`));
     });
 
-    it('a checkpoint that was altered, or not signed with this deployment\'s key, is refused', async () => {
+    it("a checkpoint that was altered, or not signed with this deployment's key, is refused", async () => {
       const t = await trail(engine);
-      const anchor = logLines(t.log).filter((line) => line.audit_anchor).at(-1)!.audit_anchor as { seq: number };
+      const anchor = logLines(t.log)
+        .filter((line) => line.audit_anchor)
+        .at(-1)!.audit_anchor as { seq: number };
       const anchorFile = `${t.log}.anchor`;
       fs.writeFileSync(anchorFile, JSON.stringify({ audit_anchor: { ...anchor, seq: anchor.seq + 5 } }));
       assertBroken(await t.verify('--anchor', anchorFile), /signature does not hold/);

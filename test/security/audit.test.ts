@@ -36,11 +36,23 @@ describe('the audit trail', () => {
       const issuer = new URL(server.url);
       const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
       const client = (await oauth.processDynamicClientRegistrationResponse(
-        await oauth.dynamicClientRegistrationRequest(as, { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }, insecure),
+        await oauth.dynamicClientRegistrationRequest(
+          as,
+          { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
+          insecure,
+        ),
       )) as oauth.Client;
       const verifier = oauth.generateRandomCodeVerifier();
       const url = new URL(as.authorization_endpoint!);
-      const query = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, scope: 'pa:read pa:write', state: 's', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+      const query = {
+        response_type: 'code',
+        client_id: client.client_id,
+        redirect_uri: REDIRECT,
+        scope: 'pa:read pa:write',
+        state: 's',
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      };
       for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
       await assert.rejects(signInAndConsent(url, REDIRECT, { ...ADA, password: 'a wrong password here' }), /401/);
       const callback = await signInAndConsent(url, REDIRECT, ADA);
@@ -58,9 +70,22 @@ describe('the audit trail', () => {
 
     const tail = await runCli(['audit', 'tail', '--last', '200'], home, env);
     assert.equal(tail.code, 0, tail.stderr);
-    const events = tail.stdout.trim().split('\n').map((line) => JSON.parse(line) as Event);
+    const events = tail.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Event);
     const types = new Set(events.map((e) => e.type));
-    for (const type of ['admin.user.added', 'client.registered', 'login.failed', 'login.succeeded', 'consent.granted', 'token.issued', 'token.replay', 'auth.denied', 'admin.keys.rotated']) {
+    for (const type of [
+      'admin.user.added',
+      'client.registered',
+      'login.failed',
+      'login.succeeded',
+      'consent.granted',
+      'token.issued',
+      'token.replay',
+      'auth.denied',
+      'admin.keys.rotated',
+    ]) {
       assert.ok(types.has(type), `${type} is recorded (got ${[...types].join(', ')})`);
     }
     const failed = events.find((e) => e.type === 'login.failed')!;
@@ -75,7 +100,13 @@ describe('the audit trail', () => {
       assert.ok(!server.logs.filter((l) => l.includes('"audit"')).some((l) => l.includes(secret)), `nor in the audit log lines`);
     }
     const narrowed = await runCli(['audit', 'tail', '--type', 'login.failed', '--last', '5'], home, env);
-    assert.deepEqual(narrowed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Event).type), ['login.failed']);
+    assert.deepEqual(
+      narrowed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as Event).type),
+      ['login.failed'],
+    );
 
     const verified = await runCli(['audit', 'verify'], home, env);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
@@ -86,7 +117,12 @@ describe('the audit trail', () => {
     await assert.rejects(rawSql(home, 'UPDATE audit_events SET type = $1 WHERE seq = $2', ['nothing.happened', middle.seq], ENGINE), /append-only/);
     await assert.rejects(rawSql(home, 'DELETE FROM audit_events WHERE seq = $1', [middle.seq], ENGINE), /cannot be deleted/);
     // Someone who owns the database and removes the guard still cannot hide the change.
-    await rawSql(home, ENGINE === 'postgres' || ENGINE === 'pglite' ? 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_guard' : 'DROP TRIGGER audit_events_no_update', [], ENGINE);
+    await rawSql(
+      home,
+      ENGINE === 'postgres' || ENGINE === 'pglite' ? 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_guard' : 'DROP TRIGGER audit_events_no_update',
+      [],
+      ENGINE,
+    );
     await rawSql(home, 'UPDATE audit_events SET details = $1 WHERE seq = $2', ['{}', middle.seq], ENGINE);
     const broken = await runCli(['audit', 'verify'], home, env);
     assert.equal(broken.code, 1);
@@ -108,9 +144,15 @@ describe('audit retention', () => {
       assert.equal(await audit.sweep(3), 0, 'nothing is old enough yet');
       assert.equal(await audit.sweep(1), 2);
       const kept = await readAudit(runtime.engine);
-      assert.deepEqual(kept.map((row) => row.type), ['recent', 'audit.swept']);
+      assert.deepEqual(
+        kept.map((row) => row.type),
+        ['recent', 'audit.swept'],
+      );
       const swept = JSON.parse(kept[1]!.details) as Record<string, unknown>;
-      assert.deepEqual({ ...swept, through_mac: undefined }, { removed: 2, through_seq: 2, through_mac: undefined, older_than: new Date(clock.now() - DAY_MS).toISOString() });
+      assert.deepEqual(
+        { ...swept, through_mac: undefined },
+        { removed: 2, through_seq: 2, through_mac: undefined, older_than: new Date(clock.now() - DAY_MS).toISOString() },
+      );
       assert.equal(swept.through_mac, kept[0]!.prev_hash, 'the sweep names the MAC the oldest kept event follows');
       const verdict = await verifyAudit(runtime);
       assert.ok(verdict.intact, JSON.stringify(verdict));
@@ -133,7 +175,12 @@ describe('a trail written by an earlier version (unkeyed SHA-256)', () => {
     for (const type of ['login.failed', 'login.succeeded', 'token.issued']) {
       const row = { at: new Date().toISOString(), type, actor: null, address: null, client_id: null, details: '{}' };
       const hash = legacyHash(prev, row);
-      await rawSql(t.home, 'INSERT INTO audit_events (at, type, actor, address, client_id, details, prev_hash, hash) VALUES ($1, $2, NULL, NULL, NULL, $3, $4, $5)', [row.at, type, row.details, prev, hash], 'sqlite');
+      await rawSql(
+        t.home,
+        'INSERT INTO audit_events (at, type, actor, address, client_id, details, prev_hash, hash) VALUES ($1, $2, NULL, NULL, NULL, $3, $4, $5)',
+        [row.at, type, row.details, prev, hash],
+        'sqlite',
+      );
       prev = hash;
     }
     return t;
@@ -147,7 +194,10 @@ describe('a trail written by an earlier version (unkeyed SHA-256)', () => {
       const audit = new AuditLog(runtime);
       await audit.ready();
       await audit.record({ type: 'login.failed' });
-      assert.deepEqual((await readAudit(runtime.engine)).map((row) => row.type), ['login.failed', 'login.succeeded', 'token.issued', 'chain.rekeyed', 'login.failed']);
+      assert.deepEqual(
+        (await readAudit(runtime.engine)).map((row) => row.type),
+        ['login.failed', 'login.succeeded', 'token.issued', 'chain.rekeyed', 'login.failed'],
+      );
     } finally {
       await close();
     }
@@ -164,7 +214,12 @@ describe('a trail written by an earlier version (unkeyed SHA-256)', () => {
     await opened.close();
     const [head] = await rawSql(t.home, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', [], 'sqlite');
     const forged = { at: new Date().toISOString(), type: 'admin.user.deleted', actor: null, address: null, client_id: null, details: '{}' };
-    await rawSql(t.home, 'INSERT INTO audit_events (seq, at, type, actor, address, client_id, details, prev_hash, hash) VALUES ($1, $2, $3, NULL, NULL, NULL, $4, $5, $6)', [Number(head!.seq) + 1, forged.at, forged.type, forged.details, head!.hash, legacyHash(String(head!.hash), forged)], 'sqlite');
+    await rawSql(
+      t.home,
+      'INSERT INTO audit_events (seq, at, type, actor, address, client_id, details, prev_hash, hash) VALUES ($1, $2, $3, NULL, NULL, NULL, $4, $5, $6)',
+      [Number(head!.seq) + 1, forged.at, forged.type, forged.details, head!.hash, legacyHash(String(head!.hash), forged)],
+      'sqlite',
+    );
     opened = await openAuditRuntime(t.home, t.env, t.log);
     await new AuditLog(opened.runtime).ready();
     await opened.close();

@@ -29,7 +29,9 @@ describe('the embedded authorization server tells the truth', () => {
   before(async () => {
     const home = tempHome('mcp-pa-as-truth-');
     // On the real PostgreSQL server when there is one (as homeWithAda does); embedded PGlite otherwise.
-    const database = process.env.TEST_DATABASE_URL ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' } : {};
+    const database = process.env.TEST_DATABASE_URL
+      ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' }
+      : {};
     const config = loadConfig({}, { HOME: home, MCP_HOST: '127.0.0.1', MCP_PORT: '0', ...database }, { mode: 'http' });
     runtime = await openRuntime(config, createLogger('error'));
     await addLocalAccount(runtime.engine, ADA.email, await hashPassword(ADA.password)); // what `mcp-pa user add` does
@@ -41,14 +43,27 @@ describe('the embedded authorization server tells the truth', () => {
   });
 
   const register = async (metadata: Record<string, unknown>) => {
-    const res = await fetch(`${server.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], ...metadata }) });
+    const res = await fetch(`${server.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], ...metadata }),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, string> };
   };
 
   /** Ada signs in at a fresh browser, answers the consent page (if shown), and the client redeems the code; the pages she saw and the tokens. */
   async function signIn(clientId: string, scope: string, decision: 'allow' | 'read' = 'allow', extra: Record<string, string> = {}) {
     const verifier = oauth.generateRandomCodeVerifier();
-    const query = { response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope, state: 's', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra };
+    const query = {
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      scope,
+      state: 's',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      ...extra,
+    };
     const pages: string[] = [];
     const callback = await signInAndConsent(new URL(`${server.url}/oauth/authorize?${new URLSearchParams(query)}`), REDIRECT, { ...ADA, decision }, pages);
     const code = callback.searchParams.get('code');
@@ -60,13 +75,23 @@ describe('the embedded authorization server tells the truth', () => {
     });
     const tokens = (await res.json()) as { access_token: string; refresh_token?: string; scope?: string; id_token?: string };
     assert.ok(tokens.access_token, JSON.stringify(tokens));
-    return { tokens, consentShown: pages.some((page) => page.includes('name="decision"')), consentPage: pages.find((page) => page.includes('name="decision"')) };
+    return {
+      tokens,
+      consentShown: pages.some((page) => page.includes('name="decision"')),
+      consentPage: pages.find((page) => page.includes('name="decision"')),
+    };
   }
 
-  const call = (tool: string, token: string) => fetch(`${server.url}/mcp`, modernToolCall(tool, tool === 'create_todo' ? { title: 'written by a client' } : {}, token));
+  const call = (tool: string, token: string) =>
+    fetch(`${server.url}/mcp`, modernToolCall(tool, tool === 'create_todo' ? { title: 'written by a client' } : {}, token));
 
   it('every address in its metadata and the protected resource metadata exists', async () => {
-    const documents = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource'];
+    const documents = [
+      '/.well-known/oauth-authorization-server',
+      '/.well-known/openid-configuration',
+      '/.well-known/oauth-protected-resource/mcp',
+      '/.well-known/oauth-protected-resource',
+    ];
     const addresses = new Map<string, string>();
     const collect = (value: unknown, where: string) => {
       if (typeof value === 'string' && /^https?:\/\//.test(value)) addresses.set(value, where);
@@ -82,7 +107,10 @@ describe('the embedded authorization server tells the truth', () => {
     const missing: string[] = [];
     for (const [address, where] of addresses) {
       // A GET may be refused (400, 401, 405: the endpoint wants POST, parameters or a token), never missing.
-      const status = await fetch(address, { redirect: 'manual' }).then((res) => res.status, (err: Error) => `unreachable (${err.message})`);
+      const status = await fetch(address, { redirect: 'manual' }).then(
+        (res) => res.status,
+        (err: Error) => `unreachable (${err.message})`,
+      );
       if (status === 404 || typeof status === 'string') missing.push(`${where}: ${address} answered ${status}`);
     }
     assert.deepEqual(missing, []);
@@ -120,7 +148,13 @@ describe('the embedded authorization server tells the truth', () => {
       assert.ok(body.error_description?.includes(JSON.stringify(uri)), `${uri}: named in ${body.error_description}`);
       assert.doesNotMatch(body.error_description ?? '', /did not match/, uri);
     }
-    for (const uri of ['https://app.example.com/cb', 'http://localhost:33418/oauth/callback', 'http://127.0.0.1:9/callback', 'http://[::1]:8080/cb', 'http://localhost/cb']) {
+    for (const uri of [
+      'https://app.example.com/cb',
+      'http://localhost:33418/oauth/callback',
+      'http://127.0.0.1:9/callback',
+      'http://[::1]:8080/cb',
+      'http://localhost/cb',
+    ]) {
       const { status, body } = await register({ redirect_uris: [uri] });
       assert.equal(status, 201, `${uri} is allowed: ${JSON.stringify(body)}`);
     }
@@ -135,7 +169,11 @@ describe('the embedded authorization server tells the truth', () => {
     assert.equal((await call('create_todo', first.tokens.access_token)).status, 403, 'it cannot write');
 
     // A refresh gives no more than was allowed.
-    const refreshed = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.tokens.refresh_token!, client_id: client.client_id! }) });
+    const refreshed = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.tokens.refresh_token!, client_id: client.client_id! }),
+    });
     assert.equal(decodeJwt(((await refreshed.json()) as { access_token: string }).access_token).scope, 'pa:read');
 
     // The next sign-in of that client asks nothing and still gives reading only.
@@ -157,7 +195,10 @@ describe('the embedded authorization server tells the truth', () => {
     const removedTokens = (await signIn(removed.body.client_id!, 'pa:read pa:write')).tokens;
     for (const tokens of [deletedTokens, removedTokens]) assert.equal((await call('list_todos', tokens.access_token)).status, 200);
 
-    const deletion = await fetch(deleted.body.registration_client_uri!, { method: 'DELETE', headers: { authorization: `Bearer ${deleted.body.registration_access_token}` } });
+    const deletion = await fetch(deleted.body.registration_client_uri!, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${deleted.body.registration_access_token}` },
+    });
     assert.equal(deletion.status, 204);
     await removeClient(runtime.engine, removed.body.client_id!); // what `mcp-pa client remove` runs
 
@@ -167,9 +208,17 @@ describe('the embedded authorization server tells the truth', () => {
       assert.match(refused.headers.get('www-authenticate') ?? '', /invalid_token.*client this token was issued to has been removed/);
     }
     // Their refresh tokens and grants went with them.
-    const remaining = await runtime.engine.db.selectFrom('oauth_records').select(['model', 'payload']).where('model', 'in', ['Grant', 'RefreshToken']).execute();
+    const remaining = await runtime.engine.db
+      .selectFrom('oauth_records')
+      .select(['model', 'payload'])
+      .where('model', 'in', ['Grant', 'RefreshToken'])
+      .execute();
     for (const clientId of [deleted.body.client_id!, removed.body.client_id!]) {
-      assert.deepEqual(remaining.filter((row) => row.payload.includes(clientId)).map((row) => row.model), [], `${clientId}: nothing left`);
+      assert.deepEqual(
+        remaining.filter((row) => row.payload.includes(clientId)).map((row) => row.model),
+        [],
+        `${clientId}: nothing left`,
+      );
     }
   });
 });

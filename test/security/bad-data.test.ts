@@ -113,7 +113,10 @@ describe(`NUL bytes in ids, cursors, resources, prompts and completions (${ENGIN
   });
 
   it('a completion with a NUL byte is refused as bad input, without database text', async () => {
-    for (const ref of [{ type: 'ref/resource', uri: 'pa://projects/{id}' }, { type: 'ref/resource', uri: 'pa://documents/{id}' }] as const) {
+    for (const ref of [
+      { type: 'ref/resource', uri: 'pa://projects/{id}' },
+      { type: 'ref/resource', uri: 'pa://documents/{id}' },
+    ] as const) {
       const message = await rejection(server.client.complete({ ref, argument: { name: 'id', value: NUL } }), ref.uri);
       assertClearRefusal(message, CONTROL, ref.uri);
     }
@@ -143,7 +146,10 @@ describe(`a database failure reaches no client through any door (${ENGINE})`, ()
     await withServer({ home, env }, async (server) => {
       const doors: [string, () => Promise<unknown>][] = [
         ['completion', () => server.client.complete({ ref: { type: 'ref/resource', uri: 'pa://projects/{id}' }, argument: { name: 'id', value: 'sh' } })],
-        ['prompt completion', () => server.client.complete({ ref: { type: 'ref/prompt', name: 'plan_project' }, argument: { name: 'project_id', value: 'sh' } })],
+        [
+          'prompt completion',
+          () => server.client.complete({ ref: { type: 'ref/prompt', name: 'plan_project' }, argument: { name: 'project_id', value: 'sh' } }),
+        ],
         ['tool', () => server.fails('get_project', { project_id: id }).then((m) => Promise.reject(new Error(m)))],
         ['resource', () => server.client.readResource({ uri: `pa://projects/${id}` })],
         ['prompt', () => server.client.getPrompt({ name: 'plan_project', arguments: { project_id: id } })],

@@ -16,17 +16,41 @@ type Export = Record<string, unknown> & Record<'projects' | 'tasks' | 'todos' | 
 
 async function seed(server: TestServer) {
   await server.ok('update_status', { name: 'Ada', timezone: 'Europe/Lisbon', permissions: ['read calendar'] });
-  const project = await server.ok<{ id: string }>('create_project', { name: 'Book', status: 'in_progress', start_date: '2031-01-01', end_date: '2031-06-30', tags: ['writing'] });
+  const project = await server.ok<{ id: string }>('create_project', {
+    name: 'Book',
+    status: 'in_progress',
+    start_date: '2031-01-01',
+    end_date: '2031-06-30',
+    tags: ['writing'],
+  });
   await server.ok('add_project_task', { project_id: project.id, title: 'Chapter 1', status: 'done', due_date: '2031-02-01', tags: ['draft'] });
   await server.ok('update_project', { project_id: project.id, progress: 40 });
-  await server.ok('create_todo', { title: 'Call editor', project_id: project.id, due_date: '2031-01-15', reminder_date: '2031-01-14T09:00', priority: 'high', tags: ['phone'] });
+  await server.ok('create_todo', {
+    title: 'Call editor',
+    project_id: project.id,
+    due_date: '2031-01-15',
+    reminder_date: '2031-01-14T09:00',
+    priority: 'high',
+    tags: ['phone'],
+  });
   const gone = await server.ok<{ id: string }>('create_todo', { title: 'Old idea' });
   await server.ok('delete_item', { kind: 'todo', id: gone.id });
   const done = await server.ok<{ id: string }>('create_todo', { title: 'Buy ink' });
   await server.ok('complete_todo', { todo_id: done.id });
   await server.ok('create_calendar_event', { title: 'Launch', start_time: '2031-04-01', end_time: '2031-04-20', all_day: true, attendees: ['bo@example.com'] });
-  await server.ok('create_calendar_event', { title: 'Call', start_time: '2031-04-05T10:00', end_time: '2031-04-05T10:30', timezone: 'America/New_York', reminder_minutes: 15 });
-  await server.ok('upload_document', { title: 'Outline', filename: 'outline.md', content_base64: Buffer.from('# Outline\n').toString('base64'), tags: ['plan'] });
+  await server.ok('create_calendar_event', {
+    title: 'Call',
+    start_time: '2031-04-05T10:00',
+    end_time: '2031-04-05T10:30',
+    timezone: 'America/New_York',
+    reminder_minutes: 15,
+  });
+  await server.ok('upload_document', {
+    title: 'Outline',
+    filename: 'outline.md',
+    content_base64: Buffer.from('# Outline\n').toString('base64'),
+    tags: ['plan'],
+  });
   await server.ok('create_external_document', { title: 'Style guide', external_url: 'https://example.com/style' });
 }
 
@@ -127,7 +151,7 @@ const ATTACKS: Attack[] = [
   },
   {
     name: 'an embedding of an item that is not in the file',
-    edit: (d) => void ((d.embeddings as unknown[]).push({ kind: 'todo', id: 'not-here', embedding: new Array(384).fill(0.5) })),
+    edit: (d) => void (d.embeddings as unknown[]).push({ kind: 'todo', id: 'not-here', embedding: new Array(384).fill(0.5) }),
     refusal: /embeddings\[0\]: id: no todo in the file has the id "not-here"/,
   },
 ];

@@ -10,7 +10,7 @@ const PAYLOADS = [
   '<script>alert(document.cookie)</script>',
   '<img src=x onerror=alert(1)>',
   '${7*7} {{7*7}} %s %n',
-  "1; UPDATE accounts SET disabled_at = NULL; --",
+  '1; UPDATE accounts SET disabled_at = NULL; --',
 ];
 
 /** The free-text fields of every tool that writes (what a person types, not ids, dates or choices). */
@@ -60,7 +60,11 @@ describe('injection payloads in every text field of every tool', () => {
     it(`stores ${JSON.stringify(payload)} as text, returns it as written, and nothing else changes`, async () => {
       const fill = (tool: string) => Object.fromEntries(TEXT_FIELDS[tool]!.map((field) => [field, payload]));
       const status = await server.ok('update_status', fill('update_status'));
-      assert.equal(stringsOf(status).filter((value) => value === payload).length, TEXT_FIELDS.update_status!.length, 'every status field holds the payload as written');
+      assert.equal(
+        stringsOf(status).filter((value) => value === payload).length,
+        TEXT_FIELDS.update_status!.length,
+        'every status field holds the payload as written',
+      );
 
       const project = await server.ok<Record<string, string>>('create_project', fill('create_project'));
       await server.ok('update_project', { project_id: project.id, ...fill('update_project') });
@@ -68,10 +72,21 @@ describe('injection payloads in every text field of every tool', () => {
       await server.ok('update_project_task', { task_id: task.id, ...fill('update_project_task') });
       const todo = await server.ok<Record<string, string>>('create_todo', fill('create_todo'));
       await server.ok('update_todo', { todo_id: todo.id, ...fill('update_todo') });
-      const event = await server.ok<Record<string, string>>('create_calendar_event', { start_time: `${day(1)}T09:00:00Z`, end_time: `${day(1)}T10:00:00Z`, ...fill('create_calendar_event') });
+      const event = await server.ok<Record<string, string>>('create_calendar_event', {
+        start_time: `${day(1)}T09:00:00Z`,
+        end_time: `${day(1)}T10:00:00Z`,
+        ...fill('create_calendar_event'),
+      });
       await server.ok('update_calendar_event', { event_id: event.id, ...fill('update_calendar_event') });
-      const upload = await server.ok<Record<string, string>>('upload_document', { content_base64: Buffer.from(payload).toString('base64'), mime_type: 'text/plain', ...fill('upload_document') });
-      const external = await server.ok<Record<string, string>>('create_external_document', { external_url: 'https://example.com/doc', ...fill('create_external_document') });
+      const upload = await server.ok<Record<string, string>>('upload_document', {
+        content_base64: Buffer.from(payload).toString('base64'),
+        mime_type: 'text/plain',
+        ...fill('upload_document'),
+      });
+      const external = await server.ok<Record<string, string>>('create_external_document', {
+        external_url: 'https://example.com/doc',
+        ...fill('create_external_document'),
+      });
 
       // Read back through other tools: stored as written.
       const stored = await server.ok<Record<string, unknown> & { tasks: { items: Record<string, string>[] } }>('get_project', { project_id: project.id });

@@ -81,7 +81,11 @@ async function signInForm(start: URL, fetchFn: typeof fetch) {
   return {
     /** Posts the form; csrf and origin as the page gave them unless overridden. */
     post: async (fields: Record<string, string>) => {
-      const res = await request(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin }, body: new URLSearchParams({ csrf, ...fields }).toString() });
+      const res = await request(action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+        body: new URLSearchParams({ csrf, ...fields }).toString(),
+      });
       return { status: res.status, text: await res.text(), retryAfter: Number(res.headers.get('retry-after') ?? 0), headers: Object.fromEntries(res.headers) };
     },
   };
@@ -189,13 +193,22 @@ describe('nobody can lock a service client out of the token endpoint', () => {
   it('wrong secrets naming a client spend the sender’s allowance, not the client’s', async () => {
     let client = { id: '', secret: '' };
     const server = await deployment({ token_per_minute: 4 }, async (runtime) => {
-      const added = await addClient(runtime, { name: 'Billing agent', authMethod: 'client_secret_basic', redirectUris: [], owner: ADA.email, scope: 'pa:read' });
+      const added = await addClient(runtime, {
+        name: 'Billing agent',
+        authMethod: 'client_secret_basic',
+        redirectUris: [],
+        owner: ADA.email,
+        scope: 'pa:read',
+      });
       client = { id: added.clientId, secret: added.secret! };
     });
     const tokenRequest = (from: string, secret: string) =>
       fetchFrom(from)(`${server.url}/oauth/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(secret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${server.url}/mcp` }).toString(),
       });
 

@@ -162,6 +162,9 @@ describe('the ceilings in the configuration', () => {
     assert.match(small.stderr, /limits\.in_flight_body_mb in .*: must be at least 38: the largest request/);
     assert.match(small.stderr, /limits\.in_flight_body_mb_per_tenant in .*: must be at least 38/);
     fs.writeFileSync(file, JSON.stringify({ limits: { in_flight_body_mb: 40, in_flight_body_mb_per_tenant: 80 } }));
-    assert.match((await runCli(['serve'], home, { MCP_PA_CONFIG: file })).stderr, /limits\.in_flight_body_mb_per_tenant in .*: must be at most limits\.in_flight_body_mb \(40\)/);
+    assert.match(
+      (await runCli(['serve'], home, { MCP_PA_CONFIG: file })).stderr,
+      /limits\.in_flight_body_mb_per_tenant in .*: must be at most limits\.in_flight_body_mb \(40\)/,
+    );
   });
 });

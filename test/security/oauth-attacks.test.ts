@@ -25,23 +25,40 @@ describe('attacks on the authorization code flow', () => {
   before(async () => {
     ({ home, env } = await homeWithAda());
     server = await HttpTestServer.start({ home, env });
-    const registered = await fetch(`${server.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }) });
+    const registered = await fetch(`${server.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+    });
     clientId = ((await registered.json()) as { client_id: string }).client_id;
   });
   after(() => server?.close());
 
-  const authorizeUrl = (params: Record<string, string>) => new URL(`${server.url}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope: 'pa:read', state: 's', ...params })}`);
+  const authorizeUrl = (params: Record<string, string>) =>
+    new URL(
+      `${server.url}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope: 'pa:read', state: 's', ...params })}`,
+    );
 
   /** A code issued for this challenge, after Ada signs in and consents. */
   async function codeFor(verifier: string) {
-    const callback = await signInAndConsent(authorizeUrl({ code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }), REDIRECT, ADA);
+    const callback = await signInAndConsent(
+      authorizeUrl({ code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }),
+      REDIRECT,
+      ADA,
+    );
     return callback.searchParams.get('code')!;
   }
   const redeem = (code: string, verifier?: string) =>
     fetch(`${server.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, ...(verifier === undefined ? {} : { code_verifier: verifier }) }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        client_id: clientId,
+        ...(verifier === undefined ? {} : { code_verifier: verifier }),
+      }),
     });
 
   it('PKCE: a wrong, missing, short or ill-formed verifier does not redeem the code', async () => {
@@ -98,10 +115,16 @@ describe('attacks on the authorization code flow', () => {
   it('every one of these refusals is in the audit trail', async () => {
     await server.close();
     const tail = await runCli(['audit', 'tail', '--last', '500'], home, env);
-    const events = tail.stdout.trim().split('\n').map((line) => JSON.parse(line) as Event);
+    const events = tail.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Event);
     const refusedTokens = events.filter((e) => e.type === 'token.refused' || (e.type === 'auth.denied' && e.details.route === 'token'));
     assert.ok(refusedTokens.length >= 4, `the four PKCE failures (got ${refusedTokens.length})`);
-    assert.ok(refusedTokens.some((e) => /PKCE|code_verifier/i.test(String(e.details.reason))), 'with the reason');
+    assert.ok(
+      refusedTokens.some((e) => /PKCE|code_verifier/i.test(String(e.details.reason))),
+      'with the reason',
+    );
     const refusedAuthorizations = events.filter((e) => e.type === 'authorization.refused');
     assert.ok(refusedAuthorizations.length >= 3 + 11 + 1, `the downgrades and the tampered redirects (got ${refusedAuthorizations.length})`);
     server = await HttpTestServer.start({ home, env });

@@ -16,7 +16,11 @@ async function limitedServer(rateLimits: Record<string, number>, extraEnv: Recor
 }
 
 const register = (server: HttpTestServer, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' }) });
+  fetch(`${server.url}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' }),
+  });
 
 /** A 429 as the limit promises it: Retry-After, the policy, nothing left. */
 function assertLimited(res: Response, policy: string) {
@@ -77,7 +81,12 @@ describe('rate limits', () => {
     const { home, env } = await limitedServer({ token_per_minute: 3 });
     const server = await HttpTestServer.start({ home, env });
     try {
-      const attempt = () => fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code&code=x&client_id=y' });
+      const attempt = () =>
+        fetch(`${server.url}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=authorization_code&code=x&client_id=y',
+        });
       for (let i = 0; i < 3; i++) assert.notEqual((await attempt()).status, 429);
       assertLimited(await attempt(), 'token-address');
     } finally {
@@ -102,7 +111,12 @@ describe('rate limits', () => {
     const first = await HttpTestServer.start({ home, env: { ...env, MCP_PORT: '0' } });
     const second = await HttpTestServer.start({ home, env: { ...env, MCP_PORT: '0', MCP_PUBLIC_URL: first.url } });
     try {
-      const at = (base: string) => fetch(`${base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' }) });
+      const at = (base: string) =>
+        fetch(`${base}/oauth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' }),
+        });
       for (const base of [first.listen, second.listen, first.listen, second.listen]) assert.equal((await at(base)).status, 201);
       assertLimited(await at(second.listen), 'register-address');
       assertLimited(await at(first.listen), 'register-address');

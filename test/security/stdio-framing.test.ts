@@ -54,7 +54,10 @@ describe('stdio framing (a long line must not stall the local server)', () => {
       for (let at = 0; at < wire.length; at += 64 * 1024) stdin.write(wire.subarray(at, at + 64 * 1024));
       await bothRead;
     });
-    assert.deepEqual(received.map((m) => 'id' in m && m.id), [1, 2]);
+    assert.deepEqual(
+      received.map((m) => 'id' in m && m.id),
+      [1, 2],
+    );
     // The SDK's own buffer joins and rescans everything it holds on every chunk: about
     // 16 MiB x 256 chunks / 2 = 2 GiB touched. Framed, each byte is touched a few times.
     assert.ok(touched < 5 * wire.length, `${Math.round(touched / MB)} MiB touched to read a ${Math.round(wire.length / MB)} MiB line`);
@@ -78,7 +81,10 @@ describe('stdio framing (a long line must not stall the local server)', () => {
     const server = await TestServer.start({ engine: false, era: 'legacy', binary: true });
     try {
       const content = crypto.randomBytes(12 * MB).toString('base64'); // 16 MiB of base64
-      const [upload] = await Promise.all([server.ok<{ size_bytes: number }>('upload_document', { title: 'big', content_base64: content }), server.client.ping()]);
+      const [upload] = await Promise.all([
+        server.ok<{ size_bytes: number }>('upload_document', { title: 'big', content_base64: content }),
+        server.client.ping(),
+      ]);
       assert.equal(upload.size_bytes, 12 * MB);
       await server.client.ping();
     } finally {

@@ -43,7 +43,11 @@ describe('concurrent writers on a PostgreSQL server', { skip: !process.env.TEST_
       );
       const outcomes = await Promise.allSettled(writers);
       const failures = outcomes.filter((o) => o.status === 'rejected');
-      assert.deepEqual(failures.map((f) => String((f as PromiseRejectedResult).reason)), [], 'no writer failed');
+      assert.deepEqual(
+        failures.map((f) => String((f as PromiseRejectedResult).reason)),
+        [],
+        'no writer failed',
+      );
 
       for (const tenant of TENANTS) {
         await runtime.run('read', tenant, async (ctx) => {
@@ -104,12 +108,19 @@ describe('concurrent writers on a PostgreSQL server', { skip: !process.env.TEST_
     try {
       await runtime.ensureTenant('dates');
       const day = (n: number) => `2031-01-${String(n).padStart(2, '0')}`;
-      const project = await runtime.run('write', 'dates', (ctx) => createProject(ctx, CreateProjectInput.parse({ name: 'p', start_date: day(10), end_date: day(20) })));
+      const project = await runtime.run('write', 'dates', (ctx) =>
+        createProject(ctx, CreateProjectInput.parse({ name: 'p', start_date: day(10), end_date: day(20) })),
+      );
       // Half move the start later, half move the end earlier: each is valid alone, but a pair
       // checked against a stale row would cross. Refusals are expected; a crossed result is not.
       const edits = Array.from({ length: 40 }, (_, i) =>
         runtime.run('write', 'dates', (ctx) =>
-          updateProject(ctx, UpdateProjectInput.parse(i % 2 ? { project_id: project.id, start_date: day(11 + (i % 9)) } : { project_id: project.id, end_date: day(19 - (i % 9)) })),
+          updateProject(
+            ctx,
+            UpdateProjectInput.parse(
+              i % 2 ? { project_id: project.id, start_date: day(11 + (i % 9)) } : { project_id: project.id, end_date: day(19 - (i % 9)) },
+            ),
+          ),
         ),
       );
       const outcomes = await Promise.allSettled(edits);

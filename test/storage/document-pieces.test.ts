@@ -50,8 +50,15 @@ describe(`document bytes in pieces (${ENGINE})`, () => {
       });
       if (ENGINE !== 'sqlite') {
         const rows = await rawSql(source.dir, 'SELECT seq, octet_length(bytes) AS n FROM document_blob_chunks WHERE document_id = $1 ORDER BY seq', [id]);
-        assert.deepEqual(rows.map((r) => Number(r.seq)), [0, 1, 2, 3], 'one row per piece');
-        assert.ok(rows.every((r) => Number(r.n) <= BLOB_PIECE_BYTES), 'no row holds more than a piece');
+        assert.deepEqual(
+          rows.map((r) => Number(r.seq)),
+          [0, 1, 2, 3],
+          'one row per piece',
+        );
+        assert.ok(
+          rows.every((r) => Number(r.n) <= BLOB_PIECE_BYTES),
+          'no row holds more than a piece',
+        );
       }
       const file = path.join(source.dir, 'export.json');
       const exported = await runCli(['export', '--output', file], source.dir, source.env);
@@ -64,7 +71,11 @@ describe(`document bytes in pieces (${ENGINE})`, () => {
       });
       if (ENGINE === 'sqlite') return;
       // Two pieces swapped in the database: refused (the checksum, and with a key the GCM tag), not served.
-      for (const [from, to] of [[1, -1], [2, 1], [-1, 2]]) {
+      for (const [from, to] of [
+        [1, -1],
+        [2, 1],
+        [-1, 2],
+      ]) {
         await rawSql(source.dir, 'UPDATE document_blob_chunks SET seq = $1 WHERE document_id = $2 AND seq = $3', [to, id, from]);
       }
       await withServer({ home: source.dir, env: source.env }, async (server) => {
@@ -74,34 +85,41 @@ describe(`document bytes in pieces (${ENGINE})`, () => {
     });
   }
 
-  it('a document stored whole by the previous version (document_blobs) still reads after migration 015', { skip: ENGINE === 'sqlite' && 'SQLite keeps files' }, async () => {
-    const home = await homeOn();
-    const db = await olderDatabase(home.dir, home.env);
-    const id = crypto.randomUUID();
-    const empty = crypto.randomUUID();
-    try {
-      await migrate(db, 'postgresql', { upTo: 14, appRole: home.env.MCP_DATABASE_APP_ROLE });
-      const now = new Date().toISOString();
-      // As the owner, the way version 14 stored bytes: one row per document.
-      await sql`INSERT INTO tenants (id, created_at) VALUES ('local', ${now}) ON CONFLICT DO NOTHING`.execute(db);
-      for (const [doc, bytes] of [[id, BIG], [empty, Buffer.alloc(0)]] as const) {
-        await sql`INSERT INTO documents (tenant_id, id, title, source, category, mime_type, filename, size_bytes, sha256, encrypted, created_at, updated_at)
+  it(
+    'a document stored whole by the previous version (document_blobs) still reads after migration 015',
+    { skip: ENGINE === 'sqlite' && 'SQLite keeps files' },
+    async () => {
+      const home = await homeOn();
+      const db = await olderDatabase(home.dir, home.env);
+      const id = crypto.randomUUID();
+      const empty = crypto.randomUUID();
+      try {
+        await migrate(db, 'postgresql', { upTo: 14, appRole: home.env.MCP_DATABASE_APP_ROLE });
+        const now = new Date().toISOString();
+        // As the owner, the way version 14 stored bytes: one row per document.
+        await sql`INSERT INTO tenants (id, created_at) VALUES ('local', ${now}) ON CONFLICT DO NOTHING`.execute(db);
+        for (const [doc, bytes] of [
+          [id, BIG],
+          [empty, Buffer.alloc(0)],
+        ] as const) {
+          await sql`INSERT INTO documents (tenant_id, id, title, source, category, mime_type, filename, size_bytes, sha256, encrypted, created_at, updated_at)
           VALUES ('local', ${doc}, 'older', 'upload', 'other', 'application/octet-stream', 'older.bin', ${bytes.length},
                   ${crypto.createHash('sha256').update(bytes).digest('hex')}, 0, ${now}, ${now})`.execute(db);
-        await sql`INSERT INTO document_blobs (tenant_id, document_id, bytes) VALUES ('local', ${doc}, ${bytes})`.execute(db);
+          await sql`INSERT INTO document_blobs (tenant_id, document_id, bytes) VALUES ('local', ${doc}, ${bytes})`.execute(db);
+        }
+      } finally {
+        await db.destroy();
       }
-    } finally {
-      await db.destroy();
-    }
-    await withServer({ home: home.dir, env: home.env }, async (server) => {
-      assert.ok((await readBack(server, id)).equals(BIG), 'the older document reads byte-exact');
-      assert.equal((await readBack(server, empty)).length, 0, 'an empty older document reads empty');
-    });
-    const tables = await rawSql(home.dir, "SELECT count(*) AS n FROM pg_class WHERE relname = 'document_blobs'");
-    assert.equal(Number(tables[0]!.n), 0, 'the old table is gone');
-    const pieces = await rawSql(home.dir, 'SELECT count(*) AS n FROM document_blob_chunks WHERE document_id = $1', [id]);
-    assert.equal(Number(pieces[0]!.n), 4);
-  });
+      await withServer({ home: home.dir, env: home.env }, async (server) => {
+        assert.ok((await readBack(server, id)).equals(BIG), 'the older document reads byte-exact');
+        assert.equal((await readBack(server, empty)).length, 0, 'an empty older document reads empty');
+      });
+      const tables = await rawSql(home.dir, "SELECT count(*) AS n FROM pg_class WHERE relname = 'document_blobs'");
+      assert.equal(Number(tables[0]!.n), 0, 'the old table is gone');
+      const pieces = await rawSql(home.dir, 'SELECT count(*) AS n FROM document_blob_chunks WHERE document_id = $1', [id]);
+      assert.equal(Number(pieces[0]!.n), 4);
+    },
+  );
 });
 
 /** The database a server in `home` would open, as a Kysely the test migrates itself. */

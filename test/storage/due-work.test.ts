@@ -81,7 +81,11 @@ for (const engine of AVAILABLE_ENGINES) {
       clock.set(START + 200 * DAY);
       const x = await todoOf('fail-x');
       const y = await todoOf('fail-y');
-      for (const [tenant, todo] of [['fail-x', x], ['fail-y', y]] as const) await runtime.run('write', tenant, (ctx) => deleteItem(ctx, { kind: 'todo', id: todo.id }));
+      for (const [tenant, todo] of [
+        ['fail-x', x],
+        ['fail-y', y],
+      ] as const)
+        await runtime.run('write', tenant, (ctx) => deleteItem(ctx, { kind: 'todo', id: todo.id }));
       clock.advance(31 * DAY);
       // Fails for x (whose todo it can see), works for y.
       const failing = async (ctx: DomainContext) => {
@@ -109,16 +113,28 @@ for (const engine of AVAILABLE_ENGINES) {
           const todo = await todoOf(tenant);
           await runtime.run('write', tenant, (ctx) => deleteItem(ctx, { kind: 'todo', id: todo.id }));
         }
-        assert.deepEqual((await unfiltered('rls-a', 'due_work')).map((r) => r.tenant_id), ['rls-a']);
+        assert.deepEqual(
+          (await unfiltered('rls-a', 'due_work')).map((r) => r.tenant_id),
+          ['rls-a'],
+        );
         await assert.rejects(
-          runtime.engine.transaction('write', 'rls-a', (trx) => sql`INSERT INTO due_work (tenant_id, kind, item_id, due_at) VALUES ('rls-b', 'trash.purge', 'x', '2000')`.execute(trx)),
+          runtime.engine.transaction('write', 'rls-a', (trx) =>
+            sql`INSERT INTO due_work (tenant_id, kind, item_id, due_at) VALUES ('rls-b', 'trash.purge', 'x', '2000')`.execute(trx),
+          ),
           /row-level security/,
         );
         await runtime.engine.transaction('write', 'rls-a', (trx) => sql`DELETE FROM due_work`.execute(trx));
         assert.equal((await unfiltered('rls-b', 'due_work')).length, 1, 'a’s DELETE without WHERE left b’s work');
-        const listed = await runtime.engine.transaction('read', 'rls-a', async (trx) => (await sql<Record<string, unknown>>`SELECT * FROM due_work_tenants('9999', 10)`.execute(trx)).rows);
+        const listed = await runtime.engine.transaction(
+          'read',
+          'rls-a',
+          async (trx) => (await sql<Record<string, unknown>>`SELECT * FROM due_work_tenants('9999', 10)`.execute(trx)).rows,
+        );
         assert.ok(listed.some((r) => r.tenant_id === 'rls-b'));
-        assert.ok(listed.every((r) => Object.keys(r).join() === 'tenant_id'), 'the function returns ids and nothing else');
+        assert.ok(
+          listed.every((r) => Object.keys(r).join() === 'tenant_id'),
+          'the function returns ids and nothing else',
+        );
       });
     }
   });

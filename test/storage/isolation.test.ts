@@ -133,17 +133,49 @@ for (const engine of AVAILABLE_ENGINES) {
             }));
             const mine = known.filter((k) => k.owner === index);
             const live = (kind: Known['kind']) => mine.filter((k) => k.kind === kind && !k.trashed);
-            assert.deepEqual(seen.todos.map((t) => t.id).sort(), live('todo').map((k) => k.id).sort());
-            assert.deepEqual(seen.todos.map((t) => t.title).sort(), live('todo').map((k) => k.title).sort());
-            assert.deepEqual(seen.todos.map((t) => `${t.id} ${t.tags.join(',')}`).sort(), live('todo').map((k) => `${k.id} ${k.tags.join(',')}`).sort(), 'own tags only');
-            assert.deepEqual(seen.projects.map((p) => p.id).sort(), live('project').map((k) => k.id).sort());
-            assert.deepEqual(seen.projects.map((p) => p.name).sort(), live('project').map((k) => k.title).sort());
+            assert.deepEqual(
+              seen.todos.map((t) => t.id).sort(),
+              live('todo')
+                .map((k) => k.id)
+                .sort(),
+            );
+            assert.deepEqual(
+              seen.todos.map((t) => t.title).sort(),
+              live('todo')
+                .map((k) => k.title)
+                .sort(),
+            );
+            assert.deepEqual(
+              seen.todos.map((t) => `${t.id} ${t.tags.join(',')}`).sort(),
+              live('todo')
+                .map((k) => `${k.id} ${k.tags.join(',')}`)
+                .sort(),
+              'own tags only',
+            );
+            assert.deepEqual(
+              seen.projects.map((p) => p.id).sort(),
+              live('project')
+                .map((k) => k.id)
+                .sort(),
+            );
+            assert.deepEqual(
+              seen.projects.map((p) => p.name).sort(),
+              live('project')
+                .map((k) => k.title)
+                .sort(),
+            );
             // Every live item with a word starting "prop" (a tenant's name, or a new title) is found, and nothing else.
             const titled = mine.filter((k) => !k.trashed && k.title.split(/[^a-z0-9]+/).some((w) => w.startsWith('prop')));
-            assert.deepEqual(seen.hits.map((h) => `${h.kind} ${h.id} ${h.title}`).sort(), titled.map((k) => `${k.kind} ${k.id} ${k.title}`).sort(), 'search: own items only');
+            assert.deepEqual(
+              seen.hits.map((h) => `${h.kind} ${h.id} ${h.title}`).sort(),
+              titled.map((k) => `${k.kind} ${k.id} ${k.title}`).sort(),
+              'search: own items only',
+            );
             assert.equal(seen.dashboard.todos_open, live('todo').length, 'dashboard: own totals only');
             if (rowLevelSecurity) {
-              const rows = await runtime.engine.transaction('read', tenant, (trx) => sql<{ id: string }>`SELECT id FROM todos UNION ALL SELECT id FROM projects`.execute(trx));
+              const rows = await runtime.engine.transaction('read', tenant, (trx) =>
+                sql<{ id: string }>`SELECT id FROM todos UNION ALL SELECT id FROM projects`.execute(trx),
+              );
               assert.deepEqual(rows.rows.map((r) => r.id).sort(), mine.map((k) => k.id).sort(), 'raw SELECT without WHERE: own rows only');
             }
           }
@@ -152,56 +184,71 @@ for (const engine of AVAILABLE_ENGINES) {
       );
     });
 
-    it('under the application role, SELECT * without WHERE returns only the tenant’s rows in every table', { skip: !rowLevelSecurity && 'SQLite has no row-level security' }, async () => {
-      for (const t of ['raw-a', 'raw-b']) {
-        await runtime.ensureTenant(t);
-        await runtime.run('write', t, async (ctx) => {
-          await createTodo(ctx, CreateTodoInput.parse({ title: `todo of ${t}`, tags: ['x'] }));
-          await createProject(ctx, CreateProjectInput.parse({ name: `project of ${t}` }));
-          // Document bytes too, so their table (document_blob_chunks on PostgreSQL) holds both tenants' rows.
-          await uploadDocument(ctx, UploadDocumentInput.parse({ title: `file of ${t}`, content_base64: Buffer.from(`bytes of ${t}`).toString('base64') }));
-          // And a todo in the trash, so the due-work queue holds both tenants' rows.
-          const trashed = await createTodo(ctx, CreateTodoInput.parse({ title: `trashed of ${t}` }));
-          await deleteItem(ctx, { kind: 'todo', id: trashed.id });
-        });
-      }
-      const WRITTEN_HERE: readonly string[] = ['todos', 'projects', 'documents', 'document_blob_chunks', 'due_work'];
-      await runtime.engine.transaction('read', 'raw-a', async (trx) => {
-        const role = await sql<{ role: string; tenant: string }>`SELECT current_user AS role, current_setting('app.tenant_id') AS tenant`.execute(trx);
-        assert.equal(role.rows[0]?.tenant, 'raw-a');
-        assert.notEqual(role.rows[0]?.role, 'postgres', 'queries do not run as the login role');
-        for (const table of TENANT_TABLES) {
-          const column = table === 'tenants' ? null : 'tenant_id';
-          if (!column) continue;
-          const rows = await sql<{ tenant_id: string }>`SELECT * FROM ${sql.table(table)}`.execute(trx);
-          if (WRITTEN_HERE.includes(table)) assert.ok(rows.rows.length > 0, `${table} shows the tenant its own rows`);
-          assert.ok(rows.rows.every((r) => r.tenant_id === 'raw-a'), `${table} shows another tenant's rows`);
+    it(
+      'under the application role, SELECT * without WHERE returns only the tenant’s rows in every table',
+      { skip: !rowLevelSecurity && 'SQLite has no row-level security' },
+      async () => {
+        for (const t of ['raw-a', 'raw-b']) {
+          await runtime.ensureTenant(t);
+          await runtime.run('write', t, async (ctx) => {
+            await createTodo(ctx, CreateTodoInput.parse({ title: `todo of ${t}`, tags: ['x'] }));
+            await createProject(ctx, CreateProjectInput.parse({ name: `project of ${t}` }));
+            // Document bytes too, so their table (document_blob_chunks on PostgreSQL) holds both tenants' rows.
+            await uploadDocument(ctx, UploadDocumentInput.parse({ title: `file of ${t}`, content_base64: Buffer.from(`bytes of ${t}`).toString('base64') }));
+            // And a todo in the trash, so the due-work queue holds both tenants' rows.
+            const trashed = await createTodo(ctx, CreateTodoInput.parse({ title: `trashed of ${t}` }));
+            await deleteItem(ctx, { kind: 'todo', id: trashed.id });
+          });
         }
-      });
-    });
+        const WRITTEN_HERE: readonly string[] = ['todos', 'projects', 'documents', 'document_blob_chunks', 'due_work'];
+        await runtime.engine.transaction('read', 'raw-a', async (trx) => {
+          const role = await sql<{ role: string; tenant: string }>`SELECT current_user AS role, current_setting('app.tenant_id') AS tenant`.execute(trx);
+          assert.equal(role.rows[0]?.tenant, 'raw-a');
+          assert.notEqual(role.rows[0]?.role, 'postgres', 'queries do not run as the login role');
+          for (const table of TENANT_TABLES) {
+            const column = table === 'tenants' ? null : 'tenant_id';
+            if (!column) continue;
+            const rows = await sql<{ tenant_id: string }>`SELECT * FROM ${sql.table(table)}`.execute(trx);
+            if (WRITTEN_HERE.includes(table)) assert.ok(rows.rows.length > 0, `${table} shows the tenant its own rows`);
+            assert.ok(
+              rows.rows.every((r) => r.tenant_id === 'raw-a'),
+              `${table} shows another tenant's rows`,
+            );
+          }
+        });
+      },
+    );
 
-    it('refuses to write a row for another tenant, and UPDATE or DELETE without WHERE touch only the tenant’s rows', { skip: !rowLevelSecurity && 'SQLite has no row-level security' }, async () => {
-      await runtime.ensureTenant('w-a');
-      await runtime.ensureTenant('w-b');
-      const theirs = await runtime.run('write', 'w-b', (ctx) => createTodo(ctx, CreateTodoInput.parse({ title: 'belongs to b' })));
-      await assert.rejects(
-        runtime.engine.transaction('write', 'w-a', (trx) =>
-          sql`INSERT INTO todos (tenant_id, id, title, priority, created_at, updated_at) VALUES ('w-b', 'forged', 'forged', 2, 'x', 'x')`.execute(trx),
-        ),
-        /row-level security/,
-      );
-      await assert.rejects(
-        runtime.engine.transaction('write', 'w-a', (trx) => sql`UPDATE todos SET tenant_id = 'w-b'`.execute(trx).then(() => trx.insertInto('tenants').values({ id: 'w-a-2', created_at: 'x' }).execute())),
-        /row-level security/,
-      );
-      await runtime.engine.transaction('write', 'w-a', async (trx) => {
-        await sql`UPDATE todos SET title = 'overwritten'`.execute(trx);
-        await sql`DELETE FROM todos`.execute(trx);
-        await sql`DELETE FROM tenants`.execute(trx);
-      });
-      const still = await runtime.run('read', 'w-b', (ctx) => listTodos(ctx, ListTodosInput.parse({})));
-      assert.deepEqual(still.items.map((t) => [t.id, t.title]), [[theirs.id, 'belongs to b']]);
-    });
-
+    it(
+      'refuses to write a row for another tenant, and UPDATE or DELETE without WHERE touch only the tenant’s rows',
+      { skip: !rowLevelSecurity && 'SQLite has no row-level security' },
+      async () => {
+        await runtime.ensureTenant('w-a');
+        await runtime.ensureTenant('w-b');
+        const theirs = await runtime.run('write', 'w-b', (ctx) => createTodo(ctx, CreateTodoInput.parse({ title: 'belongs to b' })));
+        await assert.rejects(
+          runtime.engine.transaction('write', 'w-a', (trx) =>
+            sql`INSERT INTO todos (tenant_id, id, title, priority, created_at, updated_at) VALUES ('w-b', 'forged', 'forged', 2, 'x', 'x')`.execute(trx),
+          ),
+          /row-level security/,
+        );
+        await assert.rejects(
+          runtime.engine.transaction('write', 'w-a', (trx) =>
+            sql`UPDATE todos SET tenant_id = 'w-b'`.execute(trx).then(() => trx.insertInto('tenants').values({ id: 'w-a-2', created_at: 'x' }).execute()),
+          ),
+          /row-level security/,
+        );
+        await runtime.engine.transaction('write', 'w-a', async (trx) => {
+          await sql`UPDATE todos SET title = 'overwritten'`.execute(trx);
+          await sql`DELETE FROM todos`.execute(trx);
+          await sql`DELETE FROM tenants`.execute(trx);
+        });
+        const still = await runtime.run('read', 'w-b', (ctx) => listTodos(ctx, ListTodosInput.parse({})));
+        assert.deepEqual(
+          still.items.map((t) => [t.id, t.title]),
+          [[theirs.id, 'belongs to b']],
+        );
+      },
+    );
   });
 }

@@ -17,7 +17,10 @@ async function start(url: string, role: string) {
   const logs: string[] = [];
   const logger = createLogger('warn');
   logger.error = ((obj: unknown, msg?: string) => void logs.push(typeof obj === 'string' ? obj : (msg ?? ''))) as typeof logger.error;
-  const runtime = await openRuntime(loadConfig({}, { HOME: tempHome(), MCP_DATABASE_TYPE: 'postgresql', MCP_DATABASE_URL: url, MCP_DATABASE_APP_ROLE: role }), logger);
+  const runtime = await openRuntime(
+    loadConfig({}, { HOME: tempHome(), MCP_DATABASE_TYPE: 'postgresql', MCP_DATABASE_URL: url, MCP_DATABASE_APP_ROLE: role }),
+    logger,
+  );
   return { runtime, logs };
 }
 
@@ -52,7 +55,10 @@ describe('row-level security on a PostgreSQL server', { skip: !server && 'TEST_D
     const { url, role } = await createServerDatabase();
     const { runtime, logs } = await start(url, role);
     await runtime.close();
-    assert.ok(logs.some((l) => /superuser/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /superuser/.test(l)),
+      logs.join('\n'),
+    );
   });
 
   it('refuses to start when the application role can bypass row-level security', async () => {
@@ -75,10 +81,15 @@ describe('row-level security on a PostgreSQL server', { skip: !server && 'TEST_D
     const engine = await openPostgresEngine({ connectionString: url, poolSize: 1, appRole: role });
     try {
       await engine.transaction('write', 'leak', (trx) => trx.insertInto('tenants').values({ id: 'leak', created_at: 'x' }).execute());
-      const after = await sql<{ tenant: string | null; role: string }>`SELECT current_setting('app.tenant_id', true) AS tenant, current_user AS role`.execute(engine.db);
+      const after = await sql<{ tenant: string | null; role: string }>`SELECT current_setting('app.tenant_id', true) AS tenant, current_user AS role`.execute(
+        engine.db,
+      );
       assert.ok(!after.rows[0]!.tenant, 'the tenant setting ended with the transaction');
       assert.notEqual(after.rows[0]!.role, role, 'the role switch ended with the transaction');
-      await assert.rejects(engine.transaction('read', 'leak', (trx) => trx.insertInto('tenants').values({ id: 'x', created_at: 'x' }).execute()), /read-only/);
+      await assert.rejects(
+        engine.transaction('read', 'leak', (trx) => trx.insertInto('tenants').values({ id: 'x', created_at: 'x' }).execute()),
+        /read-only/,
+      );
     } finally {
       await engine.close();
     }

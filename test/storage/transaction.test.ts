@@ -55,14 +55,18 @@ describe('one transaction per call', () => {
     assert.deepEqual(fs.existsSync(docs) ? fs.readdirSync(docs) : [], [], 'the staged upload was discarded');
   });
 
-  it('a call that succeeds makes its document file visible only after commit', { skip: ENGINE !== 'sqlite' && 'PostgreSQL keeps the bytes in the row' }, async () => {
-    let seenDuringCall: string[] = [];
-    const doc = await runtime.run('write', LOCAL_TENANT, async (ctx) => {
-      const created = await uploadDocument(ctx, UploadDocumentInput.parse({ title: 'Whole', content_base64: Buffer.from('ok').toString('base64') }));
-      seenDuringCall = fs.readdirSync(docs).filter((f) => !f.startsWith('.'));
-      return created;
-    });
-    assert.deepEqual(seenDuringCall, [], 'not under its final name before the row commits');
-    assert.deepEqual(fs.readdirSync(docs), [`${doc.id}.bin`]);
-  });
+  it(
+    'a call that succeeds makes its document file visible only after commit',
+    { skip: ENGINE !== 'sqlite' && 'PostgreSQL keeps the bytes in the row' },
+    async () => {
+      let seenDuringCall: string[] = [];
+      const doc = await runtime.run('write', LOCAL_TENANT, async (ctx) => {
+        const created = await uploadDocument(ctx, UploadDocumentInput.parse({ title: 'Whole', content_base64: Buffer.from('ok').toString('base64') }));
+        seenDuringCall = fs.readdirSync(docs).filter((f) => !f.startsWith('.'));
+        return created;
+      });
+      assert.deepEqual(seenDuringCall, [], 'not under its final name before the row commits');
+      assert.deepEqual(fs.readdirSync(docs), [`${doc.id}.bin`]);
+    },
+  );
 });

@@ -27,7 +27,12 @@ describe('vector search on PGlite (pgvector)', () => {
   it('stores embeddings and returns the nearest live items of the tenant, most similar first', async () => {
     const ids = await runtime.run('write', 'va', async (ctx) => {
       const made: Record<string, string> = {};
-      for (const [title, axis, tilt] of [['north', 0, 0], ['north-east', 0, 0.9], ['east', 1, 0], ['trashed north', 0, 0.05]] as const) {
+      for (const [title, axis, tilt] of [
+        ['north', 0, 0],
+        ['north-east', 0, 0.9],
+        ['east', 1, 0],
+        ['trashed north', 0, 0.05],
+      ] as const) {
         made[title] = (await createTodo(ctx, CreateTodoInput.parse({ title }))).id;
         await setEmbedding(ctx, 'todo', made[title]!, direction(axis, tilt));
       }
@@ -39,15 +44,24 @@ describe('vector search on PGlite (pgvector)', () => {
       await setEmbedding(ctx, 'todo', theirs.id, direction(0));
     });
     const nearest = await runtime.run('read', 'va', (ctx) => similarItems(ctx, direction(0), ['todo'], 3));
-    assert.deepEqual(nearest.map((n) => n.title), ['north', 'north-east', 'east']);
+    assert.deepEqual(
+      nearest.map((n) => n.title),
+      ['north', 'north-east', 'east'],
+    );
     assert.equal(nearest[0]!.id, ids.north);
     assert.ok(Math.abs(nearest[0]!.similarity - 1) < 1e-6);
     assert.ok(nearest[1]!.similarity > nearest[2]!.similarity);
   });
 
   it('refuses embeddings of the wrong size and of unknown items', async () => {
-    await assert.rejects(runtime.run('write', 'va', (ctx) => setEmbedding(ctx, 'todo', 'nope', direction(0))), /no todo/);
-    await assert.rejects(runtime.run('read', 'va', (ctx) => similarItems(ctx, [1, 2, 3])), new RegExp(`${EMBEDDING_DIMENSIONS} finite numbers`));
+    await assert.rejects(
+      runtime.run('write', 'va', (ctx) => setEmbedding(ctx, 'todo', 'nope', direction(0))),
+      /no todo/,
+    );
+    await assert.rejects(
+      runtime.run('read', 'va', (ctx) => similarItems(ctx, [1, 2, 3])),
+      new RegExp(`${EMBEDDING_DIMENSIONS} finite numbers`),
+    );
   });
 });
 
@@ -59,7 +73,10 @@ for (const engine of AVAILABLE_ENGINES.filter((e) => e !== 'pglite')) {
         assert.equal(runtime.engine.vectorSearch, false);
         await runtime.ensureTenant('nv');
         const todo = await runtime.run('write', 'nv', (ctx) => createTodo(ctx, CreateTodoInput.parse({ title: 'still works' })));
-        await assert.rejects(runtime.run('write', 'nv', (ctx) => setEmbedding(ctx, 'todo', todo.id, direction(0))), /vector search is not available/);
+        await assert.rejects(
+          runtime.run('write', 'nv', (ctx) => setEmbedding(ctx, 'todo', todo.id, direction(0))),
+          /vector search is not available/,
+        );
       } finally {
         await runtime.close();
       }

@@ -44,7 +44,10 @@ describe('calendar tools', () => {
     assert.equal(e.start_time, '2031-08-01');
     assert.equal(e.end_time, '2031-08-03');
     const inside = await server.ok<Page>('list_calendar_events', { start_date: '2031-08-03', end_date: '2031-08-03' });
-    assert.deepEqual(inside.items.map((i) => i.title), ['Holiday']);
+    assert.deepEqual(
+      inside.items.map((i) => i.title),
+      ['Holiday'],
+    );
     const after = await server.ok<Page>('list_calendar_events', { start_date: '2031-08-04', end_date: '2031-08-05' });
     assert.equal(after.items.length, 0);
   });
@@ -55,10 +58,22 @@ describe('calendar tools', () => {
     await server.ok('create_calendar_event', { title: 'Lunch', start_time: '2032-03-10T12:00Z', end_time: '2032-03-10T13:00Z', tags: ['range'] });
     await server.ok('create_calendar_event', { title: 'Next day', start_time: '2032-03-11T12:00Z', end_time: '2032-03-11T13:00Z', tags: ['range'] });
     const page = await server.ok<Page>('list_calendar_events', { start_date: '2032-03-10', end_date: '2032-03-10', tag: 'range' });
-    assert.deepEqual(page.items.map((e) => e.title), ['Sabbatical', 'Late dinner', 'Lunch']);
+    assert.deepEqual(
+      page.items.map((e) => e.title),
+      ['Sabbatical', 'Late dinner', 'Lunch'],
+    );
     const first = await server.ok<Page>('list_calendar_events', { start_date: '2032-03-10', end_date: '2032-03-10', tag: 'range', limit: 2 });
-    const rest = await server.ok<Page>('list_calendar_events', { start_date: '2032-03-10', end_date: '2032-03-10', tag: 'range', limit: 2, cursor: first.next_cursor });
-    assert.deepEqual([...first.items, ...rest.items].map((e) => e.title), ['Sabbatical', 'Late dinner', 'Lunch']);
+    const rest = await server.ok<Page>('list_calendar_events', {
+      start_date: '2032-03-10',
+      end_date: '2032-03-10',
+      tag: 'range',
+      limit: 2,
+      cursor: first.next_cursor,
+    });
+    assert.deepEqual(
+      [...first.items, ...rest.items].map((e) => e.title),
+      ['Sabbatical', 'Late dinner', 'Lunch'],
+    );
     assert.equal(rest.next_cursor, null);
   });
 
@@ -66,11 +81,19 @@ describe('calendar tools', () => {
     await server.ok('create_calendar_event', { title: 'Yesterday', start_time: `${day(-1)}T10:00Z`, end_time: `${day(-1)}T11:00Z`, tags: ['dflt'] });
     await server.ok('create_calendar_event', { title: 'Tomorrow', start_time: `${day(1)}T10:00Z`, end_time: `${day(1)}T11:00Z`, tags: ['dflt'] });
     const page = await server.ok<Page>('list_calendar_events', { tag: 'dflt' });
-    assert.deepEqual(page.items.map((e) => e.title), ['Tomorrow']);
+    assert.deepEqual(
+      page.items.map((e) => e.title),
+      ['Tomorrow'],
+    );
   });
 
   it('moving the start keeps the length; fields can be cleared', async () => {
-    const e = await server.ok<Event>('create_calendar_event', { title: 'Dentist', start_time: '2031-05-05T10:00Z', end_time: '2031-05-05T11:30Z', location: 'Clinic' });
+    const e = await server.ok<Event>('create_calendar_event', {
+      title: 'Dentist',
+      start_time: '2031-05-05T10:00Z',
+      end_time: '2031-05-05T11:30Z',
+      location: 'Clinic',
+    });
     const moved = await server.ok<Event>('update_calendar_event', { event_id: e.id, start_time: '2031-05-06T14:00Z', location: null });
     assert.equal(moved.start_time, '2031-05-06T14:00:00+00:00');
     assert.equal(moved.end_time, '2031-05-06T15:30:00+00:00');
@@ -87,10 +110,21 @@ describe('calendar tools', () => {
     assert.match(await server.fails('create_calendar_event', { title: 'D', start_time: '2031-01-05', end_time: '2031-01-04', all_day: true }), /end_time/);
     assert.match(await server.fails('create_calendar_event', { title: 'D', start_time: '2031-01-05', end_time: '2031-01-06' }), /all_day/);
     assert.match(await server.fails('create_calendar_event', { title: 'T', start_time: 'soon', end_time: 'later' }), /start_time/);
-    assert.match(await server.fails('create_calendar_event', { title: 'T', start_time: '2031-01-05T10:00', end_time: '2031-01-05T11:00', timezone: 'Nowhere/City' }), /timezone/);
-    assert.match(await server.fails('create_calendar_event', { title: 'T', start_time: '2031-01-05T10:00Z', end_time: '2031-01-05T11:00Z', reminder_minutes: -5 }), /reminder_minutes/);
     assert.match(
-      await server.fails('create_calendar_event', { title: 'T', start_time: '2031-01-05T10:00Z', end_time: '2031-01-05T11:00Z', attendees: Array.from({ length: 101 }, (_, i) => `p${i}`) }),
+      await server.fails('create_calendar_event', { title: 'T', start_time: '2031-01-05T10:00', end_time: '2031-01-05T11:00', timezone: 'Nowhere/City' }),
+      /timezone/,
+    );
+    assert.match(
+      await server.fails('create_calendar_event', { title: 'T', start_time: '2031-01-05T10:00Z', end_time: '2031-01-05T11:00Z', reminder_minutes: -5 }),
+      /reminder_minutes/,
+    );
+    assert.match(
+      await server.fails('create_calendar_event', {
+        title: 'T',
+        start_time: '2031-01-05T10:00Z',
+        end_time: '2031-01-05T11:00Z',
+        attendees: Array.from({ length: 101 }, (_, i) => `p${i}`),
+      }),
       /attendees/,
     );
     assert.match(await server.fails('update_calendar_event', { event_id: 'missing', title: 'x' }), /event_id: no event/);

@@ -27,7 +27,10 @@ interface Content {
 }
 
 // The first bytes of a real PNG (signature and IHDR chunk), enough for its type to be recognised.
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a2d3d3a30000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a2d3d3a30000000049454e44ae426082',
+  'hex',
+);
 
 describe('document tools', () => {
   let server: TestServer;
@@ -83,7 +86,9 @@ describe('document tools', () => {
     const body = Buffer.from('a,b\n1,2\n').toString('base64');
     const doc = await server.ok<Document>('upload_document', { title: 'CSV', content_base64: `data:text/csv;base64,${body}` });
     assert.equal(doc.mime_type, 'text/csv');
-    const wrapped = Buffer.from('x'.repeat(300)).toString('base64').replace(/(.{76})/g, '$1\n');
+    const wrapped = Buffer.from('x'.repeat(300))
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\n');
     const plain = await server.ok<Document>('upload_document', { title: 'Wrapped', content_base64: wrapped });
     assert.equal(plain.size_bytes, 300);
   });
@@ -119,13 +124,22 @@ describe('document tools', () => {
     await server.ok('upload_document', { title: 'Tagged A', content_base64: Buffer.from('a').toString('base64'), tags: ['t1', 't2'] });
     await server.ok('upload_document', { title: 'Tagged B', content_base64: Buffer.from('b').toString('base64'), tags: ['t1'] });
     const both = await server.ok<{ items: Document[] }>('list_documents', { tags: ['t1', 't2'] });
-    assert.deepEqual(both.items.map((d) => d.title), ['Tagged A']);
+    assert.deepEqual(
+      both.items.map((d) => d.title),
+      ['Tagged A'],
+    );
     const t1 = await server.ok<{ items: Document[] }>('list_documents', { tags: ['t1'] });
-    assert.deepEqual(t1.items.map((d) => d.title), ['Tagged B', 'Tagged A']);
+    assert.deepEqual(
+      t1.items.map((d) => d.title),
+      ['Tagged B', 'Tagged A'],
+    );
     const links = await server.ok<{ items: Document[] }>('list_documents', { type: 'link' });
     assert.ok(links.items.every((d) => d.source === 'external') && links.items.length > 0);
     const images = await server.ok<{ items: Document[] }>('list_documents', { type: 'image' });
-    assert.deepEqual(images.items.map((d) => d.title), ['Pixel']);
+    assert.deepEqual(
+      images.items.map((d) => d.title),
+      ['Pixel'],
+    );
     assert.match(await server.fails('list_documents', { type: 'spreadsheet' }), /type/);
   });
 
@@ -153,7 +167,10 @@ async function replaceStoredBytes(home: string, id: string, bytes: Buffer | unde
   } else {
     await rawSql(home, 'DELETE FROM document_blob_chunks WHERE document_id = $1', [id]);
     if (bytes) {
-      await rawSql(home, 'INSERT INTO document_blob_chunks (tenant_id, document_id, seq, bytes) SELECT tenant_id, id, 0, $1 FROM documents WHERE id = $2', [bytes, id]);
+      await rawSql(home, 'INSERT INTO document_blob_chunks (tenant_id, document_id, seq, bytes) SELECT tenant_id, id, 0, $1 FROM documents WHERE id = $2', [
+        bytes,
+        id,
+      ]);
     }
   }
 }

@@ -9,7 +9,14 @@ interface Section {
 interface Dashboard {
   timezone: string;
   profile: { name: string | null; location: string | null };
-  counts: { projects: Record<string, number>; todos_open: number; todos_completed: number; todos_overdue: number; events_next_7_days: number; documents: number };
+  counts: {
+    projects: Record<string, number>;
+    todos_open: number;
+    todos_completed: number;
+    todos_overdue: number;
+    events_next_7_days: number;
+    documents: number;
+  };
   today: { date: string; events: Section; todos_due: Section; tasks_due: Section };
   overdue_todos: Section;
   overdue_tasks: Section;
@@ -85,7 +92,7 @@ describe('get_dashboard', () => {
       return n;
     };
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const todos: string[] = [];
     const projects: string[] = [];
     const statuses = ['not_started', 'in_progress', 'on_hold', 'completed', 'cancelled'];
@@ -94,9 +101,18 @@ describe('get_dashboard', () => {
       if (r < 0.25 || todos.length === 0) todos.push((await server.ok<{ id: string }>('create_todo', { title: `c${step}` })).id);
       else if (r < 0.35) projects.push((await server.ok<{ id: string }>('create_project', { name: `p${step}`, status: statuses[step % 5] })).id);
       else if (r < 0.5) await server.call('update_todo', { todo_id: todos[step % todos.length], completed: random() < 0.6 });
-      else if (r < 0.6 && projects.length) await server.call('update_project', { project_id: projects[step % projects.length], status: statuses[(step * 3) % 5] });
-      else if (r < 0.8) await server.call('delete_item', { kind: random() < 0.7 || !projects.length ? 'todo' : 'project', id: random() < 0.7 ? todos[step % todos.length] : projects[step % Math.max(1, projects.length)] });
-      else await server.call('restore_item', { kind: random() < 0.7 ? 'todo' : 'project', id: random() < 0.7 ? todos[step % todos.length] : projects[step % Math.max(1, projects.length)] });
+      else if (r < 0.6 && projects.length)
+        await server.call('update_project', { project_id: projects[step % projects.length], status: statuses[(step * 3) % 5] });
+      else if (r < 0.8)
+        await server.call('delete_item', {
+          kind: random() < 0.7 || !projects.length ? 'todo' : 'project',
+          id: random() < 0.7 ? todos[step % todos.length] : projects[step % Math.max(1, projects.length)],
+        });
+      else
+        await server.call('restore_item', {
+          kind: random() < 0.7 ? 'todo' : 'project',
+          id: random() < 0.7 ? todos[step % todos.length] : projects[step % Math.max(1, projects.length)],
+        });
     }
     const d = await server.ok<Dashboard>('get_dashboard');
     assert.equal(d.counts.todos_open, await all('list_todos', { completed: false }));
@@ -122,7 +138,11 @@ describe('search', () => {
     const task = await server.ok<{ id: string }>('add_project_task', { project_id: project.id, title: 'Order marble samples' });
     await server.ok('create_todo', { title: 'Buy milk', tags: ['groceries'] });
     await server.ok('create_calendar_event', { title: 'Plumber visit', start_time: '2031-01-01T10:00Z', end_time: '2031-01-01T11:00Z', location: 'Kitchen' });
-    await server.ok('upload_document', { title: 'Quote', filename: 'quote.txt', content_base64: Buffer.from('Marble slab, Carrara, 3 square metres').toString('base64') });
+    await server.ok('upload_document', {
+      title: 'Quote',
+      filename: 'quote.txt',
+      content_base64: Buffer.from('Marble slab, Carrara, 3 square metres').toString('base64'),
+    });
     await server.ok('create_external_document', { title: 'Tile ideas', external_url: 'https://example.com/tiles' });
 
     const marble = await server.ok<{ results: Hit[] }>('search', { query: 'marble' });
@@ -132,11 +152,20 @@ describe('search', () => {
     assert.match(marble.results.find((r) => r.kind === 'document')!.snippet, /\[Marble\]/);
 
     const groceries = await server.ok<{ results: Hit[] }>('search', { query: 'groceries' });
-    assert.deepEqual(groceries.results.map((r) => r.title), ['Buy milk']);
+    assert.deepEqual(
+      groceries.results.map((r) => r.title),
+      ['Buy milk'],
+    );
     const prefix = await server.ok<{ results: Hit[] }>('search', { query: 'plumb' });
-    assert.deepEqual(prefix.results.map((r) => r.title), ['Plumber visit']);
+    assert.deepEqual(
+      prefix.results.map((r) => r.title),
+      ['Plumber visit'],
+    );
     const onlyTasks = await server.ok<{ results: Hit[] }>('search', { query: 'marble', kinds: ['task'] });
-    assert.deepEqual(onlyTasks.results.map((r) => r.id), [task.id]);
+    assert.deepEqual(
+      onlyTasks.results.map((r) => r.id),
+      [task.id],
+    );
     const limited = await server.ok<{ results: Hit[] }>('search', { query: 'kitchen', limit: 1 });
     assert.equal(limited.results.length, 1);
   });

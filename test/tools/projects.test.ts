@@ -90,13 +90,20 @@ describe('project tools', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await server.ok<{ items: Project[]; next_cursor: string | null }>('list_projects', { tag: 'listing', limit: 3, ...(cursor ? { cursor } : {}) });
+      const page = await server.ok<{ items: Project[]; next_cursor: string | null }>('list_projects', {
+        tag: 'listing',
+        limit: 3,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...page.items.map((p) => p.name));
       cursor = page.next_cursor ?? undefined;
     } while (cursor);
     assert.deepEqual(seen, [...names].reverse());
     const urgentInProgress = await server.ok<{ items: Project[] }>('list_projects', { tag: 'listing', status: 'in_progress', priority: 'urgent' });
-    assert.deepEqual(urgentInProgress.items.map((p) => p.name), ['List 1']);
+    assert.deepEqual(
+      urgentInProgress.items.map((p) => p.name),
+      ['List 1'],
+    );
   });
 
   it('update_project changes fields and refuses an end before the start', async () => {

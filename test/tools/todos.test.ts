@@ -60,7 +60,12 @@ describe('todo tools', () => {
   it('list_todos filters and sorts by due date, undated last, across pages', async () => {
     const tag = 'sorting';
     const made = [];
-    for (const [title, due] of [['c', day(5)], ['none', undefined], ['a', day(-2)], ['b', day(1)]] as const) {
+    for (const [title, due] of [
+      ['c', day(5)],
+      ['none', undefined],
+      ['a', day(-2)],
+      ['b', day(1)],
+    ] as const) {
       made.push(await server.ok<Todo>('create_todo', { title, tags: [tag], ...(due ? { due_date: due } : {}) }));
     }
     const titles: string[] = [];
@@ -73,16 +78,28 @@ describe('todo tools', () => {
     assert.deepEqual(titles, ['a', 'b', 'c', 'none']);
 
     const overdue = await server.ok<Page>('list_todos', { tag, due_before: day(0) });
-    assert.deepEqual(overdue.items.map((t) => t.title), ['a']);
+    assert.deepEqual(
+      overdue.items.map((t) => t.title),
+      ['a'],
+    );
     assert.equal(overdue.items[0]?.overdue, true);
     const window = await server.ok<Page>('list_todos', { tag, due_after: day(0), due_before: day(6) });
-    assert.deepEqual(window.items.map((t) => t.title), ['b', 'c']);
+    assert.deepEqual(
+      window.items.map((t) => t.title),
+      ['b', 'c'],
+    );
 
     await server.ok('complete_todo', { todo_id: made[0]!.id });
     const open = await server.ok<Page>('list_todos', { tag, completed: false });
-    assert.deepEqual(open.items.map((t) => t.title), ['a', 'b', 'none']);
+    assert.deepEqual(
+      open.items.map((t) => t.title),
+      ['a', 'b', 'none'],
+    );
     const closed = await server.ok<Page>('list_todos', { tag, completed: true });
-    assert.deepEqual(closed.items.map((t) => t.title), ['c']);
+    assert.deepEqual(
+      closed.items.map((t) => t.title),
+      ['c'],
+    );
     const high = await server.ok<Page>('list_todos', { tag, priority: 'high' });
     assert.equal(high.items.length, 0);
   });
@@ -92,7 +109,10 @@ describe('todo tools', () => {
     const linked = await server.ok<Todo>('create_todo', { title: 'Paint', project_id: project.id });
     assert.equal(linked.project_id, project.id);
     const list = await server.ok<Page>('list_todos', { project_id: project.id });
-    assert.deepEqual(list.items.map((t) => t.id), [linked.id]);
+    assert.deepEqual(
+      list.items.map((t) => t.id),
+      [linked.id],
+    );
     const unlinked = await server.ok<Todo>('update_todo', { todo_id: linked.id, project_id: null });
     assert.equal(unlinked.project_id, null);
   });

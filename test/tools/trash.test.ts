@@ -57,7 +57,10 @@ describe('trash', () => {
     assert.match(await server.fails('delete_item', { kind: 'task', id: later.id }), /already in the trash/);
     await server.ok('restore_item', { kind: 'project', id: project.id });
     const view = await server.ok<{ tasks: { items: { id: string }[] } }>('get_project', { project_id: project.id });
-    assert.deepEqual(view.tasks.items.map((t) => t.id), [later.id]);
+    assert.deepEqual(
+      view.tasks.items.map((t) => t.id),
+      [later.id],
+    );
     await server.ok('restore_item', { kind: 'task', id: early.id });
     const all = await server.ok<{ task_counts: { total: number } }>('get_project', { project_id: project.id });
     assert.equal(all.task_counts.total, 2);

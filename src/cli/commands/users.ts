@@ -93,10 +93,12 @@ export function addUserCommands(program: Command): void {
     .description('list the accounts: id, email or token subject, issuer, created, status')
     .option('--json', 'print JSON')
     .action((options: AccountOptions) => runUserList(program, options));
-  withSelector(user.command('password').description("set a new password (from the terminal, or from stdin); revokes the account's grants and tokens"))
-    .action((options: AccountOptions) => runUserPassword(program, options));
-  withSelector(user.command('disable').description("refuse the account's tokens from now on and revoke its grants"))
-    .action((options: AccountOptions) => runUserDisable(program, options));
+  withSelector(user.command('password').description("set a new password (from the terminal, or from stdin); revokes the account's grants and tokens")).action(
+    (options: AccountOptions) => runUserPassword(program, options),
+  );
+  withSelector(user.command('disable').description("refuse the account's tokens from now on and revoke its grants")).action((options: AccountOptions) =>
+    runUserDisable(program, options),
+  );
   withSelector(user.command('delete').description('erase the account and all of its data, after confirmation'))
     .option('--yes', 'confirm without asking (for scripts)')
     .action((options: AccountOptions) => runUserDelete(program, options));

@@ -75,7 +75,14 @@ function displayTimes(row: Pick<EventRow, 'start_at' | 'end_at' | 'all_day' | 't
 
 /** Events as users see them; `known` tags (by id) save the query when the caller has them. */
 export async function presentEvents(ctx: DomainContext, rows: readonly EventRow[], known?: TagsById): Promise<Event[]> {
-  const [tags, zone] = await Promise.all([known ?? ctx.tags.of('event', rows.map((r) => r.id)), ctx.zone()]);
+  const [tags, zone] = await Promise.all([
+    known ??
+      ctx.tags.of(
+        'event',
+        rows.map((r) => r.id),
+      ),
+    ctx.zone(),
+  ]);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,
@@ -175,6 +182,11 @@ export async function listEvents(ctx: DomainContext, input: ListEventsInput) {
   const to = input.end_date === undefined ? '9999-12-31T23:59:59.999Z' : bound(input.end_date, zone, 'end_date', 'end');
   if (to <= from) throw new InvalidInputError('end_date', 'must be after start_date, or no event can fall between them');
   const rows = await ctx.events.overlapping({ from, to, tag: input.tag }, decodeCursor(input.cursor, 2), input.limit);
-  const page = toPage(rows, input.limit, (r) => [r.start_at, r.id], (r) => r);
+  const page = toPage(
+    rows,
+    input.limit,
+    (r) => [r.start_at, r.id],
+    (r) => r,
+  );
   return { items: await presentEvents(ctx, page.items), next_cursor: page.next_cursor };
 }

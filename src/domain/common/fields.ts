@@ -76,8 +76,7 @@ export const moment = (describe: string) =>
 export const DATE_HELP =
   'ISO 8601: a date (2026-12-01), a local date-time read in your time zone (2026-12-01T09:30), or with Z or an offset (2026-12-01T09:30:00Z); years 1900-2200.';
 
-export const cursor = () =>
-  z.string().max(1024).optional().describe('Where to continue: the next_cursor of the previous page. Omit for the first page.');
+export const cursor = () => z.string().max(1024).optional().describe('Where to continue: the next_cursor of the previous page. Omit for the first page.');
 export const limit = (max = 200, fallback = 50) =>
   z
     .number()

@@ -177,9 +177,7 @@ export interface Due {
 
 export function parseDue(value: string, zone: string, field: string): Due {
   const m = parseMoment(value, zone, field);
-  return m.kind === 'date'
-    ? { at: toStored(endOfDay(m.date, zone)), date: m.date.toString() }
-    : { at: toStored(m.instant), date: null };
+  return m.kind === 'date' ? { at: toStored(endOfDay(m.date, zone)), date: m.date.toString() } : { at: toStored(m.instant), date: null };
 }
 
 /** For output: the plain date when the user gave one, otherwise the instant in the user's zone. */

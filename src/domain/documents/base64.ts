@@ -42,10 +42,7 @@ export function decodeUpload(input: string, maxBytes: number): DecodedUpload {
   const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
   const size = Math.floor((body.length * 3) / 4) - padding;
   if (size > maxBytes) {
-    throw new InvalidInputError(
-      FIELD,
-      `the document is ${mb(size)}, over the ${mb(maxBytes)} limit (MCP_PA_MAX_FILE_SIZE_MB); split it or raise the limit`,
-    );
+    throw new InvalidInputError(FIELD, `the document is ${mb(size)}, over the ${mb(maxBytes)} limit (MCP_PA_MAX_FILE_SIZE_MB); split it or raise the limit`);
   }
   const bad = /[^A-Za-z0-9+/=_-]/.exec(body) ?? /=[^=]/.exec(body);
   if (bad || body.length % 4 === 1) {

@@ -6,9 +6,7 @@ export const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&
 
 export const UploadDocumentInput = z.strictObject({
   title: title(),
-  content_base64: z
-    .string()
-    .describe('The file’s bytes, base64-encoded (a data: URL is accepted too). Limited by MCP_PA_MAX_FILE_SIZE_MB.'),
+  content_base64: z.string().describe('The file’s bytes, base64-encoded (a data: URL is accepted too). Limited by MCP_PA_MAX_FILE_SIZE_MB.'),
   description: description().optional(),
   tags: tags().default([]),
   mime_type: z
@@ -34,19 +32,16 @@ export const DocumentIdInput = z.strictObject({ document_id: id('document_id') }
 
 export const ReadDocumentInput = z.strictObject({
   document_id: id('document_id'),
-  max_chars: z
-    .number()
-    .int()
-    .min(1)
-    .max(5_000_000)
-    .default(200_000)
-    .describe('For text documents: return at most this many characters (default 200,000).'),
+  max_chars: z.number().int().min(1).max(5_000_000).default(200_000).describe('For text documents: return at most this many characters (default 200,000).'),
 });
 export type ReadDocumentInput = z.output<typeof ReadDocumentInput>;
 
 export const ListDocumentsInput = z.strictObject({
   tags: z.array(tag()).max(10).optional().describe('Only documents with every one of these tags.'),
-  type: z.enum(DOCUMENT_TYPES).optional().describe(`Only documents of this type: ${DOCUMENT_TYPES.join(', ')} (link = external).`),
+  type: z
+    .enum(DOCUMENT_TYPES)
+    .optional()
+    .describe(`Only documents of this type: ${DOCUMENT_TYPES.join(', ')} (link = external).`),
   cursor: cursor(),
   limit: limit(),
 });

@@ -11,14 +11,7 @@ import { MissingBlobError } from '../../storage/blob-store.js';
 import { decodeUpload } from './base64.js';
 import { decodeText, detectMimeType, documentType, isTextType, type DocumentType } from './content-type.js';
 import { checkExternalUrl } from './external-url.js';
-import type {
-  CreateExternalDocumentInput,
-  Document,
-  DocumentContent,
-  ListDocumentsInput,
-  ReadDocumentInput,
-  UploadDocumentInput,
-} from './schema.js';
+import type { CreateExternalDocumentInput, Document, DocumentContent, ListDocumentsInput, ReadDocumentInput, UploadDocumentInput } from './schema.js';
 
 const HINT = 'Use list_documents to find document ids.';
 
@@ -29,7 +22,14 @@ async function requireDocument(ctx: DomainContext, id: string): Promise<Document
 }
 
 export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[], known?: TagsById): Promise<Document[]> {
-  const [tags, zone] = await Promise.all([known ?? ctx.tags.of('document', rows.map((r) => r.id)), ctx.zone()]);
+  const [tags, zone] = await Promise.all([
+    known ??
+      ctx.tags.of(
+        'document',
+        rows.map((r) => r.id),
+      ),
+    ctx.zone(),
+  ]);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,
@@ -140,6 +140,11 @@ export async function readDocument(ctx: DomainContext, input: ReadDocumentInput)
 
 export async function listDocuments(ctx: DomainContext, input: ListDocumentsInput) {
   const rows = await ctx.documents.list({ tags: input.tags, type: input.type }, decodeCursor(input.cursor, 2), input.limit);
-  const page = toPage(rows, input.limit, (r) => [r.created_at, r.id], (r) => r);
+  const page = toPage(
+    rows,
+    input.limit,
+    (r) => [r.created_at, r.id],
+    (r) => r,
+  );
   return { items: await presentDocuments(ctx, page.items), next_cursor: page.next_cursor };
 }

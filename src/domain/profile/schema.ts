@@ -11,9 +11,10 @@ export const UpdateStatusInput = z.strictObject({
   laptop_model: clearable(shortText('Model of your computer.')),
   laptop_specs: clearable(shortText('Specifications of your computer (CPU, memory, ...).', 1000)),
   permissions: clearable(
-    z.array(shortText('A permission, e.g. "may read my calendar".', 200)).max(100, 'at most 100 permissions').describe(
-      'What your assistant may and may not do, one statement each; replaces the list.',
-    ),
+    z
+      .array(shortText('A permission, e.g. "may read my calendar".', 200))
+      .max(100, 'at most 100 permissions')
+      .describe('What your assistant may and may not do, one statement each; replaces the list.'),
   ),
   notes: clearable(notes()),
   timezone: clearable(z.string().max(64).describe('Your IANA time zone, e.g. Europe/Berlin. null returns to the system zone.')),

@@ -1,20 +1,5 @@
 import { z } from 'zod';
-import {
-  DATE_HELP,
-  clearable,
-  cursor,
-  description,
-  id,
-  limit,
-  moment,
-  notes,
-  pageOf,
-  priority,
-  tag,
-  tags,
-  timestamps,
-  title,
-} from '../common/fields.js';
+import { DATE_HELP, clearable, cursor, description, id, limit, moment, notes, pageOf, priority, tag, tags, timestamps, title } from '../common/fields.js';
 
 export const PROJECT_STATUSES = ['not_started', 'in_progress', 'on_hold', 'completed', 'cancelled'] as const;
 export const TASK_STATUSES = ['todo', 'in_progress', 'done', 'blocked'] as const;

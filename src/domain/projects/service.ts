@@ -47,11 +47,7 @@ const emptyCounts = (): Counts => ({ total: 0, todo: 0, in_progress: 0, done: 0,
 /** Turns project rows into what users see: tags, task counts and progress loaded in two queries. */
 export async function presentProjects(ctx: DomainContext, rows: readonly ProjectRow[], known?: TagsById): Promise<Project[]> {
   const ids = rows.map((r) => r.id);
-  const [tags, counts, zone] = await Promise.all([
-    known ?? ctx.tags.of('project', ids),
-    ctx.tasks.statusCounts(ids),
-    ctx.zone(),
-  ]);
+  const [tags, counts, zone] = await Promise.all([known ?? ctx.tags.of('project', ids), ctx.tasks.statusCounts(ids), ctx.zone()]);
   const countsById = new Map<string, Counts>(ids.map((i) => [i, emptyCounts()]));
   for (const c of counts) {
     const entry = countsById.get(c.project_id)!;
@@ -81,7 +77,14 @@ export async function presentProjects(ctx: DomainContext, rows: readonly Project
 }
 
 export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[], known?: TagsById): Promise<Task[]> {
-  const [tags, zone] = await Promise.all([known ?? ctx.tags.of('task', rows.map((r) => r.id)), ctx.zone()]);
+  const [tags, zone] = await Promise.all([
+    known ??
+      ctx.tags.of(
+        'task',
+        rows.map((r) => r.id),
+      ),
+    ctx.zone(),
+  ]);
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,
@@ -98,7 +101,6 @@ export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[],
     updated_at: formatInstant(r.updated_at, zone),
   }));
 }
-
 
 async function reindexProject(ctx: DomainContext, id: string): Promise<ProjectRow> {
   const row = await requireProject(ctx, id);
@@ -160,7 +162,12 @@ export async function listProjects(ctx: DomainContext, input: ListProjectsInput)
     decodeCursor(input.cursor, 2),
     input.limit,
   );
-  const page = toPage(rows, input.limit, (r) => [r.created_at, r.id], (r) => r);
+  const page = toPage(
+    rows,
+    input.limit,
+    (r) => [r.created_at, r.id],
+    (r) => r,
+  );
   return { items: await presentProjects(ctx, page.items), next_cursor: page.next_cursor };
 }
 
@@ -168,7 +175,12 @@ export async function getProject(ctx: DomainContext, input: GetProjectInput): Pr
   const row = await requireProject(ctx, input.project_id);
   const [project] = await presentProjects(ctx, [row]);
   const taskRows = await ctx.tasks.listOfProject(row.id, input.task_status, decodeCursor(input.task_cursor, 2, 'task_cursor'), input.task_limit);
-  const page = toPage(taskRows, input.task_limit, (r) => [r.created_at, r.id], (r) => r);
+  const page = toPage(
+    taskRows,
+    input.task_limit,
+    (r) => [r.created_at, r.id],
+    (r) => r,
+  );
   return { ...project!, tasks: { items: await presentTasks(ctx, page.items), next_cursor: page.next_cursor } };
 }
 

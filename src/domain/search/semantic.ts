@@ -28,7 +28,12 @@ export interface SimilarItem {
 }
 
 /** The live items nearest to an embedding, most similar first. */
-export async function similarItems(ctx: DomainContext, embedding: readonly number[], kinds: readonly ItemKind[] = ITEM_KINDS, limit = 10): Promise<SimilarItem[]> {
+export async function similarItems(
+  ctx: DomainContext,
+  embedding: readonly number[],
+  kinds: readonly ItemKind[] = ITEM_KINDS,
+  limit = 10,
+): Promise<SimilarItem[]> {
   checkEmbedding(ctx, embedding);
   // Ask for a few more: trashed items are dropped after the nearest-neighbour search.
   const hits = await ctx.vectors.nearest(embedding, kinds, limit * 2);

@@ -20,7 +20,14 @@ async function requireTodo(ctx: DomainContext, id: string, lock?: Lock): Promise
 }
 
 export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[], known?: TagsById): Promise<Todo[]> {
-  const [tags, zone] = await Promise.all([known ?? ctx.tags.of('todo', rows.map((r) => r.id)), ctx.zone()]);
+  const [tags, zone] = await Promise.all([
+    known ??
+      ctx.tags.of(
+        'todo',
+        rows.map((r) => r.id),
+      ),
+    ctx.zone(),
+  ]);
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,
@@ -38,7 +45,6 @@ export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[],
     updated_at: formatInstant(r.updated_at, zone),
   }));
 }
-
 
 async function reindexed(ctx: DomainContext, id: string): Promise<Todo> {
   const row = await requireTodo(ctx, id);
@@ -81,10 +87,8 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
   const current = await requireTodo(ctx, input.todo_id, { lock: true });
   const zone = await ctx.zone();
   const due = input.due_date === undefined ? undefined : input.due_date === null ? null : parseDue(input.due_date, zone, 'due_date');
-  const reminder =
-    input.reminder_date === undefined ? undefined : input.reminder_date === null ? null : parseReminder(input.reminder_date, zone);
-  const projectId =
-    input.project_id === undefined ? undefined : input.project_id === null ? null : (await requireProject(ctx, input.project_id)).id;
+  const reminder = input.reminder_date === undefined ? undefined : input.reminder_date === null ? null : parseReminder(input.reminder_date, zone);
+  const projectId = input.project_id === undefined ? undefined : input.project_id === null ? null : (await requireProject(ctx, input.project_id)).id;
   const now = toStored(ctx.now);
   const completed = input.completed === undefined ? undefined : input.completed ? 1 : 0;
   await ctx.todos.update(current.id, {
@@ -138,6 +142,11 @@ export async function listTodos(ctx: DomainContext, input: ListTodosInput) {
     decodeCursor(input.cursor, 2),
     input.limit,
   );
-  const page = toPage(rows, input.limit, (r) => [r.due_sort, r.id], (r) => r);
+  const page = toPage(
+    rows,
+    input.limit,
+    (r) => [r.due_sort, r.id],
+    (r) => r,
+  );
   return { items: await presentTodos(ctx, page.items), next_cursor: page.next_cursor };
 }

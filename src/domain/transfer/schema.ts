@@ -77,7 +77,10 @@ const jsonList = (item: z.ZodType<string, string>, max: number, what: string) =>
     const parsed = z.array(item).max(max).safeParse(list);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      ctx.addIssue({ code: 'custom', message: `must be a JSON list of up to ${max} ${what}${issue.path.length ? ` (item ${issue.path.join('.')}: ${issue.message})` : ''}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a JSON list of up to ${max} ${what}${issue.path.length ? ` (item ${issue.path.join('.')}: ${issue.message})` : ''}`,
+      });
       return z.NEVER;
     }
     return JSON.stringify(parsed.data);
@@ -177,7 +180,10 @@ const ExportDocument = z
     mime_type: z.string().regex(MIME_TYPE, 'must be a MIME type such as text/markdown').nullable(),
     filename: shortText('', 255).nullable(),
     size_bytes: z.number().int().min(0).nullable(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex').nullable(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex')
+      .nullable(),
     external_url: z.string().max(2048, 'must be at most 2048 characters').nullable(),
     /** The plaintext bytes (an export is decrypted; the importing server encrypts with its own key). */
     content_base64: z.string().nullable(),

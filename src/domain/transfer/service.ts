@@ -38,7 +38,10 @@ export async function exportTenant(ctx: DomainContext): Promise<TenantExport> {
     projects: tagged('project', await ctx.projects.all()) as TenantExport['projects'],
     tasks: tagged('task', await ctx.tasks.all()) as TenantExport['tasks'],
     // A sort key derived from due_at is not data: import derives it again.
-    todos: tagged('todo', (await ctx.todos.all()).map(({ due_sort: _sort, ...todo }) => todo)) as TenantExport['todos'],
+    todos: tagged(
+      'todo',
+      (await ctx.todos.all()).map(({ due_sort: _sort, ...todo }) => todo),
+    ) as TenantExport['todos'],
     events: tagged('event', await ctx.events.all()) as TenantExport['events'],
     documents: documents as TenantExport['documents'],
     embeddings: await ctx.vectors.all(),

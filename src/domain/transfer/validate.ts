@@ -10,7 +10,7 @@ const KIND_OF = { projects: 'project', tasks: 'task', todos: 'todo', events: 'ev
 /** "todos[3] (id 0193…)", as the file holds it: the row a person has to find and fix. */
 function rowName(raw: unknown, table: string, index: number): string {
   const id = (raw as Record<string, Record<number, { id?: unknown }>> | null)?.[table]?.[index]?.id;
-  const shown = typeof id === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(id) ? id : JSON.stringify(id) ?? 'missing';
+  const shown = typeof id === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(id) ? id : (JSON.stringify(id) ?? 'missing');
   return `${table}[${index}] (id ${shown})`;
 }
 
@@ -37,7 +37,8 @@ function checkReferences(data: TenantExport) {
   }
   const projects = ids.get('project')!;
   data.tasks.forEach((task, i) => {
-    if (!projects.has(task.project_id)) throw new UserError(`tasks[${i}] (id ${task.id}): project_id: no project in the file has the id ${JSON.stringify(task.project_id)}`);
+    if (!projects.has(task.project_id))
+      throw new UserError(`tasks[${i}] (id ${task.id}): project_id: no project in the file has the id ${JSON.stringify(task.project_id)}`);
   });
   data.todos.forEach((todo, i) => {
     if (todo.project_id !== null && !projects.has(todo.project_id)) {

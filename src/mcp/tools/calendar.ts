@@ -30,8 +30,7 @@ export const listCalendarEventsTool = defineTool({
 export const updateCalendarEventTool = defineTool({
   name: 'update_calendar_event',
   title: 'Update calendar event',
-  description:
-    'Change an event. Only the fields given change; null clears one. A new start_time without end_time moves the event and keeps its length.',
+  description: 'Change an event. Only the fields given change; null clears one. A new start_time without end_time moves the event and keeps its length.',
   input: UpdateEventInput,
   output: Event,
   access: 'write',

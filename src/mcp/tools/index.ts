@@ -1,21 +1,8 @@
 import type { ToolDeclaration } from '../tool.js';
 import { createCalendarEventTool, listCalendarEventsTool, updateCalendarEventTool } from './calendar.js';
-import {
-  createExternalDocumentTool,
-  getDocumentTool,
-  listDocumentsTool,
-  readDocumentTool,
-  uploadDocumentTool,
-} from './documents.js';
+import { createExternalDocumentTool, getDocumentTool, listDocumentsTool, readDocumentTool, uploadDocumentTool } from './documents.js';
 import { getDashboardTool, searchTool } from './overview.js';
-import {
-  addProjectTaskTool,
-  createProjectTool,
-  getProjectTool,
-  listProjectsTool,
-  updateProjectTaskTool,
-  updateProjectTool,
-} from './projects.js';
+import { addProjectTaskTool, createProjectTool, getProjectTool, listProjectsTool, updateProjectTaskTool, updateProjectTool } from './projects.js';
 import { getCurrentTimeTool, getStatusTool, updateStatusTool } from './status.js';
 import { completeTodoTool, createTodoTool, listTodosTool, updateTodoTool } from './todos.js';
 import { deleteItemTool, restoreItemTool } from './trash.js';

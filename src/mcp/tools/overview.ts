@@ -6,7 +6,9 @@ import { eventLine, projectLine, todoLine } from '../text.js';
 import { defineTool } from '../tool.js';
 
 const section = <T>(title: string, s: { items: readonly T[]; total: number }, line: (t: T) => string) =>
-  s.total === 0 ? [] : [`${title} (${s.total}):`, ...s.items.map((i) => `- ${line(i)}`), ...(s.total > s.items.length ? [`- ... and ${s.total - s.items.length} more`] : [])];
+  s.total === 0
+    ? []
+    : [`${title} (${s.total}):`, ...s.items.map((i) => `- ${line(i)}`), ...(s.total > s.items.length ? [`- ... and ${s.total - s.items.length} more`] : [])];
 
 export const getDashboardTool = defineTool({
   name: 'get_dashboard',

@@ -136,9 +136,7 @@ async function createTables(db: Kysely<unknown>, dialect: Dialect) {
       .addColumn('document_id', k, (c) => c.notNull())
       .addColumn('bytes', 'bytea', (c) => c.notNull())
       .addPrimaryKeyConstraint('document_blobs_pk', ['tenant_id', 'document_id'])
-      .addForeignKeyConstraint('document_blobs_document_fk', ['tenant_id', 'document_id'], 'documents', ['tenant_id', 'id'], (fk) =>
-        fk.onDelete('cascade'),
-      )
+      .addForeignKeyConstraint('document_blobs_document_fk', ['tenant_id', 'document_id'], 'documents', ['tenant_id', 'id'], (fk) => fk.onDelete('cascade'))
       .execute();
   }
 

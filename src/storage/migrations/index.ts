@@ -20,7 +20,23 @@ import { DUE_TENANTS_FUNCTION, dueWork } from './016-due-work.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
-const MIGRATIONS: readonly Migration[] = [initial, searchFunction, accounts, searchPrefixFilter, oauthRecords, accountRecords, signingKeys, localAccounts, loginFailures, rateLimits, auditEvents, credentialsChanged, signInAddresses, documentBlobChunks, dueWork];
+const MIGRATIONS: readonly Migration[] = [
+  initial,
+  searchFunction,
+  accounts,
+  searchPrefixFilter,
+  oauthRecords,
+  accountRecords,
+  signingKeys,
+  localAccounts,
+  loginFailures,
+  rateLimits,
+  auditEvents,
+  credentialsChanged,
+  signInAddresses,
+  documentBlobChunks,
+  dueWork,
+];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */
@@ -59,7 +75,9 @@ async function applyMigrations(conn: Kysely<unknown>, dialect: Dialect, upTo = I
   // Checked first: PostgreSQL wants the CREATE privilege even for CREATE TABLE IF NOT EXISTS, and
   // a login role that is not the owner has none.
   const tracked = await sql<{ n: number }>`
-    SELECT count(*) AS n FROM ${sql.raw(dialect === 'sqlite' ? "sqlite_master WHERE type = 'table' AND" : "pg_class WHERE relkind = 'r' AND")} ${sql.raw(dialect === 'sqlite' ? 'name' : 'relname')} = 'schema_migrations'`.execute(conn);
+    SELECT count(*) AS n FROM ${sql.raw(dialect === 'sqlite' ? "sqlite_master WHERE type = 'table' AND" : "pg_class WHERE relkind = 'r' AND")} ${sql.raw(dialect === 'sqlite' ? 'name' : 'relname')} = 'schema_migrations'`.execute(
+    conn,
+  );
   if (Number(tracked.rows[0]?.n) === 0) {
     await sql`CREATE TABLE schema_migrations (
       version INTEGER PRIMARY KEY,
@@ -78,7 +96,9 @@ async function applyMigrations(conn: Kysely<unknown>, dialect: Dialect, upTo = I
   for (const migration of MIGRATIONS) {
     if (done.has(migration.version) || migration.version > upTo) continue;
     await migration.up(conn, dialect);
-    await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${new Date().toISOString()})`.execute(conn);
+    await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${new Date().toISOString()})`.execute(
+      conn,
+    );
     steps.push(`applied migration ${migration.version} (${migration.name})`);
   }
   return steps;

@@ -17,6 +17,10 @@ export class DocumentRepository extends ItemRepository<'documents'> {
     if (filter.type) q = q.where('category', '=', filter.type);
     if (filter.tags?.length) q = q.where(hasTags(this.scope, 'document', 'documents', filter.tags));
     if (afterKey) q = q.where(after([sql.ref('created_at'), sql.ref('id')], afterKey, 'desc'));
-    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    return q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
   }
 }

@@ -42,7 +42,10 @@ export class EventRepository extends ItemRepository<'events'> {
     const rows = (long: boolean) => {
       let q = overlappingQuery(this.scope, range, long).selectAll();
       if (afterKey) q = q.where(after([sql.ref('start_at'), sql.ref('id')], afterKey, 'asc'));
-      return q.orderBy('start_at').orderBy('id').limit(limit + 1);
+      return q
+        .orderBy('start_at')
+        .orderBy('id')
+        .limit(limit + 1);
     };
     const [short, long] = await rowsOfEach<EventRow>(this.scope, [rows(false), rows(true)], byStart);
     return [...short!, ...long!].sort(byStart).slice(0, limit + 1);
@@ -52,7 +55,9 @@ export class EventRepository extends ItemRepository<'events'> {
   async inRanges(ranges: readonly EventRange[], limit: number): Promise<EventRow[][]> {
     const parts = await rowsOfEach<EventRow>(
       this.scope,
-      ranges.flatMap((range) => [false, true].map((long) => overlappingQuery(this.scope, range, long).selectAll().orderBy('start_at').orderBy('id').limit(limit))),
+      ranges.flatMap((range) =>
+        [false, true].map((long) => overlappingQuery(this.scope, range, long).selectAll().orderBy('start_at').orderBy('id').limit(limit)),
+      ),
       byStart,
     );
     return ranges.map((_, i) => [...parts[2 * i]!, ...parts[2 * i + 1]!].sort(byStart).slice(0, limit));

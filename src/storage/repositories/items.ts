@@ -138,17 +138,27 @@ export class ItemRepository<T extends ItemTable> {
 
   /** When the oldest item still in the trash was put there, if any is. */
   async oldestTrashed(): Promise<string | undefined> {
-    const row = await this.rows().select((eb: any) => eb.fn.min('deleted_at').as('at')).where('deleted_at', 'is not', null).executeTakeFirst();
+    const row = await this.rows()
+      .select((eb: any) => eb.fn.min('deleted_at').as('at'))
+      .where('deleted_at', 'is not', null)
+      .executeTakeFirst();
     return (row as { at: string | null } | undefined)?.at ?? undefined;
   }
 
   async deleteMany(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.deleteFrom(this.table as string).where('tenant_id', '=', this.scope.tenantId).where('id', 'in', [...ids]).execute();
+    await this.db
+      .deleteFrom(this.table as string)
+      .where('tenant_id', '=', this.scope.tenantId)
+      .where('id', 'in', [...ids])
+      .execute();
   }
 
   async deleteAll(): Promise<void> {
-    await this.db.deleteFrom(this.table as string).where('tenant_id', '=', this.scope.tenantId).execute();
+    await this.db
+      .deleteFrom(this.table as string)
+      .where('tenant_id', '=', this.scope.tenantId)
+      .execute();
   }
 
   /** Ids of every item, trash included. */

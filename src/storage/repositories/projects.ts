@@ -21,7 +21,11 @@ export class ProjectRepository extends ItemRepository<'projects'> {
     if (filter.priority) q = q.where('priority', '=', filter.priority);
     if (filter.tag) q = q.where(hasTags(this.scope, 'project', 'projects', [filter.tag]));
     if (afterKey) q = q.where(after([sql.ref('created_at'), sql.ref('id')], afterKey, 'desc'));
-    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    return q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
   }
 
   /** Active projects, most urgent first, for the dashboard. */
@@ -64,7 +68,11 @@ export class TaskRepository extends ItemRepository<'tasks'> {
       .where('deleted_at', 'is', null);
     if (status) q = q.where('status', '=', status);
     if (afterKey) q = q.where(after([sql.ref('created_at'), sql.ref('id')], afterKey, 'asc'));
-    return q.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
+    return q
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
   }
 
   /** Open tasks of live projects due in [from, before); from omitted = everything due before `before`. */
@@ -122,7 +130,12 @@ export class TaskRepository extends ItemRepository<'tasks'> {
   /** Ids of every task (trash included) of these projects. */
   async idsOfProjects(projectIds: readonly string[]): Promise<string[]> {
     if (projectIds.length === 0) return [];
-    const rows = await this.scope.db.selectFrom('tasks').select('id').where('tenant_id', '=', this.scope.tenantId).where('project_id', 'in', [...projectIds]).execute();
+    const rows = await this.scope.db
+      .selectFrom('tasks')
+      .select('id')
+      .where('tenant_id', '=', this.scope.tenantId)
+      .where('project_id', 'in', [...projectIds])
+      .execute();
     return rows.map((r) => r.id);
   }
 }

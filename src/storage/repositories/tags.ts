@@ -69,7 +69,11 @@ export class TagRepository {
         .where('tenant_id', '=', this.scope.tenantId)
         .where('item_id', 'in', ids)
         .execute();
-      for (const r of rows) byKind.get(r.item_kind as ItemKind)?.get(r.item_id)?.push(r.tag);
+      for (const r of rows)
+        byKind
+          .get(r.item_kind as ItemKind)
+          ?.get(r.item_id)
+          ?.push(r.tag);
       for (const map of byKind.values()) for (const list of map.values()) list.sort();
     }
     return (kind) => byKind.get(kind) ?? new Map();
@@ -100,7 +104,12 @@ export class TagRepository {
   /** Drops the tags of items removed for good. */
   async drop(kind: ItemKind, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.scope.db.deleteFrom('item_tags').where('tenant_id', '=', this.scope.tenantId).where('item_kind', '=', kind).where('item_id', 'in', [...ids]).execute();
+    await this.scope.db
+      .deleteFrom('item_tags')
+      .where('tenant_id', '=', this.scope.tenantId)
+      .where('item_kind', '=', kind)
+      .where('item_id', 'in', [...ids])
+      .execute();
   }
 
   async clear(): Promise<void> {

@@ -31,7 +31,11 @@ export class TodoRepository extends ItemRepository<'todos'> {
     if (filter.dueAfter) q = q.where(DUE_SORT, '>=', filter.dueAfter).where('due_at', 'is not', null);
     if (filter.projectId) q = q.where('project_id', '=', filter.projectId);
     if (afterKey) q = q.where(after([DUE_SORT, sql.ref('id')], afterKey, 'asc'));
-    return q.orderBy(DUE_SORT).orderBy('id').limit(limit + 1).execute();
+    return q
+      .orderBy(DUE_SORT)
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
   }
 
   /** Open todos due in [from, before); from omitted = everything due before `before`. */

@@ -41,7 +41,10 @@ export async function countEach({ db, batching }: TenantScope, countings: readon
     for (const { query, conditions } of countings) {
       const counts: number[] = [];
       for (const condition of conditions) {
-        const row = (await query.where(condition).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()) as { n: number };
+        const row = (await query
+          .where(condition)
+          .select(sql<number>`count(*)`.as('n'))
+          .executeTakeFirstOrThrow()) as { n: number };
         counts.push(Number(row.n));
       }
       result.push(counts);

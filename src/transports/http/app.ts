@@ -80,7 +80,8 @@ async function existingEmbeddedAccount(engine: Engine, server: EmbeddedAuthoriza
   if (!client) throw new TokenRejected('the client this token was issued to has been removed');
   const account = !serviceToken ? person : client.owner === undefined ? undefined : await embeddedAccount(engine, client.owner);
   if (!account) throw new TokenRejected('the token speaks for an account that does not exist (any more)');
-  if (account.tokensValidAfter !== undefined && (token.issuedAt ?? 0) < account.tokensValidAfter) throw new TokenRejected("the token was issued before the account's password changed");
+  if (account.tokensValidAfter !== undefined && (token.issuedAt ?? 0) < account.tokensValidAfter)
+    throw new TokenRejected("the token was issued before the account's password changed");
   return account;
 }
 
@@ -119,7 +120,20 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   app.use(metadataRoutes({ resource, publicUrl, issuer: issuer?.issuer }));
   if (authorizationServer) {
     app.use('/oauth/interaction', limited(limits, policy.pagesPerAddress, byAddress));
-    app.use('/oauth', interactionRoutes({ authorizationServer, engine, kek: authorizationServer.kek, origin: new URL(publicUrl).origin, resource, limits, policy, audit, clock: parts.clock }));
+    app.use(
+      '/oauth',
+      interactionRoutes({
+        authorizationServer,
+        engine,
+        kek: authorizationServer.kek,
+        origin: new URL(publicUrl).origin,
+        resource,
+        limits,
+        policy,
+        audit,
+        clock: parts.clock,
+      }),
+    );
     // Clients register from anywhere, browsers included (oidc-provider sends no CORS headers there).
     app.use('/oauth/register', cors());
     app.post('/oauth/register', limited(limits, policy.registerPerAddress, byAddress));
@@ -140,7 +154,9 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     onerror: (err) => logger.debug({ err: err.message }, 'MCP request refused or failed'),
   });
   // A client that hangs up mid-request is not a server failure.
-  const serveMcp = serveWebHandler(mcp, (err) => (err.message === 'aborted' ? logger.debug : logger.warn).call(logger, { err: err.message }, 'MCP request failed'));
+  const serveMcp = serveWebHandler(mcp, (err) =>
+    (err.message === 'aborted' ? logger.debug : logger.warn).call(logger, { err: err.message }, 'MCP request failed'),
+  );
   const gate = issuer
     ? bearerAuth({
         verifier: createTokenVerifier({
@@ -171,7 +187,13 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   // After a big body is done with, its garbage is collected rather than left to pile up (V8 sizes
   // its heap to the machine: gigabytes here), so the next uploads start from a small heap.
   const reduceMemory = createMemoryReducer();
-  const admit = admitBody({ budget, tenantOf: (req) => byTenant(req) ?? LOCAL_TENANT, maxBytes, audit, onReleased: (bytes) => bytes >= LARGE_BODY && reduceMemory() });
+  const admit = admitBody({
+    budget,
+    tenantOf: (req) => byTenant(req) ?? LOCAL_TENANT,
+    maxBytes,
+    audit,
+    onReleased: (bytes) => bytes >= LARGE_BODY && reduceMemory(),
+  });
   app.all(
     '/mcp',
     originGuard(allowedOrigins),

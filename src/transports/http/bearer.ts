@@ -50,7 +50,11 @@ export function bearerAuth(options: BearerOptions): RequestHandler {
     const params = [`resource_metadata=${quoted(options.resourceMetadataUrl)}`, `scope=${quoted(error?.scope ?? EVERY_SCOPE)}`];
     if (error) params.unshift(`error=${quoted(error.code)}`, `error_description=${quoted(error.description)}`);
     res.status(status).set('WWW-Authenticate', `Bearer ${params.join(', ')}`);
-    res.json(error ? { error: error.code, error_description: error.description } : { error: 'unauthorized', error_description: 'this endpoint needs an OAuth access token' });
+    res.json(
+      error
+        ? { error: error.code, error_description: error.description }
+        : { error: 'unauthorized', error_description: 'this endpoint needs an OAuth access token' },
+    );
   };
   const deny = async (req: Request, reason: string, status: number) => {
     void options.audit.record({ type: 'auth.denied', address: req.ip, details: { status, reason, method: req.method, path: req.path } });
@@ -103,7 +107,10 @@ export function bearerAuth(options: BearerOptions): RequestHandler {
       }
       if (err instanceof TokenUnverifiable) {
         options.logger.error({ err: err.message }, 'cannot verify access tokens');
-        return void res.status(503).set('Retry-After', '5').json({ error: 'temporarily_unavailable', error_description: 'access tokens cannot be verified right now' });
+        return void res
+          .status(503)
+          .set('Retry-After', '5')
+          .json({ error: 'temporarily_unavailable', error_description: 'access tokens cannot be verified right now' });
       }
       next(err);
     }

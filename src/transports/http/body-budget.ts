@@ -130,7 +130,11 @@ export function admitBody(options: AdmitBodyOptions): RequestHandler {
     const tenant = options.tenantOf(req);
     const reservation = options.budget.reserve(tenant, bytes);
     if (typeof reservation === 'string') {
-      void options.audit.record({ type: 'request.refused', address: req.ip, details: { status: reservation === 'tenant' ? 429 : 503, reason: `request bytes in flight (${reservation})`, bytes, path: req.path } });
+      void options.audit.record({
+        type: 'request.refused',
+        address: req.ip,
+        details: { status: reservation === 'tenant' ? 429 : 503, reason: `request bytes in flight (${reservation})`, bytes, path: req.path },
+      });
       return refuseOverBudget(res, reservation);
     }
     reservations.set(req, reservation);

@@ -38,7 +38,10 @@ export function healthRoutes(engine: Pick<Engine, 'db' | 'security'>, readiness:
       checks.issuer = readiness.issuer.ready ? 'ok' : 'metadata or keys not loaded';
       if (!readiness.issuer.ready) ready = false;
     }
-    res.status(ready ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'not ready', checks });
+    res
+      .status(ready ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status: ready ? 'ready' : 'not ready', checks });
   });
   return router;
 }

@@ -89,7 +89,19 @@ export function interactionRoutes(options: InteractionOptions): Router {
     if (interaction.prompt.name === 'login') return void send(res, 200, loginPage({ action, csrf, clientName }));
     const redirect = new URL(String(interaction.params.redirect_uri));
     const scopes = requestedScopes(interaction.params.scope);
-    send(res, 200, consentPage({ action, csrf, clientName, scopes, readOnlyChoice: readOnlyOffered(scopes), redirectHost: redirect.host || redirect.protocol, loopback: isLoopbackHostname(redirect.hostname) }));
+    send(
+      res,
+      200,
+      consentPage({
+        action,
+        csrf,
+        clientName,
+        scopes,
+        readOnlyChoice: readOnlyOffered(scopes),
+        redirectHost: redirect.host || redirect.protocol,
+        loopback: isLoopbackHostname(redirect.hostname),
+      }),
+    );
   });
 
   const form = express.urlencoded({ extended: false, limit: '8kb' });
@@ -115,7 +127,14 @@ export function interactionRoutes(options: InteractionOptions): Router {
       send(res, status, loginPage({ action: req.originalUrl, csrf: csrfFor(interaction.uid), clientName: client?.clientName ?? '', email: shownEmail, error }));
     };
     // A form without both fields checks no password, and so counts against no limit.
-    if (typeof email !== 'string' || typeof password !== 'string' || !email.trim() || !password || email.length > MAX_EMAIL_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    if (
+      typeof email !== 'string' ||
+      typeof password !== 'string' ||
+      !email.trim() ||
+      !password ||
+      email.length > MAX_EMAIL_LENGTH ||
+      password.length > MAX_PASSWORD_LENGTH
+    ) {
       return void (await again(400, 'Enter your email and your password.'));
     }
     const account = await loginAccount(options.engine, email);
@@ -147,18 +166,32 @@ export function interactionRoutes(options: InteractionOptions): Router {
     const clientId = String(interaction.params.client_id);
     if (choice === 'deny') {
       void options.audit.record({ type: 'consent.denied', actor: interaction.session?.accountId, address: req.ip, clientId });
-      return void (await provider().interactionFinished(req, res, { error: 'access_denied', error_description: 'the user did not allow access' }, { mergeWithLastSubmission: false }));
+      return void (await provider().interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'the user did not allow access' },
+        { mergeWithLastSubmission: false },
+      ));
     }
     const accountId = interaction.session!.accountId;
     const grant = (interaction.grantId ? await provider().Grant.find(interaction.grantId) : undefined) ?? new (provider().Grant)({ accountId, clientId });
     const missing = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
     // The grant is kept under the resource as the request named it (the canonical one when it named none).
     const named = interaction.params.resource;
-    const resources = new Set([...Object.keys(missing.missingResourceScopes ?? {}), ...(named === undefined ? [options.resource] : [named].flat().map(String))]);
+    const resources = new Set([
+      ...Object.keys(missing.missingResourceScopes ?? {}),
+      ...(named === undefined ? [options.resource] : [named].flat().map(String)),
+    ]);
     const scopes = requestedScopes(interaction.params.scope);
     recordConsent(grant, { scopes, resources: [...resources], openidScopes: missing.missingOIDCScope ?? [] }, choice);
     const grantId = await grant.save();
-    void options.audit.record({ type: 'consent.granted', actor: accountId, address: req.ip, clientId, details: { scope: scopesGiven(scopes, choice).join(' '), asked: scopes.join(' ') } });
+    void options.audit.record({
+      type: 'consent.granted',
+      actor: accountId,
+      address: req.ip,
+      clientId,
+      details: { scope: scopesGiven(scopes, choice).join(' '), asked: scopes.join(' ') },
+    });
     await provider().interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
   return router;

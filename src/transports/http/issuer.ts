@@ -20,10 +20,7 @@ const FETCH_TIMEOUT_MS = 5_000;
 function metadataUrls(issuer: string): string[] {
   const url = new URL(issuer);
   const issuerPath = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return [
-    `${url.origin}/.well-known/oauth-authorization-server${issuerPath}`,
-    `${url.origin}${issuerPath}/.well-known/openid-configuration`,
-  ];
+  return [`${url.origin}/.well-known/oauth-authorization-server${issuerPath}`, `${url.origin}${issuerPath}/.well-known/openid-configuration`];
 }
 
 async function fetchJson(url: string): Promise<unknown> {
@@ -89,7 +86,11 @@ export class IssuerConnection {
         const metadata = await fetchIssuerMetadata(this.issuer);
         if (metadata.jwks_uri) {
           // jose caches the set and refetches it on an unknown kid, at most once per cooldown.
-          const keys = createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+          const keys = createRemoteJWKSet(new URL(metadata.jwks_uri), {
+            timeoutDuration: FETCH_TIMEOUT_MS,
+            cooldownDuration: 30_000,
+            cacheMaxAge: 10 * 60_000,
+          });
           await keys.reload();
           this.keys = keys;
         }

@@ -115,7 +115,11 @@ export function jsonRpcBody(limit: number): RequestHandler[] {
     const [type, ...params] = (req.headers['content-type'] ?? '').split(';').map((part) => part.trim());
     // Anything else is the SDK's to refuse (415), unread.
     if (!JSON_TYPE.test(type ?? '')) return next();
-    const charset = params.find((p) => /^charset=/i.test(p))?.slice(8).replace(/"/g, '').toLowerCase();
+    const charset = params
+      .find((p) => /^charset=/i.test(p))
+      ?.slice(8)
+      .replace(/"/g, '')
+      .toLowerCase();
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return next(new BodyError('charset.unsupported', 'charset'));
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (encoding !== 'identity') return next(new BodyError('encoding.unsupported', 'encoding'));

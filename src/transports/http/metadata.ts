@@ -35,18 +35,20 @@ export function metadataRoutes(description: ResourceDescription): Router {
     res.set('Cache-Control', 'public, max-age=3600').json(metadata);
   });
   router.get('/', (_req, res) => {
-    res.type('text/plain').send(
-      [
-        'mcp-pa: a personal-assistant server for the Model Context Protocol.',
-        '',
-        `MCP endpoint (Streamable HTTP): ${description.resource}`,
-        description.issuer
-          ? `Authorization: OAuth 2.1 access tokens from ${description.issuer}, scopes ${SCOPES.read} (read) and ${SCOPES.write} (read and change).`
-          : 'Authorization: off (loopback development server).',
-        `Protected resource metadata: ${resourceMetadataUrl(description.resource)}`,
-        '',
-      ].join('\n'),
-    );
+    res
+      .type('text/plain')
+      .send(
+        [
+          'mcp-pa: a personal-assistant server for the Model Context Protocol.',
+          '',
+          `MCP endpoint (Streamable HTTP): ${description.resource}`,
+          description.issuer
+            ? `Authorization: OAuth 2.1 access tokens from ${description.issuer}, scopes ${SCOPES.read} (read) and ${SCOPES.write} (read and change).`
+            : 'Authorization: off (loopback development server).',
+          `Protected resource metadata: ${resourceMetadataUrl(description.resource)}`,
+          '',
+        ].join('\n'),
+      );
   });
   return router;
 }

@@ -6,7 +6,10 @@ import { limitHeaders, type LimitPolicy, type RateLimits } from '../../security/
 // against which key, and the 429.
 
 function tooMany(res: Response, retryAfterS: number) {
-  res.status(429).set('Cache-Control', 'no-store').json({ error: 'too_many_requests', error_description: `Too many requests: try again in ${retryAfterS} seconds.` });
+  res
+    .status(429)
+    .set('Cache-Control', 'no-store')
+    .json({ error: 'too_many_requests', error_description: `Too many requests: try again in ${retryAfterS} seconds.` });
 }
 
 /** One policy; a request whose key is unknown is not counted. */

@@ -59,13 +59,14 @@ function readPem(file: string, what: string, variable: string): Buffer {
 export function planListen(config: ResolvedConfig): ListenPlan {
   const { server, authentication } = config;
   const loopback = isLoopbackHost(server.host);
-  const tls = server.tls_cert && server.tls_key
-    ? {
-        cert: readPem(server.tls_cert, 'certificate', 'MCP_TLS_CERT'),
-        key: readPem(server.tls_key, 'private key', 'MCP_TLS_KEY'),
-        ...(server.tls_client_ca ? { ca: readPem(server.tls_client_ca, 'client CA certificate', 'MCP_TLS_CLIENT_CA') } : {}),
-      }
-    : undefined;
+  const tls =
+    server.tls_cert && server.tls_key
+      ? {
+          cert: readPem(server.tls_cert, 'certificate', 'MCP_TLS_CERT'),
+          key: readPem(server.tls_key, 'private key', 'MCP_TLS_KEY'),
+          ...(server.tls_client_ca ? { ca: readPem(server.tls_client_ca, 'client CA certificate', 'MCP_TLS_CLIENT_CA') } : {}),
+        }
+      : undefined;
   const behindProxy = !tls && (server.trust_proxy?.length ?? 0) > 0;
   if (!tls && server.tls_required && !loopback && !behindProxy) {
     throw new ConfigError(
@@ -77,7 +78,9 @@ export function planListen(config: ResolvedConfig): ListenPlan {
     );
   }
   if (!server.public_url && !loopback) {
-    throw new ConfigError(`Set MCP_PUBLIC_URL (server.public_url) to the https:// origin clients use to reach this server: it names the MCP resource (<public_url>/mcp) that tokens must be meant for.`);
+    throw new ConfigError(
+      `Set MCP_PUBLIC_URL (server.public_url) to the https:// origin clients use to reach this server: it names the MCP resource (<public_url>/mcp) that tokens must be meant for.`,
+    );
   }
   const auth = !authentication.enabled ? 'off' : authentication.issuer ? 'external' : 'embedded';
   return { host: server.host, port: server.port, tls, behindProxy, auth, issuer: auth === 'external' ? authentication.issuer : undefined };
@@ -129,7 +132,10 @@ export async function listenHttp(parts: HttpParts, plan: ListenPlan, extension?:
   const readiness: Readiness = { issuer, draining: false };
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
   const server = plan.tls
-    ? https.createServer({ ...TLS_OPTIONS, ...SLOW_CLIENT_OPTIONS, cert: plan.tls.cert, key: plan.tls.key, ...clientCertificateRequest(plan.tls, config) }, (req, res) => handler(req, res))
+    ? https.createServer(
+        { ...TLS_OPTIONS, ...SLOW_CLIENT_OPTIONS, cert: plan.tls.cert, key: plan.tls.key, ...clientCertificateRequest(plan.tls, config) },
+        (req, res) => handler(req, res),
+      )
     : http.createServer(SLOW_CLIENT_OPTIONS, (req, res) => handler(req, res));
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -151,14 +157,23 @@ export async function listenHttp(parts: HttpParts, plan: ListenPlan, extension?:
   const { app, mcp } = createHttpApp({ parts, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension });
   handler = app;
   // A refused TLS handshake (an old protocol, a weak cipher, garbage) never reaches the app: audit it here.
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: { remoteAddress?: string }) =>
-    void audit.record({ type: 'tls.refused', address: socket.remoteAddress, details: { reason: err.code ?? err.message } }),
+  server.on(
+    'tlsClientError',
+    (err: NodeJS.ErrnoException, socket: { remoteAddress?: string }) =>
+      void audit.record({ type: 'tls.refused', address: socket.remoteAddress, details: { reason: err.code ?? err.message } }),
   );
   void issuer?.load().then(() => {
-    if (!issuer.ready) logger.error({ issuer: issuer.issuer, err: issuer.lastError }, 'cannot load the authorization server metadata yet; /readyz reports not ready until it loads');
+    if (!issuer.ready)
+      logger.error(
+        { issuer: issuer.issuer, err: issuer.lastError },
+        'cannot load the authorization server metadata yet; /readyz reports not ready until it loads',
+      );
   });
   if (!plan.tls) {
-    logger.warn(plan.behindProxy ? { trustProxy: config.server.trust_proxy } : {}, plan.behindProxy ? 'serving plain HTTP behind a TLS-terminating proxy' : 'serving plain HTTP on a loopback address (development only)');
+    logger.warn(
+      plan.behindProxy ? { trustProxy: config.server.trust_proxy } : {},
+      plan.behindProxy ? 'serving plain HTTP behind a TLS-terminating proxy' : 'serving plain HTTP on a loopback address (development only)',
+    );
   }
   if (plan.auth === 'off') logger.warn('authentication is OFF: anyone who can reach this loopback address acts as the local user');
   logger.info({ url: `${publicUrl}/mcp`, listen: `${scheme}://${hostWithPort(plan.host, port)}`, issuer: issuer?.issuer ?? null }, 'serving MCP over HTTP');

@@ -29,7 +29,6 @@ class ExpiringCache<V> {
 
 const hashOf = (token: string) => crypto.createHash('sha256').update(token).digest('base64url');
 
-
 /** What a verified token says: who (issuer + subject), through which client, allowed to do what. */
 export interface VerifiedToken {
   issuer: string;
@@ -66,7 +65,8 @@ function scopesOf(claims: Record<string, unknown>): string[] {
 function checkBinding(cnf: unknown, peerCertificate: PeerCertificate): void {
   if (cnf === undefined) return;
   const thumbprint = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>)['x5t#S256'] : undefined;
-  if (typeof thumbprint !== 'string') throw new TokenRejected('the token is bound to a key this server cannot check (only certificate-bound tokens are accepted)');
+  if (typeof thumbprint !== 'string')
+    throw new TokenRejected('the token is bound to a key this server cannot check (only certificate-bound tokens are accepted)');
   const cert = peerCertificate();
   if (!cert) throw new TokenRejected('the token is bound to a client certificate, and this connection presented none');
   const presented = crypto.createHash('sha256').update(cert).digest('base64url');
@@ -107,9 +107,12 @@ const CLAIM_PROBLEMS: Record<string, string> = {
 function rejectionFor(err: unknown): TokenRejected {
   if (err instanceof TokenRejected) return err;
   if (err instanceof errors.JWTExpired) return new TokenRejected('the token has expired');
-  if (err instanceof errors.JWTClaimValidationFailed) return new TokenRejected(CLAIM_PROBLEMS[err.claim] ?? `the token's ${err.claim} claim is not acceptable (${err.reason.replace(/_/g, ' ')})`);
-  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return new TokenRejected('the token is signed with an algorithm this server does not accept');
-  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return new TokenRejected("the token is signed with a key the issuer does not publish");
+  if (err instanceof errors.JWTClaimValidationFailed)
+    return new TokenRejected(CLAIM_PROBLEMS[err.claim] ?? `the token's ${err.claim} claim is not acceptable (${err.reason.replace(/_/g, ' ')})`);
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported)
+    return new TokenRejected('the token is signed with an algorithm this server does not accept');
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys)
+    return new TokenRejected('the token is signed with a key the issuer does not publish');
   if (err instanceof errors.JWSSignatureVerificationFailed) return new TokenRejected('the token signature does not verify');
   if (err instanceof errors.JOSEError) return new TokenRejected('the token is malformed');
   throw err;
@@ -132,7 +135,10 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
     const known = signatureChecked.get(key);
     if (known) return checkClaims(known, options, peerCertificate);
     const issuer = await options.issuer.current();
-    if (!issuer?.keys) throw new TokenUnverifiable(issuer ? 'the issuer publishes no signing keys' : `the issuer's metadata could not be loaded: ${options.issuer.lastError ?? 'unknown error'}`);
+    if (!issuer?.keys)
+      throw new TokenUnverifiable(
+        issuer ? 'the issuer publishes no signing keys' : `the issuer's metadata could not be loaded: ${options.issuer.lastError ?? 'unknown error'}`,
+      );
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, issuer.keys, {
@@ -183,6 +189,5 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
     },
   };
 }
-
 
 export type TokenVerifier = ReturnType<typeof createTokenVerifier>;

@@ -33,11 +33,18 @@ export function serveWebHandler(handler: McpHttpHandler, onerror: (err: Error) =
     }
     let response: globalThis.Response;
     try {
-      const request = new globalThis.Request(`http://${req.headers.host ?? 'localhost'}${req.originalUrl}`, { method: req.method, headers, signal: abort.signal });
+      const request = new globalThis.Request(`http://${req.headers.host ?? 'localhost'}${req.originalUrl}`, {
+        method: req.method,
+        headers,
+        signal: abort.signal,
+      });
       response = await handler.fetch(request, { ...(req.auth !== undefined && { authInfo: req.auth }), ...(parsedBody !== undefined && { parsedBody }) });
     } catch (err) {
       onerror(err instanceof Error ? err : new Error(String(err)));
-      response = globalThis.Response.json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: echoableId(parsedBody) }, { status: 500 });
+      response = globalThis.Response.json(
+        { jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: echoableId(parsedBody) },
+        { status: 500 },
+      );
     }
     const out: Record<string, string> = {};
     for (const [name, value] of response.headers) out[name] = value;
