@@ -149,7 +149,7 @@ export class TestServer {
   }
 }
 
-export function textOf(result: ToolResult): string {
+function textOf(result: ToolResult): string {
   return (result.content as { type: string; text?: string }[])
     .filter((c) => c.type === 'text')
     .map((c) => c.text)
