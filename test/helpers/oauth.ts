@@ -1,27 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { after } from 'node:test';
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload, type JWTHeaderParameters } from 'jose';
 import type { OAuthClientInformationMixed, OAuthClientProvider, OAuthDiscoveryState, OAuthTokens } from '@modelcontextprotocol/client';
-
-/** A port free right now on 127.0.0.1 (for a server whose URL another process must know first). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ExternalIssuer {
   issuer: string;
   /** The private signing key, so a test can forge tokens the issuer would have signed. */
   key: JWK & { kid: string; alg: string };
   introspection: { client_id: string; client_secret: string };
-  /** Changes what later authorizations grant (e.g. grantScopes ['pa:read'], accountId 'bob'). */
-  settings(patch: { grantScopes?: string[] | null; accountId?: string; deny?: boolean }): Promise<void>;
+  /**
+   * Changes what later requests get (e.g. grantScopes ['pa:read'], accountId 'bob'), or the resource
+   * it issues tokens for: told once that resource server listens, so both can start on port 0.
+   */
+  settings(patch: { grantScopes?: string[] | null; accountId?: string; deny?: boolean; resource?: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -30,12 +22,15 @@ after(() => {
   for (const child of running) child.kill('SIGTERM');
 });
 
-/** oidc-provider as a stand-in corporate identity provider, in its own process (test/fixtures/external-issuer.ts). */
-export async function startExternalIssuer(resource: string, options: { accessTokenFormat?: 'jwt' | 'opaque' } = {}): Promise<ExternalIssuer> {
+/**
+ * oidc-provider as a stand-in corporate identity provider, in its own process (test/fixtures/external-issuer.ts).
+ * It issues tokens for no resource until told one with `settings({ resource })`.
+ */
+export async function startExternalIssuer(options: { accessTokenFormat?: 'jwt' | 'opaque' } = {}): Promise<ExternalIssuer> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const key = { ...(await exportJWK(privateKey)), kid: 'corp-2026', alg: 'ES256', use: 'sig' };
   const introspection = { client_id: 'mcp-pa-resource-server', client_secret: 'resource-server-secret-for-tests' };
-  const config = { resource, jwks: { keys: [key] }, introspectionClient: introspection, accessTokenFormat: options.accessTokenFormat ?? 'jwt' };
+  const config = { jwks: { keys: [key] }, introspectionClient: introspection, accessTokenFormat: options.accessTokenFormat ?? 'jwt' };
   const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/fixtures/external-issuer.ts'), JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -51,7 +46,8 @@ export async function startExternalIssuer(resource: string, options: { accessTok
     key,
     introspection,
     settings: async (patch) => {
-      await fetch(`${ready.issuer}/__fixture/settings`, { method: 'POST', body: JSON.stringify(patch) });
+      const res = await fetch(`${ready.issuer}/__fixture/settings`, { method: 'POST', body: JSON.stringify(patch) });
+      if (!res.ok) throw new Error(`the external issuer refused the settings ${JSON.stringify(patch)}: ${res.status} ${await res.text()}`);
     },
     stop: async () => {
       running.delete(child);

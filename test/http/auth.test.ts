@@ -7,30 +7,30 @@ import { InsufficientScopeError, StreamableHTTPClientTransport, UnauthorizedErro
 import { engineEnv, rawSql } from '../helpers/engines.js';
 import { HttpTestServer } from '../helpers/http-server.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
-import { authorizeInBrowser, forgeToken, freePort, MemoryOAuthProvider, startExternalIssuer, unsignedToken, type ExternalIssuer } from '../helpers/oauth.js';
+import { authorizeInBrowser, forgeToken, MemoryOAuthProvider, startExternalIssuer, unsignedToken, type ExternalIssuer } from '../helpers/oauth.js';
 import { tempHome, type Era } from '../helpers/server.js';
 
 // A real PostgreSQL server when there is one (accounts under the application role), SQLite otherwise.
 const engine = process.env.TEST_DATABASE_URL ? 'postgres' : 'sqlite';
 
-/** Starts mcp-pa serve on a port chosen first, so the issuer can be told the resource it issues for. */
+/** Starts the issuer, then mcp-pa serve on a port the system picks, then tells the issuer the resource it issues for. */
 async function startPair(options: { accessTokenFormat?: 'jwt' | 'opaque' } = {}, extraEnv: Record<string, string> = {}) {
-  const port = await freePort();
-  const resource = `http://127.0.0.1:${port}/mcp`;
-  const issuer = await startExternalIssuer(resource, options);
+  const issuer = await startExternalIssuer(options);
   const home = tempHome('mcp-pa-auth-');
   const storage = engine === 'postgres' ? await engineEnv(home, 'postgres') : { MCP_DATABASE_TYPE: 'sqlite' };
   const server = await HttpTestServer.start({
     home,
     env: {
       ...storage,
-      MCP_PORT: String(port),
       MCP_OAUTH_ISSUER: issuer.issuer,
       MCP_OAUTH_INTROSPECTION_CLIENT_ID: issuer.introspection.client_id,
       MCP_OAUTH_INTROSPECTION_CLIENT_SECRET: issuer.introspection.client_secret,
       ...extraEnv,
     },
   });
+  // The canonical URI as a client derives it from where the server listens (not from what it reports as its URL).
+  const resource = `http://127.0.0.1:${new URL(server.listen).port}/mcp`;
+  await issuer.settings({ resource });
   return { server, issuer, resource, home };
 }
 

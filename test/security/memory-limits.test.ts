@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HttpTestServer } from '../helpers/http-server.js';
 import { modernToolCall, postRaw, rawToolCall, type RawResponse } from '../helpers/mcp-wire.js';
-import { forgeToken, freePort, startExternalIssuer, type ExternalIssuer } from '../helpers/oauth.js';
+import { forgeToken, startExternalIssuer, type ExternalIssuer } from '../helpers/oauth.js';
 import { runCli, tempHome } from '../helpers/server.js';
 
 const MB = 1024 * 1024;
@@ -70,15 +70,15 @@ describe('request bytes in flight (one tenant cannot exhaust the server memory)'
   };
 
   before(async () => {
-    const port = await freePort();
-    resource = `http://127.0.0.1:${port}/mcp`;
-    issuer = await startExternalIssuer(resource);
+    issuer = await startExternalIssuer();
     const home = tempHome('mcp-pa-memory-');
     fs.writeFileSync(path.join(home, 'limits.json'), JSON.stringify(LIMITS));
     server = await HttpTestServer.start({
       home,
-      env: { MCP_DATABASE_TYPE: 'sqlite', MCP_PORT: String(port), MCP_OAUTH_ISSUER: issuer.issuer, MCP_PA_CONFIG: path.join(home, 'limits.json') },
+      env: { MCP_DATABASE_TYPE: 'sqlite', MCP_OAUTH_ISSUER: issuer.issuer, MCP_PA_CONFIG: path.join(home, 'limits.json') },
     });
+    // The tokens are forged with the issuer's key, so the issuer itself need not be told this resource.
+    resource = server.mcpUrl.href;
   });
   after(async () => {
     await server.close();
