@@ -58,3 +58,13 @@ export class TokenRejected extends Error {
 export class TokenUnverifiable extends Error {
   override name = 'TokenUnverifiable';
 }
+
+/** A storage problem the user can fix (wrong key, unreachable server); the message says how. */
+export class StorageError extends Error {
+  override name = 'StorageError';
+}
+
+/** The error a read throws when a document's bytes are not where its row says. */
+export class MissingBlobError extends Error {
+  override name = 'MissingBlobError';
+}

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { decrypt, encrypt } from './crypto.js';
 import type { TransactionHooks } from './transaction-hooks.js';
 import type { Database } from './schema.js';
+import { MissingBlobError } from '../errors.js';
 
 /** Where a transaction's blob operations happen. */
 export interface BlobScope {
@@ -29,11 +30,6 @@ export interface BlobStore {
 }
 
 const SAFE_ID = /^[A-Za-z0-9-]{1,64}$/;
-
-/** The error a read throws when the bytes are not where their row says. */
-export class MissingBlobError extends Error {
-  override name = 'MissingBlobError';
-}
 
 function open(key: Buffer | undefined, data: Buffer, id: string, encrypted: boolean): Buffer {
   if (!encrypted) return data;

@@ -12,11 +12,6 @@ export type Dialect = 'sqlite' | 'postgresql';
 export type EngineKind = 'sqlite' | 'postgres' | 'pglite';
 export type Access = 'read' | 'write';
 
-/** A storage problem the user can fix (wrong key, unreachable server); the message says how. */
-export class StorageError extends Error {
-  override name = 'StorageError';
-}
-
 /** What the server can tell about its own protection (for start-up checks and /readyz). */
 export interface SecurityReport {
   /** Row-level security is forced on every tenant table and the role that runs queries cannot bypass it. */

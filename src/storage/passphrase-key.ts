@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { deriveKey, newSalt } from './crypto.js';
-import { StorageError } from './engine.js';
 import type { Database } from './schema.js';
+import { StorageError } from '../errors.js';
 
 /**
  * A 256-bit key from a passphrase: scrypt with a salt kept in the database (`<purpose>_salt`). A

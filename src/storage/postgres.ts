@@ -5,7 +5,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DatabaseBlobStore } from './blob-store.js';
-import { StorageError, runTransaction, type Engine, type EngineDescription, type EngineKind, type SecurityReport, type TransactionPlan } from './engine.js';
+import { runTransaction, type Engine, type EngineDescription, type EngineKind, type SecurityReport, type TransactionPlan } from './engine.js';
 import { migrate } from './migrations/index.js';
 import { PGLITE_BYTEA, PgliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
@@ -14,6 +14,7 @@ import { TENANT_TABLES } from './tenant-tables.js';
 import { noVectorIndex, pgvectorIndex } from './vectors.js';
 import { keepNewFilesPrivate, makeTreePrivate } from './private-files.js';
 import { dueTenantsThroughOwner } from './due-tenants.js';
+import { StorageError } from '../errors.js';
 
 /** Role names go into grants and policies: keep them to plain identifiers. */
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -3,13 +3,14 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3-multiple-ciphers';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { FileBlobStore } from './blob-store.js';
-import { StorageError, runTransaction, type Engine } from './engine.js';
+import { runTransaction, type Engine } from './engine.js';
 import { migrate } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { keepNewFilesPrivate, makeFilesPrivate } from './private-files.js';
 import { sqliteSearchIndex } from './search.js';
 import { noVectorIndex } from './vectors.js';
 import { dueTenantsDirectly } from './due-tenants.js';
+import { StorageError } from '../errors.js';
 
 export interface SqliteOptions {
   path: string;

@@ -7,7 +7,7 @@ import { NotFoundError, UserError } from '../../errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';
 import { formatInstant } from '../common/time.js';
-import { MissingBlobError } from '../../storage/blob-store.js';
+import { MissingBlobError } from '../../errors.js';
 import { decodeUpload } from './base64.js';
 import { decodeText, detectMimeType, documentType, isTextType, type DocumentType } from './content-type.js';
 import { checkExternalUrl } from './external-url.js';
