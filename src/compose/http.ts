@@ -1,5 +1,5 @@
 import { assertAccountsWithinLimit } from '../auth/account-limit.js';
-import type { ResolvedConfig } from '../config/load.js';
+import { configWarnings, type ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../logging.js';
 import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../runtime.js';
 import { AuditLog } from '../security/audit.js';
@@ -22,6 +22,7 @@ export async function startHttpServer(
   extension?: ServerExtension,
 ): Promise<HttpServerHandle> {
   const { config, logger, clock, engine } = opened;
+  for (const warning of configWarnings(config)) logger.warn(warning);
   const audit = new AuditLog(opened);
   // The signing keys open before listening: a missing or wrong key-encryption key stops the start here.
   // Loaded only for the embedded issuer: a deployment with an external one never pays for oidc-provider.

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
-import type { ResolvedConfig } from '../config/load.js';
+import { configWarnings, type ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../logging.js';
 import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../runtime.js';
 import { AuditLog } from '../security/audit.js';
@@ -18,6 +18,7 @@ export interface LocalServer {
  * `mcp-pa stdio` serves it over stdin/stdout; the tests serve it over an in-process wire.
  */
 export async function openLocal(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock): Promise<LocalServer> {
+  for (const warning of configWarnings(config)) logger.warn(warning);
   const opened = await openRuntime(config, logger, clock);
   try {
     await opened.ensureTenant(LOCAL_TENANT);

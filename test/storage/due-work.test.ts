@@ -106,6 +106,19 @@ for (const engine of AVAILABLE_ENGINES) {
       assert.equal((await rowsIn('fail-x', 'todos')).length, 0);
     });
 
+    it('two sweepers at once (two instances) do each item once', async () => {
+      clock.set(START + 400 * DAY);
+      const tenants = ['twice-a', 'twice-b', 'twice-c'];
+      for (const tenant of tenants) {
+        const todo = await todoOf(tenant);
+        await runtime.run('write', tenant, (ctx) => deleteItem(ctx, { kind: 'todo', id: todo.id }));
+      }
+      clock.advance(31 * DAY);
+      const [one, two] = await Promise.all([sweep(), sweep()]);
+      assert.equal(one.done + two.done, tenants.length, `each purge ran once (${one.done} + ${two.done})`);
+      for (const tenant of tenants) assert.equal((await rowsIn(tenant, 'todos')).length, 0);
+    });
+
     if (engine !== 'sqlite') {
       it('under row-level security a tenant sees and writes only its own due work; the sweeper learns tenant ids only', async () => {
         clock.set(START + 300 * DAY);

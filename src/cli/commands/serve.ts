@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { configWarnings } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
 import { serveLocal } from '../../compose/local.js';
 import { createLogger } from '../../logging.js';
@@ -11,9 +10,7 @@ export async function runStdio(program: Command) {
   if (config.mode === 'http') {
     throw new ConfigError('The configuration is for HTTP mode ("mode": "http"); `mcp-pa stdio` serves local mode only.');
   }
-  const logger = createLogger(config.logging.level);
-  for (const warning of configWarnings(config)) logger.warn(warning);
-  await serveLocal(config, logger);
+  await serveLocal(config, createLogger(config.logging.level));
 }
 
 async function runServe(program: Command) {
@@ -25,9 +22,7 @@ async function runServe(program: Command) {
   const [{ planListen }, { serveHttp }] = await Promise.all([import('../../transports/http/server.js'), import('../../compose/http.js')]);
   // Refused before anything is opened: plain HTTP to the network, no public URL.
   const plan = planListen(config);
-  const logger = createLogger(config.logging.level);
-  for (const warning of configWarnings(config)) logger.warn(warning);
-  await serveHttp(config, logger, plan);
+  await serveHttp(config, createLogger(config.logging.level), plan);
 }
 
 async function runMigrate(program: Command) {

@@ -1,4 +1,4 @@
-import { newItemColumns } from '../common/rows.js';
+import { newItemColumns, tagsAndZone } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import { LONG_EVENT_MS, type EventRow } from '../../storage/repositories/events.js';
 import type { Lock } from '../../storage/repositories/items.js';
@@ -75,14 +75,7 @@ function displayTimes(row: Pick<EventRow, 'start_at' | 'end_at' | 'all_day' | 't
 
 /** Events as users see them; `known` tags (by id) save the query when the caller has them. */
 export async function presentEvents(ctx: DomainContext, rows: readonly EventRow[], known?: TagsById): Promise<Event[]> {
-  const [tags, zone] = await Promise.all([
-    known ??
-      ctx.tags.of(
-        'event',
-        rows.map((r) => r.id),
-      ),
-    ctx.zone(),
-  ]);
+  const [tags, zone] = await tagsAndZone(ctx, 'event', rows, known);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,

@@ -1,3 +1,5 @@
+import type { TagsById } from '../../storage/repositories/tags.js';
+import type { ItemKind } from '../../storage/schema.js';
 import type { DomainContext } from '../context.js';
 import { newId } from './ids.js';
 import { toStored } from './time.js';
@@ -6,4 +8,19 @@ import { toStored } from './time.js';
 export function newItemColumns(ctx: DomainContext) {
   const now = toStored(ctx.now);
   return { id: newId(), created_at: now, updated_at: now, deleted_at: null };
+}
+
+/**
+ * What showing rows of one kind needs besides the rows: their tags (in one query, unless the
+ * caller already has them) and the user's time zone.
+ */
+export function tagsAndZone(ctx: DomainContext, kind: ItemKind, rows: readonly { id: string }[], known?: TagsById): Promise<[TagsById, string]> {
+  return Promise.all([
+    known ??
+      ctx.tags.of(
+        kind,
+        rows.map((r) => r.id),
+      ),
+    ctx.zone(),
+  ]);
 }

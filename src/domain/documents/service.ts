@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { newItemColumns } from '../common/rows.js';
+import { newItemColumns, tagsAndZone } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import type { DocumentRow } from '../../storage/repositories/documents.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
@@ -22,14 +22,7 @@ async function requireDocument(ctx: DomainContext, id: string): Promise<Document
 }
 
 export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[], known?: TagsById): Promise<Document[]> {
-  const [tags, zone] = await Promise.all([
-    known ??
-      ctx.tags.of(
-        'document',
-        rows.map((r) => r.id),
-      ),
-    ctx.zone(),
-  ]);
+  const [tags, zone] = await tagsAndZone(ctx, 'document', rows, known);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,

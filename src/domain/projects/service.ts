@@ -1,4 +1,4 @@
-import { newItemColumns } from '../common/rows.js';
+import { newItemColumns, tagsAndZone } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { ProjectRow, TaskRow } from '../../storage/repositories/projects.js';
@@ -77,14 +77,7 @@ export async function presentProjects(ctx: DomainContext, rows: readonly Project
 }
 
 export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[], known?: TagsById): Promise<Task[]> {
-  const [tags, zone] = await Promise.all([
-    known ??
-      ctx.tags.of(
-        'task',
-        rows.map((r) => r.id),
-      ),
-    ctx.zone(),
-  ]);
+  const [tags, zone] = await tagsAndZone(ctx, 'task', rows, known);
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,

@@ -1,4 +1,4 @@
-import { newItemColumns } from '../common/rows.js';
+import { newItemColumns, tagsAndZone } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
@@ -20,14 +20,7 @@ async function requireTodo(ctx: DomainContext, id: string, lock?: Lock): Promise
 }
 
 export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[], known?: TagsById): Promise<Todo[]> {
-  const [tags, zone] = await Promise.all([
-    known ??
-      ctx.tags.of(
-        'todo',
-        rows.map((r) => r.id),
-      ),
-    ctx.zone(),
-  ]);
+  const [tags, zone] = await tagsAndZone(ctx, 'todo', rows, known);
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,

@@ -26,7 +26,7 @@ export class DueWorkRepository {
     return this.scope.db.selectFrom('due_work').where('tenant_id', '=', this.scope.tenantId);
   }
 
-  private one(kind: DueWorkKind, itemId: string) {
+  private deleteOne(kind: DueWorkKind, itemId: string) {
     return this.scope.db.deleteFrom('due_work').where('tenant_id', '=', this.scope.tenantId).where('kind', '=', kind).where('item_id', '=', itemId);
   }
 
@@ -45,7 +45,7 @@ export class DueWorkRepository {
   }
 
   async cancel(kind: DueWorkKind, itemId: string): Promise<void> {
-    await this.one(kind, itemId).execute();
+    await this.deleteOne(kind, itemId).execute();
   }
 
   /** The work due by `now` (a stored instant), earliest first. */
@@ -71,7 +71,7 @@ export class DueWorkRepository {
     let query = this.rows().select('item_id').where('kind', '=', item.kind).where('item_id', '=', item.itemId).where('due_at', '<=', now);
     if (this.scope.rowLocks) query = query.forUpdate().skipLocked();
     if (!(await query.executeTakeFirst())) return false;
-    await this.one(item.kind, item.itemId).execute();
+    await this.deleteOne(item.kind, item.itemId).execute();
     return true;
   }
 
