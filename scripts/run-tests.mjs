@@ -41,7 +41,18 @@ function run(engine, files) {
   console.log(`\n=== ${files.length} test files on ${engine}, Node ${node.version} ===\n`);
   const result = spawnSync(
     node.bin,
-    ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files.sort()],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=spec',
+      // TEST_REPORT=<prefix> also writes each pass as TAP (with every file's duration) to <prefix>.<engine>.tap.
+      ...(process.env.TEST_REPORT
+        ? ['--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${process.env.TEST_REPORT}.${engine}.tap`]
+        : []),
+      `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+      ...files.sort(),
+    ],
     // The chosen Node is first on the PATH too, for the tests that start `node` by name.
     { stdio: 'inherit', env: { ...envFor(node), TEST_ENGINE: engine } },
   );

@@ -4,4 +4,7 @@
 import './node-version.js';
 import { main } from './cli/main.js';
 
-void main(process.argv);
+// A failure exits at once (whatever is still open); success lets the event loop finish.
+void main(process.argv).then((code) => {
+  if (code !== 0) process.exit(code);
+});

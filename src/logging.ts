@@ -2,12 +2,15 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
+/** A file descriptor (written synchronously) or a stream. */
+export type LogDestination = number | pino.DestinationStream;
+
 /**
  * Structured logs on stderr: in local mode stdout belongs to the MCP protocol. Anything that could
  * hold a secret is redacted by key name, wherever it sits in the logged object. (A stream instead
  * of a file descriptor: for a server built inside a test process.)
  */
-export function createLogger(level: string, destination: number | pino.DestinationStream = 2): Logger {
+export function createLogger(level: string, destination: LogDestination = 2): Logger {
   return pino(
     {
       name: 'mcp-pa',

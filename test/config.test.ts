@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { dataDir, runCli, tempHome, withServer } from './helpers/server.js';
+import { dataDir, runBinary, runCli, tempHome, withServer } from './helpers/server.js';
 
 const writeJson = (home: string, name: string, value: unknown) => {
   const file = path.join(home, name);
@@ -10,23 +10,24 @@ const writeJson = (home: string, name: string, value: unknown) => {
   return file;
 };
 
+// The binary itself, as a shell runs it: what it prints and the exit codes the shell sees.
 describe('command line', () => {
   it('--version prints the package version and --help the commands', async () => {
     const home = tempHome();
-    const version = await runCli(['--version'], home);
+    const version = await runBinary(['--version'], home);
     assert.equal(version.code, 0);
     assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync('package.json', 'utf8')).version);
-    const help = await runCli(['--help'], home);
+    const help = await runBinary(['--help'], home);
     assert.equal(help.code, 0);
     for (const word of ['stdio', 'migrate', '--config', '--db-path', 'MCP_PA_DB_PATH']) assert.ok(help.stdout.includes(word), word);
   });
 
   it('refuses an unknown command or option with exit code 2', async () => {
     const home = tempHome();
-    const command = await runCli(['frobnicate'], home);
+    const command = await runBinary(['frobnicate'], home);
     assert.equal(command.code, 2);
     assert.match(command.stderr, /unknown command 'frobnicate'/);
-    const option = await runCli(['--frobnicate'], home);
+    const option = await runBinary(['--frobnicate'], home);
     assert.equal(option.code, 2);
     assert.match(option.stderr, /unknown option '--frobnicate'/);
   });
@@ -191,7 +192,7 @@ describe('every key does what it says', () => {
   it('features.multi_tenant: false allows one account: user add refuses a second, serve refuses a database with two', async () => {
     const home = tempHome();
     const single = writeJson(home, 'single.json', { features: { multi_tenant: false } });
-    const add = (email: string, args: string[] = []) => runCli([...args, 'user', 'add', '--email', email], home, {}, 180_000, 'a long enough passphrase\n');
+    const add = (email: string, args: string[] = []) => runCli([...args, 'user', 'add', '--email', email], home, {}, 'a long enough passphrase\n');
     const first = await add('ada@example.com', ['--config', single]);
     assert.equal(first.code, 0, first.stderr);
     const second = await add('bob@example.com', ['--config', single]);

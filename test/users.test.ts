@@ -66,7 +66,7 @@ describe(`mcp-pa user (on ${ENGINE})`, () => {
 
   it('adds an account with a password, and refuses a bad email, a short password or a second account for one email', async () => {
     const add = (email: string, password: string) =>
-      runCli(['user', 'add', '--email', email], home, { MCP_DATABASE_TYPE: ENGINE === 'sqlite' ? 'sqlite' : 'postgresql', ...env }, undefined, `${password}\n`);
+      runCli(['user', 'add', '--email', email], home, { MCP_DATABASE_TYPE: ENGINE === 'sqlite' ? 'sqlite' : 'postgresql', ...env }, `${password}\n`);
     const added = await add('Grace@Example.com', 'a passphrase long enough');
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stdout, /added grace@example\.com/);

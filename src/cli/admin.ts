@@ -1,21 +1,21 @@
-import type { Command } from 'commander';
 import { loadConfig, type ConfigFlags, type ResolvedConfig } from '../config/load.js';
 import { createLogger } from '../logging.js';
 import { openRuntime, type OpenedRuntime } from '../runtime.js';
 import type { AuditInput } from '../security/audit.js';
+import type { Cli } from './io.js';
 
 /** The configuration as the global flags, the environment and the file give it. */
-export function configFrom(program: Command, command: Parameters<typeof loadConfig>[2] = {}): ResolvedConfig {
-  return loadConfig(program.opts<ConfigFlags>(), process.env, command);
+export function configFrom(cli: Cli, command: Parameters<typeof loadConfig>[2] = {}): ResolvedConfig {
+  return loadConfig(cli.program.opts<ConfigFlags>(), cli.io.env, command);
 }
 
 /**
  * Runs a one-shot administrative command on its own runtime (quieter logs), closed however the
  * command ends; `http` for the commands that administer HTTP mode.
  */
-export async function withAdminRuntime(program: Command, mode: 'http' | undefined, command: (runtime: OpenedRuntime) => Promise<void>): Promise<void> {
-  const config = configFrom(program, { mode });
-  const runtime = await openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level));
+export async function withAdminRuntime(cli: Cli, mode: 'http' | undefined, command: (runtime: OpenedRuntime) => Promise<void>): Promise<void> {
+  const config = configFrom(cli, { mode });
+  const runtime = await openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level, cli.io.log));
   try {
     await command(runtime);
   } finally {

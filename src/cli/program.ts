@@ -7,13 +7,18 @@ import { addKeysCommands } from './commands/keys.js';
 import { addServeCommands, runStdio } from './commands/serve.js';
 import { addTransferCommands } from './commands/transfer.js';
 import { addUserCommands } from './commands/users.js';
+import type { CliIo } from './io.js';
 
 /** Exit codes: 2 = the configuration or the command line is wrong; 1 = it failed at run time. */
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
-/** The whole command tree: the global flags (from the configuration's list), then each command group. */
-export function buildProgram(): Command {
+/**
+ * The whole command tree: the global flags (from the configuration's list), then each command
+ * group, reading and writing through `io`. A usage error, --help and --version throw a
+ * CommanderError (its exit code says which) instead of exiting.
+ */
+export function buildProgram(io: CliIo): Command {
   const program = new Command()
     .name('mcp-pa')
     .description('A personal-assistant MCP server: status, projects, tasks, todos, calendar and documents.')
@@ -22,21 +27,17 @@ export function buildProgram(): Command {
   for (const flag of CONFIG_FLAGS) program.addOption(new Option(flag.spec, describeFlag(flag)));
   program
     .showHelpAfterError('(run mcp-pa --help for the commands and options)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE))
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride()
     .addHelpText('after', '\nLogs go to stderr; in stdio mode stdout carries only MCP messages.\nDocumentation: README.md and docs/ in the package.');
 
   // With no command, mcp-pa serves stdio; an unknown word is an error, not an argument to stdio.
   program.allowExcessArguments(true).action(() => {
     if (program.args.length > 0) program.error(`error: unknown command '${program.args[0]}'`, { exitCode: EXIT_USAGE });
-    return runStdio(program);
+    return runStdio(cli);
   });
 
-  addServeCommands(program);
-  addTransferCommands(program);
-  addKeysCommands(program);
-  addClientCommands(program);
-  addAuditCommands(program);
-  addUserCommands(program);
+  const cli = { program, io };
+  for (const addCommands of [addServeCommands, addTransferCommands, addKeysCommands, addClientCommands, addAuditCommands, addUserCommands]) addCommands(cli);
   return program;
 }

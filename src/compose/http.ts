@@ -1,4 +1,5 @@
 import { assertAccountsWithinLimit } from '../auth/account-limit.js';
+import type { Clock } from '../clock.js';
 import { configWarnings, type ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../logging.js';
 import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../runtime.js';
@@ -47,9 +48,19 @@ export async function startHttpServer(
   }
 }
 
-/** `mcp-pa serve`: runs until SIGTERM or SIGINT, then finishes the requests in flight, closes and resolves. */
-export async function serveHttp(config: ResolvedConfig, logger: Logger, plan: ListenPlan): Promise<void> {
-  const opened = await openRuntime(config, logger);
+/** A server `mcp-pa serve` started: its runtime and listener; `stop` finishes the requests in flight and closes both. */
+export interface ServingHttp {
+  opened: OpenedRuntime;
+  handle: HttpServerHandle;
+  stop(): Promise<void>;
+}
+
+/**
+ * What `mcp-pa serve` does before it waits for a signal: opens the runtime on the given clock,
+ * checks the accounts against the configuration, then starts the server.
+ */
+export async function startServing(config: ResolvedConfig, logger: Logger, plan: ListenPlan, clock?: Clock): Promise<ServingHttp> {
+  const opened = await openRuntime(config, logger, clock);
   let handle: HttpServerHandle;
   try {
     // Without authentication (loopback development) every request acts as the local tenant.
@@ -61,13 +72,17 @@ export async function serveHttp(config: ResolvedConfig, logger: Logger, plan: Li
     await opened.close();
     throw err;
   }
+  let stopped: Promise<void> | undefined;
+  return { opened, handle, stop: () => (stopped ??= handle.close().then(() => opened.close())) };
+}
+
+/** `mcp-pa serve`: runs until SIGTERM or SIGINT, then finishes the requests in flight, closes and resolves. */
+export async function serveHttp(config: ResolvedConfig, logger: Logger, plan: ListenPlan): Promise<void> {
+  const serving = await startServing(config, logger, plan);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      opened.logger.info({ signal }, 'shutting down: finishing requests in flight');
-      void handle
-        .close()
-        .then(() => opened.close())
-        .then(resolve);
+      logger.info({ signal }, 'shutting down: finishing requests in flight');
+      void serving.stop().then(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -3,7 +3,7 @@ import { configWarnings, type ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../logging.js';
 import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../runtime.js';
 import { AuditLog } from '../security/audit.js';
-import { serveLocalStdio } from '../transports/stdio.js';
+import { processStdio, serveLocalStdio, type StdioStreams } from '../transports/stdio.js';
 import { startMaintenance } from './maintenance.js';
 
 export interface LocalServer {
@@ -38,7 +38,7 @@ export async function openLocal(config: ResolvedConfig, logger: Logger, clock: C
 }
 
 /** `mcp-pa stdio`: MCP over stdin/stdout until the client goes. Resolves once everything is closed. */
-export async function serveLocal(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock): Promise<void> {
-  const local = await openLocal(config, logger, clock);
-  await serveLocalStdio({ mcp: { run: local.runtime.run, logger }, logger, maxFileSizeMb: config.documents.max_file_size_mb, close: local.close });
+export async function serveLocal(config: ResolvedConfig, logger: Logger, streams: StdioStreams = processStdio()): Promise<void> {
+  const local = await openLocal(config, logger);
+  await serveLocalStdio({ mcp: { run: local.runtime.run, logger }, logger, maxFileSizeMb: config.documents.max_file_size_mb, close: local.close, streams });
 }

@@ -33,7 +33,16 @@ export interface StdioOptions {
   maxFileSizeMb: number;
   /** Closes what the composition root opened, once the client is gone. */
   close(): Promise<void>;
+  streams: StdioStreams;
 }
+
+/** Where the messages come in and go out: the process's stdin and stdout, or a test's streams. */
+export interface StdioStreams {
+  input: Readable;
+  output: Writable;
+}
+
+export const processStdio = (): StdioStreams => ({ input: process.stdin, output: process.stdout });
 
 /**
  * Serves MCP over this process's stdin/stdout until the client closes stdin or a signal arrives.
@@ -43,7 +52,8 @@ export interface StdioOptions {
 export function serveLocalStdio(options: StdioOptions): Promise<void> {
   const { mcp, logger } = options;
   const maxBufferSize = maxMessageBytes(options.maxFileSizeMb);
-  const transport = createStdioTransport(process.stdin, process.stdout, maxBufferSize);
+  const { input, output } = options.streams;
+  const transport = createStdioTransport(input, output, maxBufferSize);
   const afterResponse = createMemoryReducer();
   const send = transport.send.bind(transport);
   transport.send = async (message: JSONRPCMessage) => {
@@ -58,17 +68,19 @@ export function serveLocalStdio(options: StdioOptions): Promise<void> {
 
   return new Promise((resolve) => {
     let closing = false;
+    const onSigint = () => void shutdown('SIGINT');
+    const onSigterm = () => void shutdown('SIGTERM');
     const shutdown = async (reason: string) => {
       if (closing) return;
       closing = true;
+      process.off('SIGINT', onSigint).off('SIGTERM', onSigterm);
       logger.info({ reason }, 'shutting down');
       await handle.close().catch(() => undefined);
       await options.close();
       resolve();
     };
-    process.stdin.once('end', () => void shutdown('stdin closed'));
-    process.stdin.once('close', () => void shutdown('stdin closed'));
-    process.once('SIGINT', () => void shutdown('SIGINT'));
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    input.once('end', () => void shutdown('stdin closed'));
+    input.once('close', () => void shutdown('stdin closed'));
+    process.once('SIGINT', onSigint).once('SIGTERM', onSigterm);
   });
 }

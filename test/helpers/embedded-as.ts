@@ -6,9 +6,9 @@ import { runCli, tempHome } from './server.js';
 export const ADA = { email: 'ada@example.com', password: 'a long enough passphrase' };
 
 /** `mcp-pa serve` as its own authorization server, with Ada's account added first (by the CLI, as an administrator would). */
-export async function serverWithAda(extraEnv: Record<string, string> = {}): Promise<HttpTestServer> {
+export async function serverWithAda(extraEnv: Record<string, string> = {}, options: { binary?: boolean } = {}): Promise<HttpTestServer> {
   const { home, env } = await homeWithAda();
-  return HttpTestServer.start({ home, env: { ...env, ...extraEnv } });
+  return HttpTestServer.start({ home, env: { ...env, ...extraEnv }, ...options });
 }
 
 /** A data directory (and, with TEST_DATABASE_URL, a PostgreSQL database) holding Ada's account; more can be added before a server starts. */
@@ -19,7 +19,7 @@ export async function homeWithAda(): Promise<{ home: string; env: Record<string,
   const env = process.env.TEST_DATABASE_URL
     ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' }
     : {};
-  const added = await runCli(['user', 'add', '--email', ADA.email], home, env, undefined, `${ADA.password}\n`);
+  const added = await runCli(['user', 'add', '--email', ADA.email], home, env, `${ADA.password}\n`);
   assert.equal(added.code, 0, added.stderr);
   return { home, env };
 }

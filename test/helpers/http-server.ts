@@ -4,18 +4,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after } from 'node:test';
 import { Client, StreamableHTTPClientTransport, type OAuthClientProvider } from '@modelcontextprotocol/client';
+import { startServing } from '../../src/compose/http.js';
+import { loadConfig, type ConfigFlags } from '../../src/config/load.js';
+import { createLogger } from '../../src/logging.js';
+import { planListen } from '../../src/transports/http/server.js';
 import { CLI, serverEnv, tempHome, type Era } from './server.js';
 
 export interface HttpServerOptions {
   home?: string;
   env?: Record<string, string>;
+  /** Command-line arguments: in this process only `--config <file>`; anything else needs `binary`. */
   args?: string[];
+  /**
+   * Spawn the built binary (`mcp-pa serve`) instead of building the server in this process: for
+   * what only a process shows (signals, exit codes, a kill -9).
+   */
+  binary?: boolean;
 }
 
 const live = new Set<HttpTestServer>();
 after(() => Promise.all([...live].map((s) => s.close())));
 
-/** `mcp-pa serve` (the built binary) on a loopback port the system picks. */
+/**
+ * `mcp-pa serve` on a loopback port the system picks: by default built in this process by the
+ * same composition root as the binary (configuration, account checks, listener, maintenance), with
+ * its log captured; with `binary: true` the built binary.
+ */
 export class HttpTestServer {
   readonly logs: string[] = [];
   readonly #logged = new EventEmitter();
@@ -23,45 +37,77 @@ export class HttpTestServer {
   url = '';
   /** Where this process listens (differs from url when another instance holds the public URL). */
   listen = '';
-  private exited: Promise<number | null>;
+  #child: ChildProcess | undefined;
+  #exited: Promise<number | null> = Promise.resolve(null);
+  #stop: () => Promise<number | null> = async () => null;
 
-  private constructor(
-    readonly child: ChildProcess,
-    readonly home: string,
-  ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  }
+  private constructor(readonly home: string) {}
 
   get mcpUrl(): URL {
     return new URL(`${this.url}/mcp`);
   }
 
+  /** The binary's process (only with `binary: true`). */
+  get child(): ChildProcess {
+    if (!this.#child) throw new Error('this server runs in the test process: start it with binary: true for a process to signal');
+    return this.#child;
+  }
+
   static async start(options: HttpServerOptions = {}): Promise<HttpTestServer> {
     const home = options.home ?? tempHome('mcp-pa-http-');
     const env = serverEnv(home, { MCP_HOST: '127.0.0.1', MCP_PORT: '0', MCP_PA_LOG_LEVEL: 'info', ...options.env });
-    const child = spawn(process.execPath, [CLI, ...(options.args ?? []), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const server = new HttpTestServer(child, home);
+    const server = new HttpTestServer(home);
+    if (options.binary) await server.#spawn(env, options.args ?? []);
+    else await server.#startInProcess(env, options.args ?? []);
     live.add(server);
-    let pending = '';
+    return server;
+  }
+
+  async #startInProcess(env: Record<string, string>, args: string[]) {
+    const atStart = Object.keys(env).filter((name) => name.startsWith('NODE_'));
+    if (atStart.length) throw new Error(`${atStart.join(', ')}: read by Node as a process starts; pass binary: true`);
+    const config = loadConfig(configFlags(args), env, { mode: 'http', serving: true });
+    const logger = createLogger(config.logging.level, { write: (text: string) => this.#record(text) });
+    const serving = await startServing(config, logger, planListen(config));
+    const entry = this.logged('serving MCP over HTTP')[0]!;
+    this.url = String(entry.url).replace(/\/mcp$/, '');
+    this.listen = String(entry.listen);
+    // 0: what the binary exits with once SIGTERM has closed everything.
+    this.#stop = () => serving.stop().then(() => 0);
+  }
+
+  async #spawn(env: Record<string, string>, args: string[]) {
+    const child = spawn(process.execPath, [CLI, ...args, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.#stop = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return this.#exited;
+    };
     await new Promise<void>((resolve, reject) => {
       child.stderr!.on('data', (chunk: Buffer) => {
-        pending += chunk.toString();
-        const lines = pending.split('\n');
-        pending = lines.pop()!;
-        for (const line of lines) {
-          server.logs.push(line);
-          server.#logged.emit('line');
-          const entry = parseLog(line);
-          if (entry?.msg === 'serving MCP over HTTP') {
-            server.url = String(entry.url).replace(/\/mcp$/, '');
-            server.listen = String(entry.listen);
-            resolve();
-          }
+        this.#record(chunk.toString());
+        if (!this.url && this.logged('serving MCP over HTTP').length) {
+          const entry = this.logged('serving MCP over HTTP')[0]!;
+          this.url = String(entry.url).replace(/\/mcp$/, '');
+          this.listen = String(entry.listen);
+          resolve();
         }
       });
-      child.once('exit', (code) => reject(new Error(`mcp-pa serve exited with ${code} before listening:\n${server.logs.join('\n')}${pending}`)));
+      child.once('exit', (code) => reject(new Error(`mcp-pa serve exited with ${code} before listening:\n${this.logs.join('\n')}${this.#pending}`)));
     });
-    return server;
+  }
+
+  #pending = '';
+
+  /** Splits what the server wrote into lines (pino writes whole entries; a pipe may cut them anywhere). */
+  #record(text: string) {
+    const lines = (this.#pending + text).split('\n');
+    this.#pending = lines.pop()!;
+    for (const line of lines) {
+      this.logs.push(line);
+      this.#logged.emit('line');
+    }
   }
 
   /** An MCP client of the given era, connected (with a token provider when given). */
@@ -107,18 +153,25 @@ export class HttpTestServer {
     }
   }
 
-  /** Waits for the process to exit by itself; returns its exit code. */
+  /** Waits for the binary's process to exit by itself; returns its exit code. */
   waitForExit(): Promise<number | null> {
+    if (!this.#child) throw new Error('only a process exits by itself: start the server with binary: true');
     live.delete(this);
-    return this.exited;
+    return this.#exited;
   }
 
-  /** SIGTERM, then waits for the process to exit; returns its exit code. */
+  /** Stops the server as SIGTERM does (finishing requests in flight); returns the exit code (0 in this process once closed). */
   async close(): Promise<number | null> {
     live.delete(this);
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
+    return this.#stop();
   }
+}
+
+/** The flags an in-process server understands, as the CLI would parse them. */
+function configFlags(args: string[]): ConfigFlags {
+  if (args.length === 0) return {};
+  if (args.length === 2 && args[0] === '--config') return { config: args[1] };
+  throw new Error(`in-process servers take only --config <file>, not ${args.join(' ')}: pass binary: true`);
 }
 
 function messageMatches(entry: Record<string, unknown> | undefined, msg: string | RegExp): boolean {

@@ -4,6 +4,7 @@ import { EventEmitter, once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { after } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -173,10 +174,40 @@ export interface CliResult {
 }
 
 /**
- * Runs the binary to completion with stdin closed (start-up failures exit before reading it). The
- * deadline only catches a hang: ten minutes, which a loaded machine does not reach.
+ * Runs the command line in this process, as the binary would (its `main`, with the environment a
+ * spawned binary would see, `input` as its stdin, not a terminal), and collects what it wrote and
+ * logged. A command that never ends (serve, a stdio server with stdin open) belongs in runBinary.
  */
-export function runCli(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 600_000, input = ''): Promise<CliResult> {
+export async function runCli(args: string[], home: string, env: Record<string, string> = {}, input = ''): Promise<CliResult> {
+  const { main } = await import('../../src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const collect = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const err = collect((text) => (stderr += text));
+  const io = {
+    env: serverEnv(home, env),
+    stdin: Readable.from(input ? [input] : []),
+    stdout: collect((text) => (stdout += text)),
+    stderr: err,
+    log: { write: (text: string) => void err.write(text) },
+    exitCode: 0,
+  };
+  const code = await main(['node', 'mcp-pa', ...args], io);
+  return { code, stdout, stderr };
+}
+
+/**
+ * Runs the built binary to completion, stdin closed after `input`: for what only a process shows
+ * (exit codes as the shell sees them, a pipe, the command line as typed). The deadline only
+ * catches a hang: ten minutes, which a loaded machine does not reach.
+ */
+export function runBinary(args: string[], home: string, env: Record<string, string> = {}, input = '', timeoutMs = 600_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: serverEnv(home, env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -85,7 +85,8 @@ describe('Client ID Metadata Documents (development setting: a client site on th
   let server: HttpTestServer;
   before(async () => {
     site = await startClientSite();
-    server = await serverWithAda({ MCP_OAUTH_ALLOW_PRIVATE_FETCH: 'true', NODE_EXTRA_CA_CERTS: site.pki.caCert });
+    // The test CA is trusted the way an operator trusts a private one: NODE_EXTRA_CA_CERTS, read as Node starts.
+    server = await serverWithAda({ MCP_OAUTH_ALLOW_PRIVATE_FETCH: 'true', NODE_EXTRA_CA_CERTS: site.pki.caCert }, { binary: true });
   });
   after(async () => {
     await server.close();
@@ -153,7 +154,7 @@ describe('Client ID Metadata Documents (the production setting)', () => {
   before(async () => {
     site = await startClientSite();
     // The test CA is trusted, so only the address policy stands between the server and the site.
-    server = await serverWithAda({ NODE_EXTRA_CA_CERTS: site.pki.caCert });
+    server = await serverWithAda({ NODE_EXTRA_CA_CERTS: site.pki.caCert }, { binary: true });
   });
   after(async () => {
     await server.close();

@@ -430,7 +430,7 @@ describe('the embedded authorization server on a PostgreSQL server', { skip: !pr
   it('lets every instance verify tokens signed with keys another instance started using after a rotation', async () => {
     const home = tempHome('mcp-pa-as-');
     const env: Record<string, string> = { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' };
-    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, env, undefined, `${ADA.password}\n`)).code, 0);
+    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, env, `${ADA.password}\n`)).code, 0);
     const kidOf = (token: string) => decodeProtectedHeader(token).kid;
     // The first instance takes a port of its own; its address is the public URL of both.
     let first = await HttpTestServer.start({ home, env: { ...env, MCP_PORT: '0' } });
@@ -555,7 +555,7 @@ describe('sign-in guessing', () => {
 describe('a disabled account', () => {
   it('can neither sign in nor use the tokens it already had', async () => {
     const home = tempHome('mcp-pa-as-');
-    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, undefined, `${ADA.password}\n`)).code, 0);
+    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, `${ADA.password}\n`)).code, 0);
     let server = await HttpTestServer.start({ home });
     // The same port after the restart: the issuer (and so the tokens) must be the same.
     const env = { MCP_PORT: new URL(server.url).port };
@@ -589,7 +589,7 @@ describe('a disabled account', () => {
 describe('a changed password', () => {
   it('revokes refresh tokens and grants, refuses the access tokens issued before it, and signs in with the new one only', async () => {
     const home = tempHome('mcp-pa-as-');
-    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, undefined, `${ADA.password}\n`)).code, 0);
+    assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, `${ADA.password}\n`)).code, 0);
     let server = await HttpTestServer.start({ home });
     const env = { MCP_PORT: new URL(server.url).port };
     const provider = new MemoryOAuthProvider();
@@ -600,7 +600,7 @@ describe('a changed password', () => {
     assert.equal((await fetch(server.mcpUrl, modernToolCall('list_todos', {}, token))).status, 200);
     await server.close();
     const newPassword = 'a different long passphrase';
-    const changed = await runCli(['user', 'password', '--email', ADA.email], home, {}, undefined, `${newPassword}\n`);
+    const changed = await runCli(['user', 'password', '--email', ADA.email], home, {}, `${newPassword}\n`);
     assert.equal(changed.code, 0, changed.stderr);
     assert.match(changed.stdout, /[1-9]\d* grants, sessions and tokens revoked/);
     server = await HttpTestServer.start({ home, env });

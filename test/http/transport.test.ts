@@ -199,7 +199,7 @@ describe('readiness and shutdown', () => {
 
   it('finishes a request in flight on SIGTERM, then exits', async () => {
     const { home, args } = devServer();
-    const server = await HttpTestServer.start({ home, args });
+    const server = await HttpTestServer.start({ home, args, binary: true });
     const http = await import('node:http');
     const url = new URL(server.mcpUrl);
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });

@@ -22,7 +22,7 @@ async function signIn(server: HttpTestServer, password: string): Promise<URL> {
 
 /** HTTP mode on SQLite: the cheapest engine (what is tested here does not depend on it). */
 const SQLITE = { MCP_DATABASE_TYPE: 'sqlite' };
-const addUser = (home: string, input: string) => runCli(['user', 'add', '--email', EMAIL], home, SQLITE, undefined, input);
+const addUser = (home: string, input: string) => runCli(['user', 'add', '--email', EMAIL], home, SQLITE, input);
 
 describe('passwords fed to user add', () => {
   it('typed twice into a pipe (as passwd reads them) set the password itself, and the person can sign in', async () => {

@@ -79,7 +79,7 @@ describe('audit events are neither flooded nor lost', () => {
   // On the PostgreSQL server (as in CI) the table lags far behind a flood; SQLite keeps up too well to show the loss.
   it('an audited action is in the JSON log before its response: SIGKILL right after a registration loses nothing', async () => {
     const { home, env } = await deployment({ mcp_refusals_per_address_per_minute: 1_000_000 });
-    const server = await HttpTestServer.start({ home, env });
+    const server = await HttpTestServer.start({ home, env, binary: true });
     // A backlog for the table: every refused token is an audited event; the registration comes amid them.
     let answered = 0;
     const backlog = flood(1000, 50, () =>

@@ -1,15 +1,15 @@
-import type { Command } from 'commander';
+import type { Cli } from '../io.js';
 import fs from 'node:fs';
 import { UserError } from '../../errors.js';
 import { collect, withAdminRuntime } from '../admin.js';
 
-async function runAuditTail(program: Command, options: { follow?: boolean; type: string[]; last: string }) {
+async function runAuditTail(cli: Cli, options: { follow?: boolean; type: string[]; last: string }) {
   const last = Number(options.last);
   if (!Number.isInteger(last) || last < 1) throw new UserError('--last must be a whole number of events');
-  await withAdminRuntime(program, 'http', async (runtime) => {
+  await withAdminRuntime(cli, 'http', async (runtime) => {
     const { readAudit } = await import('../../security/audit.js');
     const show = (rows: Awaited<ReturnType<typeof readAudit>>) => {
-      for (const row of rows) process.stdout.write(JSON.stringify({ ...row, details: JSON.parse(row.details) as unknown }) + '\n');
+      for (const row of rows) cli.io.stdout.write(JSON.stringify({ ...row, details: JSON.parse(row.details) as unknown }) + '\n');
       return rows.at(-1)?.seq;
     };
     let seq = show(await readAudit(runtime.engine, { types: options.type, last }));
@@ -20,18 +20,18 @@ async function runAuditTail(program: Command, options: { follow?: boolean; type:
   });
 }
 
-async function runAuditVerify(program: Command, options: { anchor?: string }) {
+async function runAuditVerify(cli: Cli, options: { anchor?: string }) {
   const anchor = options.anchor === undefined ? undefined : await readAnchor(options.anchor);
-  await withAdminRuntime(program, 'http', async (runtime) => {
+  await withAdminRuntime(cli, 'http', async (runtime) => {
     const { verifyAudit } = await import('../../security/audit.js');
     const verdict = await verifyAudit(runtime, anchor);
     if (!verdict.intact) {
-      process.stdout.write(`BROKEN at event #${verdict.seq} (${verdict.at}): ${verdict.reason}\n`);
-      process.exitCode = 1;
+      cli.io.stdout.write(`BROKEN at event #${verdict.seq} (${verdict.at}): ${verdict.reason}\n`);
+      cli.io.exitCode = 1;
       return;
     }
-    process.stdout.write(verdict.count ? `intact: ${verdict.count} events, #${verdict.firstSeq} to #${verdict.lastSeq}\n` : 'intact: no events yet\n');
-    for (const note of verdict.notes) process.stdout.write(`${note}\n`);
+    cli.io.stdout.write(verdict.count ? `intact: ${verdict.count} events, #${verdict.firstSeq} to #${verdict.lastSeq}\n` : 'intact: no events yet\n');
+    for (const note of verdict.notes) cli.io.stdout.write(`${note}\n`);
   });
 }
 
@@ -52,18 +52,18 @@ async function readAnchor(file: string) {
 }
 
 /** `audit tail|verify`: the audit trail of HTTP mode. */
-export function addAuditCommands(program: Command): void {
-  const audit = program.command('audit').description('read and check the audit trail of HTTP mode');
+export function addAuditCommands(cli: Cli): void {
+  const audit = cli.program.command('audit').description('read and check the audit trail of HTTP mode');
   audit
     .command('tail')
     .description('print the latest events as JSON lines (emails and addresses appear as pseudonyms)')
     .option('--type <type>', 'only events of this type (repeat for several), e.g. login.failed', collect, [] as string[])
     .option('--last <n>', 'how many of the latest events', '20')
     .option('--follow', 'keep printing new events as they are written (Ctrl-C to stop)')
-    .action((options: { follow?: boolean; type: string[]; last: string }) => runAuditTail(program, options));
+    .action((options: { follow?: boolean; type: string[]; last: string }) => runAuditTail(cli, options));
   audit
     .command('verify')
     .description('check the MAC chain: every event, no gap, nothing removed before a recorded sweep; reports the first break (exit code 1)')
     .option('--anchor <file>', 'a checkpoint, or a JSON log holding checkpoints (the last is used): proves nothing up to it was removed or changed')
-    .action((options: { anchor?: string }) => runAuditVerify(program, options));
+    .action((options: { anchor?: string }) => runAuditVerify(cli, options));
 }

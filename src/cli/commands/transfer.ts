@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Cli } from '../io.js';
 import fs from 'node:fs';
 import { UserError } from '../../errors.js';
 import type { TenantExport } from '../../domain/transfer/schema.js';
@@ -7,17 +7,17 @@ import { parseExport } from '../../domain/transfer/validate.js';
 import { LOCAL_TENANT } from '../../runtime.js';
 import { withAdminRuntime } from '../admin.js';
 
-async function runExport(program: Command, options: { output?: string; tenant: string }) {
-  await withAdminRuntime(program, undefined, async (runtime) => {
+async function runExport(cli: Cli, options: { output?: string; tenant: string }) {
+  await withAdminRuntime(cli, undefined, async (runtime) => {
     const data = await runtime.run('read', options.tenant, exportTenant);
     const json = JSON.stringify(data, null, 2) + '\n';
     if (options.output) {
       // The export holds every document in the clear: readable by its owner only.
       fs.writeFileSync(options.output, json, { mode: 0o600 });
       const counts = ['projects', 'tasks', 'todos', 'events', 'documents'].map((k) => `${(data[k as keyof TenantExport] as unknown[]).length} ${k}`);
-      process.stderr.write(`mcp-pa: exported ${counts.join(', ')} to ${options.output}\n`);
+      cli.io.stderr.write(`mcp-pa: exported ${counts.join(', ')} to ${options.output}\n`);
     } else {
-      process.stdout.write(json);
+      cli.io.stdout.write(json);
     }
   });
 }
@@ -32,13 +32,13 @@ function readExport(file: string): TenantExport {
   return parseExport(raw, file);
 }
 
-async function runImport(program: Command, file: string, options: { tenant: string; replace?: boolean }) {
+async function runImport(cli: Cli, file: string, options: { tenant: string; replace?: boolean }) {
   const data = readExport(file);
-  await withAdminRuntime(program, undefined, async (runtime) => {
+  await withAdminRuntime(cli, undefined, async (runtime) => {
     await runtime.ensureTenant(options.tenant);
     const report = await runtime.run('write', options.tenant, (ctx) => importTenant(ctx, data, { replace: options.replace === true }));
     const skipped = report.embeddings_skipped ? ` (${report.embeddings_skipped} embeddings skipped: no vector search here)` : '';
-    process.stdout.write(
+    cli.io.stdout.write(
       `imported ${report.projects} projects, ${report.tasks} tasks, ${report.todos} todos, ${report.events} events, ` +
         `${report.documents} documents and ${report.embeddings} embeddings${skipped}\n`,
     );
@@ -46,19 +46,19 @@ async function runImport(program: Command, file: string, options: { tenant: stri
 }
 
 /** `export` and `import`: one tenant's data as JSON, out and back in. */
-export function addTransferCommands(program: Command): void {
-  program
+export function addTransferCommands(cli: Cli): void {
+  cli.program
     .command('export')
     .description("write one tenant's data (all of it, documents included) as JSON")
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .option('--tenant <id>', 'the tenant to export', LOCAL_TENANT)
-    .action((options: { output?: string; tenant: string }) => runExport(program, options));
+    .action((options: { output?: string; tenant: string }) => runExport(cli, options));
 
-  program
+  cli.program
     .command('import')
     .description('load an export into a tenant (which must be empty, unless --replace)')
     .argument('<file>', 'a file written by mcp-pa export')
     .option('--tenant <id>', 'the tenant to load into', LOCAL_TENANT)
     .option('--replace', "delete the tenant's current data first")
-    .action((file: string, options: { tenant: string; replace?: boolean }) => runImport(program, file, options));
+    .action((file: string, options: { tenant: string; replace?: boolean }) => runImport(cli, file, options));
 }
