@@ -11,6 +11,7 @@
 // native SQLite driver is built for it first, and the conformance tools installed, when missing.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chooseNode, ensureInstalled, ensureNativeDriver, envFor, ROOT } from './node-runtime.mjs';
 
@@ -37,6 +38,28 @@ const DOMAIN_SUITE = [
 const node = chooseNode(process.env.TEST_NODE, '22');
 ensureNativeDriver(node);
 
+// The tests' temporary files (homes, certificates, clusters) go under one directory, removed when
+// the run ends, pass or fail: a run leaves nothing behind. (TEST_TMPDIR, not TMPDIR: tsx keeps its
+// compile cache in the system's temporary directory, and should keep it between runs.)
+const runTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-tests-'));
+process.on('exit', () => fs.rmSync(runTmp, { recursive: true, force: true }));
+const testEnv = { ...envFor(node), TEST_TMPDIR: runTmp };
+
+/**
+ * The migrated embedded-PostgreSQL cluster the tests copy for each home on PGlite, made once for
+ * the whole run by the tests' own source (instead of once in every test process).
+ */
+function makePgliteTemplate() {
+  const home = fs.mkdtempSync(path.join(runTmp, 'pglite-template-'));
+  const made = spawnSync(node.bin, ['--import', 'tsx', 'test/helpers/pglite-template.ts', home], { cwd: ROOT, env: testEnv, encoding: 'utf8' });
+  if (made.status !== 0) {
+    console.error(`could not make the PGlite template cluster:\n${made.stderr}`);
+    process.exit(1);
+  }
+  return made.stdout.trim();
+}
+const pgliteTemplate = makePgliteTemplate();
+
 function run(engine, files) {
   console.log(`\n=== ${files.length} test files on ${engine}, Node ${node.version} ===\n`);
   const result = spawnSync(
@@ -54,7 +77,7 @@ function run(engine, files) {
       ...files.sort(),
     ],
     // The chosen Node is first on the PATH too, for the tests that start `node` by name.
-    { stdio: 'inherit', env: { ...envFor(node), TEST_ENGINE: engine } },
+    { stdio: 'inherit', env: { ...testEnv, TEST_ENGINE: engine, TEST_PGLITE_TEMPLATE: pgliteTemplate } },
   );
   return result.status ?? 1;
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { AVAILABLE_ENGINES, engineEnv, type EngineName } from './helpers/engines.js';
+import { seedPgliteHome } from './helpers/pglite-template.js';
 import type { TestServer } from './helpers/server.js';
 import { runCli, tempHome, withServer } from './helpers/server.js';
 
@@ -14,7 +15,9 @@ const PNG = Buffer.from(
 /** A home on an engine, with the environment its commands need. */
 async function home(engine: EngineName) {
   const dir = tempHome();
-  return { dir, env: await engineEnv(dir, engine) };
+  const env = await engineEnv(dir, engine);
+  await seedPgliteHome(dir, env); // an empty, migrated database, as a server would leave it
+  return { dir, env };
 }
 
 async function seed(server: TestServer) {

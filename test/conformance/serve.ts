@@ -2,7 +2,6 @@
 // a loopback port; prints the MCP endpoint's URL on stdout. Used by conformance.test.ts through
 // tools/conformance/run.mjs; never part of the product.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { loadConfig } from '../../src/config/load.js';
@@ -11,8 +10,9 @@ import { LOCAL_TENANT, openRuntime } from '../../src/runtime.js';
 import { startHttpServer } from '../../src/compose/http.js';
 import { planListen } from '../../src/transports/http/server.js';
 import { conformanceFixtures } from './fixtures.js';
+import { tempHome } from '../helpers/tmp.js';
 
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-conformance-'));
+const home = tempHome('mcp-pa-conformance-');
 const file = path.join(home, 'config.json');
 fs.writeFileSync(file, JSON.stringify({ mode: 'http', authentication: { enabled: false } }));
 const config = loadConfig({ config: file }, { HOME: home, MCP_HOST: '127.0.0.1', MCP_PORT: '0' }, { mode: 'http' });

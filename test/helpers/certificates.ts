@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempHome } from './tmp.js';
 
 export interface TestPki {
   dir: string;
@@ -39,7 +39,7 @@ const signWithCa = (dir: string, name: string, extfile: string) =>
 
 /** A throw-away CA and a server certificate for 127.0.0.1 and localhost it signed (P-256), made with openssl. */
 export function makeTestPki(): TestPki {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-pki-'));
+  const dir = tempHome('mcp-pa-pki-');
   openssl(dir, 'req', '-x509', ...EC_KEY, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=mcp-pa test CA');
   openssl(dir, 'req', ...EC_KEY, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { engineEnv } from './engines.js';
 import { HttpTestServer } from './http-server.js';
+import { seedPgliteHome } from './pglite-template.js';
 import { runCli, tempHome } from './server.js';
 
 export const ADA = { email: 'ada@example.com', password: 'a long enough passphrase' };
@@ -19,6 +20,8 @@ export async function homeWithAda(): Promise<{ home: string; env: Record<string,
   const env = process.env.TEST_DATABASE_URL
     ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' }
     : {};
+  // HTTP mode's default engine is the embedded PostgreSQL: a copy of the migrated template.
+  await seedPgliteHome(home, { MCP_DATABASE_TYPE: 'postgresql', ...env });
   const added = await runCli(['user', 'add', '--email', ADA.email], home, env, `${ADA.password}\n`);
   assert.equal(added.code, 0, added.stderr);
   return { home, env };

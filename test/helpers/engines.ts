@@ -6,6 +6,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import pg from 'pg';
 import type { Clock } from '../../src/clock.js';
+import { seedPgliteHome } from './pglite-template.js';
+import { tempHome } from './tmp.js';
 
 /**
  * The storage engine the domain suite runs on: TEST_ENGINE=sqlite (default), pglite, or postgres
@@ -111,15 +113,14 @@ export async function rawSql(home: string, query: string, params: unknown[] = []
   }
 }
 
-/** A runtime in this process on the given engine, in a fresh home; the caller closes it. */
+/** A runtime in this process on the given engine, in a fresh home (on PGlite a copy of the migrated template); the caller closes it. */
 export async function openTestRuntime(engine: EngineName, extraEnv: Record<string, string> = {}, clock?: Clock) {
   const { loadConfig } = await import('../../src/config/load.js');
   const { createLogger } = await import('../../src/logging.js');
   const { openRuntime } = await import('../../src/runtime.js');
-  const os = await import('node:os');
-  const fs = await import('node:fs');
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-rt-'));
+  const home = tempHome('mcp-pa-rt-');
   const env = { HOME: home, ...(await engineEnv(home, engine)), ...extraEnv };
+  await seedPgliteHome(home, env);
   const runtime = await openRuntime(loadConfig({}, env), createLogger('silent'), clock);
   return { runtime, home, env };
 }

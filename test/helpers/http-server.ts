@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after } from 'node:test';
 import { Client, StreamableHTTPClientTransport, type OAuthClientProvider } from '@modelcontextprotocol/client';
-import { startServing } from '../../src/compose/http.js';
+import { startServing, type ServingHttp } from '../../src/compose/http.js';
 import { loadConfig, type ConfigFlags } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { planListen } from '../../src/transports/http/server.js';
@@ -38,6 +38,7 @@ export class HttpTestServer {
   /** Where this process listens (differs from url when another instance holds the public URL). */
   listen = '';
   #child: ChildProcess | undefined;
+  #serving: ServingHttp | undefined;
   #exited: Promise<number | null> = Promise.resolve(null);
   #stop: () => Promise<number | null> = async () => null;
 
@@ -45,6 +46,12 @@ export class HttpTestServer {
 
   get mcpUrl(): URL {
     return new URL(`${this.url}/mcp`);
+  }
+
+  /** Node's server underneath (only in this process). */
+  get listener(): ServingHttp['handle']['listener'] {
+    if (!this.#serving) throw new Error("the binary's server is in another process");
+    return this.#serving.handle.listener;
   }
 
   /** The binary's process (only with `binary: true`). */
@@ -68,7 +75,7 @@ export class HttpTestServer {
     if (atStart.length) throw new Error(`${atStart.join(', ')}: read by Node as a process starts; pass binary: true`);
     const config = loadConfig(configFlags(args), env, { mode: 'http', serving: true });
     const logger = createLogger(config.logging.level, { write: (text: string) => this.#record(text) });
-    const serving = await startServing(config, logger, planListen(config));
+    const serving = (this.#serving = await startServing(config, logger, planListen(config)));
     const entry = this.logged('serving MCP over HTTP')[0]!;
     this.url = String(entry.url).replace(/\/mcp$/, '');
     this.listen = String(entry.listen);

@@ -1,24 +1,29 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { openRuntime } from '../../src/runtime.js';
+import { tempHome } from './tmp.js';
 
 let template: Promise<string> | undefined;
 
+/** Makes a fresh embedded PostgreSQL cluster under `home`, migrated by this source; returns its directory. */
+async function createPgliteTemplate(home: string): Promise<string> {
+  const runtime = await openRuntime(loadConfig({}, { HOME: home, MCP_DATABASE_TYPE: 'postgresql' }), createLogger('silent'));
+  await runtime.close();
+  return path.join(home, '.config', 'mcp-pa', 'pgdata');
+}
+
 /**
- * A fresh embedded PostgreSQL cluster, migrated, made once per test process: creating one (initdb
- * in WebAssembly, then every migration) is most of what a PGlite server costs to start, about five
- * times opening one that exists. Each home gets a copy, so each test still has its own database.
+ * A fresh embedded PostgreSQL cluster, migrated: creating one (initdb in WebAssembly, then every
+ * migration) is most of what a PGlite server costs to start, about five times opening one that
+ * exists. Made once per run by scripts/run-tests.mjs (TEST_PGLITE_TEMPLATE), or else once per test
+ * process. Each home gets a copy, so each test still has its own database.
  */
 function pgliteTemplate(): Promise<string> {
-  return (template ??= (async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-pglite-template-'));
-    const runtime = await openRuntime(loadConfig({}, { HOME: home, MCP_DATABASE_TYPE: 'postgresql' }), createLogger('silent'));
-    await runtime.close();
-    return path.join(home, '.config', 'mcp-pa', 'pgdata');
-  })());
+  const made = process.env.TEST_PGLITE_TEMPLATE;
+  return (template ??= made && fs.existsSync(made) ? Promise.resolve(made) : createPgliteTemplate(tempHome('mcp-pa-pglite-template-')));
 }
 
 /**
@@ -32,4 +37,10 @@ export async function seedPgliteHome(home: string, env: Record<string, string>):
   const source = await pgliteTemplate();
   fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
   fs.cpSync(source, target, { recursive: true });
+}
+
+// Run as a script (by scripts/run-tests.mjs, once per run): makes the template in the directory
+// given and prints where its cluster is.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(await createPgliteTemplate(process.argv[2]!));
 }

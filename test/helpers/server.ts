@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after } from 'node:test';
@@ -13,13 +11,11 @@ import { TEST_NOON, TestClock } from './clock.js';
 import { engineEnv } from './engines.js';
 import { LogLines, startInProcess } from './in-process.js';
 import { seedPgliteHome } from './pglite-template.js';
+import { tempHome } from './tmp.js';
 
 export const CLI = path.resolve('dist/cli.js');
 
-/** A fresh, empty home for one test server: its data lands in <home>/.config/mcp-pa. */
-export function tempHome(prefix = 'mcp-pa-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempHome };
 
 export const dataDir = (home: string) => path.join(home, '.config', 'mcp-pa');
 

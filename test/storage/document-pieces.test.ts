@@ -11,6 +11,7 @@ import { BLOB_PIECE_BYTES } from '../../src/storage/blob-store.js';
 import { migrate } from '../../src/storage/migrations/index.js';
 import { PGLITE_BYTEA, PgliteDialect } from '../../src/storage/pglite-dialect.js';
 import { ENGINE, engineEnv, rawSql } from '../helpers/engines.js';
+import { seedPgliteHome } from '../helpers/pglite-template.js';
 import { runCli, tempHome, withServer, type TestServer } from '../helpers/server.js';
 
 interface Content {
@@ -64,6 +65,7 @@ describe(`document bytes in pieces (${ENGINE})`, () => {
       const exported = await runCli(['export', '--output', file], source.dir, source.env);
       assert.equal(exported.code, 0, exported.stderr);
       const target = await homeOn(keyed ? { MCP_PA_ENCRYPTION_KEY: KEY } : {});
+      await seedPgliteHome(target.dir, target.env);
       const imported = await runCli(['import', file], target.dir, target.env);
       assert.equal(imported.code, 0, imported.stderr);
       await withServer({ home: target.dir, env: target.env }, async (server) => {

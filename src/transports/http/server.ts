@@ -120,6 +120,8 @@ export interface HttpServerHandle {
   close(): Promise<void>;
   /** Publishes list changes to clients listening on this instance. */
   notify: McpHttpHandler['notify'];
+  /** Node's server underneath (its deadlines: headersTimeout, requestTimeout). */
+  listener: http.Server;
 }
 
 /**
@@ -199,5 +201,5 @@ export async function listenHttp(parts: HttpParts, plan: ListenPlan, extension?:
       // and a last checkpoint of it goes to the log.
       await audit.close();
     })());
-  return { url: publicUrl, close, notify: mcp.notify };
+  return { url: publicUrl, close, notify: mcp.notify, listener: server };
 }
