@@ -8,6 +8,7 @@ import { startServing, type ServingHttp } from '../../src/compose/http.js';
 import { loadConfig, type ConfigFlags } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { planListen } from '../../src/transports/http/server.js';
+import { seedPgliteHome } from './pglite-template.js';
 import { CLI, serverEnv, tempHome, type Era } from './server.js';
 
 export interface HttpServerOptions {
@@ -64,6 +65,7 @@ export class HttpTestServer {
     const home = options.home ?? tempHome('mcp-pa-http-');
     const env = serverEnv(home, { MCP_HOST: '127.0.0.1', MCP_PORT: '0', MCP_PA_LOG_LEVEL: 'info', ...options.env });
     const server = new HttpTestServer(home);
+    await seedIfEmbeddedPostgres(home, env, options.args ?? []);
     if (options.binary) await server.#spawn(env, options.args ?? []);
     else await server.#startInProcess(env, options.args ?? []);
     live.add(server);
@@ -172,6 +174,21 @@ export class HttpTestServer {
     live.delete(this);
     return this.#stop();
   }
+}
+
+/**
+ * HTTP mode's default store is the embedded PostgreSQL: a home that will be served by it starts as
+ * a copy of the migrated template (see pglite-template.ts), for the binary too. A configuration
+ * the server will refuse is left for the server to refuse.
+ */
+async function seedIfEmbeddedPostgres(home: string, env: Record<string, string>, args: string[]) {
+  let database;
+  try {
+    ({ database } = loadConfig(configFlags(args), env, { mode: 'http' }));
+  } catch {
+    return;
+  }
+  if (database.type === 'postgresql' && !database.connection_string) await seedPgliteHome(home, { ...env, MCP_DATABASE_TYPE: 'postgresql' });
 }
 
 /** The flags an in-process server understands, as the CLI would parse them. */
