@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { seedHttpHome } from './helpers/pglite-template.js';
 import { dataDir, runBinary, runCli, tempHome, withServer } from './helpers/server.js';
 
 const writeJson = (home: string, name: string, value: unknown) => {
@@ -191,6 +192,7 @@ describe('every key does what it says', () => {
 
   it('features.multi_tenant: false allows one account: user add refuses a second, serve refuses a database with two', async () => {
     const home = tempHome();
+    await seedHttpHome(home, {});
     const single = writeJson(home, 'single.json', { features: { multi_tenant: false } });
     const add = (email: string, args: string[] = []) => runCli([...args, 'user', 'add', '--email', email], home, {}, 'a long enough passphrase\n');
     const first = await add('ada@example.com', ['--config', single]);

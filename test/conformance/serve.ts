@@ -11,11 +11,14 @@ import { startHttpServer } from '../../src/compose/http.js';
 import { planListen } from '../../src/transports/http/server.js';
 import { conformanceFixtures } from './fixtures.js';
 import { tempHome } from '../helpers/tmp.js';
+import { seedHttpHome } from '../helpers/pglite-template.js';
 
 const home = tempHome('mcp-pa-conformance-');
 const file = path.join(home, 'config.json');
 fs.writeFileSync(file, JSON.stringify({ mode: 'http', authentication: { enabled: false } }));
-const config = loadConfig({ config: file }, { HOME: home, MCP_HOST: '127.0.0.1', MCP_PORT: '0' }, { mode: 'http' });
+const env = { HOME: home, MCP_HOST: '127.0.0.1', MCP_PORT: '0' };
+await seedHttpHome(home, env, { config: file });
+const config = loadConfig({ config: file }, env, { mode: 'http' });
 const runtime = await openRuntime(config, createLogger('error'));
 await runtime.ensureTenant(LOCAL_TENANT);
 const running: { notify?: McpHttpHandler['notify'] } = {};

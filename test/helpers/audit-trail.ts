@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ManualClock } from '../../src/clock.js';
 import { engineEnv, type EngineName } from './engines.js';
 import { tempHome } from './server.js';
+import { seedHttpHome } from './pglite-template.js';
 
 /** A deployment's home for audit tests: HTTP mode on the engine, with a key-encryption key where the engine needs one. */
 export async function auditHome(engine: EngineName): Promise<{ home: string; env: Record<string, string>; log: string }> {
@@ -34,6 +35,7 @@ export async function openAuditRuntime(
   const { openRuntime } = await import('../../src/runtime.js');
   const file = path.join(home, `config-${crypto.randomBytes(3).toString('hex')}.json`);
   fs.writeFileSync(file, JSON.stringify(config));
+  await seedHttpHome(home, { HOME: home, ...env }, { config: file });
   const resolved = loadConfig({ config: file }, { HOME: home, ...env }, { mode: 'http' });
   const fd = fs.openSync(log, 'a');
   const runtime = await openRuntime(resolved, createLogger('info', fd), clock);

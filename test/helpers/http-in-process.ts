@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { startHttpServer } from '../../src/compose/http.js';
 import { openRuntime, type OpenedRuntime } from '../../src/runtime.js';
+import { seedHttpHome } from './pglite-template.js';
 import { serverEnv } from './server.js';
 
 export interface InProcessHttpServer {
@@ -29,6 +30,7 @@ export async function startHttpInProcess(options: {
   prepare?: (runtime: OpenedRuntime) => Promise<void>;
 }): Promise<InProcessHttpServer> {
   const env = serverEnv(options.home, { MCP_HOST: '127.0.0.1', MCP_PORT: '0', ...options.env });
+  await seedHttpHome(options.home, env);
   const runtime = await openRuntime(loadConfig({}, env, { mode: 'http' }), createLogger('silent'), options.clock);
   let handle;
   try {

@@ -8,7 +8,7 @@ import { startServing, type ServingHttp } from '../../src/compose/http.js';
 import { loadConfig, type ConfigFlags } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { planListen } from '../../src/transports/http/server.js';
-import { seedPgliteHome } from './pglite-template.js';
+import { seedHttpHome } from './pglite-template.js';
 import { CLI, serverEnv, tempHome, type Era } from './server.js';
 
 export interface HttpServerOptions {
@@ -65,7 +65,7 @@ export class HttpTestServer {
     const home = options.home ?? tempHome('mcp-pa-http-');
     const env = serverEnv(home, { MCP_HOST: '127.0.0.1', MCP_PORT: '0', MCP_PA_LOG_LEVEL: 'info', ...options.env });
     const server = new HttpTestServer(home);
-    await seedIfEmbeddedPostgres(home, env, options.args ?? []);
+    await seedHttpHome(home, env, configFlags(options.args ?? [], options.binary));
     if (options.binary) await server.#spawn(env, options.args ?? []);
     else await server.#startInProcess(env, options.args ?? []);
     live.add(server);
@@ -176,25 +176,11 @@ export class HttpTestServer {
   }
 }
 
-/**
- * HTTP mode's default store is the embedded PostgreSQL: a home that will be served by it starts as
- * a copy of the migrated template (see pglite-template.ts), for the binary too. A configuration
- * the server will refuse is left for the server to refuse.
- */
-async function seedIfEmbeddedPostgres(home: string, env: Record<string, string>, args: string[]) {
-  let database;
-  try {
-    ({ database } = loadConfig(configFlags(args), env, { mode: 'http' }));
-  } catch {
-    return;
-  }
-  if (database.type === 'postgresql' && !database.connection_string) await seedPgliteHome(home, { ...env, MCP_DATABASE_TYPE: 'postgresql' });
-}
-
 /** The flags an in-process server understands, as the CLI would parse them. */
-function configFlags(args: string[]): ConfigFlags {
+function configFlags(args: string[], binary = false): ConfigFlags {
   if (args.length === 0) return {};
   if (args.length === 2 && args[0] === '--config') return { config: args[1] };
+  if (binary) return {}; // the binary parses its own; only a seeded home is at stake
   throw new Error(`in-process servers take only --config <file>, not ${args.join(' ')}: pass binary: true`);
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig, type ConfigFlags } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { openRuntime } from '../../src/runtime.js';
 import { tempHome } from './tmp.js';
@@ -37,6 +37,21 @@ export async function seedPgliteHome(home: string, env: Record<string, string>):
   const source = await pgliteTemplate();
   fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
   fs.cpSync(source, target, { recursive: true });
+}
+
+/**
+ * HTTP mode's default store is the embedded PostgreSQL: a home that `mcp-pa serve` will serve from
+ * it starts as a copy of the template too. A configuration the server will refuse is left for the
+ * server to refuse.
+ */
+export async function seedHttpHome(home: string, env: Record<string, string>, flags: ConfigFlags = {}): Promise<void> {
+  let database;
+  try {
+    ({ database } = loadConfig(flags, env, { mode: 'http' }));
+  } catch {
+    return;
+  }
+  if (database.type === 'postgresql' && !database.connection_string) await seedPgliteHome(home, { ...env, MCP_DATABASE_TYPE: 'postgresql' });
 }
 
 // Run as a script (by scripts/run-tests.mjs, once per run): makes the template in the directory

@@ -11,6 +11,7 @@ import { HttpTestServer } from '../helpers/http-server.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
 import { MemoryOAuthProvider, signInAndConsent } from '../helpers/oauth.js';
 import { runCli, tempHome, type Era } from '../helpers/server.js';
+import { seedHttpHome } from '../helpers/pglite-template.js';
 
 describe('the embedded authorization server', () => {
   let server: HttpTestServer;
@@ -555,6 +556,7 @@ describe('sign-in guessing', () => {
 describe('a disabled account', () => {
   it('can neither sign in nor use the tokens it already had', async () => {
     const home = tempHome('mcp-pa-as-');
+    await seedHttpHome(home, {});
     assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, `${ADA.password}\n`)).code, 0);
     let server = await HttpTestServer.start({ home });
     // The same port after the restart: the issuer (and so the tokens) must be the same.
@@ -589,6 +591,7 @@ describe('a disabled account', () => {
 describe('a changed password', () => {
   it('revokes refresh tokens and grants, refuses the access tokens issued before it, and signs in with the new one only', async () => {
     const home = tempHome('mcp-pa-as-');
+    await seedHttpHome(home, {});
     assert.equal((await runCli(['user', 'add', '--email', ADA.email], home, {}, `${ADA.password}\n`)).code, 0);
     let server = await HttpTestServer.start({ home });
     const env = { MCP_PORT: new URL(server.url).port };

@@ -14,6 +14,7 @@ import { engineEnv } from '../helpers/engines.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
 import { signInAndConsent } from '../helpers/oauth.js';
 import { tempHome } from '../helpers/server.js';
+import { seedHttpHome } from '../helpers/pglite-template.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
@@ -32,7 +33,9 @@ describe('the embedded authorization server tells the truth', () => {
     const database = process.env.TEST_DATABASE_URL
       ? { ...(await engineEnv(home, 'postgres')), MCP_OAUTH_KEY_ENCRYPTION_KEY: 'a key-encryption passphrase for tests' }
       : {};
-    const config = loadConfig({}, { HOME: home, MCP_HOST: '127.0.0.1', MCP_PORT: '0', ...database }, { mode: 'http' });
+    const env = { HOME: home, MCP_HOST: '127.0.0.1', MCP_PORT: '0', ...database };
+    await seedHttpHome(home, env);
+    const config = loadConfig({}, env, { mode: 'http' });
     runtime = await openRuntime(config, createLogger('error'));
     await addLocalAccount(runtime.engine, ADA.email, await hashPassword(ADA.password)); // what `mcp-pa user add` does
     server = await startHttpServer(runtime);
