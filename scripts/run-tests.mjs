@@ -43,6 +43,8 @@ ensureNativeDriver(node);
 // compile cache in the system's temporary directory, and should keep it between runs.)
 const runTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-tests-'));
 process.on('exit', () => fs.rmSync(runTmp, { recursive: true, force: true }));
+// Ctrl-C or a cancelled CI job: exit (and so clean up) once the pass running has stopped too.
+process.on('SIGINT', () => process.exit(130)).on('SIGTERM', () => process.exit(143));
 const testEnv = { ...envFor(node), TEST_TMPDIR: runTmp };
 
 /**
@@ -52,11 +54,12 @@ const testEnv = { ...envFor(node), TEST_TMPDIR: runTmp };
 function makePgliteTemplate() {
   const home = fs.mkdtempSync(path.join(runTmp, 'pglite-template-'));
   const made = spawnSync(node.bin, ['--import', 'tsx', 'test/helpers/pglite-template.ts', home], { cwd: ROOT, env: testEnv, encoding: 'utf8' });
-  if (made.status !== 0) {
+  const cluster = path.join(home, '.config', 'mcp-pa', 'pgdata');
+  if (made.status !== 0 || !fs.existsSync(cluster)) {
     console.error(`could not make the PGlite template cluster:\n${made.stderr}`);
     process.exit(1);
   }
-  return made.stdout.trim();
+  return cluster;
 }
 const pgliteTemplate = makePgliteTemplate();
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { AVAILABLE_ENGINES, engineEnv, type EngineName } from './helpers/engines.js';
 import { seedPgliteHome } from './helpers/pglite-template.js';
 import type { TestServer } from './helpers/server.js';
-import { runCli, tempHome, withServer } from './helpers/server.js';
+import { runBinary, runCli, tempHome, withServer } from './helpers/server.js';
 
 const PNG = Buffer.from(
   '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a2d3d3a30000000049454e44ae426082',
@@ -147,9 +147,10 @@ describe('export and import', () => {
     const target = await home('pglite');
     await withServer({ home: target.dir, env: target.env }, async (server) => {
       await server.ok('get_status'); // the server has opened its database (connecting alone does not wait for that)
-      const result = await runCli(['export'], target.dir, target.env);
+      // Another process, as an administrator's command would be.
+      const result = await runBinary(['export'], target.dir, target.env);
       assert.equal(result.code, 1);
-      assert.match(result.stderr, /in use by another mcp-pa process \(pid \d+\): stop the server first/);
+      assert.match(result.stderr, new RegExp(`in use by another mcp-pa process \\(pid ${process.pid}\\): stop the server first`));
     });
     const after = await runCli(['export'], target.dir, target.env);
     assert.equal(after.code, 0, 'once the server stopped, the command runs');

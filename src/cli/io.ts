@@ -15,10 +15,22 @@ export interface CliIo {
   log: LogDestination;
   /** Set by a command that reports a failure it has already explained (audit verify). */
   exitCode: number;
+  /** Stops a server the command started, as SIGTERM does (for a test running the command in its process). */
+  stop?: AbortSignal;
 }
 
 export function processIo(): CliIo {
-  return { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, log: 2, exitCode: 0 };
+  return {
+    env: process.env,
+    // Touched only by the commands that read it (stdio, passwords, confirmations), as before.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    log: 2,
+    exitCode: 0,
+  };
 }
 
 /** The parsed command line and the streams of one run: what every command handler takes. */

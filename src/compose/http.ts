@@ -76,15 +76,27 @@ export async function startServing(config: ResolvedConfig, logger: Logger, plan:
   return { opened, handle, stop: () => (stopped ??= handle.close().then(() => opened.close())) };
 }
 
-/** `mcp-pa serve`: runs until SIGTERM or SIGINT, then finishes the requests in flight, closes and resolves. */
-export async function serveHttp(config: ResolvedConfig, logger: Logger, plan: ListenPlan): Promise<void> {
+/**
+ * `mcp-pa serve`: runs until SIGTERM or SIGINT (or `stop`, when a test runs the command in its own
+ * process), then finishes the requests in flight, closes and resolves.
+ */
+export async function serveHttp(config: ResolvedConfig, logger: Logger, plan: ListenPlan, stop?: AbortSignal): Promise<void> {
   const serving = await startServing(config, logger, plan);
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
+    let stopping = false;
+    const onSigterm = () => shutdown('SIGTERM');
+    const onSigint = () => shutdown('SIGINT');
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal }, 'shutting down: finishing requests in flight');
-      void serving.stop().then(resolve);
+      void serving.stop().then(() => {
+        process.off('SIGTERM', onSigterm).off('SIGINT', onSigint);
+        resolve();
+      });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', onSigterm).once('SIGINT', onSigint);
+    if (stop?.aborted) shutdown('stop');
+    else stop?.addEventListener('abort', () => shutdown('stop'), { once: true });
   });
 }

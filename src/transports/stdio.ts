@@ -71,12 +71,12 @@ export function serveLocalStdio(options: StdioOptions): Promise<void> {
     const onSigint = () => void shutdown('SIGINT');
     const onSigterm = () => void shutdown('SIGTERM');
     const shutdown = async (reason: string) => {
-      if (closing) return;
+      if (closing) return; // a signal while closing must not kill the process halfway
       closing = true;
-      process.off('SIGINT', onSigint).off('SIGTERM', onSigterm);
       logger.info({ reason }, 'shutting down');
       await handle.close().catch(() => undefined);
       await options.close();
+      process.off('SIGINT', onSigint).off('SIGTERM', onSigterm);
       resolve();
     };
     input.once('end', () => void shutdown('stdin closed'));

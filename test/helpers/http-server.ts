@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import fs from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after } from 'node:test';
 import { Client, StreamableHTTPClientTransport, type OAuthClientProvider } from '@modelcontextprotocol/client';
@@ -78,11 +80,10 @@ export class HttpTestServer {
     const config = loadConfig(configFlags(args), env, { mode: 'http', serving: true });
     const logger = createLogger(config.logging.level, { write: (text: string) => this.#record(text) });
     const serving = (this.#serving = await startServing(config, logger, planListen(config)));
-    const entry = this.logged('serving MCP over HTTP')[0]!;
-    this.url = String(entry.url).replace(/\/mcp$/, '');
-    this.listen = String(entry.listen);
-    // 0: what the binary exits with once SIGTERM has closed everything.
-    this.#stop = () => serving.stop().then(() => 0);
+    const { address, port } = serving.handle.listener.address() as AddressInfo;
+    this.url = serving.handle.url;
+    this.listen = `${serving.handle.listener instanceof https.Server ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    this.#stop = () => serving.stop().then(() => null); // no process, no exit code
   }
 
   async #spawn(env: Record<string, string>, args: string[]) {
@@ -169,7 +170,7 @@ export class HttpTestServer {
     return this.#exited;
   }
 
-  /** Stops the server as SIGTERM does (finishing requests in flight); returns the exit code (0 in this process once closed). */
+  /** Stops the server as SIGTERM does (finishing requests in flight); returns the binary's exit code (null in this process). */
   async close(): Promise<number | null> {
     live.delete(this);
     return this.#stop();

@@ -54,8 +54,5 @@ export async function seedHttpHome(home: string, env: Record<string, string>, fl
   if (database.type === 'postgresql' && !database.connection_string) await seedPgliteHome(home, { ...env, MCP_DATABASE_TYPE: 'postgresql' });
 }
 
-// Run as a script (by scripts/run-tests.mjs, once per run): makes the template in the directory
-// given and prints where its cluster is.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(await createPgliteTemplate(process.argv[2]!));
-}
+// Run as a script (by scripts/run-tests.mjs, once per run): makes the template in the home given.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await createPgliteTemplate(process.argv[2]!);

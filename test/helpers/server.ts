@@ -172,9 +172,12 @@ export interface CliResult {
 /**
  * Runs the command line in this process, as the binary would (its `main`, with the environment a
  * spawned binary would see, `input` as its stdin, not a terminal), and collects what it wrote and
- * logged. A command that never ends (serve, a stdio server with stdin open) belongs in runBinary.
+ * logged. A `serve` that starts serving instead of refusing stops again at once, as SIGTERM would
+ * stop it (the test then sees exit code 0), so a test of a refusal fails instead of hanging.
  */
 export async function runCli(args: string[], home: string, env: Record<string, string> = {}, input = ''): Promise<CliResult> {
+  const atStart = Object.keys(env).filter((name) => name.startsWith('NODE_'));
+  if (atStart.length) throw new Error(`${atStart.join(', ')}: read by Node as a process starts; use runBinary`);
   const { main } = await import('../../src/cli/main.js');
   let stdout = '';
   let stderr = '';
@@ -193,6 +196,7 @@ export async function runCli(args: string[], home: string, env: Record<string, s
     stderr: err,
     log: { write: (text: string) => void err.write(text) },
     exitCode: 0,
+    stop: AbortSignal.abort(),
   };
   const code = await main(['node', 'mcp-pa', ...args], io);
   return { code, stdout, stderr };

@@ -22,7 +22,7 @@ async function runServe(cli: Cli) {
   const [{ planListen }, { serveHttp }] = await Promise.all([import('../../transports/http/server.js'), import('../../compose/http.js')]);
   // Refused before anything is opened: plain HTTP to the network, no public URL.
   const plan = planListen(config);
-  await serveHttp(config, createLogger(config.logging.level, cli.io.log), plan);
+  await serveHttp(config, createLogger(config.logging.level, cli.io.log), plan, cli.io.stop);
 }
 
 async function runMigrate(cli: Cli) {

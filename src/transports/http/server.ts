@@ -120,7 +120,7 @@ export interface HttpServerHandle {
   close(): Promise<void>;
   /** Publishes list changes to clients listening on this instance. */
   notify: McpHttpHandler['notify'];
-  /** Node's server underneath (its deadlines: headersTimeout, requestTimeout). */
+  /** Node's server underneath (its deadlines: headersTimeout, requestTimeout), for tests that read or shorten them. */
   listener: http.Server;
 }
 
