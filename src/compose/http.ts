@@ -8,6 +8,7 @@ import { keyEncryptionKey } from '../security/key-encryption-key.js';
 import { RateLimits } from '../security/rate-limits.js';
 import type { ServerExtension } from '../mcp/server.js';
 import { listenHttp, planListen, type HttpServerHandle, type ListenPlan } from '../transports/http/server.js';
+import { shutdownOnce } from '../transports/shutdown.js';
 import { startMaintenance } from './maintenance.js';
 
 export type { HttpServerHandle } from '../transports/http/server.js';
@@ -83,20 +84,12 @@ export async function startServing(config: ResolvedConfig, logger: Logger, plan:
 export async function serveHttp(config: ResolvedConfig, logger: Logger, plan: ListenPlan, stop?: AbortSignal): Promise<void> {
   const serving = await startServing(config, logger, plan);
   await new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSigterm = () => shutdown('SIGTERM');
-    const onSigint = () => shutdown('SIGINT');
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
+    const shutdown = shutdownOnce(async (signal) => {
       logger.info({ signal }, 'shutting down: finishing requests in flight');
-      void serving.stop().then(() => {
-        process.off('SIGTERM', onSigterm).off('SIGINT', onSigint);
-        resolve();
-      });
-    };
-    process.once('SIGTERM', onSigterm).once('SIGINT', onSigint);
-    if (stop?.aborted) shutdown('stop');
-    else stop?.addEventListener('abort', () => shutdown('stop'), { once: true });
+      await serving.stop();
+      resolve();
+    });
+    if (stop?.aborted) void shutdown('stop');
+    else stop?.addEventListener('abort', () => void shutdown('stop'), { once: true });
   });
 }

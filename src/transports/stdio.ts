@@ -8,6 +8,7 @@ import { createMcpServer } from '../mcp/server.js';
 import { LOCAL_TENANT } from '../runtime.js';
 import { LineFramer } from './line-framer.js';
 import { createMemoryReducer } from './memory-reducer.js';
+import { shutdownOnce } from './shutdown.js';
 
 /**
  * The SDK's stdio transport, reading whole lines from our framer instead of raw stdin chunks
@@ -67,20 +68,13 @@ export function serveLocalStdio(options: StdioOptions): Promise<void> {
   logger.info({ maxMessageBytes: maxBufferSize }, 'serving MCP over stdio');
 
   return new Promise((resolve) => {
-    let closing = false;
-    const onSigint = () => void shutdown('SIGINT');
-    const onSigterm = () => void shutdown('SIGTERM');
-    const shutdown = async (reason: string) => {
-      if (closing) return; // a signal while closing must not kill the process halfway
-      closing = true;
+    const shutdown = shutdownOnce(async (reason) => {
       logger.info({ reason }, 'shutting down');
       await handle.close().catch(() => undefined);
       await options.close();
-      process.off('SIGINT', onSigint).off('SIGTERM', onSigterm);
       resolve();
-    };
+    });
     input.once('end', () => void shutdown('stdin closed'));
     input.once('close', () => void shutdown('stdin closed'));
-    process.once('SIGINT', onSigint).once('SIGTERM', onSigterm);
   });
 }

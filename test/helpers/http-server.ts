@@ -11,7 +11,7 @@ import { loadConfig, type ConfigFlags } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { planListen } from '../../src/transports/http/server.js';
 import { seedHttpHome } from './pglite-template.js';
-import { CLI, serverEnv, tempHome, type Era } from './server.js';
+import { CLI, refuseStartupEnv, serverEnv, tempHome, type Era } from './server.js';
 
 export interface HttpServerOptions {
   home?: string;
@@ -75,8 +75,7 @@ export class HttpTestServer {
   }
 
   async #startInProcess(env: Record<string, string>, args: string[]) {
-    const atStart = Object.keys(env).filter((name) => name.startsWith('NODE_'));
-    if (atStart.length) throw new Error(`${atStart.join(', ')}: read by Node as a process starts; pass binary: true`);
+    refuseStartupEnv(env, 'pass binary: true');
     const config = loadConfig(configFlags(args), env, { mode: 'http', serving: true });
     const logger = createLogger(config.logging.level, { write: (text: string) => this.#record(text) });
     const serving = (this.#serving = await startServing(config, logger, planListen(config)));
@@ -96,11 +95,11 @@ export class HttpTestServer {
     };
     await new Promise<void>((resolve, reject) => {
       child.stderr!.on('data', (chunk: Buffer) => {
-        this.#record(chunk.toString());
-        if (!this.url && this.logged('serving MCP over HTTP').length) {
-          const entry = this.logged('serving MCP over HTTP')[0]!;
-          this.url = String(entry.url).replace(/\/mcp$/, '');
-          this.listen = String(entry.listen);
+        const entry = this.#record(chunk.toString()).find((line) => parseLog(line)?.msg === 'serving MCP over HTTP');
+        if (entry && !this.url) {
+          const serving = parseLog(entry)!;
+          this.url = String(serving.url).replace(/\/mcp$/, '');
+          this.listen = String(serving.listen);
           resolve();
         }
       });
@@ -110,14 +109,15 @@ export class HttpTestServer {
 
   #pending = '';
 
-  /** Splits what the server wrote into lines (pino writes whole entries; a pipe may cut them anywhere). */
-  #record(text: string) {
+  /** Splits what the server wrote into lines (pino writes whole entries; a pipe may cut them anywhere); returns the new ones. */
+  #record(text: string): string[] {
     const lines = (this.#pending + text).split('\n');
     this.#pending = lines.pop()!;
     for (const line of lines) {
       this.logs.push(line);
       this.#logged.emit('line');
     }
+    return lines;
   }
 
   /** An MCP client of the given era, connected (with a token provider when given). */

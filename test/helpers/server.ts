@@ -169,6 +169,12 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Settings Node reads only as a process starts (NODE_*) cannot reach anything run in this process: refused, naming the way out. */
+export function refuseStartupEnv(env: Record<string, string>, instead: string): void {
+  const atStart = Object.keys(env).filter((name) => name.startsWith('NODE_'));
+  if (atStart.length) throw new Error(`${atStart.join(', ')}: read by Node as a process starts; ${instead}`);
+}
+
 /**
  * Runs the command line in this process, as the binary would (its `main`, with the environment a
  * spawned binary would see, `input` as its stdin, not a terminal), and collects what it wrote and
@@ -176,8 +182,7 @@ export interface CliResult {
  * stop it (the test then sees exit code 0), so a test of a refusal fails instead of hanging.
  */
 export async function runCli(args: string[], home: string, env: Record<string, string> = {}, input = ''): Promise<CliResult> {
-  const atStart = Object.keys(env).filter((name) => name.startsWith('NODE_'));
-  if (atStart.length) throw new Error(`${atStart.join(', ')}: read by Node as a process starts; use runBinary`);
+  refuseStartupEnv(env, 'use runBinary');
   const { main } = await import('../../src/cli/main.js');
   let stdout = '';
   let stderr = '';
