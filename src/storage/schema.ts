@@ -21,6 +21,9 @@ export interface ProfileTable {
   updated_at: string;
 }
 
+/** A column the database fills with its default when an insert leaves it out. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
 interface Lifecycle {
   tenant_id: string;
   id: string;
@@ -50,6 +53,10 @@ interface TaskTable extends Lifecycle {
   due_date: string | null; // the plain date when the user gave only a date
   completed_at: string | null;
   trashed_with_project: number; // 1 while in the trash because its project is
+  recurrence: ColumnType<string | null, string | null | undefined, string | null>;
+  exdates: Defaulted<string>; // JSON list of stored instants
+  rdates: Defaulted<string>; // JSON list of stored instants
+  completions: Defaulted<number>;
 }
 
 interface TodoTable extends Lifecycle {
@@ -64,6 +71,10 @@ interface TodoTable extends Lifecycle {
   project_id: string | null;
   /** due_at, or a date after every date for undated todos (see dueSort). */
   due_sort: string;
+  recurrence: ColumnType<string | null, string | null | undefined, string | null>;
+  exdates: Defaulted<string>; // JSON list of stored instants
+  rdates: Defaulted<string>; // JSON list of stored instants
+  completions: Defaulted<number>;
 }
 
 interface EventTable extends Lifecycle {
@@ -72,11 +83,32 @@ interface EventTable extends Lifecycle {
   start_at: string;
   end_at: string;
   all_day: number;
-  long_event: number; // longer than a week: see domain/calendar/repository.ts
+  /** 0 a single event, 1 a single long one, 2 a recurring series: see storage/repositories/events.ts. */
+  long_event: number;
   timezone: string;
   location: string | null;
   attendees: string; // JSON array of strings
   reminder_minutes: number | null;
+  recurrence: ColumnType<string | null, string | null | undefined, string | null>;
+  exdates: Defaulted<string>; // JSON list of stored instants (original starts)
+  rdates: Defaulted<string>; // JSON list of stored instants
+  exceptions: Defaulted<string>; // JSON: changed occurrences by original start (see domain/calendar/series.ts)
+  /** A series: the end of its last occurrence, or END_OF_TIME when it never ends; null for single events. */
+  series_end: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A series: event_occurrences holds every occurrence overlapping [covered_from, covered_to). */
+  covered_from: ColumnType<string | null, string | null | undefined, string | null>;
+  covered_to: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** An occurrence of a recurring event, kept for a window around now (derived from the series row). */
+interface EventOccurrenceTable {
+  tenant_id: string;
+  event_id: string;
+  /** The occurrence's original start (RECURRENCE-ID): it stays when the occurrence is moved. */
+  occurrence_start: string;
+  start_at: string;
+  end_at: string;
+  long_event: number;
 }
 
 interface DocumentTable extends Lifecycle {
@@ -236,6 +268,7 @@ export interface Database {
   tasks: TaskTable;
   todos: TodoTable;
   events: EventTable;
+  event_occurrences: EventOccurrenceTable;
   documents: DocumentTable;
   document_blob_chunks: DocumentBlobChunkTable;
   item_tags: ItemTagTable;

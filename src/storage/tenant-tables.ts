@@ -12,6 +12,7 @@ export const TENANT_TABLES = [
   'item_counts',
   'search_items',
   'due_work',
+  'event_occurrences',
 ] as const;
 
 /** Created only where the vector extension exists. */

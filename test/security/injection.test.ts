@@ -28,7 +28,7 @@ const TEXT_FIELDS: Record<string, string[]> = {
   create_external_document: ['title', 'description'],
 };
 /** Names that are not free text: identifiers, dates, choices, URLs, encodings, queries. */
-const NOT_FREE_TEXT = /(^|_)(id|date|time|timezone|url|base64|mime_type|status|priority|kind|type|cursor|tag|query)$/;
+const NOT_FREE_TEXT = /(^|_)(id|date|time|start|timezone|url|base64|mime_type|status|priority|kind|type|cursor|tag|query)$/;
 
 /** Every string in a result, however nested (the status groups its fields). */
 const stringsOf = (value: unknown): string[] =>

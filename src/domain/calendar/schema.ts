@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recurrenceFields } from '../common/recurrence.js';
 import { DATE_HELP, clearable, cursor, description, id, limit, moment, pageOf, shortText, tag, tags, timestamps, title } from '../common/fields.js';
 
 export const MAX_ATTENDEES = 100;
@@ -21,6 +22,22 @@ const fields = {
   tags: tags(),
   timezone: z.string().max(64).describe('IANA time zone the times are read in and shown in; default: yours.'),
   all_day: z.boolean().describe('An all-day event: start_time and end_time are dates.'),
+  recurrence: recurrenceFields.recurrence,
+  exdates: recurrenceFields.dates('Occurrences left out of the series'),
+  rdates: recurrenceFields.dates('Extra occurrences of the series'),
+};
+
+const SCOPES = ['this', 'following', 'all'] as const;
+/** Which occurrences of a recurring event a change or a deletion applies to. */
+export const scopeFields = {
+  scope: z
+    .enum(SCOPES)
+    .describe(
+      'For a recurring event: this (only the occurrence at occurrence_start), following (it and every later one: the series is split there), all (the whole series; the default).',
+    ),
+  occurrence_start: moment(
+    `The original start of the occurrence meant (its occurrence_start in list_calendar_events); needed for scope this and following. ${DATE_HELP}`,
+  ),
 };
 
 export const CreateEventInput = z.strictObject({
@@ -34,6 +51,9 @@ export const CreateEventInput = z.strictObject({
   tags: fields.tags.default([]),
   timezone: fields.timezone.optional(),
   all_day: fields.all_day.default(false),
+  recurrence: fields.recurrence.optional(),
+  exdates: fields.exdates.optional(),
+  rdates: fields.rdates.optional(),
 });
 export type CreateEventInput = z.output<typeof CreateEventInput>;
 
@@ -49,6 +69,11 @@ export const UpdateEventInput = z.strictObject({
   tags: fields.tags.optional(),
   timezone: fields.timezone.optional(),
   all_day: fields.all_day.optional(),
+  recurrence: clearable(fields.recurrence),
+  exdates: fields.exdates.optional(),
+  rdates: fields.rdates.optional(),
+  scope: scopeFields.scope.default('all'),
+  occurrence_start: scopeFields.occurrence_start.optional(),
 });
 export type UpdateEventInput = z.output<typeof UpdateEventInput>;
 
@@ -73,6 +98,11 @@ export const Event = z.object({
   attendees: z.array(z.string()),
   reminder_minutes: z.number().nullable(),
   tags: z.array(z.string()),
+  recurrence: z.string().nullable().describe('The RFC 5545 rule the event repeats by; null for a single event.'),
+  exdates: z.array(z.string()).describe('Occurrences left out (original starts).'),
+  rdates: z.array(z.string()).describe('Extra occurrences.'),
+  occurrence_of: z.string().nullable().describe('For one occurrence of a recurring event: the series id (also its id).'),
+  occurrence_start: z.string().nullable().describe('For one occurrence: its original start, which stays when it is moved.'),
   ...timestamps,
 });
 export type Event = z.infer<typeof Event>;

@@ -1,13 +1,27 @@
 import { newItemColumns, tagsAndZone } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
-import { LONG_EVENT_MS, type EventRow } from '../../storage/repositories/events.js';
+import { LONG_EVENT_MS, SPAN, type EventRow, type StoredOccurrence } from '../../storage/repositories/events.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
+import { newId } from '../common/ids.js';
+import { checkRepeats, checkRule, countOf, expand, isOccurrence, parseSeriesDates, storedList, untilBefore, withEnd } from '../common/recurrence.js';
+import {
+  OVERRIDABLE,
+  exceptionsOf,
+  expandOccurrences,
+  keepOccurrences,
+  occurrenceSpan,
+  seriesOf,
+  withException,
+  type Exceptions,
+  type Occurrence,
+} from './series.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';
 import { Temporal, checkTimeZone, dayWindow, formatInstant, parseMoment, startOfDay, toStored } from '../common/time.js';
 import type { CreateEventInput, Event, ListEventsInput, UpdateEventInput } from './schema.js';
+import type { Key } from '../../storage/repositories/keyset.js';
 
 const HINT = 'Use list_calendar_events to find event ids.';
 
@@ -55,11 +69,11 @@ function timedSpan(start: Temporal.Instant, end: Temporal.Instant, zone: string)
   return { start, end };
 }
 
-function spanColumns(span: Span) {
+function spanColumns(span: Span, recurring: boolean) {
   return {
     start_at: toStored(span.start),
     end_at: toStored(span.end),
-    long_event: span.end.epochMilliseconds - span.start.epochMilliseconds > LONG_EVENT_MS ? 1 : 0,
+    long_event: recurring ? SPAN.series : span.end.epochMilliseconds - span.start.epochMilliseconds > LONG_EVENT_MS ? SPAN.long : SPAN.single,
   };
 }
 
@@ -73,23 +87,44 @@ function displayTimes(row: Pick<EventRow, 'start_at' | 'end_at' | 'all_day' | 't
   return { start_time: formatInstant(row.start_at, row.timezone), end_time: formatInstant(row.end_at, row.timezone) };
 }
 
+/** An instant of an event as users read it: the date for all-day events, else the date-time in its zone. */
+function displayInstant(row: Pick<EventRow, 'all_day' | 'timezone'>, at: string): string {
+  return row.all_day === 1 ? Temporal.Instant.from(at).toZonedDateTimeISO(row.timezone).toPlainDate().toString() : formatInstant(at, row.timezone);
+}
+
+/** A series' extra or left-out dates as users read them. */
+const displayDates = (row: EventRow, json: string): string[] => storedList(json).map((at) => displayInstant(row, at));
+
+/** A row to show: a single event or series, or one occurrence of a series (its span and exception applied). */
+export type Shown = EventRow & { occurrence?: Occurrence };
+
 /** Events as users see them; `known` tags (by id) save the query when the caller has them. */
-export async function presentEvents(ctx: DomainContext, rows: readonly EventRow[], known?: TagsById): Promise<Event[]> {
+export async function presentEvents(ctx: DomainContext, rows: readonly Shown[], known?: TagsById): Promise<Event[]> {
   const [tags, zone] = await tagsAndZone(ctx, 'event', rows, known);
-  return rows.map((r) => ({
-    id: r.id,
-    title: r.title,
-    description: r.description,
-    ...displayTimes(r),
-    all_day: r.all_day === 1,
-    timezone: r.timezone,
-    location: r.location,
-    attendees: JSON.parse(r.attendees) as string[],
-    reminder_minutes: r.reminder_minutes,
-    tags: tags.get(r.id) ?? [],
-    created_at: formatInstant(r.created_at, zone),
-    updated_at: formatInstant(r.updated_at, zone),
-  }));
+  return rows.map(({ occurrence, ...series }) => {
+    const r = occurrence
+      ? { ...withException(series, exceptionsOf(series)[occurrence.occurrence_start]), start_at: occurrence.start_at, end_at: occurrence.end_at }
+      : series;
+    return {
+      id: r.id,
+      title: r.title,
+      description: r.description,
+      ...displayTimes(r),
+      all_day: r.all_day === 1,
+      timezone: r.timezone,
+      location: r.location,
+      attendees: JSON.parse(r.attendees) as string[],
+      reminder_minutes: r.reminder_minutes,
+      tags: tags.get(r.id) ?? [],
+      recurrence: r.recurrence,
+      exdates: displayDates(r, r.exdates),
+      rdates: displayDates(r, r.rdates),
+      occurrence_of: occurrence ? r.id : null,
+      occurrence_start: occurrence ? displayInstant(r, occurrence.occurrence_start) : null,
+      created_at: formatInstant(r.created_at, zone),
+      updated_at: formatInstant(r.updated_at, zone),
+    };
+  });
 }
 
 async function reindexed(ctx: DomainContext, id: string): Promise<Event> {
@@ -99,30 +134,60 @@ async function reindexed(ctx: DomainContext, id: string): Promise<Event> {
   return event!;
 }
 
+/** The recurrence columns of an event starting at `start`: the rule checked, its dates parsed. */
+function recurrenceColumns(
+  input: { recurrence?: string | null; exdates?: string[]; rdates?: string[] },
+  current: Pick<EventRow, 'recurrence' | 'exdates' | 'rdates'> | undefined,
+  start: Temporal.ZonedDateTime,
+  allDay: boolean,
+) {
+  const rule = input.recurrence === undefined ? (current?.recurrence ?? null) : input.recurrence === null ? null : checkRule(input.recurrence);
+  if (rule === null) {
+    for (const field of ['exdates', 'rdates'] as const) {
+      if (input[field]?.length) throw new InvalidInputError(field, 'belongs to a recurring event; give a recurrence too');
+    }
+    return { recurrence: null, exdates: '[]', rdates: '[]', exceptions: '{}', series_end: null, covered_from: null, covered_to: null };
+  }
+  const seriesStart = allDay ? start.toPlainDate().toZonedDateTime({ timeZone: start.timeZoneId }) : start;
+  const dates = (field: 'exdates' | 'rdates') =>
+    input[field] === undefined ? storedList(current?.[field] ?? '[]') : parseSeriesDates(input[field], seriesStart, field);
+  const columns = { recurrence: rule, exdates: dates('exdates'), rdates: dates('rdates') };
+  checkRepeats({ rule, start: seriesStart, dates: allDay, exdates: columns.exdates, rdates: columns.rdates });
+  return { ...columns, exdates: JSON.stringify(columns.exdates), rdates: JSON.stringify(columns.rdates) };
+}
+
 export async function createEvent(ctx: DomainContext, input: CreateEventInput): Promise<Event> {
   const zone = input.timezone === undefined ? await ctx.zone() : checkTimeZone(input.timezone, 'timezone');
   const span = input.all_day
     ? allDaySpan(input.start_time, input.end_time, zone)
     : timedSpan(toInstant(input.start_time, zone, 'start_time'), toInstant(input.end_time, zone, 'end_time'), zone);
+  const recurrence = recurrenceColumns(input, undefined, span.start.toZonedDateTimeISO(zone), input.all_day);
   const { id, ...lifecycle } = newItemColumns(ctx);
   await ctx.events.insert({
     id,
     ...lifecycle,
     title: input.title,
     description: input.description || null,
-    ...spanColumns(span),
+    ...spanColumns(span, recurrence.recurrence !== null),
     all_day: input.all_day ? 1 : 0,
     timezone: zone,
     location: input.location || null,
     attendees: JSON.stringify(input.attendees),
     reminder_minutes: input.reminder_minutes ?? null,
+    ...recurrence,
   });
   await ctx.tags.set('event', id, input.tags);
+  if (recurrence.recurrence !== null) await keepOccurrences(ctx, await requireEvent(ctx, id));
   return reindexed(ctx, id);
 }
 
 /** The new span of an updated event: given times win; a moved start keeps the event's length. */
-function updatedSpan(current: EventRow, input: UpdateEventInput, zone: string, allDay: boolean): Span | undefined {
+function updatedSpan(
+  current: Pick<EventRow, 'start_at' | 'end_at' | 'all_day' | 'timezone'>,
+  input: UpdateEventInput,
+  zone: string,
+  allDay: boolean,
+): Span | undefined {
   const timesChange = input.start_time !== undefined || input.end_time !== undefined;
   if (!timesChange && allDay === (current.all_day === 1) && zone === current.timezone) return undefined;
   const shown = displayTimes(current);
@@ -142,24 +207,163 @@ function updatedSpan(current: EventRow, input: UpdateEventInput, zone: string, a
   return timedSpan(start, end, zone);
 }
 
-export async function updateEvent(ctx: DomainContext, input: UpdateEventInput): Promise<Event> {
-  const current = await requireEvent(ctx, input.event_id, { lock: true });
+/** Exceptions whose original start is still an occurrence of the (changed) series; the others go. */
+function survivingExceptions(row: EventRow): string {
+  const series = seriesOf(row);
+  const kept: Exceptions = {};
+  for (const [start, exception] of Object.entries(exceptionsOf(row))) if (isOccurrence(series, start)) kept[start] = exception;
+  return JSON.stringify(kept);
+}
+
+/** Changes the event, or a whole series (scope all). */
+async function updateWhole(ctx: DomainContext, current: EventRow, input: UpdateEventInput): Promise<Event> {
   const zone = input.timezone === undefined ? current.timezone : checkTimeZone(input.timezone, 'timezone');
   const allDay = input.all_day ?? current.all_day === 1;
   const span = updatedSpan(current, input, zone, allDay);
+  const start = span ? span.start : Temporal.Instant.from(current.start_at);
+  const recurrence = recurrenceColumns(input, current, start.toZonedDateTimeISO(zone), allDay);
+  const recurring = recurrence.recurrence !== null;
+  const spanOf = span ?? { start, end: Temporal.Instant.from(current.end_at) };
   await ctx.events.update(current.id, {
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
-    ...(span ? spanColumns(span) : {}),
+    ...spanColumns(spanOf, recurring),
     all_day: input.all_day === undefined ? undefined : allDay ? 1 : 0,
     timezone: input.timezone === undefined ? undefined : zone,
     location: input.location === undefined ? undefined : input.location || null,
     attendees: input.attendees === undefined ? undefined : JSON.stringify(input.attendees),
     reminder_minutes: input.reminder_minutes,
+    ...recurrence,
     updated_at: toStored(ctx.now),
   });
   if (input.tags !== undefined) await ctx.tags.set('event', current.id, input.tags);
+  if (recurring) {
+    const changed = await requireEvent(ctx, current.id);
+    await ctx.events.update(current.id, { exceptions: survivingExceptions({ ...changed, exceptions: current.exceptions }) });
+    await keepOccurrences(ctx, await requireEvent(ctx, current.id));
+  } else if (current.recurrence !== null) {
+    await ctx.events.replaceOccurrences(current.id, []);
+  }
   return reindexed(ctx, current.id);
+}
+
+/** The original start an occurrence is named by, checked to be one of the series. */
+function occurrenceOf(row: EventRow, value: string | undefined, scope: string): string {
+  if (row.recurrence === null) throw new InvalidInputError('scope', `${scope} applies to a recurring event; this one does not repeat (use scope all)`);
+  if (value === undefined) throw new InvalidInputError('occurrence_start', `is needed for scope ${scope}: the occurrence_start of the occurrence meant`);
+  const m = parseMoment(value, row.timezone, 'occurrence_start');
+  const start =
+    m.kind === 'instant'
+      ? toStored(m.instant)
+      : toStored(
+          row.all_day === 1
+            ? startOfDay(m.date, row.timezone)
+            : m.date
+                .toPlainDateTime(Temporal.Instant.from(row.start_at).toZonedDateTimeISO(row.timezone).toPlainTime())
+                .toZonedDateTime(row.timezone)
+                .toInstant(),
+        );
+  if (exceptionsOf(row)[start] === undefined && !isOccurrence(seriesOf(row), start)) {
+    throw new InvalidInputError('occurrence_start', `${value} is not an occurrence of this event; list_calendar_events shows each occurrence_start`);
+  }
+  return start;
+}
+
+/** Changes one occurrence: the fields given become its exception. */
+async function updateOne(ctx: DomainContext, current: EventRow, input: UpdateEventInput): Promise<Event> {
+  for (const field of ['recurrence', 'exdates', 'rdates', 'tags', 'timezone', 'all_day'] as const) {
+    if (input[field] !== undefined) throw new InvalidInputError(field, 'belongs to the whole series; change it with scope all or following');
+  }
+  const start = occurrenceOf(current, input.occurrence_start, 'this');
+  const exceptions = exceptionsOf(current);
+  const before = exceptions[start] ?? {};
+  const occurrence = {
+    ...occurrenceSpan(current, before.start_at ?? start),
+    ...(before.start_at ? { start_at: before.start_at, end_at: before.end_at! } : {}),
+  };
+  const fields = { ...before.fields };
+  for (const field of OVERRIDABLE) {
+    const value = input[field];
+    if (value === undefined) continue;
+    fields[field] = (field === 'attendees' ? JSON.stringify(value) : field === 'reminder_minutes' ? value : value || null) as never;
+  }
+  const next = { ...before, fields };
+  const span = updatedSpan({ ...current, ...occurrence }, input, current.timezone, current.all_day === 1);
+  if (span) Object.assign(next, { start_at: toStored(span.start), end_at: toStored(span.end) });
+  exceptions[start] = next;
+  await ctx.events.update(current.id, { exceptions: JSON.stringify(exceptions), updated_at: toStored(ctx.now) });
+  const row = await requireEvent(ctx, current.id);
+  await keepOccurrences(ctx, row);
+  const [event] = await presentEvents(ctx, [
+    { ...row, occurrence: { occurrence_start: start, start_at: next.start_at ?? occurrence.start_at, end_at: next.end_at ?? occurrence.end_at } },
+  ]);
+  return event!;
+}
+
+/** Splits a series before the occurrence at `start`: returns the rule, dates and exceptions of each part. */
+function split(row: EventRow, start: string) {
+  const series = seriesOf(row);
+  const count = countOf(row.recurrence!);
+  const before = expand(series, row.start_at, start, 10_000).starts.length;
+  const part = <T>(all: Record<string, T>, later: boolean) => Object.fromEntries(Object.entries(all).filter(([at]) => at >= start === later));
+  const list = (json: string, later: boolean) => JSON.stringify(storedList(json).filter((at) => at >= start === later));
+  return {
+    earlier: {
+      recurrence: withEnd(row.recurrence!, untilBefore(series, start)),
+      exdates: list(row.exdates, false),
+      rdates: list(row.rdates, false),
+      exceptions: JSON.stringify(part(exceptionsOf(row), false)),
+    },
+    later: {
+      recurrence: count === undefined ? row.recurrence! : withEnd(row.recurrence!, `COUNT=${Math.max(1, count - before)}`),
+      exdates: list(row.exdates, true),
+      rdates: list(row.rdates, true),
+      exceptions: JSON.stringify(part(exceptionsOf(row), true)),
+    },
+  };
+}
+
+/** Ends a series before `start`; the rest becomes a new series (returned), with the same tags. */
+async function splitSeries(ctx: DomainContext, row: EventRow, start: string): Promise<EventRow> {
+  const { earlier, later } = split(row, start);
+  await ctx.events.update(row.id, { ...earlier, updated_at: toStored(ctx.now) });
+  await keepOccurrences(ctx, await requireEvent(ctx, row.id));
+  await indexItem(ctx, { kind: 'event', row: await requireEvent(ctx, row.id) });
+  const now = toStored(ctx.now);
+  const id = newId();
+  // (The repository sets the tenant of the copy itself.)
+  await ctx.events.insert({ ...row, ...occurrenceSpan(row, start), ...later, id, created_at: now, updated_at: now, deleted_at: null });
+  await ctx.tags.set('event', id, (await ctx.tags.of('event', [row.id])).get(row.id) ?? []);
+  return requireEvent(ctx, id);
+}
+
+export async function updateEvent(ctx: DomainContext, input: UpdateEventInput): Promise<Event> {
+  const current = await requireEvent(ctx, input.event_id, { lock: true });
+  if (input.scope === 'all') return updateWhole(ctx, current, input);
+  if (input.scope === 'this') return updateOne(ctx, current, input);
+  const start = occurrenceOf(current, input.occurrence_start, 'following');
+  if (start <= current.start_at) return updateWhole(ctx, current, { ...input, scope: 'all' });
+  const later = await splitSeries(ctx, current, start);
+  return updateWhole(ctx, later, { ...input, event_id: later.id, scope: 'all' });
+}
+
+/**
+ * Removes one occurrence (scope this: it becomes an EXDATE) or it and the later ones (following:
+ * the series ends before it). Removing from the first occurrence on is the caller's: the trash.
+ */
+export async function removeOccurrences(ctx: DomainContext, row: EventRow, scope: 'this' | 'following', value: string | undefined): Promise<string> {
+  const start = occurrenceOf(row, value, scope);
+  if (scope === 'this') {
+    const exceptions = exceptionsOf(row);
+    delete exceptions[start];
+    const exdates = [...new Set([...storedList(row.exdates), start])].sort();
+    await ctx.events.update(row.id, { exdates: JSON.stringify(exdates), exceptions: JSON.stringify(exceptions), updated_at: toStored(ctx.now) });
+  } else {
+    const { earlier } = split(row, start);
+    await ctx.events.update(row.id, { ...earlier, updated_at: toStored(ctx.now) });
+  }
+  await keepOccurrences(ctx, await requireEvent(ctx, row.id));
+  return start;
 }
 
 /** A range bound: a plain date start is the start of that day; a plain date end includes that day. */
@@ -169,17 +373,55 @@ function bound(value: string, zone: string, field: string, edge: 'start' | 'end'
   return toStored(startOfDay(edge === 'start' ? m.date : m.date.add({ days: 1 }), zone));
 }
 
+/** An entry of a list: a single event, or an occurrence (with its sort key: start, series id, original start). */
+interface Entry {
+  key: [string, string, string];
+  shown: Shown;
+}
+
+const byKey = (a: Entry, b: Entry) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+const keyAfter = (key: readonly Key[] | undefined) => (e: Entry) => key === undefined || byKey(e, { key: key as Entry['key'], shown: e.shown }) > 0;
+
+const stored = (o: StoredOccurrence): Entry => {
+  const { occurrence_start, occurrence_start_at, occurrence_end_at, ...row } = o;
+  return {
+    key: [occurrence_start_at, row.id, occurrence_start],
+    shown: { ...row, occurrence: { occurrence_start, start_at: occurrence_start_at, end_at: occurrence_end_at } },
+  };
+};
+
+/**
+ * Events and occurrences overlapping a range, by start, a page at a time. Single events and the
+ * kept occurrences come from two index scans; series whose kept window does not cover the part of
+ * the range this page reaches are expanded here, only as far as the page needs.
+ */
 export async function listEvents(ctx: DomainContext, input: ListEventsInput) {
   const zone = await ctx.zone();
   const from = input.start_date === undefined ? dayWindow(ctx.now, zone).from : bound(input.start_date, zone, 'start_date', 'start');
   const to = input.end_date === undefined ? '9999-12-31T23:59:59.999Z' : bound(input.end_date, zone, 'end_date', 'end');
   if (to <= from) throw new InvalidInputError('end_date', 'must be after start_date, or no event can fall between them');
-  const rows = await ctx.events.overlapping({ from, to, tag: input.tag }, decodeCursor(input.cursor, 2), input.limit);
+  const key = decodeCursor(input.cursor, 3);
+  const range = { from, to, tag: input.tag };
+  const [singles, kept] = await Promise.all([
+    ctx.events.overlapping(range, key?.slice(0, 2), input.limit),
+    ctx.events.occurrencesOverlapping(range, key, input.limit),
+  ]);
+  let entries = [...singles.map((r): Entry => ({ key: [r.start_at, r.id, ''], shown: r })), ...kept.map(stored)].sort(byKey).slice(0, input.limit + 1);
+  // This page ends at the (limit + 1)th entry: occurrences up to there are all it can need.
+  const edge = entries.length > input.limit ? entries[input.limit]!.key[0] : to;
+  const reach = new Date(Math.min(Date.parse(to), Date.parse(edge) + 1)).toISOString();
+  const seen = new Set(entries.map((e) => `${e.key[1]}|${e.key[2]}`));
+  for (const row of await ctx.events.seriesToExpand(range, reach)) {
+    for (const o of expandOccurrences(row, { from, to: reach }, String(key?.[0] ?? from), input.limit + 2)) {
+      if (!seen.has(`${row.id}|${o.occurrence_start}`)) entries.push({ key: [o.start_at, row.id, o.occurrence_start], shown: { ...row, occurrence: o } });
+    }
+  }
+  entries = entries.filter(keyAfter(key)).sort(byKey);
   const page = toPage(
-    rows,
+    entries,
     input.limit,
-    (r) => [r.start_at, r.id],
-    (r) => r,
+    (e) => e.key,
+    (e) => e.shown,
   );
   return { items: await presentEvents(ctx, page.items), next_cursor: page.next_cursor };
 }

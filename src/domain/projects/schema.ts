@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repeatingInput, repeatingOutput } from '../common/repeating.js';
 import { DATE_HELP, clearable, cursor, description, id, limit, moment, notes, pageOf, priority, tag, tags, timestamps, title } from '../common/fields.js';
 
 export const PROJECT_STATUSES = ['not_started', 'in_progress', 'on_hold', 'completed', 'cancelled'] as const;
@@ -83,6 +84,9 @@ export const AddTaskInput = z.strictObject({
   priority: taskFields.priority.default('medium'),
   due_date: taskFields.due_date.optional(),
   tags: taskFields.tags.default([]),
+  recurrence: repeatingInput.recurrence.optional(),
+  exdates: repeatingInput.exdates.optional(),
+  rdates: repeatingInput.rdates.optional(),
 });
 export type AddTaskInput = z.output<typeof AddTaskInput>;
 
@@ -95,6 +99,9 @@ export const UpdateTaskInput = z.strictObject({
   priority: taskFields.priority.optional(),
   due_date: clearable(taskFields.due_date),
   tags: taskFields.tags.optional(),
+  recurrence: clearable(repeatingInput.recurrence),
+  exdates: repeatingInput.exdates.optional(),
+  rdates: repeatingInput.rdates.optional(),
 });
 export type UpdateTaskInput = z.output<typeof UpdateTaskInput>;
 
@@ -109,6 +116,7 @@ export const Task = z.object({
   overdue: z.boolean(),
   tags: z.array(z.string()),
   completed_at: z.string().nullable().describe('Set when the task becomes done, cleared when it is reopened.'),
+  ...repeatingOutput,
   ...timestamps,
 });
 export type Task = z.infer<typeof Task>;

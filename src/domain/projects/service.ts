@@ -8,6 +8,7 @@ import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';
 import { formatDue, formatInstant, parseDate, parseDue, toStored } from '../common/time.js';
+import { nextOccurrence, presentRepeating, repeatingColumns } from '../common/repeating.js';
 import type {
   AddTaskInput,
   CreateProjectInput,
@@ -90,6 +91,7 @@ export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[],
     overdue: r.due_at !== null && r.completed_at === null && r.due_at < now,
     tags: tags.get(r.id) ?? [],
     completed_at: r.completed_at === null ? null : formatInstant(r.completed_at, zone),
+    ...presentRepeating(r, zone),
     created_at: formatInstant(r.created_at, zone),
     updated_at: formatInstant(r.updated_at, zone),
   }));
@@ -192,6 +194,7 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
   const project = await requireProject(ctx, input.project_id);
   const zone = await ctx.zone();
   const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
+  const repeating = repeatingColumns(input, undefined, due, zone);
   const { id, ...lifecycle } = newItemColumns(ctx);
   await ctx.tasks.insert({
     id,
@@ -205,6 +208,7 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
     due_date: due?.date ?? null,
     completed_at: completedAtFor(input.status, null, lifecycle.created_at),
     trashed_with_project: 0,
+    ...repeating,
   });
   await ctx.tags.set('task', id, input.tags);
   await touchProject(ctx, project.id);
@@ -221,6 +225,28 @@ export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Pr
   for (const id of [...new Set([current.project_id, target])].sort()) await requireProject(ctx, id, { lock: true });
   const due = input.due_date === undefined ? undefined : input.due_date === null ? null : parseDue(input.due_date, zone, 'due_date');
   const now = toStored(ctx.now);
+  const repeating = repeatingColumns(
+    input,
+    current,
+    due === undefined ? (current.due_at === null ? null : { at: current.due_at, date: current.due_date }) : due,
+    zone,
+  );
+  // Done with one occurrence of a repeating task: count it, and the task moves on to the next.
+  const next =
+    input.status === 'done' && current.status !== 'done'
+      ? nextOccurrence({ ...current, ...repeating, ...(due ? { due_at: due.at, due_date: due.date } : {}) }, zone)
+      : undefined;
+  if (next) {
+    await ctx.tasks.update(current.id, { due_at: next.due.at, due_date: next.due.date, recurrence: next.recurrence, completions: current.completions + 1 });
+    return updateTask(ctx, {
+      ...input,
+      status: current.status === 'blocked' ? 'todo' : (current.status as UpdateTaskInput['status']),
+      due_date: undefined,
+      recurrence: undefined,
+      exdates: undefined,
+      rdates: undefined,
+    });
+  }
   const status = input.status ?? current.status;
   await ctx.tasks.update(current.id, {
     project_id: input.project_id === undefined ? undefined : target,
@@ -231,6 +257,8 @@ export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Pr
     due_at: due === undefined ? undefined : (due?.at ?? null),
     due_date: due === undefined ? undefined : (due?.date ?? null),
     completed_at: input.status === undefined ? undefined : completedAtFor(status, current.completed_at, now),
+    completions: status === 'done' && current.status !== 'done' ? current.completions + 1 : undefined,
+    ...repeating,
     updated_at: now,
   });
   if (input.tags !== undefined) await ctx.tags.set('task', current.id, input.tags);

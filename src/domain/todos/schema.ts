@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repeatingInput, repeatingOutput } from '../common/repeating.js';
 import { DATE_HELP, clearable, cursor, description, id, limit, moment, pageOf, priority, tag, tags, timestamps, title } from '../common/fields.js';
 
 const fields = {
@@ -18,6 +19,9 @@ export const CreateTodoInput = z.strictObject({
   priority: fields.priority.default('medium'),
   tags: fields.tags.default([]),
   project_id: fields.project_id.optional(),
+  recurrence: repeatingInput.recurrence.optional(),
+  exdates: repeatingInput.exdates.optional(),
+  rdates: repeatingInput.rdates.optional(),
 });
 export type CreateTodoInput = z.output<typeof CreateTodoInput>;
 
@@ -31,6 +35,9 @@ export const UpdateTodoInput = z.strictObject({
   tags: fields.tags.optional(),
   project_id: clearable(fields.project_id),
   completed: z.boolean().optional().describe('Mark done (true) or open again (false).'),
+  recurrence: clearable(repeatingInput.recurrence),
+  exdates: repeatingInput.exdates.optional(),
+  rdates: repeatingInput.rdates.optional(),
 });
 export type UpdateTodoInput = z.output<typeof UpdateTodoInput>;
 
@@ -61,6 +68,7 @@ export const Todo = z.object({
   overdue: z.boolean(),
   project_id: z.string().nullable(),
   ...timestamps,
+  ...repeatingOutput,
 });
 export type Todo = z.infer<typeof Todo>;
 

@@ -9,6 +9,7 @@ import { decodeCursor, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';
 import { formatDue, formatInstant, parseDue, parseMoment, startOfDay, toStored } from '../common/time.js';
 import { requireProject } from '../projects/service.js';
+import { movedReminder, nextOccurrence, presentRepeating, repeatingColumns } from '../common/repeating.js';
 import type { CreateTodoInput, ListTodosInput, Todo, UpdateTodoInput } from './schema.js';
 
 const HINT = 'Use list_todos to find todo ids.';
@@ -34,6 +35,7 @@ export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[],
     completed_at: r.completed_at === null ? null : formatInstant(r.completed_at, zone),
     overdue: r.completed === 0 && r.due_at !== null && r.due_at < now,
     project_id: r.project_id,
+    ...presentRepeating(r, zone),
     created_at: formatInstant(r.created_at, zone),
     updated_at: formatInstant(r.updated_at, zone),
   }));
@@ -57,6 +59,7 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
   const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
   const reminder = input.reminder_date === undefined ? null : parseReminder(input.reminder_date, zone);
   const projectId = input.project_id === undefined ? null : (await requireProject(ctx, input.project_id)).id;
+  const repeating = repeatingColumns(input, undefined, due, zone);
   const { id, ...lifecycle } = newItemColumns(ctx);
   await ctx.todos.insert({
     id,
@@ -71,6 +74,7 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
     completed: 0,
     completed_at: null,
     project_id: projectId,
+    ...repeating,
   });
   await ctx.tags.set('todo', id, input.tags);
   return reindexed(ctx, id);
@@ -83,6 +87,25 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
   const reminder = input.reminder_date === undefined ? undefined : input.reminder_date === null ? null : parseReminder(input.reminder_date, zone);
   const projectId = input.project_id === undefined ? undefined : input.project_id === null ? null : (await requireProject(ctx, input.project_id)).id;
   const now = toStored(ctx.now);
+  const repeating = repeatingColumns(
+    input,
+    current,
+    due === undefined ? (current.due_at === null ? null : { at: current.due_at, date: current.due_date }) : due,
+    zone,
+  );
+  if (input.completed === true && current.completed === 0 && repeating.recurrence !== null) {
+    const moved = await completeOccurrence(ctx, { ...current, ...repeating, ...(due ? { due_at: due.at, due_date: due.date } : {}) }, zone);
+    if (moved)
+      return updateTodo(ctx, {
+        ...input,
+        completed: undefined,
+        due_date: undefined,
+        reminder_date: undefined,
+        recurrence: undefined,
+        exdates: undefined,
+        rdates: undefined,
+      });
+  }
   const completed = input.completed === undefined ? undefined : input.completed ? 1 : 0;
   await ctx.todos.update(current.id, {
     title: input.title,
@@ -94,11 +117,34 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
     priority: input.priority === undefined ? undefined : priorityRank(input.priority),
     project_id: projectId,
     completed,
-    completed_at: completed === undefined ? undefined : completed ? (current.completed_at ?? now) : null,
+    completed_at: completed === undefined ? undefined : completed ? (current.completed === 1 ? current.completed_at : now) : null,
+    completions: completed === 1 && current.completed === 0 ? current.completions + 1 : undefined,
+    ...repeating,
     updated_at: now,
   });
   if (input.tags !== undefined) await ctx.tags.set('todo', current.id, input.tags);
   return reindexed(ctx, current.id);
+}
+
+/**
+ * Completes the current occurrence of a repeating todo: counts it, and moves the todo (and its
+ * reminder) to the next occurrence. False when there is none: the todo is then completed itself.
+ */
+async function completeOccurrence(ctx: DomainContext, row: TodoRow, zone: string): Promise<boolean> {
+  const next = nextOccurrence(row, zone);
+  if (!next) return false;
+  const from = { at: row.due_at!, date: row.due_date };
+  await ctx.todos.update(row.id, {
+    due_at: next.due.at,
+    due_date: next.due.date,
+    due_sort: dueSort(next.due.at),
+    reminder_at: movedReminder(row.reminder_at, from, next.due),
+    recurrence: next.recurrence,
+    completions: row.completions + 1,
+    completed_at: toStored(ctx.now),
+    updated_at: toStored(ctx.now),
+  });
+  return true;
 }
 
 /** Completing a done todo again changes nothing, not even updated_at. */

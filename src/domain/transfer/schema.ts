@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../errors.js';
 import { description, notes, shortText, tags, title } from '../common/fields.js';
 import { Temporal, checkInstantInRange, checkTimeZone, FIRST_YEAR, LAST_YEAR } from '../common/time.js';
 import { MAX_ATTENDEES } from '../calendar/schema.js';
+import { MAX_DATES, checkRule } from '../common/recurrence.js';
 import { DOCUMENT_TYPES } from '../documents/content-type.js';
 import { checkExternalUrl } from '../documents/external-url.js';
 import { MIME_TYPE } from '../documents/schema.js';
@@ -86,6 +87,54 @@ const jsonList = (item: z.ZodType<string, string>, max: number, what: string) =>
     return JSON.stringify(parsed.data);
   });
 
+/** A JSON-encoded value checked by a schema, stored again as JSON. */
+const jsonOf = <T extends z.ZodType>(schema: T, what: string) =>
+  z.string().transform((value, ctx) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      // refused below
+    }
+    const checked = schema.safeParse(parsed);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be ${what}${issue.path.length ? ` (at ${issue.path.join('.')}: ${issue.message})` : `: ${issue.message}`}`,
+      });
+      return z.NEVER;
+    }
+    return JSON.stringify(checked.data);
+  });
+
+/** Recurrence as stored (absent in files of version 1): the rule, and its extra and left-out starts. */
+const recurrence = {
+  recurrence: checkedBy((rule) => void checkRule(rule, ''))
+    .nullable()
+    .default(null),
+  exdates: jsonOf(z.array(instant).max(MAX_DATES), `a JSON list of up to ${MAX_DATES} stored instants`).default('[]'),
+  rdates: jsonOf(z.array(instant).max(MAX_DATES), `a JSON list of up to ${MAX_DATES} stored instants`).default('[]'),
+};
+
+/** A recurring event's changed occurrences, by original start (see domain/calendar/series.ts). */
+const EventExceptions = z.record(
+  instant,
+  z.strictObject({
+    start_at: instant.optional(),
+    end_at: instant.optional(),
+    fields: z
+      .strictObject({
+        title: title().optional(),
+        description: description().nullable().optional(),
+        location: shortText('', 500).nullable().optional(),
+        attendees: jsonList(shortText('', 320), MAX_ATTENDEES, 'names or addresses').optional(),
+        reminder_minutes: z.number().int().min(0).max(40320).nullable().optional(),
+      })
+      .optional(),
+  }),
+);
+
 /** end not before start, when both are set. */
 function inOrder<T>(first: keyof T & string, second: keyof T & string) {
   return (row: T, ctx: z.RefinementCtx) => {
@@ -138,6 +187,8 @@ const ExportTask = z.strictObject({
   due_date: plainDate.nullable(),
   completed_at: instant.nullable(),
   trashed_with_project: flag,
+  ...recurrence,
+  completions: z.number().int().min(0).default(0),
 });
 
 const ExportTodo = z.strictObject({
@@ -151,6 +202,8 @@ const ExportTodo = z.strictObject({
   completed: flag,
   completed_at: instant.nullable(),
   project_id: id.nullable(),
+  ...recurrence,
+  completions: z.number().int().min(0).default(0),
 });
 
 const ExportEvent = z
@@ -162,11 +215,13 @@ const ExportEvent = z
     end_at: instant,
     all_day: flag,
     /** Derived again on import (see importTenant): an index hint, not data. */
-    long_event: flag,
+    long_event: z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' }),
     timezone: timeZone,
     location: shortText('', 500).nullable(),
     attendees: jsonList(shortText('', 320), MAX_ATTENDEES, 'names or addresses'),
     reminder_minutes: z.number().int().min(0, 'must be from 0 to 40320 (four weeks)').max(40320, 'must be from 0 to 40320 (four weeks)').nullable(),
+    ...recurrence,
+    exceptions: jsonOf(EventExceptions, 'a JSON object of changed occurrences by original start').default('{}'),
   })
   .superRefine(inOrder('start_at', 'end_at'));
 
@@ -213,11 +268,12 @@ const ExportEmbedding = z.strictObject({
 });
 
 export const EXPORT_FORMAT = 'mcp-pa-export';
-export const EXPORT_VERSION = 1;
+/** Version 2 added recurrence (issue 14); files of version 1 are read as items that do not repeat. */
+export const EXPORT_VERSION = 2;
 
 export const TenantExport = z.strictObject({
   format: z.literal(EXPORT_FORMAT),
-  version: z.literal(EXPORT_VERSION),
+  version: z.union([z.literal(1), z.literal(EXPORT_VERSION)], { error: `must be 1 or ${EXPORT_VERSION}` }),
   exported_at: z.string(),
   profile: ExportProfile.nullable(),
   projects: z.array(ExportProject),

@@ -4,7 +4,8 @@ import { UserError } from '../../errors.js';
 import { toStored } from '../common/time.js';
 import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
 import type { ItemKind } from '../../storage/schema.js';
-import { LONG_EVENT_MS } from '../../storage/repositories/events.js';
+import { LONG_EVENT_MS, SPAN } from '../../storage/repositories/events.js';
+import { keepOccurrences } from '../calendar/series.js';
 import { dueSort } from '../../storage/repositories/todos.js';
 import { decodeText } from '../documents/content-type.js';
 import { hasIndexableText, searchEntry, type ItemRow } from '../search/entries.js';
@@ -42,7 +43,11 @@ export async function exportTenant(ctx: DomainContext): Promise<TenantExport> {
       'todo',
       (await ctx.todos.all()).map(({ due_sort: _sort, ...todo }) => todo),
     ) as TenantExport['todos'],
-    events: tagged('event', await ctx.events.all()) as TenantExport['events'],
+    // What a series derives from its rule (its end, the kept window) is derived again on import.
+    events: tagged(
+      'event',
+      (await ctx.events.all()).map(({ series_end: _end, covered_from: _from, covered_to: _to, ...event }) => event),
+    ) as TenantExport['events'],
     documents: documents as TenantExport['documents'],
     embeddings: await ctx.vectors.all(),
   };
@@ -82,7 +87,14 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
   await ctx.tasks.insertMany(data.tasks.map(base));
   await ctx.todos.insertMany(data.todos.map((todo) => ({ ...base(todo), due_sort: dueSort(todo.due_at) })));
   // long_event is an index hint derived from the span, like due_sort: derived again, never trusted.
-  await ctx.events.insertMany(data.events.map((event) => ({ ...base(event), long_event: longEvent(event.start_at, event.end_at) })));
+  await ctx.events.insertMany(
+    data.events.map((event) => ({ ...base(event), long_event: event.recurrence === null ? longEvent(event.start_at, event.end_at) : SPAN.series })),
+  );
+  for (const event of data.events) {
+    if (event.recurrence === null) continue;
+    const row = await ctx.events.findAny(event.id);
+    if (row) await keepOccurrences(ctx, row);
+  }
 
   const texts = new Map<string, string>();
   const documents = data.documents.map(({ content_base64, ...doc }) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ITEM_KINDS } from '../../storage/schema.js';
 import { id } from '../common/fields.js';
+import { scopeFields } from '../calendar/schema.js';
 
 export const TRASH_DAYS = 30;
 
@@ -10,6 +11,12 @@ export const ItemRefInput = z.strictObject({
 });
 export type ItemRefInput = z.output<typeof ItemRefInput>;
 
+export const DeleteItemInput = ItemRefInput.extend({
+  scope: scopeFields.scope.default('all'),
+  occurrence_start: scopeFields.occurrence_start.optional(),
+});
+export type DeleteItemInput = z.output<typeof DeleteItemInput>;
+
 export const TrashResult = z.object({
   kind: z.enum(ITEM_KINDS),
   id: z.string(),
@@ -17,5 +24,10 @@ export const TrashResult = z.object({
   in_trash: z.boolean(),
   deleted_at: z.string().nullable(),
   purge_after: z.string().nullable().describe(`When it is removed for good (${TRASH_DAYS} days in the trash).`),
+  removed_occurrences: z
+    .enum(['this', 'following'])
+    .optional()
+    .describe('For a recurring event deleted with scope this or following: which occurrences were removed (the series stays).'),
+  occurrence_start: z.string().optional().describe('The original start of the first occurrence removed.'),
 });
 export type TrashResult = z.infer<typeof TrashResult>;

@@ -6,7 +6,9 @@ import { formatInstant, toStored } from '../common/time.js';
 import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
 import { ITEM_KINDS, type ItemKind } from '../../storage/schema.js';
 import { indexItem, type ItemRow } from '../search/entries.js';
-import { TRASH_DAYS, type ItemRefInput, type TrashResult } from './schema.js';
+import { TRASH_DAYS, type DeleteItemInput, type ItemRefInput, type TrashResult } from './schema.js';
+import { removeOccurrences } from '../calendar/service.js';
+import type { EventRow } from '../../storage/repositories/events.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -39,11 +41,20 @@ async function result(ctx: DomainContext, kind: ItemKind, row: AnyRow, deletedAt
  * Moves an item to the trash. A project's live tasks go with it, marked so that restoring the
  * project brings back those and only those.
  */
-export async function deleteItem(ctx: DomainContext, input: ItemRefInput): Promise<TrashResult> {
+export async function deleteItem(ctx: DomainContext, input: ItemRefInput & Partial<DeleteItemInput>): Promise<TrashResult> {
   const row = await findAny(ctx, input.kind, input.id, { lock: true });
   if (!row) throw new NotFoundError(input.kind, input.id, 'id', 'Check the kind and the id.');
   if (row.deleted_at !== null) {
     throw new UserError(`id: the ${input.kind} ${input.id} is already in the trash; restore_item brings it back.`);
+  }
+  if (input.scope !== undefined && input.scope !== 'all') {
+    if (input.kind !== 'event') throw new UserError(`scope: ${input.scope} applies to recurring events; a ${input.kind} is deleted whole (scope all).`);
+    const event = row as unknown as EventRow;
+    const start = await removeOccurrences(ctx, event, input.scope, input.occurrence_start);
+    // Removing from the first occurrence on removes the whole series: that is the trash's.
+    if (input.scope === 'this' || start > event.start_at) {
+      return { ...(await result(ctx, input.kind, row, null)), removed_occurrences: input.scope, occurrence_start: input.occurrence_start! };
+    }
   }
   const now = toStored(ctx.now);
   await ctx.items(input.kind).update(row.id, { deleted_at: now });

@@ -1,17 +1,20 @@
-import { ItemRefInput, TRASH_DAYS, TrashResult } from '../../domain/trash/schema.js';
+import { DeleteItemInput, ItemRefInput, TRASH_DAYS, TrashResult } from '../../domain/trash/schema.js';
 import { deleteItem, restoreItem } from '../../domain/trash/service.js';
 import { defineTool } from '../tool.js';
 
 export const deleteItemTool = defineTool({
   name: 'delete_item',
   title: 'Delete item',
-  description: `Move a project (with its tasks), task, todo, event or document to the trash. It can be restored with restore_item for ${TRASH_DAYS} days, then it is gone for good.`,
-  input: ItemRefInput,
+  description: `Move a project (with its tasks), task, todo, event or document to the trash. It can be restored with restore_item for ${TRASH_DAYS} days, then it is gone for good. For a recurring event, scope this removes one occurrence and scope following ends the series before it (occurrence_start names it).`,
+  input: DeleteItemInput,
   output: TrashResult,
   access: 'write',
   destructive: true,
   run: (ctx, input) => deleteItem(ctx, input),
-  summarize: (r) => `Moved ${r.kind} "${r.title}" (id ${r.id}) to the trash; restorable until ${r.purge_after}.`,
+  summarize: (r) =>
+    r.removed_occurrences
+      ? `Removed ${r.removed_occurrences === 'this' ? 'the occurrence' : 'the occurrences from'} ${r.occurrence_start} of "${r.title}" (id ${r.id}).`
+      : `Moved ${r.kind} "${r.title}" (id ${r.id}) to the trash; restorable until ${r.purge_after}.`,
 });
 
 export const restoreItemTool = defineTool({

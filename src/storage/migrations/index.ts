@@ -17,6 +17,7 @@ import { credentialsChanged } from './012-credentials-changed.js';
 import { signInAddresses } from './014-sign-in-addresses.js';
 import { documentBlobChunks } from './015-document-blob-chunks.js';
 import { DUE_TENANTS_FUNCTION, dueWork } from './016-due-work.js';
+import { recurrence } from './017-recurrence.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
@@ -36,6 +37,7 @@ const MIGRATIONS: readonly Migration[] = [
   signInAddresses,
   documentBlobChunks,
   dueWork,
+  recurrence,
 ];
 
 export interface MigrateOptions {

@@ -6,6 +6,15 @@ import { hasTags } from './tags.js';
 import { byColumns, rowsOfEach, type Counting } from './windows.js';
 
 export type EventRow = Row<'events'>;
+export type OccurrenceRow = Omit<Row<'event_occurrences'>, 'event_id'>;
+/** An occurrence kept in event_occurrences, with its series' row (whose start_at/end_at are the first occurrence's). */
+export type StoredOccurrence = EventRow & { occurrence_start: string; occurrence_start_at: string; occurrence_end_at: string };
+
+/** What long_event holds: a single event, a single long event, or a recurring series. */
+export const SPAN = { single: 0, long: 1, series: 2 } as const;
+
+/** series_end of a series that never ends: after every instant. */
+export const END_OF_TIME = '9999-12-31T23:59:59.999Z';
 
 /**
  * Events longer than this are flagged long_event. An overlap query then scans only start times in
@@ -35,6 +44,22 @@ function overlappingQuery(scope: TenantScope, range: EventRange, long: boolean) 
 }
 
 const byStart = byColumns<EventRow>('start_at', 'id');
+const byOccurrence = byColumns<StoredOccurrence>('occurrence_start_at', 'id', 'occurrence_start');
+
+/** Kept occurrences overlapping the range, with their series (short or long occurrences). */
+function occurrencesQuery(scope: TenantScope, range: EventRange, long: boolean) {
+  const windowStart = new Date(Math.max(0, Date.parse(range.from) - LONG_EVENT_MS)).toISOString();
+  let q = scope.db
+    .selectFrom('event_occurrences as o')
+    .innerJoin('events as e', (join) => join.onRef('e.tenant_id', '=', 'o.tenant_id').onRef('e.id', '=', 'o.event_id'))
+    .where('o.tenant_id', '=', scope.tenantId)
+    .where('e.deleted_at', 'is', null)
+    .where('o.start_at', '<', range.to)
+    .where('o.end_at', '>', range.from);
+  q = long ? q.where('o.long_event', '=', sql.lit(1)) : q.where('o.start_at', '>=', windowStart).where('o.long_event', '=', sql.lit(0));
+  if (range.tag) q = q.where(hasTags(scope, 'event', 'e', [range.tag]));
+  return q;
+}
 
 export class EventRepository extends ItemRepository<'events'> {
   /** Events overlapping [from, to), by (start, id), limit + 1 rows for paging (short and long in one query). */
@@ -49,6 +74,53 @@ export class EventRepository extends ItemRepository<'events'> {
     };
     const [short, long] = await rowsOfEach<EventRow>(this.scope, [rows(false), rows(true)], byStart);
     return [...short!, ...long!].sort(byStart).slice(0, limit + 1);
+  }
+
+  /**
+   * Kept occurrences of live series overlapping [from, to), by (start, series id, original start)
+   * after `afterKey`, limit + 1 rows.
+   */
+  async occurrencesOverlapping(range: EventRange, afterKey: Key[] | undefined, limit: number): Promise<StoredOccurrence[]> {
+    const rows = (long: boolean) => {
+      let q = occurrencesQuery(this.scope, range, long)
+        .selectAll('e')
+        .select(['o.occurrence_start', 'o.start_at as occurrence_start_at', 'o.end_at as occurrence_end_at']);
+      if (afterKey) q = q.where(after([sql.ref('o.start_at'), sql.ref('o.event_id'), sql.ref('o.occurrence_start')], afterKey, 'asc'));
+      return q
+        .orderBy('o.start_at')
+        .orderBy('o.event_id')
+        .orderBy('o.occurrence_start')
+        .limit(limit + 1);
+    };
+    const [short, long] = await rowsOfEach<StoredOccurrence>(this.scope, [rows(false), rows(true)], byOccurrence);
+    return [...short!, ...long!].sort(byOccurrence).slice(0, limit + 1);
+  }
+
+  /**
+   * Live series that may have occurrences in [from, to) which event_occurrences does not hold: those
+   * overlapping the range whose kept window does not cover [from, coveredBy).
+   */
+  async seriesToExpand(range: EventRange, coveredBy: string): Promise<EventRow[]> {
+    let q = this.rows()
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .where('long_event', '=', sql.lit(SPAN.series))
+      .where('start_at', '<', range.to)
+      .where('series_end', '>', range.from)
+      .where((eb) => eb.or([eb('covered_from', '>', range.from), eb('covered_to', '<', coveredBy)]));
+    if (range.tag) q = q.where(hasTags(this.scope, 'event', 'events', [range.tag]));
+    return (await q.orderBy('start_at').orderBy('id').execute()) as EventRow[];
+  }
+
+  /** Replaces the kept occurrences of a series. */
+  async replaceOccurrences(eventId: string, rows: readonly OccurrenceRow[]): Promise<void> {
+    await this.scope.db.deleteFrom('event_occurrences').where('tenant_id', '=', this.scope.tenantId).where('event_id', '=', eventId).execute();
+    for (let i = 0; i < rows.length; i += 200) {
+      await this.scope.db
+        .insertInto('event_occurrences')
+        .values(rows.slice(i, i + 200).map((r) => ({ ...r, tenant_id: this.scope.tenantId, event_id: eventId })))
+        .execute();
+    }
   }
 
   /** The first events of each range, by start, all in one query. */
