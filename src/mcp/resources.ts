@@ -10,6 +10,8 @@ import { listDocuments, readDocument } from '../domain/documents/service.js';
 import { getStatus } from '../domain/profile/service.js';
 import { GetProjectInput, ListProjectsInput } from '../domain/projects/schema.js';
 import { getProject, listProjects } from '../domain/projects/service.js';
+import { ListRemindersInput } from '../domain/reminders/schema.js';
+import { listReminders } from '../domain/reminders/service.js';
 import { ListTodosInput } from '../domain/todos/schema.js';
 import { listTodos } from '../domain/todos/service.js';
 import { idCompleter } from './completions.js';
@@ -64,6 +66,12 @@ export function registerResources(server: McpServer, work: TenantWork) {
     'pa://events',
     { title: 'Upcoming events', description: `The next ${LISTED} events from today.`, mimeType: 'application/json' },
     async (uri) => json(uri, await read(uri, (d) => listEvents(d, ListEventsInput.parse({ limit: LISTED })))),
+  );
+  server.registerResource(
+    'reminders',
+    'pa://reminders',
+    { title: 'Reminders', description: 'Reminders due in the next 24 hours, earliest first.', mimeType: 'application/json' },
+    async (uri) => json(uri, await read(uri, (d) => listReminders(d, ListRemindersInput.parse({ limit: LISTED })))),
   );
   server.registerResource(
     'documents',

@@ -1,6 +1,7 @@
 import type { Event } from '../domain/calendar/schema.js';
 import type { Document } from '../domain/documents/schema.js';
 import type { Project, Task } from '../domain/projects/schema.js';
+import type { Reminder } from '../domain/reminders/schema.js';
 import type { Todo } from '../domain/todos/schema.js';
 
 /** One line per item, for the human-readable part of tool results. */
@@ -14,6 +15,9 @@ export const projectLine = (p: Project) => `${p.name} (id ${p.id}, ${p.status}, 
 
 export const eventLine = (e: Event) =>
   `${e.title}: ${e.all_day ? `${e.start_time}${e.end_time !== e.start_time ? ` to ${e.end_time}` : ''} (all day)` : `${e.start_time} to ${e.end_time}`}${e.location ? ` at ${e.location}` : ''} (id ${e.id})`;
+
+export const reminderLine = (r: Reminder) =>
+  `${r.remind_at}: ${r.title} (${r.kind} ${r.id}, ${r.kind === 'todo' ? 'due' : 'starts'} ${r.due})${r.delivery ? ` [webhook: ${r.delivery.status}${r.delivery.last_error ? `, ${r.delivery.last_error}` : ''}]` : ''}`;
 
 export const documentLine = (d: Document) => `${d.title} (id ${d.id}, ${d.source === 'external' ? d.external_url : `${d.mime_type}, ${d.size_bytes} bytes`})`;
 

@@ -1,5 +1,10 @@
 import type { ColumnType, Generated } from 'kysely';
 
+/** A column the database fills with its default when an insert leaves it out. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+/** A column added later: null unless set, so an insert may leave it out. */
+type Nullable = ColumnType<string | null, string | null | undefined, string | null>;
+
 /**
  * The tables, as Kysely sees them. Instants are ISO-8601 UTC strings with milliseconds
  * (`2026-11-26T06:50:00.000Z`, which sort as text); plain dates are `YYYY-MM-DD`; priorities
@@ -18,11 +23,14 @@ export interface ProfileTable {
   permissions: string | null; // JSON array of strings
   notes: string | null;
   timezone: string | null;
+  /** JSON { days, start, end }; null: the default (09:00-17:00, Monday to Friday). */
+  working_hours: Nullable;
+  reminder_webhook_url: Nullable;
+  reminder_webhook_format: Nullable;
+  /** The webhook's signing secret, sealed under the key-encryption key. */
+  reminder_webhook_secret: Nullable;
   updated_at: string;
 }
-
-/** A column the database fills with its default when an insert leaves it out. */
-type Defaulted<T> = ColumnType<T, T | undefined, T>;
 
 interface Lifecycle {
   tenant_id: string;
@@ -53,7 +61,7 @@ interface TaskTable extends Lifecycle {
   due_date: string | null; // the plain date when the user gave only a date
   completed_at: string | null;
   trashed_with_project: number; // 1 while in the trash because its project is
-  recurrence: ColumnType<string | null, string | null | undefined, string | null>;
+  recurrence: Nullable;
   exdates: Defaulted<string>; // JSON list of stored instants
   rdates: Defaulted<string>; // JSON list of stored instants
   completions: Defaulted<number>;
@@ -71,7 +79,10 @@ interface TodoTable extends Lifecycle {
   project_id: string | null;
   /** due_at, or a date after every date for undated todos (see dueSort). */
   due_sort: string;
-  recurrence: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The event this todo was booked into (schedule_todo). */
+  scheduled_event_id: Nullable;
+  uid: Nullable;
+  recurrence: Nullable;
   exdates: Defaulted<string>; // JSON list of stored instants
   rdates: Defaulted<string>; // JSON list of stored instants
   completions: Defaulted<number>;
@@ -89,15 +100,41 @@ interface EventTable extends Lifecycle {
   location: string | null;
   attendees: string; // JSON array of strings
   reminder_minutes: number | null;
-  recurrence: ColumnType<string | null, string | null | undefined, string | null>;
+  recurrence: Nullable;
   exdates: Defaulted<string>; // JSON list of stored instants (original starts)
   rdates: Defaulted<string>; // JSON list of stored instants
   exceptions: Defaulted<string>; // JSON: changed occurrences by original start (see domain/calendar/series.ts)
   /** A series: the end of its last occurrence, or END_OF_TIME when it never ends; null for single events. */
-  series_end: ColumnType<string | null, string | null | undefined, string | null>;
+  series_end: Nullable;
   /** A series: event_occurrences holds every occurrence overlapping [covered_from, covered_to). */
-  covered_from: ColumnType<string | null, string | null | undefined, string | null>;
-  covered_to: ColumnType<string | null, string | null | undefined, string | null>;
+  covered_from: Nullable;
+  covered_to: Nullable;
+  /** The todo this event was booked for (schedule_todo). */
+  todo_id: Nullable;
+  /** The iCalendar UID it was imported with. */
+  uid: Nullable;
+}
+
+/** A reminder sent, or being tried, to the person's webhook. */
+interface ReminderDeliveryTable {
+  tenant_id: string;
+  delivery_id: string;
+  item_kind: string;
+  item_id: string;
+  remind_at: string;
+  status: string; // sent | failed
+  attempts: Defaulted<number>;
+  last_attempt_at: string | null;
+  last_error: string | null;
+  sent_at: string | null;
+}
+
+/** A person's calendar feed: found by a keyed hash of its secret; the secret sealed. */
+interface CalendarFeedTable {
+  tenant_id: string;
+  secret_hash: string;
+  secret_sealed: string;
+  created_at: string;
 }
 
 /** An occurrence of a recurring event, kept for a window around now (derived from the series row). */
@@ -269,6 +306,8 @@ export interface Database {
   todos: TodoTable;
   events: EventTable;
   event_occurrences: EventOccurrenceTable;
+  reminder_deliveries: ReminderDeliveryTable;
+  calendar_feeds: CalendarFeedTable;
   documents: DocumentTable;
   document_blob_chunks: DocumentBlobChunkTable;
   item_tags: ItemTagTable;

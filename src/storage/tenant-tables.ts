@@ -13,6 +13,8 @@ export const TENANT_TABLES = [
   'search_items',
   'due_work',
   'event_occurrences',
+  'reminder_deliveries',
+  'calendar_feeds',
 ] as const;
 
 /** Created only where the vector extension exists. */

@@ -19,7 +19,7 @@ import {
 } from './series.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';
-import { Temporal, checkTimeZone, dayWindow, formatInstant, parseMoment, startOfDay, toStored } from '../common/time.js';
+import { Temporal, checkTimeZone, dayWindow, formatInstant, parseMoment, rangeBound, startOfDay, toStored } from '../common/time.js';
 import type { CreateEventInput, Event, ListEventsInput, UpdateEventInput } from './schema.js';
 import type { Key } from '../../storage/repositories/keyset.js';
 
@@ -366,13 +366,6 @@ export async function removeOccurrences(ctx: DomainContext, row: EventRow, scope
   return start;
 }
 
-/** A range bound: a plain date start is the start of that day; a plain date end includes that day. */
-function bound(value: string, zone: string, field: string, edge: 'start' | 'end'): string {
-  const m = parseMoment(value, zone, field);
-  if (m.kind === 'instant') return toStored(m.instant);
-  return toStored(startOfDay(edge === 'start' ? m.date : m.date.add({ days: 1 }), zone));
-}
-
 /** An entry of a list: a single event, or an occurrence (with its sort key: start, series id, original start). */
 interface Entry {
   key: [string, string, string];
@@ -390,33 +383,91 @@ const stored = (o: StoredOccurrence): Entry => {
   };
 };
 
+/** A range of events: [from, to) as stored instants, optionally only those with a tag. */
+interface Range {
+  from: string;
+  to: string;
+  tag?: string;
+}
+
 /**
- * Events and occurrences overlapping a range, by start, a page at a time. Single events and the
- * kept occurrences come from two index scans; series whose kept window does not cover the part of
- * the range this page reaches are expanded here, only as far as the page needs.
+ * Events and occurrences overlapping a range, by start, after `key`: at most limit + 1 entries.
+ * Single events and the kept occurrences come from two index scans; series whose kept window does
+ * not cover the part of the range this page reaches are expanded here, only as far as it needs.
  */
-export async function listEvents(ctx: DomainContext, input: ListEventsInput) {
-  const zone = await ctx.zone();
-  const from = input.start_date === undefined ? dayWindow(ctx.now, zone).from : bound(input.start_date, zone, 'start_date', 'start');
-  const to = input.end_date === undefined ? '9999-12-31T23:59:59.999Z' : bound(input.end_date, zone, 'end_date', 'end');
-  if (to <= from) throw new InvalidInputError('end_date', 'must be after start_date, or no event can fall between them');
-  const key = decodeCursor(input.cursor, 3);
-  const range = { from, to, tag: input.tag };
-  const [singles, kept] = await Promise.all([
-    ctx.events.overlapping(range, key?.slice(0, 2), input.limit),
-    ctx.events.occurrencesOverlapping(range, key, input.limit),
-  ]);
-  let entries = [...singles.map((r): Entry => ({ key: [r.start_at, r.id, ''], shown: r })), ...kept.map(stored)].sort(byKey).slice(0, input.limit + 1);
+async function entriesOf(ctx: DomainContext, range: Range, key: Key[] | undefined, limit: number): Promise<Entry[]> {
+  const [singles, kept] = await Promise.all([ctx.events.overlapping(range, key?.slice(0, 2), limit), ctx.events.occurrencesOverlapping(range, key, limit)]);
+  const entries = [...singles.map((r): Entry => ({ key: [r.start_at, r.id, ''], shown: r })), ...kept.map(stored)].sort(byKey).slice(0, limit + 1);
   // This page ends at the (limit + 1)th entry: occurrences up to there are all it can need.
-  const edge = entries.length > input.limit ? entries[input.limit]!.key[0] : to;
-  const reach = new Date(Math.min(Date.parse(to), Date.parse(edge) + 1)).toISOString();
+  const edge = entries.length > limit ? entries[limit]!.key[0] : range.to;
+  const reach = new Date(Math.min(Date.parse(range.to), Date.parse(edge) + 1)).toISOString();
   const seen = new Set(entries.map((e) => `${e.key[1]}|${e.key[2]}`));
   for (const row of await ctx.events.seriesToExpand(range, reach)) {
-    for (const o of expandOccurrences(row, { from, to: reach }, String(key?.[0] ?? from), input.limit + 2)) {
+    for (const o of expandOccurrences(row, { from: range.from, to: reach }, String(key?.[0] ?? range.from), limit + 2)) {
       if (!seen.has(`${row.id}|${o.occurrence_start}`)) entries.push({ key: [o.start_at, row.id, o.occurrence_start], shown: { ...row, occurrence: o } });
     }
   }
-  entries = entries.filter(keyAfter(key)).sort(byKey);
+  return entries
+    .filter(keyAfter(key))
+    .sort(byKey)
+    .slice(0, limit + 1);
+}
+
+/** The first events and occurrences of each range, and how many each holds (the dashboard's sections). */
+export async function eventsInRanges(ctx: DomainContext, ranges: readonly Range[], limit: number): Promise<{ rows: Shown[]; total: number }[]> {
+  const kept = await ctx.counts.each([ctx.events.countingOccurrencesInRanges(ranges)]);
+  return Promise.all(
+    ranges.map(async (range, i) => {
+      const [singles] = await ctx.counts.each([ctx.events.countingInRanges([range])]);
+      let expanded = 0;
+      for (const row of await ctx.events.seriesToExpand(range, range.to)) expanded += expandOccurrences(row, range, range.from, MAX_COUNTED).length;
+      const rows = (await entriesOf(ctx, range, undefined, limit)).slice(0, limit).map((e) => e.shown);
+      return { rows, total: singles![0]! + kept[0]![i]! + expanded };
+    }),
+  );
+}
+
+/** An event or occurrence as reminders see it: its own fields, the exception's where it overrode them. */
+export interface EventMoment {
+  id: string;
+  title: string;
+  start_at: string;
+  reminder_minutes: number | null;
+  /** For an occurrence, its original start. */
+  occurrence_start: string | null;
+  all_day: number;
+  timezone: string;
+}
+
+/** Events and occurrences overlapping a range (at most `cap`), as reminders see them. */
+export async function eventMoments(ctx: DomainContext, range: Range, cap: number): Promise<EventMoment[]> {
+  return (await entriesOf(ctx, range, undefined, cap)).slice(0, cap).map(({ shown: { occurrence, ...row } }) => {
+    const r = occurrence ? withException(row, exceptionsOf(row)[occurrence.occurrence_start]) : row;
+    return {
+      id: r.id,
+      title: r.title,
+      start_at: occurrence?.start_at ?? r.start_at,
+      reminder_minutes: r.reminder_minutes,
+      occurrence_start: occurrence?.occurrence_start ?? null,
+      all_day: r.all_day,
+      timezone: r.timezone,
+    };
+  });
+}
+
+/** An instant of an event as users read it (exported for reminders). */
+export { displayInstant };
+
+/** Occurrences a count expands at most per series (a count far from now, of a series that repeats every hour). */
+const MAX_COUNTED = 1000;
+
+/** Events and occurrences overlapping a range, by start, a page at a time. */
+export async function listEvents(ctx: DomainContext, input: ListEventsInput) {
+  const zone = await ctx.zone();
+  const from = input.start_date === undefined ? dayWindow(ctx.now, zone).from : rangeBound(input.start_date, zone, 'start_date', 'start');
+  const to = input.end_date === undefined ? '9999-12-31T23:59:59.999Z' : rangeBound(input.end_date, zone, 'end_date', 'end');
+  if (to <= from) throw new InvalidInputError('end_date', 'must be after start_date, or no event can fall between them');
+  const entries = await entriesOf(ctx, { from, to, tag: input.tag }, decodeCursor(input.cursor, 3), input.limit);
   const page = toPage(
     entries,
     input.limit,

@@ -191,3 +191,10 @@ export function dayWindow(now: Temporal.Instant, zone: string, days = 1): { from
   const today = now.toZonedDateTimeISO(zone).toPlainDate();
   return { from: toStored(startOfDay(today, zone)), to: toStored(startOfDay(today.add({ days }), zone)) };
 }
+
+/** A range bound: a plain date start is the start of that day; a plain date end includes that day. */
+export function rangeBound(value: string, zone: string, field: string, edge: 'start' | 'end'): string {
+  const m = parseMoment(value, zone, field);
+  if (m.kind === 'instant') return toStored(m.instant);
+  return toStored(startOfDay(edge === 'start' ? m.date : m.date.add({ days: 1 }), zone));
+}

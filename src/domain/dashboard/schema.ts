@@ -3,6 +3,7 @@ import { Event } from '../calendar/schema.js';
 import { Document } from '../documents/schema.js';
 import { Project, Task } from '../projects/schema.js';
 import { Todo } from '../todos/schema.js';
+import { Reminder } from '../reminders/schema.js';
 
 export const DashboardInput = z.strictObject({
   limit_per_section: z
@@ -35,6 +36,7 @@ export const Dashboard = z.object({
     todos_due: section(Todo).describe('Open todos due later today.'),
     tasks_due: section(Task).describe('Open project tasks due later today.'),
   }),
+  reminders: section(Reminder).describe('Reminders due in the next 24 hours.'),
   overdue_todos: section(Todo),
   overdue_tasks: section(Task),
   upcoming_todos: section(Todo).describe('Open todos due in the 7 days after today.'),

@@ -1,10 +1,11 @@
 import type { DomainContext } from '../context.js';
 import { dayWindow, formatInstant, toStored } from '../common/time.js';
-import { presentEvents } from '../calendar/service.js';
+import { eventsInRanges, presentEvents } from '../calendar/service.js';
 import { presentDocuments } from '../documents/service.js';
 import { PROJECT_STATUSES } from '../projects/schema.js';
 import { presentProjects, presentTasks } from '../projects/service.js';
 import { presentTodos } from '../todos/service.js';
+import { nextDayReminders } from '../reminders/service.js';
 import type { Dashboard, DashboardInput } from './schema.js';
 
 /** Presents several sections' rows in one go, then splits them back. */
@@ -35,14 +36,16 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
 
   const profile = await ctx.profile();
   const count = await ctx.counts.live();
-  const [todoTotals, taskTotals, eventTotals] = (await ctx.counts.each([
-    ctx.todos.countingOpenInWindows(todoWindows),
-    ctx.tasks.countingDueInWindows(taskWindows),
-    ctx.events.countingInRanges(eventRanges),
-  ])) as [number[], number[], number[]];
+  const [todoTotals, taskTotals] = (await ctx.counts.each([ctx.todos.countingOpenInWindows(todoWindows), ctx.tasks.countingDueInWindows(taskWindows)])) as [
+    number[],
+    number[],
+  ];
   const todoRows = await ctx.todos.openInWindows(todoWindows, n);
   const taskRows = await ctx.tasks.dueInWindows(taskWindows, n);
-  const eventRows = await ctx.events.inRanges(eventRanges, n);
+  // Single events and the occurrences of recurring ones.
+  const eventSections = await eventsInRanges(ctx, eventRanges, n);
+  const eventRows = eventSections.map((s) => s.rows);
+  const eventTotals = eventSections.map((s) => s.total);
   const active = await ctx.projects.active(n);
   const documents = (await ctx.documents.list({}, undefined, n)).slice(0, n);
   const tags = await ctx.tags.ofKinds({
@@ -59,6 +62,7 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
   const projectsByStatus = Object.fromEntries(
     PROJECT_STATUSES.map((status) => [status, count(`projects.${status}`)] as const).filter(([, total]) => total > 0),
   );
+  const reminders = await nextDayReminders(ctx, n);
   const location = [profile?.city, profile?.state, profile?.country].filter(Boolean).join(', ');
 
   return {
@@ -79,6 +83,7 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
       todos_due: { items: todayTodos!, total: todoTotals[1]! },
       tasks_due: { items: todayTasks!, total: taskTotals[1]! },
     },
+    reminders,
     overdue_todos: { items: overdueTodos!, total: todoTotals[0]! },
     overdue_tasks: { items: overdueTasks!, total: taskTotals[0]! },
     upcoming_todos: { items: upcomingTodos!, total: todoTotals[2]! },

@@ -1,6 +1,26 @@
 import { z } from 'zod';
 import { clearable, notes, shortText } from '../common/fields.js';
 
+export const WEEKDAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** When the person works: days of the week and a daily span, in their zone (find_free_time looks there). */
+export const WorkingHours = z
+  .strictObject({
+    days: z
+      .array(z.enum(WEEKDAY_NAMES))
+      .min(1, 'name at least one day')
+      .max(7)
+      .refine((days) => new Set(days).size === days.length, 'names a day twice')
+      .describe('Working days: mon, tue, wed, thu, fri, sat, sun.'),
+    start: z.string().regex(CLOCK, 'must be a time such as 09:00').describe('When the working day starts, e.g. 09:00.'),
+    end: z.string().regex(CLOCK, 'must be a time such as 17:00').describe('When it ends, e.g. 17:00 (after start).'),
+  })
+  .refine((h) => h.end > h.start, { message: 'end must be after start', path: ['end'] });
+export type WorkingHours = z.output<typeof WorkingHours>;
+
+export const DEFAULT_WORKING_HOURS: WorkingHours = { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' };
+
 export const UpdateStatusInput = z.strictObject({
   name: clearable(shortText('Your name.')),
   city: clearable(shortText('City you are in.')),
@@ -18,6 +38,7 @@ export const UpdateStatusInput = z.strictObject({
   ),
   notes: clearable(notes()),
   timezone: clearable(z.string().max(64).describe('Your IANA time zone, e.g. Europe/Berlin. null returns to the system zone.')),
+  working_hours: clearable(WorkingHours.describe('Your working hours, in your time zone; null returns to the default, 09:00-17:00 Monday to Friday.')),
 });
 export type UpdateStatusInput = z.output<typeof UpdateStatusInput>;
 
@@ -31,6 +52,7 @@ export const Status = z.object({
   notes: maybe,
   timezone: z.string().describe('The IANA time zone dates are read and shown in.'),
   timezone_source: z.enum(['profile', 'system']).describe('Whether you set the zone or it is the system default.'),
+  working_hours: z.object({ days: z.array(z.enum(WEEKDAY_NAMES)), start: z.string(), end: z.string() }).describe('When you work, in your time zone.'),
   updated_at: z.string().nullable(),
 });
 export type Status = z.infer<typeof Status>;

@@ -1,7 +1,7 @@
 import type { DomainContext } from '../context.js';
 import { InvalidInputError } from '../../errors.js';
 import { checkTimeZone, formatInstant, systemTimeZone, toStored } from '../common/time.js';
-import type { CurrentTime, Status, UpdateStatusInput } from './schema.js';
+import { DEFAULT_WORKING_HOURS, type CurrentTime, type Status, type UpdateStatusInput, type WorkingHours } from './schema.js';
 
 export async function getStatus(ctx: DomainContext): Promise<Status> {
   const row = await ctx.profile();
@@ -14,8 +14,14 @@ export async function getStatus(ctx: DomainContext): Promise<Status> {
     notes: row?.notes ?? null,
     timezone: zone,
     timezone_source: row?.timezone ? 'profile' : 'system',
+    working_hours: workingHoursOf(row),
     updated_at: row ? formatInstant(row.updated_at, zone) : null,
   };
+}
+
+/** The person's working hours, or the default. */
+export function workingHoursOf(row: { working_hours: string | null } | undefined): WorkingHours {
+  return row?.working_hours ? (JSON.parse(row.working_hours) as WorkingHours) : DEFAULT_WORKING_HOURS;
 }
 
 const emptyToNull = (s: string | null | undefined) => (s === undefined ? undefined : s === null || s === '' ? null : s);
@@ -39,6 +45,7 @@ export async function updateStatus(ctx: DomainContext, input: UpdateStatusInput)
     permissions: input.permissions === undefined ? undefined : input.permissions === null ? null : JSON.stringify(input.permissions),
     notes: emptyToNull(input.notes),
     timezone,
+    working_hours: input.working_hours === undefined ? undefined : input.working_hours === null ? null : JSON.stringify(input.working_hours),
     updated_at: toStored(ctx.now),
   });
   // Show what was just saved, not the profile the call read before it.

@@ -8,6 +8,7 @@ import { DOCUMENT_TYPES } from '../documents/content-type.js';
 import { checkExternalUrl } from '../documents/external-url.js';
 import { MIME_TYPE } from '../documents/schema.js';
 import { PROJECT_STATUSES, TASK_STATUSES } from '../projects/schema.js';
+import { WorkingHours } from '../profile/schema.js';
 import { ITEM_KINDS } from '../../storage/schema.js';
 import { EMBEDDING_DIMENSIONS } from '../../storage/vectors.js';
 
@@ -117,6 +118,9 @@ const recurrence = {
   rdates: jsonOf(z.array(instant).max(MAX_DATES), `a JSON list of up to ${MAX_DATES} stored instants`).default('[]'),
 };
 
+/** The UID of an item imported from an iCalendar file. */
+const icsUid = shortText('', 255).nullable().default(null);
+
 /** A recurring event's changed occurrences, by original start (see domain/calendar/series.ts). */
 const EventExceptions = z.record(
   instant,
@@ -159,6 +163,7 @@ const ExportProfile = z.strictObject({
   permissions: jsonList(shortText('', 200), 100, 'permissions').nullable(),
   notes: notes().nullable(),
   timezone: timeZone.nullable(),
+  working_hours: jsonOf(WorkingHours, 'working hours as JSON, e.g. {"days":["mon"],"start":"09:00","end":"17:00"}').nullable().default(null),
   updated_at: instant,
 });
 
@@ -204,6 +209,8 @@ const ExportTodo = z.strictObject({
   project_id: id.nullable(),
   ...recurrence,
   completions: z.number().int().min(0).default(0),
+  scheduled_event_id: id.nullable().default(null),
+  uid: icsUid,
 });
 
 const ExportEvent = z
@@ -222,6 +229,8 @@ const ExportEvent = z
     reminder_minutes: z.number().int().min(0, 'must be from 0 to 40320 (four weeks)').max(40320, 'must be from 0 to 40320 (four weeks)').nullable(),
     ...recurrence,
     exceptions: jsonOf(EventExceptions, 'a JSON object of changed occurrences by original start').default('{}'),
+    todo_id: id.nullable().default(null),
+    uid: icsUid,
   })
   .superRefine(inOrder('start_at', 'end_at'));
 

@@ -35,7 +35,12 @@ export async function exportTenant(ctx: DomainContext): Promise<TenantExport> {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
     exported_at: toStored(ctx.now),
-    profile: profile ? (profile as TenantExport['profile']) : null,
+    // The reminder webhook is not moved: its secret is sealed under this server's key.
+    profile: profile
+      ? (({ reminder_webhook_url: _url, reminder_webhook_format: _format, reminder_webhook_secret: _secret, ...rest }) => rest as TenantExport['profile'])(
+          profile,
+        )
+      : null,
     projects: tagged('project', await ctx.projects.all()) as TenantExport['projects'],
     tasks: tagged('task', await ctx.tasks.all()) as TenantExport['tasks'],
     // A sort key derived from due_at is not data: import derives it again.

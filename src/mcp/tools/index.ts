@@ -6,6 +6,7 @@ import { addProjectTaskTool, createProjectTool, getProjectTool, listProjectsTool
 import { getCurrentTimeTool, getStatusTool, updateStatusTool } from './status.js';
 import { completeTodoTool, createTodoTool, listTodosTool, updateTodoTool } from './todos.js';
 import { deleteItemTool, restoreItemTool } from './trash.js';
+import { listRemindersTool } from './reminders.js';
 
 /** Every tool the server offers, in the order clients list them. */
 export const TOOLS = [
@@ -27,6 +28,7 @@ export const TOOLS = [
   createCalendarEventTool,
   listCalendarEventsTool,
   updateCalendarEventTool,
+  listRemindersTool,
   uploadDocumentTool,
   createExternalDocumentTool,
   listDocumentsTool,

@@ -2,7 +2,7 @@ import { Dashboard, DashboardInput } from '../../domain/dashboard/schema.js';
 import { getDashboard } from '../../domain/dashboard/service.js';
 import { SearchInput, SearchResults } from '../../domain/search/schema.js';
 import { search } from '../../domain/search/service.js';
-import { eventLine, projectLine, todoLine } from '../text.js';
+import { eventLine, projectLine, reminderLine, todoLine } from '../text.js';
 import { defineTool } from '../tool.js';
 
 const section = <T>(title: string, s: { items: readonly T[]; total: number }, line: (t: T) => string) =>
@@ -23,6 +23,7 @@ export const getDashboardTool = defineTool({
     [
       `Dashboard for ${d.today.date} (${d.timezone})${d.profile.name ? `, ${d.profile.name}` : ''}.`,
       ...section('Today', d.today.events, eventLine),
+      ...section('Reminders (next 24 hours)', d.reminders, reminderLine),
       ...section('Due today', d.today.todos_due, todoLine),
       ...section('Overdue', d.overdue_todos, todoLine),
       ...section('Next 7 days', d.upcoming_todos, todoLine),

@@ -17,7 +17,7 @@ import { credentialsChanged } from './012-credentials-changed.js';
 import { signInAddresses } from './014-sign-in-addresses.js';
 import { documentBlobChunks } from './015-document-blob-chunks.js';
 import { DUE_TENANTS_FUNCTION, dueWork } from './016-due-work.js';
-import { recurrence } from './017-recurrence.js';
+import { FEED_TENANT_FUNCTION, recurrence } from './017-recurrence.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
@@ -160,13 +160,16 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
     await sql`GRANT USAGE ON SEQUENCE audit_events_seq_seq TO ${id}`.execute(conn);
     await sql`GRANT EXECUTE ON FUNCTION ${sql.raw(`public.${SEARCH_FUNCTION}`)} TO ${id}`.execute(conn);
   }
-  // The sweeper's list of tenants with work due (ids only; the work itself runs as each tenant),
-  // once migration 16 has made it (a run that stops earlier, as a test's, has none yet).
-  const dueTenants = `public.${DUE_TENANTS_FUNCTION}`;
-  const due = await sql<{ missing: boolean }>`
-    SELECT CASE WHEN to_regprocedure(${dueTenants}) IS NULL THEN false
-                ELSE NOT has_function_privilege(${role}, to_regprocedure(${dueTenants})::oid, 'EXECUTE') END AS missing`.execute(conn);
-  if (due.rows[0]?.missing) await sql`GRANT EXECUTE ON FUNCTION ${sql.raw(dueTenants)} TO ${id}`.execute(conn);
+  // The sweeper's list of tenants with work due and the feed route's owner of a feed (ids only;
+  // the work itself runs as each tenant), once their migrations have made them (a run that stops
+  // earlier, as a test's, has none yet).
+  for (const fn of [DUE_TENANTS_FUNCTION, FEED_TENANT_FUNCTION]) {
+    const name = `public.${fn}`;
+    const due = await sql<{ missing: boolean }>`
+      SELECT CASE WHEN to_regprocedure(${name}) IS NULL THEN false
+                  ELSE NOT has_function_privilege(${role}, to_regprocedure(${name})::oid, 'EXECUTE') END AS missing`.execute(conn);
+    if (due.rows[0]?.missing) await sql`GRANT EXECUTE ON FUNCTION ${sql.raw(name)} TO ${id}`.execute(conn);
+  }
   if (missing.rows.length > 0) steps.push(`granted ${role} its privileges on ${missing.rows.length} tables`);
   return steps;
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { TenantScope } from './scope.js';
 import { ItemRepository, type Row } from './items.js';
 import { after, type Key } from './keyset.js';
@@ -44,6 +44,21 @@ function overlappingQuery(scope: TenantScope, range: EventRange, long: boolean) 
 }
 
 const byStart = byColumns<EventRow>('start_at', 'id');
+
+/**
+ * Counting rows overlapping each range in one pass over the span of them all, short and long
+ * apart: `part` selects start_at and end_at of one of the two over the span.
+ */
+function countingOverlaps(
+  scope: TenantScope,
+  ranges: readonly EventRange[],
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the two tables' queries differ only in their source
+  part: (span: EventRange, long: boolean) => SelectQueryBuilder<any, any, { start_at: string; end_at: string }>,
+): Counting {
+  const span = { from: ranges.map((r) => r.from).reduce((a, b) => (a < b ? a : b)), to: ranges.map((r) => r.to).reduce((a, b) => (a > b ? a : b)) };
+  const both = scope.db.selectFrom(part(span, false).unionAll(part(span, true)).as('e'));
+  return { query: both, conditions: ranges.map((r) => sql<boolean>`e.start_at < ${r.to} AND e.end_at > ${r.from}`) };
+}
 const byOccurrence = byColumns<StoredOccurrence>('occurrence_start_at', 'id', 'occurrence_start');
 
 /** Kept occurrences overlapping the range, with their series (short or long occurrences). */
@@ -112,6 +127,11 @@ export class EventRepository extends ItemRepository<'events'> {
     return (await q.orderBy('start_at').orderBy('id').execute()) as EventRow[];
   }
 
+  /** Counting kept occurrences of live series overlapping each range (see countEach). */
+  countingOccurrencesInRanges(ranges: readonly EventRange[]): Counting {
+    return countingOverlaps(this.scope, ranges, (span, long) => occurrencesQuery(this.scope, span, long).select(['o.start_at', 'o.end_at']));
+  }
+
   /** Replaces the kept occurrences of a series. */
   async replaceOccurrences(eventId: string, rows: readonly OccurrenceRow[]): Promise<void> {
     await this.scope.db.deleteFrom('event_occurrences').where('tenant_id', '=', this.scope.tenantId).where('event_id', '=', eventId).execute();
@@ -123,23 +143,8 @@ export class EventRepository extends ItemRepository<'events'> {
     }
   }
 
-  /** The first events of each range, by start, all in one query. */
-  async inRanges(ranges: readonly EventRange[], limit: number): Promise<EventRow[][]> {
-    const parts = await rowsOfEach<EventRow>(
-      this.scope,
-      ranges.flatMap((range) =>
-        [false, true].map((long) => overlappingQuery(this.scope, range, long).selectAll().orderBy('start_at').orderBy('id').limit(limit)),
-      ),
-      byStart,
-    );
-    return ranges.map((_, i) => [...parts[2 * i]!, ...parts[2 * i + 1]!].sort(byStart).slice(0, limit));
-  }
-
   /** Counting events overlapping each range, in one pass over short and long ones (see countEach). */
   countingInRanges(ranges: readonly EventRange[]): Counting {
-    const span = { from: ranges.map((r) => r.from).reduce((a, b) => (a < b ? a : b)), to: ranges.map((r) => r.to).reduce((a, b) => (a > b ? a : b)) };
-    const part = (long: boolean) => overlappingQuery(this.scope, span, long).select(['start_at', 'end_at']);
-    const both = this.scope.db.selectFrom(part(false).unionAll(part(true)).as('e'));
-    return { query: both, conditions: ranges.map((r) => sql<boolean>`e.start_at < ${r.to} AND e.end_at > ${r.from}`) };
+    return countingOverlaps(this.scope, ranges, (span, long) => overlappingQuery(this.scope, span, long).select(['start_at', 'end_at']));
   }
 }

@@ -8,6 +8,7 @@ import { EventRepository } from './events.js';
 import { TenantBlobs, TenantSearch, TenantVectors } from './indexes.js';
 import type { ItemRepository, ItemTable } from './items.js';
 import { ProfileRepository } from './profiles.js';
+import { ReminderDeliveryRepository } from './reminders.js';
 import { ProjectRepository, TaskRepository } from './projects.js';
 import type { TenantScope } from './scope.js';
 import { TagRepository } from './tags.js';
@@ -31,6 +32,8 @@ export interface TenantStore {
   readonly tenant: TenantRepository;
   /** Work that falls due later for this tenant (emptying the trash), run by the server's sweeper. */
   readonly dueWork: DueWorkRepository;
+  /** Reminders pushed to the person's webhook, and the attempts. */
+  readonly deliveries: ReminderDeliveryRepository;
   readonly search: TenantSearch;
   readonly vectors: TenantVectors;
   readonly blobs: TenantBlobs;
@@ -53,6 +56,7 @@ function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks:
     counts: new CountRepository(scope),
     tenant: new TenantRepository(scope),
     dueWork: new DueWorkRepository(scope),
+    deliveries: new ReminderDeliveryRepository(scope),
     search: new TenantSearch(engine.searchIndex, scope),
     vectors: new TenantVectors(engine.vectorIndex, scope),
     blobs: new TenantBlobs(blobs, scope, hooks),

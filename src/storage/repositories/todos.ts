@@ -20,6 +20,21 @@ export interface TodoFilter {
 }
 
 export class TodoRepository extends ItemRepository<'todos'> {
+  /** Open todos whose reminder falls in [from, to), earliest first, at most `limit`. */
+  remindersBetween(from: string, to: string, limit: number): Promise<TodoRow[]> {
+    return this.rows()
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .where('completed', '=', sql.lit(0))
+      .where('reminder_at', 'is not', null)
+      .where('reminder_at', '>=', from)
+      .where('reminder_at', '<', to)
+      .orderBy('reminder_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute() as Promise<TodoRow[]>;
+  }
+
   /** By due date (undated last), limit + 1 rows for paging. */
   list(filter: TodoFilter, afterKey: Key[] | undefined, limit: number): Promise<TodoRow[]> {
     let q = this.scope.db.selectFrom('todos').selectAll().where('tenant_id', '=', this.scope.tenantId).where('deleted_at', 'is', null);
