@@ -7,9 +7,10 @@
 // domain service (as bench/seed.ts does: the real write path, search index included) and copied;
 // home A then gets 1,000 more single events, home B 1,000 series created by the built server's
 // create_calendar_event over stdio (which builds their kept occurrences). Both servers are then
-// measured by a real MCP client, in alternating rounds so that drift of the machine falls on both:
-// the week after next-week's start (inside the window where occurrences are kept) and, as a second
-// figure, a week five years ahead (outside it: every series that reaches it is expanded on read).
+// measured by a real MCP client, in alternating rounds so that drift of the machine falls on both,
+// with the default page size: next week (days 7 to 13 from today, inside the window where
+// occurrences are kept: the target) and, as a second figure, a week five years ahead (outside it:
+// every series that reaches it is expanded on each read).
 //
 // The servers run under the Node the tests use (scripts/node-runtime.mjs): this one if it meets the
 // engines floor, else tools/node's node22; BENCH_NODE=22, 24 or current chooses. BENCH_ITERATIONS

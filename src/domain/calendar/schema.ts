@@ -86,6 +86,14 @@ export const ListEventsInput = z.strictObject({
 });
 export type ListEventsInput = z.output<typeof ListEventsInput>;
 
+const Conflict = z.object({
+  id: z.string(),
+  title: z.string(),
+  start_time: z.string(),
+  end_time: z.string(),
+  occurrence_start: z.string().nullable(),
+});
+
 export const Event = z.object({
   id: z.string(),
   title: z.string(),
@@ -103,7 +111,9 @@ export const Event = z.object({
   rdates: z.array(z.string()).describe('Extra occurrences.'),
   occurrence_of: z.string().nullable().describe('For one occurrence of a recurring event: the series id (also its id).'),
   occurrence_start: z.string().nullable().describe('For one occurrence: its original start, which stays when it is moved.'),
+  todo_id: z.string().nullable().describe('The todo this event was booked for (schedule_todo).'),
   ...timestamps,
+  conflicts: z.array(Conflict).optional().describe('After a create or a change: the timed events (or occurrences) it overlaps. A warning, never a refusal.'),
 });
 export type Event = z.infer<typeof Event>;
 

@@ -120,6 +120,7 @@ export async function presentEvents(ctx: DomainContext, rows: readonly Shown[], 
       exdates: displayDates(r, r.exdates),
       rdates: displayDates(r, r.rdates),
       occurrence_of: occurrence ? r.id : null,
+      todo_id: r.todo_id,
       occurrence_start: occurrence ? displayInstant(r, occurrence.occurrence_start) : null,
       created_at: formatInstant(r.created_at, zone),
       updated_at: formatInstant(r.updated_at, zone),
@@ -178,7 +179,7 @@ export async function createEvent(ctx: DomainContext, input: CreateEventInput): 
   });
   await ctx.tags.set('event', id, input.tags);
   if (recurrence.recurrence !== null) await keepOccurrences(ctx, await requireEvent(ctx, id));
-  return reindexed(ctx, id);
+  return withConflicts(ctx, await reindexed(ctx, id), spanColumns(span, false));
 }
 
 /** The new span of an updated event: given times win; a moved start keeps the event's length. */
@@ -244,7 +245,7 @@ async function updateWhole(ctx: DomainContext, current: EventRow, input: UpdateE
   } else if (current.recurrence !== null) {
     await ctx.events.replaceOccurrences(current.id, []);
   }
-  return reindexed(ctx, current.id);
+  return withConflicts(ctx, await reindexed(ctx, current.id), spanColumns(spanOf, false));
 }
 
 /** The original start an occurrence is named by, checked to be one of the series. */
@@ -427,11 +428,12 @@ export async function eventsInRanges(ctx: DomainContext, ranges: readonly Range[
   );
 }
 
-/** An event or occurrence as reminders see it: its own fields, the exception's where it overrode them. */
+/** An event or occurrence as reminders and free time see it: its own fields, the exception's where it overrode them. */
 export interface EventMoment {
   id: string;
   title: string;
   start_at: string;
+  end_at: string;
   reminder_minutes: number | null;
   /** For an occurrence, its original start. */
   occurrence_start: string | null;
@@ -439,7 +441,7 @@ export interface EventMoment {
   timezone: string;
 }
 
-/** Events and occurrences overlapping a range (at most `cap`), as reminders see them. */
+/** Events and occurrences overlapping a range (at most `cap`), as reminders and free time see them. */
 export async function eventMoments(ctx: DomainContext, range: Range, cap: number): Promise<EventMoment[]> {
   return (await entriesOf(ctx, range, undefined, cap)).slice(0, cap).map(({ shown: { occurrence, ...row } }) => {
     const r = occurrence ? withException(row, exceptionsOf(row)[occurrence.occurrence_start]) : row;
@@ -447,12 +449,31 @@ export async function eventMoments(ctx: DomainContext, range: Range, cap: number
       id: r.id,
       title: r.title,
       start_at: occurrence?.start_at ?? r.start_at,
+      end_at: occurrence?.end_at ?? r.end_at,
       reminder_minutes: r.reminder_minutes,
       occurrence_start: occurrence?.occurrence_start ?? null,
       all_day: r.all_day,
       timezone: r.timezone,
     };
   });
+}
+
+/** The timed events and occurrences of other events overlapping [start, end) (all-day ones block nothing, and are blocked by nothing). */
+async function conflictsOf(ctx: DomainContext, id: string, span: { start_at: string; end_at: string }, allDay: boolean): Promise<Event['conflicts']> {
+  if (allDay || span.end_at <= span.start_at) return [];
+  const others = (await eventMoments(ctx, { from: span.start_at, to: span.end_at }, 50)).filter((m) => m.all_day === 0 && m.id !== id);
+  return others.map((m) => ({
+    id: m.id,
+    title: m.title,
+    start_time: formatInstant(m.start_at, m.timezone),
+    end_time: formatInstant(m.end_at, m.timezone),
+    occurrence_start: m.occurrence_start === null ? null : formatInstant(m.occurrence_start, m.timezone),
+  }));
+}
+
+/** A changed event with what it now overlaps. */
+async function withConflicts(ctx: DomainContext, event: Event, span: { start_at: string; end_at: string }): Promise<Event> {
+  return { ...event, conflicts: await conflictsOf(ctx, event.id, span, event.all_day) };
 }
 
 /** An instant of an event as users read it (exported for reminders). */

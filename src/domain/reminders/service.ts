@@ -28,7 +28,7 @@ export interface DueReminder {
 }
 
 /** The id of one reminder of one item: the same for every attempt, so a receiver drops repeats. */
-export function deliveryIdOf(kind: string, id: string, occurrence: string | null, remindAt: string): string {
+function deliveryIdOf(kind: string, id: string, occurrence: string | null, remindAt: string): string {
   return crypto
     .createHash('sha256')
     .update(`${kind}|${id}|${occurrence ?? ''}|${remindAt}`)
@@ -40,7 +40,7 @@ export function deliveryIdOf(kind: string, id: string, occurrence: string | null
  * Every reminder due in [from, to): todos' reminders, and events' reminder_minutes before each
  * occurrence (an exception's own reminder where it changed it), earliest first.
  */
-export async function remindersBetween(ctx: DomainContext, from: string, to: string): Promise<DueReminder[]> {
+async function remindersBetween(ctx: DomainContext, from: string, to: string): Promise<DueReminder[]> {
   const zone = await ctx.zone();
   const todos = (await ctx.todos.remindersBetween(from, to, MAX_GATHERED)).map((t): DueReminder => ({
     kind: 'todo',

@@ -69,6 +69,7 @@ export const Todo = z.object({
   project_id: z.string().nullable(),
   ...timestamps,
   ...repeatingOutput,
+  scheduled_event_id: z.string().nullable().describe('The event booked for it (schedule_todo), if any.'),
 });
 export type Todo = z.infer<typeof Todo>;
 

@@ -36,6 +36,7 @@ export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[],
     overdue: r.completed === 0 && r.due_at !== null && r.due_at < now,
     project_id: r.project_id,
     ...presentRepeating(r, zone),
+    scheduled_event_id: r.scheduled_event_id,
     created_at: formatInstant(r.created_at, zone),
     updated_at: formatInstant(r.updated_at, zone),
   }));

@@ -1,7 +1,12 @@
 import { CreateEventInput, Event, EventPage, ListEventsInput, UpdateEventInput } from '../../domain/calendar/schema.js';
 import { createEvent, listEvents, updateEvent } from '../../domain/calendar/service.js';
+import { FindFreeTimeInput, FreeTime, findFreeTime } from '../../domain/calendar/free-time.js';
+import { ScheduleTodoInput, scheduleTodo } from '../../domain/calendar/schedule.js';
 import { eventLine, listText } from '../text.js';
 import { defineTool } from '../tool.js';
+
+const conflictText = (e: Event) =>
+  e.conflicts?.length ? ` It overlaps: ${e.conflicts.map((c) => `${c.title} (${c.start_time} to ${c.end_time}, id ${c.id})`).join('; ')}.` : '';
 
 export const createCalendarEventTool = defineTool({
   name: 'create_calendar_event',
@@ -12,7 +17,7 @@ export const createCalendarEventTool = defineTool({
   output: Event,
   access: 'write',
   run: (ctx, input) => createEvent(ctx, input),
-  summarize: (e) => `Created event ${eventLine(e)}.`,
+  summarize: (e) => `Created event ${eventLine(e)}.${conflictText(e)}`,
 });
 
 export const listCalendarEventsTool = defineTool({
@@ -37,5 +42,32 @@ export const updateCalendarEventTool = defineTool({
   destructive: true,
   idempotent: true,
   run: (ctx, input) => updateEvent(ctx, input),
-  summarize: (e) => `Updated event ${eventLine(e)}.`,
+  summarize: (e) => `Updated event ${eventLine(e)}.${conflictText(e)}`,
+});
+
+export const findFreeTimeTool = defineTool({
+  name: 'find_free_time',
+  title: 'Find free time',
+  description:
+    'Free slots of at least duration_minutes in a range (default: the next 7 days), inside your working hours (get_status shows them; set them with update_status), around events and every occurrence of recurring ones. All-day events do not block time.',
+  input: FindFreeTimeInput,
+  output: FreeTime,
+  access: 'read',
+  run: (ctx, input) => findFreeTime(ctx, input),
+  summarize: (r) =>
+    r.slots.length === 0
+      ? 'No free slot of that length in the range.'
+      : `Free (${r.timezone}):\n${r.slots.map((s) => `- ${s.start_time} to ${s.end_time}`).join('\n')}`,
+});
+
+export const scheduleTodoTool = defineTool({
+  name: 'schedule_todo',
+  title: 'Schedule todo',
+  description:
+    'Book time for a todo: an event of duration_minutes at start_time, or in the first free slot of your working hours before the todo is due. The event and the todo point at each other (todo_id, scheduled_event_id); completing the todo leaves the event.',
+  input: ScheduleTodoInput,
+  output: Event,
+  access: 'write',
+  run: (ctx, input) => scheduleTodo(ctx, input),
+  summarize: (e) => `Booked ${eventLine(e)} for the todo ${e.todo_id}.${conflictText(e)}`,
 });

@@ -1,5 +1,5 @@
 import type { ToolDeclaration } from '../tool.js';
-import { createCalendarEventTool, listCalendarEventsTool, updateCalendarEventTool } from './calendar.js';
+import { createCalendarEventTool, findFreeTimeTool, listCalendarEventsTool, scheduleTodoTool, updateCalendarEventTool } from './calendar.js';
 import { createExternalDocumentTool, getDocumentTool, listDocumentsTool, readDocumentTool, uploadDocumentTool } from './documents.js';
 import { getDashboardTool, searchTool } from './overview.js';
 import { addProjectTaskTool, createProjectTool, getProjectTool, listProjectsTool, updateProjectTaskTool, updateProjectTool } from './projects.js';
@@ -28,6 +28,8 @@ export const TOOLS = [
   createCalendarEventTool,
   listCalendarEventsTool,
   updateCalendarEventTool,
+  findFreeTimeTool,
+  scheduleTodoTool,
   listRemindersTool,
   uploadDocumentTool,
   createExternalDocumentTool,
