@@ -6,6 +6,7 @@ import { addClientCommands } from './commands/clients.js';
 import { addKeysCommands } from './commands/keys.js';
 import { addServeCommands, runStdio } from './commands/serve.js';
 import { addTransferCommands } from './commands/transfer.js';
+import { addIcsCommands } from './commands/ics.js';
 import { addUserCommands } from './commands/users.js';
 import type { CliIo } from './io.js';
 
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   });
 
   const cli = { program, io };
-  for (const addCommands of [addServeCommands, addTransferCommands, addKeysCommands, addClientCommands, addAuditCommands, addUserCommands]) addCommands(cli);
+  for (const addCommands of [addServeCommands, addTransferCommands, addKeysCommands, addClientCommands, addAuditCommands, addUserCommands, addIcsCommands])
+    addCommands(cli);
   return program;
 }

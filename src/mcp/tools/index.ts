@@ -7,6 +7,7 @@ import { getCurrentTimeTool, getStatusTool, updateStatusTool } from './status.js
 import { completeTodoTool, createTodoTool, listTodosTool, updateTodoTool } from './todos.js';
 import { deleteItemTool, restoreItemTool } from './trash.js';
 import { listRemindersTool } from './reminders.js';
+import { exportIcsTool, importIcsTool } from './ical.js';
 
 /** Every tool the server offers, in the order clients list them. */
 export const TOOLS = [
@@ -31,6 +32,8 @@ export const TOOLS = [
   findFreeTimeTool,
   scheduleTodoTool,
   listRemindersTool,
+  importIcsTool,
+  exportIcsTool,
   uploadDocumentTool,
   createExternalDocumentTool,
   listDocumentsTool,

@@ -132,6 +132,24 @@ export class EventRepository extends ItemRepository<'events'> {
     return countingOverlaps(this.scope, ranges, (span, long) => occurrencesQuery(this.scope, span, long).select(['o.start_at', 'o.end_at']));
   }
 
+  /** Live events and series overlapping [from, to) (series by their whole span), by start, at most `max` (an export). */
+  async liveInSpan(from: string, to: string, max: number): Promise<EventRow[]> {
+    return (await this.rows()
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .where('start_at', '<', to)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('long_event', '<', SPAN.series), eb('end_at', '>', from)]),
+          eb.and([eb('long_event', '=', SPAN.series), eb('series_end', '>', from)]),
+        ]),
+      )
+      .orderBy('start_at')
+      .orderBy('id')
+      .limit(max)
+      .execute()) as EventRow[];
+  }
+
   /** Replaces the kept occurrences of a series. */
   async replaceOccurrences(eventId: string, rows: readonly OccurrenceRow[]): Promise<void> {
     await this.scope.db.deleteFrom('event_occurrences').where('tenant_id', '=', this.scope.tenantId).where('event_id', '=', eventId).execute();

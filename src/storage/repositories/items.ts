@@ -89,6 +89,11 @@ export class ItemRepository<T extends ItemTable> {
     return this.find(id, lock).where('deleted_at', 'is', null).executeTakeFirst() as Promise<Row<T> | undefined>;
   }
 
+  /** The item imported with this iCalendar UID (events and todos), whether or not it is in the trash. */
+  findByUid(uid: string): Promise<Row<T> | undefined> {
+    return this.rows().selectAll().where('uid', '=', uid).executeTakeFirst() as Promise<Row<T> | undefined>;
+  }
+
   /** The item whether or not it is in the trash. */
   findAny(id: string, { lock = false }: Lock = {}): Promise<Row<T> | undefined> {
     return this.find(id, lock).executeTakeFirst() as Promise<Row<T> | undefined>;

@@ -20,6 +20,13 @@ export interface TodoFilter {
 }
 
 export class TodoRepository extends ItemRepository<'todos'> {
+  /** Live todos due in [from, to), or every live todo without a range, by due date, at most `max` (an export). */
+  liveDue(range: { from: string; to: string } | undefined, max: number): Promise<TodoRow[]> {
+    let q = this.rows().selectAll().where('deleted_at', 'is', null);
+    if (range) q = q.where('due_at', '>=', range.from).where('due_at', '<', range.to);
+    return q.orderBy('due_sort').orderBy('id').limit(max).execute() as Promise<TodoRow[]>;
+  }
+
   /** Open todos whose reminder falls in [from, to), earliest first, at most `limit`. */
   remindersBetween(from: string, to: string, limit: number): Promise<TodoRow[]> {
     return this.rows()
