@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import type { ResolvedConfig } from './config/load.js';
-import type { DomainContext } from './domain/context.js';
+import type { DomainContext, ServerFacts } from './domain/context.js';
+import type { Secrets } from './domain/secrets.js';
 import { Temporal, systemTimeZone, toStored } from './domain/common/time.js';
-import { RowSecurityNotEnforcedError } from './errors.js';
+import { RowSecurityNotEnforcedError, UserError } from './errors.js';
 import type { Logger } from './logging.js';
 import type { BlobStore } from './storage/blob-store.js';
 import type { Access, Engine, SecurityReport } from './storage/engine.js';
@@ -24,6 +25,8 @@ export interface Runtime {
   run<T>(access: Access, tenantId: string, fn: (ctx: DomainContext) => Promise<T>): Promise<T>;
   /** Creates the tenant on first use; idempotent. */
   ensureTenant(tenantId: string): Promise<void>;
+  /** What the composition root gives every unit of work: sealing secrets, what the server offers, the audit trail. */
+  provide(parts: ProvidedParts): void;
 }
 
 /**
@@ -122,7 +125,21 @@ function isInside(target: string, folder: string): boolean {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
+interface ProvidedParts {
+  secrets?: Secrets;
+  server?: ServerFacts;
+  audit?: (event: { type: string; actor: string; details?: Record<string, unknown> }) => void;
+}
+
+/** Until a composition root provides them: no secrets can be kept, and no server is listening. */
+const NO_SECRETS: Secrets = {
+  seal: () => Promise.reject(new UserError('this command cannot keep secrets (no key-encryption key was set up)')),
+  open: () => Promise.reject(new UserError('this command cannot keep secrets (no key-encryption key was set up)')),
+  keyedHash: () => Promise.reject(new UserError('this command cannot keep secrets (no key-encryption key was set up)')),
+};
+
 function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore, clock: Clock): Runtime {
+  const provided: Required<Pick<ProvidedParts, 'secrets' | 'server'>> & ProvidedParts = { secrets: NO_SECRETS, server: { http: false } };
   const limits = { maxDocumentBytes: Math.floor(config.documents.max_file_size_mb * 1024 * 1024) };
   const run: Runtime['run'] = (access, tenantId, fn) =>
     runAsTenant(engine, blobs, access, tenantId, (store) => {
@@ -133,11 +150,15 @@ function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore,
         limits,
         profile: () => (profile ??= store.profiles.find()),
         zone: async () => (await ctx.profile())?.timezone ?? systemTimeZone(),
+        secrets: provided.secrets,
+        server: provided.server,
+        audit: (type, details) => provided.audit?.({ type, actor: tenantId, details }),
       };
       return fn(ctx);
     });
   return {
     run,
+    provide: (parts) => Object.assign(provided, parts),
     ensureTenant: (tenantId) => run('write', tenantId, (ctx) => ctx.tenant.ensure(toStored(ctx.now))),
   };
 }

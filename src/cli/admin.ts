@@ -1,3 +1,4 @@
+import { provideParts } from '../compose/parts.js';
 import { loadConfig, type ConfigFlags, type ResolvedConfig } from '../config/load.js';
 import { createLogger } from '../logging.js';
 import { openRuntime, type OpenedRuntime } from '../runtime.js';
@@ -16,6 +17,7 @@ export function configFrom(cli: Cli, command: Parameters<typeof loadConfig>[2] =
 export async function withAdminRuntime(cli: Cli, mode: 'http' | undefined, command: (runtime: OpenedRuntime) => Promise<void>): Promise<void> {
   const config = configFrom(cli, { mode });
   const runtime = await openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level, cli.io.log));
+  provideParts(runtime, { http: config.mode === 'http', publicUrl: config.server.public_url });
   try {
     await command(runtime);
   } finally {

@@ -7,6 +7,7 @@ import { addKeysCommands } from './commands/keys.js';
 import { addServeCommands, runStdio } from './commands/serve.js';
 import { addTransferCommands } from './commands/transfer.js';
 import { addIcsCommands } from './commands/ics.js';
+import { addFeedCommands } from './commands/feeds.js';
 import { addUserCommands } from './commands/users.js';
 import type { CliIo } from './io.js';
 
@@ -39,7 +40,16 @@ export function buildProgram(io: CliIo): Command {
   });
 
   const cli = { program, io };
-  for (const addCommands of [addServeCommands, addTransferCommands, addKeysCommands, addClientCommands, addAuditCommands, addUserCommands, addIcsCommands])
+  for (const addCommands of [
+    addServeCommands,
+    addTransferCommands,
+    addKeysCommands,
+    addClientCommands,
+    addAuditCommands,
+    addUserCommands,
+    addIcsCommands,
+    addFeedCommands,
+  ])
     addCommands(cli);
   return program;
 }

@@ -5,6 +5,8 @@ import type { Logger } from '../logging.js';
 import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../runtime.js';
 import { AuditLog } from '../security/audit.js';
 import { keyEncryptionKey } from '../security/key-encryption-key.js';
+import { provideParts } from './parts.js';
+import { sealedSecrets } from '../security/sealed-secrets.js';
 import { RateLimits } from '../security/rate-limits.js';
 import type { ServerExtension } from '../mcp/server.js';
 import { listenHttp, planListen, type HttpServerHandle, type ListenPlan } from '../transports/http/server.js';
@@ -39,7 +41,13 @@ export async function startHttpServer(
   const limits = new RateLimits(engine, logger, audit, config.rate_limits.enabled, clock);
   const stopMaintenance = await startMaintenance({ runtime: opened, audit, logger });
   try {
-    const handle = await listenHttp({ config, logger, clock, engine, mcp: { run: opened.run, logger }, audit, limits, authorizationServer }, plan, extension);
+    const secrets = sealedSecrets(() => keyEncryptionKey(opened));
+    const handle = await listenHttp(
+      { config, logger, clock, engine, mcp: { run: opened.run, logger }, audit, limits, authorizationServer, secrets },
+      plan,
+      extension,
+    );
+    provideParts(opened, { http: true, publicUrl: handle.url }, audit, secrets);
     return { ...handle, close: () => handle.close().finally(stopMaintenance) };
   } catch (err) {
     stopMaintenance();

@@ -5,6 +5,7 @@ import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../runtime.js';
 import { AuditLog } from '../security/audit.js';
 import { processStdio, serveLocalStdio, type StdioStreams } from '../transports/stdio.js';
 import { startMaintenance } from './maintenance.js';
+import { provideParts } from './parts.js';
 
 export interface LocalServer {
   /** Storage for the one local tenant: what its MCP server runs on. */
@@ -22,6 +23,7 @@ export async function openLocal(config: ResolvedConfig, logger: Logger, clock: C
   const opened = await openRuntime(config, logger, clock);
   try {
     await opened.ensureTenant(LOCAL_TENANT);
+    provideParts(opened, { http: false });
     // The audit trail is HTTP mode's; here only its retention sweep runs (on an empty table, a no-op).
     const stopMaintenance = await startMaintenance({ runtime: opened, audit: new AuditLog(opened), logger });
     return {

@@ -222,6 +222,8 @@ export const ConfigSchema = z
         sign_in_per_15_minutes: perWindow().default(30),
         /** Per address on the sign-in and consent pages. */
         pages_per_minute: perWindow().default(120),
+        /** Per address on calendar feeds (/feeds/...): calendar apps poll every few hours. */
+        feeds_per_minute: perWindow().default(30),
       })
       .prefault({}),
     /**

@@ -1,6 +1,7 @@
 import type { ProfileRow } from '../storage/repositories/profiles.js';
 import type { TenantStore } from '../storage/repositories/index.js';
 import type { Temporal } from './common/time.js';
+import type { Secrets } from './secrets.js';
 
 /**
  * Everything a domain operation may touch, for one tenant inside one transaction: the tenant's
@@ -15,4 +16,17 @@ export interface DomainContext extends TenantStore {
   profile(): Promise<ProfileRow | undefined>;
   /** The user's time zone: the profile's, else the system's. */
   zone(): Promise<string>;
+  /** Sealing and finding secrets (feeds, webhooks): throws when the server was given no way to. */
+  readonly secrets: Secrets;
+  /** What the server offers the person here: HTTP mode has a listener (feeds), local mode none. */
+  readonly server: ServerFacts;
+  /** Records a security event of this person in the audit trail (HTTP mode; a no-op elsewhere). */
+  audit(type: string, details?: Record<string, unknown>): void;
+}
+
+export interface ServerFacts {
+  /** Whether this server serves HTTP (mcp-pa serve): only then are calendar feeds served. */
+  readonly http: boolean;
+  /** The public base URL clients reach it by, when known. */
+  readonly publicUrl?: string;
 }

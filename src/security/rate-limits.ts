@@ -25,6 +25,7 @@ export function limitPolicies(config: Config) {
     signInPerAddress: { name: 'sign-in-address', points: limits.sign_in_per_15_minutes, windowS: 900 },
     signInPerAccount: { name: 'sign-in-account', points: limits.sign_in_per_15_minutes, windowS: 900 },
     pagesPerAddress: { name: 'pages-address', points: limits.pages_per_minute, windowS: 60 },
+    feedsPerAddress: { name: 'feeds-address', points: limits.feeds_per_minute, windowS: 60 },
   } satisfies Record<string, LimitPolicy>;
 }
 

@@ -26,3 +26,13 @@ export const dueTenantsThroughOwner: DueTenantsQuery = async (trx, now, max) => 
   const result = await sql<{ tenant_id: string }>`SELECT tenant_id FROM due_work_tenants(${now}, ${max})`.execute(trx);
   return result.rows.map((r) => r.tenant_id);
 };
+
+/** Whose calendar feed a secret's keyed hash opens, if anyone's: an engine's way of asking. */
+export type FeedOwnerQuery = (trx: Kysely<Database>, secretHash: string) => Promise<string | undefined>;
+
+export const feedOwnerDirectly: FeedOwnerQuery = async (trx, secretHash) =>
+  (await trx.selectFrom('calendar_feeds').select('tenant_id').where('secret_hash', '=', secretHash).executeTakeFirst())?.tenant_id;
+
+/** Under row-level security: the owner's function, which returns the tenant id and nothing else (migration 017). */
+export const feedOwnerThroughOwner: FeedOwnerQuery = async (trx, secretHash) =>
+  (await sql<{ tenant_id: string | null }>`SELECT calendar_feed_tenant(${secretHash}) AS tenant_id`.execute(trx)).rows[0]?.tenant_id ?? undefined;

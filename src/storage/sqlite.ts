@@ -9,7 +9,7 @@ import type { Database } from './schema.js';
 import { keepNewFilesPrivate, makeFilesPrivate } from './private-files.js';
 import { sqliteSearchIndex } from './search.js';
 import { noVectorIndex } from './vectors.js';
-import { dueTenantsDirectly } from './due-tenants.js';
+import { dueTenantsDirectly, feedOwnerDirectly } from './due-tenants.js';
 import { StorageError } from '../errors.js';
 
 export interface SqliteOptions {
@@ -129,6 +129,7 @@ export function openSqliteEngine(options: SqliteOptions): Engine {
     vectorSearch: false,
     searchIndex: sqliteSearchIndex,
     dueTenants: dueTenantsDirectly,
+    feedOwner: feedOwnerDirectly,
     vectorIndex: noVectorIndex,
     description: { engine: 'sqlite', location: options.path, label: options.path },
     blobStore: (key) => new FileBlobStore(documentsPath, key),

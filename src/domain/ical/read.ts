@@ -12,7 +12,7 @@ import { ZoneResolver } from './zones.js';
  */
 
 /** The most components one file may hold. */
-export const MAX_COMPONENTS = 5000;
+const MAX_COMPONENTS = 5000;
 const MAX_TEXT = 200;
 
 export interface ImportedEvent {
@@ -35,7 +35,7 @@ export interface ImportedEvent {
   exceptions: ImportedException[];
 }
 
-export interface ImportedException {
+interface ImportedException {
   where: string;
   occurrence_start: string;
   /** The RECURRENCE-ID's own date (Exchange names an all-day occurrence by its local midnight). */

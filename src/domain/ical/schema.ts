@@ -34,7 +34,7 @@ export const ImportIcsResult = z.object({
 });
 export type ImportIcsResult = z.infer<typeof ImportIcsResult>;
 
-export const ICS_KINDS = ['event', 'todo'] as const;
+const ICS_KINDS = ['event', 'todo'] as const;
 
 export const ExportIcsInput = z.strictObject({
   start_date: moment(`Events ending after this, todos due from this (default: everything). ${DATE_HELP}`).optional(),

@@ -215,8 +215,11 @@ function writtenTodo(row: TodoRow, zone: string): WrittenTodo {
   };
 }
 
-/** Events (series whole, with their changed occurrences) and todos as an iCalendar file. */
-export async function exportIcs(ctx: DomainContext, input: ExportIcsInput): Promise<ExportIcsResult> {
+/**
+ * Events (series whole, with their changed occurrences) and todos as an iCalendar file. A feed
+ * (`feed`) holds only todos with a due date: calendar apps show nothing else of them.
+ */
+export async function exportIcs(ctx: DomainContext, input: ExportIcsInput, feed?: { name: string }): Promise<ExportIcsResult> {
   const zone = await ctx.zone();
   const range =
     input.start_date === undefined && input.end_date === undefined
@@ -229,12 +232,15 @@ export async function exportIcs(ctx: DomainContext, input: ExportIcsInput): Prom
   const events = input.kinds.includes('event')
     ? await ctx.events.liveInSpan(range?.from ?? '0000-01-01T00:00:00.000Z', range?.to ?? '9999-12-31T23:59:59.999Z', MAX_EXPORTED)
     : [];
-  const todos = input.kinds.includes('todo') ? await ctx.todos.liveDue(range, MAX_EXPORTED) : [];
+  // A feed shows only dated todos: calendar apps have nowhere to put the others.
+  const todoRange = range ?? (feed ? { from: '0000-01-01T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z' } : undefined);
+  const todos = input.kinds.includes('todo') ? await ctx.todos.liveDue(todoRange, MAX_EXPORTED) : [];
   return {
     ics_text: writeIcs(
       events.flatMap(writtenEvents),
       todos.map((t) => writtenTodo(t, zone)),
       toStored(ctx.now),
+      feed?.name,
     ),
     events: events.length,
     todos: todos.length,

@@ -8,7 +8,7 @@ import { Temporal } from '../common/time.js';
  * DISPLAY alarm per reminder.
  */
 
-export const PRODID = '-//mcp-pa//mcp-pa//EN';
+const PRODID = '-//mcp-pa//mcp-pa//EN';
 
 /** A time to write: an instant shown in a zone, or a date. */
 export type WrittenTime = { date: string } | { instant: string; zone: string };

@@ -15,6 +15,7 @@ interface WindowsZones {
 
 let windows: Map<string, string> | undefined;
 
+// cldr-core is read with require (knip.json names it: it cannot see that).
 /** Windows zone name (lower case) to IANA name: CLDR's "001" (the zone's main territory) entries. */
 function windowsNames(): Map<string, string> {
   if (!windows) {

@@ -8,6 +8,7 @@ import { completeTodoTool, createTodoTool, listTodosTool, updateTodoTool } from 
 import { deleteItemTool, restoreItemTool } from './trash.js';
 import { listRemindersTool } from './reminders.js';
 import { exportIcsTool, importIcsTool } from './ical.js';
+import { getCalendarFeedTool } from './feeds.js';
 
 /** Every tool the server offers, in the order clients list them. */
 export const TOOLS = [
@@ -34,6 +35,7 @@ export const TOOLS = [
   listRemindersTool,
   importIcsTool,
   exportIcsTool,
+  getCalendarFeedTool,
   uploadDocumentTool,
   createExternalDocumentTool,
   listDocumentsTool,

@@ -9,6 +9,7 @@ import { TenantBlobs, TenantSearch, TenantVectors } from './indexes.js';
 import type { ItemRepository, ItemTable } from './items.js';
 import { ProfileRepository } from './profiles.js';
 import { ReminderDeliveryRepository } from './reminders.js';
+import { CalendarFeedRepository } from './feeds.js';
 import { ProjectRepository, TaskRepository } from './projects.js';
 import type { TenantScope } from './scope.js';
 import { TagRepository } from './tags.js';
@@ -34,6 +35,8 @@ export interface TenantStore {
   readonly dueWork: DueWorkRepository;
   /** Reminders pushed to the person's webhook, and the attempts. */
   readonly deliveries: ReminderDeliveryRepository;
+  /** The person's calendar feed. */
+  readonly feeds: CalendarFeedRepository;
   readonly search: TenantSearch;
   readonly vectors: TenantVectors;
   readonly blobs: TenantBlobs;
@@ -57,6 +60,7 @@ function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks:
     tenant: new TenantRepository(scope),
     dueWork: new DueWorkRepository(scope),
     deliveries: new ReminderDeliveryRepository(scope),
+    feeds: new CalendarFeedRepository(scope),
     search: new TenantSearch(engine.searchIndex, scope),
     vectors: new TenantVectors(engine.vectorIndex, scope),
     blobs: new TenantBlobs(blobs, scope, hooks),

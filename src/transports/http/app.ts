@@ -22,6 +22,8 @@ import { admitBody, BodyBudget } from './body-budget.js';
 import { createMemoryReducer } from '../memory-reducer.js';
 import { hostGuard, httpsRequired, originGuard, refuse, securityHeaders } from './guards.js';
 import { healthRoutes, type Readiness } from './health.js';
+import { feedRoutes } from './feeds.js';
+import type { Secrets } from '../../domain/secrets.js';
 import { jsonRpcBody, jsonRpcBodyErrors } from './json-body.js';
 import type { IssuerConnection } from './issuer.js';
 import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
@@ -45,6 +47,8 @@ export interface HttpParts {
   limits: RateLimits;
   /** The embedded authorization server, when this server is its own issuer. */
   authorizationServer?: EmbeddedAuthorizationServer;
+  /** Secrets sealed under the key-encryption key: calendar feeds are found by them. */
+  secrets: Secrets;
 }
 
 export interface HttpAppOptions {
@@ -118,6 +122,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   if (options.requireProxiedHttps) app.use(httpsRequired());
   app.use(hostGuard(options.allowedHosts));
   app.use(metadataRoutes({ resource, publicUrl, issuer: issuer?.issuer }));
+  app.use(feedRoutes({ engine, run: parts.mcp.run, secrets: parts.secrets, logger, limits, policy: policy.feedsPerAddress }));
   if (authorizationServer) {
     app.use('/oauth/interaction', limited(limits, policy.pagesPerAddress, byAddress));
     app.use(
