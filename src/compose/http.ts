@@ -39,15 +39,18 @@ export async function startHttpServer(
   // The audit keys load before listening too: every event's log line is then written as it happens.
   await audit.ready();
   const limits = new RateLimits(engine, logger, audit, config.rate_limits.enabled, clock);
+  // Before the maintenance starts: its first run may push reminders, which needs the secrets.
+  const secrets = sealedSecrets(() => keyEncryptionKey(opened));
+  provideParts(opened, { http: true, publicUrl: config.server.public_url }, audit, secrets);
   const stopMaintenance = await startMaintenance({ runtime: opened, audit, logger });
   try {
-    const secrets = sealedSecrets(() => keyEncryptionKey(opened));
     const handle = await listenHttp(
       { config, logger, clock, engine, mcp: { run: opened.run, logger }, audit, limits, authorizationServer, secrets },
       plan,
       extension,
     );
-    provideParts(opened, { http: true, publicUrl: handle.url }, audit, secrets);
+    // The URL clients reach it by is known once it listens (port 0 in development and tests).
+    opened.provide({ server: { http: true, publicUrl: handle.url } });
     return { ...handle, close: () => handle.close().finally(stopMaintenance) };
   } catch (err) {
     stopMaintenance();

@@ -63,6 +63,8 @@ const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'MCP_OAUTH_INTROSPECTION_CLIENT_SECRET', path: ['authentication', 'introspection_client_secret'], secret: true },
   { name: 'MCP_OAUTH_KEY_ENCRYPTION_KEY', path: ['authentication', 'key_encryption_key'], secret: true },
   { name: 'MCP_OAUTH_ALLOW_PRIVATE_FETCH', path: ['authentication', 'allow_private_fetch'], boolean: true },
+  { name: 'MCP_PA_WEBHOOK_ALLOWED_HOSTS', path: ['reminders', 'webhook_allowed_hosts'], list: true },
+  { name: 'MCP_PA_REMINDER_CHECK_SECONDS', path: ['reminders', 'check_every_seconds'], number: true },
 ];
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };

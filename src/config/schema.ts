@@ -190,6 +190,17 @@ export const ConfigSchema = z
           .default(3600),
       })
       .prefault({}),
+    reminders: z
+      .strictObject({
+        /**
+         * Hosts (names or addresses) a reminder webhook may reach although they are loopback or
+         * private; every other webhook must reach a public address.
+         */
+        webhook_allowed_hosts: z.array(z.string().trim().toLowerCase().min(1).max(253)).max(100).default([]),
+        /** How often due reminders are looked for and sent, in seconds. */
+        check_every_seconds: wholeNumber(1, 3600).default(30),
+      })
+      .prefault({}),
     audit: z
       .strictObject({
         /** Days the audit trail keeps an event (at least 1: younger events cannot be deleted). */

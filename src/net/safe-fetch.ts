@@ -55,6 +55,8 @@ export function isPublicAddress(address: string): boolean {
 export interface SafeFetchOptions {
   /** Development only: also reach loopback and private addresses (a client served on this machine). */
   allowPrivateTargets: boolean;
+  /** Hosts (lower-case names or addresses) reached even where they are loopback or private: the operator's allow-list. */
+  allowedHosts?: ReadonlySet<string>;
   /** Called with the host of every refused fetch (for the log). */
   onBlocked?: (host: string) => void;
   timeoutMs?: number;
@@ -70,7 +72,8 @@ function guardedLookup(options: SafeFetchOptions): Lookup {
   return (hostname, lookupOptions, callback) => {
     dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
-      if (!options.allowPrivateTargets && (addresses.length === 0 || !addresses.every((a) => isPublicAddress(a.address)))) {
+      const allowed = options.allowPrivateTargets || options.allowedHosts?.has(hostname.toLowerCase()) === true;
+      if (!allowed && (addresses.length === 0 || !addresses.every((a) => isPublicAddress(a.address)))) {
         options.onBlocked?.(hostname);
         return callback(new BlockedTargetError(hostname), '', 0);
       }
@@ -94,7 +97,7 @@ export function createSafeFetch(options: SafeFetchOptions) {
     const url = new URL(input);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     // A literal address never goes through a lookup: check it here.
-    if (net.isIP(host) && !options.allowPrivateTargets && !isPublicAddress(host)) {
+    if (net.isIP(host) && !options.allowPrivateTargets && !options.allowedHosts?.has(host.toLowerCase()) && !isPublicAddress(host)) {
       options.onBlocked?.(host);
       throw new BlockedTargetError(host);
     }

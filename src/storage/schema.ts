@@ -29,6 +29,8 @@ export interface ProfileTable {
   reminder_webhook_format: Nullable;
   /** The webhook's signing secret, sealed under the key-encryption key. */
   reminder_webhook_secret: Nullable;
+  /** When the webhook was set: reminders due before are never pushed. */
+  reminder_webhook_since: Nullable;
   updated_at: string;
 }
 

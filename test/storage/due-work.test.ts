@@ -23,8 +23,8 @@ for (const engine of AVAILABLE_ENGINES) {
     after(() => runtime.close());
 
     /** Runs the sweep with the server's own trash handler; `worked` names the tenants it acted as. */
-    async function sweep(handlers: DueWorkHandlers = { 'trash.purge': emptyTrash }) {
-      const report = await runDueWork(runtime, clock, handlers, logger);
+    async function sweep(handlers: Partial<DueWorkHandlers> = {}) {
+      const report = await runDueWork(runtime, clock, { 'trash.purge': emptyTrash, 'reminders.send': async () => 0, ...handlers }, logger);
       return { ...report, worked: report.tenants };
     }
 

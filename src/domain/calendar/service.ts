@@ -5,6 +5,7 @@ import type { Lock } from '../../storage/repositories/items.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { newId } from '../common/ids.js';
+import { remindersChanged } from '../reminders/changed.js';
 import { checkRepeats, checkRule, countOf, expand, isOccurrence, parseSeriesDates, storedList, untilBefore, withEnd } from '../common/recurrence.js';
 import {
   OVERRIDABLE,
@@ -129,6 +130,7 @@ export async function presentEvents(ctx: DomainContext, rows: readonly Shown[], 
 }
 
 async function reindexed(ctx: DomainContext, id: string): Promise<Event> {
+  await remindersChanged(ctx);
   const row = await requireEvent(ctx, id);
   await indexItem(ctx, { kind: 'event', row });
   const [event] = await presentEvents(ctx, [row]);
@@ -293,6 +295,7 @@ async function updateOne(ctx: DomainContext, current: EventRow, input: UpdateEve
   if (span) Object.assign(next, { start_at: toStored(span.start), end_at: toStored(span.end) });
   exceptions[start] = next;
   await ctx.events.update(current.id, { exceptions: JSON.stringify(exceptions), updated_at: toStored(ctx.now) });
+  await remindersChanged(ctx);
   const row = await requireEvent(ctx, current.id);
   await keepOccurrences(ctx, row);
   const [event] = await presentEvents(ctx, [

@@ -53,6 +53,10 @@ export const Status = z.object({
   timezone: z.string().describe('The IANA time zone dates are read and shown in.'),
   timezone_source: z.enum(['profile', 'system']).describe('Whether you set the zone or it is the system default.'),
   working_hours: z.object({ days: z.array(z.enum(WEEKDAY_NAMES)), start: z.string(), end: z.string() }).describe('When you work, in your time zone.'),
+  reminder_webhook: z
+    .object({ url: z.string(), format: z.string() })
+    .nullable()
+    .describe('Where due reminders are pushed (set_reminder_webhook), if anywhere.'),
   updated_at: z.string().nullable(),
 });
 export type Status = z.infer<typeof Status>;

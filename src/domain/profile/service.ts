@@ -15,6 +15,7 @@ export async function getStatus(ctx: DomainContext): Promise<Status> {
     timezone: zone,
     timezone_source: row?.timezone ? 'profile' : 'system',
     working_hours: workingHoursOf(row),
+    reminder_webhook: row?.reminder_webhook_url ? { url: row.reminder_webhook_url, format: row.reminder_webhook_format ?? 'json' } : null,
     updated_at: row ? formatInstant(row.updated_at, zone) : null,
   };
 }

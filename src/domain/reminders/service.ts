@@ -40,7 +40,7 @@ function deliveryIdOf(kind: string, id: string, occurrence: string | null, remin
  * Every reminder due in [from, to): todos' reminders, and events' reminder_minutes before each
  * occurrence (an exception's own reminder where it changed it), earliest first.
  */
-async function remindersBetween(ctx: DomainContext, from: string, to: string): Promise<DueReminder[]> {
+export async function remindersBetween(ctx: DomainContext, from: string, to: string): Promise<DueReminder[]> {
   const zone = await ctx.zone();
   const todos = (await ctx.todos.remindersBetween(from, to, MAX_GATHERED)).map((t): DueReminder => ({
     kind: 'todo',

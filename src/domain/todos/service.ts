@@ -9,6 +9,7 @@ import { decodeCursor, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';
 import { formatDue, formatInstant, parseDue, parseMoment, startOfDay, toStored } from '../common/time.js';
 import { requireProject } from '../projects/service.js';
+import { remindersChanged } from '../reminders/changed.js';
 import { movedReminder, nextOccurrence, presentRepeating, repeatingColumns } from '../common/repeating.js';
 import type { CreateTodoInput, ListTodosInput, Todo, UpdateTodoInput } from './schema.js';
 
@@ -43,6 +44,7 @@ export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[],
 }
 
 async function reindexed(ctx: DomainContext, id: string): Promise<Todo> {
+  await remindersChanged(ctx);
   const row = await requireTodo(ctx, id);
   await indexItem(ctx, { kind: 'todo', row });
   const [todo] = await presentTodos(ctx, [row]);

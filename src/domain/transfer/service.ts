@@ -37,9 +37,8 @@ export async function exportTenant(ctx: DomainContext): Promise<TenantExport> {
     exported_at: toStored(ctx.now),
     // The reminder webhook is not moved: its secret is sealed under this server's key.
     profile: profile
-      ? (({ reminder_webhook_url: _url, reminder_webhook_format: _format, reminder_webhook_secret: _secret, ...rest }) => rest as TenantExport['profile'])(
-          profile,
-        )
+      ? (({ reminder_webhook_url: _url, reminder_webhook_format: _format, reminder_webhook_secret: _secret, reminder_webhook_since: _since, ...rest }) =>
+          rest as TenantExport['profile'])(profile)
       : null,
     projects: tagged('project', await ctx.projects.all()) as TenantExport['projects'],
     tasks: tagged('task', await ctx.tasks.all()) as TenantExport['tasks'],

@@ -6,7 +6,7 @@ import { addProjectTaskTool, createProjectTool, getProjectTool, listProjectsTool
 import { getCurrentTimeTool, getStatusTool, updateStatusTool } from './status.js';
 import { completeTodoTool, createTodoTool, listTodosTool, updateTodoTool } from './todos.js';
 import { deleteItemTool, restoreItemTool } from './trash.js';
-import { listRemindersTool } from './reminders.js';
+import { listRemindersTool, setReminderWebhookTool } from './reminders.js';
 import { exportIcsTool, importIcsTool } from './ical.js';
 import { getCalendarFeedTool } from './feeds.js';
 
@@ -33,6 +33,7 @@ export const TOOLS = [
   findFreeTimeTool,
   scheduleTodoTool,
   listRemindersTool,
+  setReminderWebhookTool,
   importIcsTool,
   exportIcsTool,
   getCalendarFeedTool,

@@ -67,7 +67,7 @@ export const recurrence: Migration = {
     );
 
     // The person's working hours (JSON) and reminder webhook (its secret sealed under the key-encryption key).
-    for (const column of ['working_hours', 'reminder_webhook_url', 'reminder_webhook_format', 'reminder_webhook_secret']) {
+    for (const column of ['working_hours', 'reminder_webhook_url', 'reminder_webhook_format', 'reminder_webhook_secret', 'reminder_webhook_since']) {
       await sql`ALTER TABLE profiles ADD COLUMN ${sql.id(column)} text`.execute(db);
     }
 
