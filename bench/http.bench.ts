@@ -12,6 +12,7 @@ import { modernToolCall } from '../test/helpers/mcp-wire.js';
 import { adminQuery, adminUrl } from './admin.js';
 import { freePort, startProcess, stop, waitReady } from './server-process.js';
 import { startTokenIssuer } from './token-issuer.js';
+import { SERVER_NODE } from './server-node.js';
 
 const admin = adminUrl();
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -67,7 +68,7 @@ const read = { limit: 20, completed: false };
 
 async function measureMcpPa(auth: boolean, limits = true) {
   const configFile = !auth ? devConfig : limits ? limitedConfig : unlimitedConfig;
-  const child = startProcess(process.execPath, ['dist/cli.js', '--config', configFile, 'serve'], {
+  const child = startProcess(SERVER_NODE.bin, ['dist/cli.js', '--config', configFile, 'serve'], {
     ...serverEnv,
     ...(auth ? { MCP_OAUTH_ISSUER: issuer.issuer } : {}),
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { VOCABULARY } from './seed.js';
+import { SERVER_NODE } from './server-node.js';
 
 export const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 400);
 const CLI = path.resolve('dist/cli.js');
@@ -40,7 +41,7 @@ function memoryOf(pid: number) {
 
 async function connect(home: string, env: Record<string, string>) {
   const transport = new StdioClientTransport({
-    command: process.execPath,
+    command: SERVER_NODE.bin,
     args: [CLI],
     env: { PATH: process.env.PATH ?? '', HOME: home, TZ: 'UTC', MCP_PA_LOG_LEVEL: 'warn', ...env },
     stderr: 'inherit',

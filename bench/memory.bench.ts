@@ -14,6 +14,7 @@ import { bodyBudgetOf, ConfigSchema } from '../src/config/schema.js';
 import { postRaw, rawToolCall, type RawResponse } from '../test/helpers/mcp-wire.js';
 import { freePort, mib, resetPeak, residentMemory, startProcess, stop, waitReady } from './server-process.js';
 import { startTokenIssuer } from './token-issuer.js';
+import { SERVER_NODE } from './server-node.js';
 
 const MB = 1024 * 1024;
 const ENGINE = process.env.BENCH_ENGINE ?? 'pglite';
@@ -42,7 +43,7 @@ async function engineEnvironment(): Promise<Record<string, string>> {
 }
 const engineEnv = await engineEnvironment();
 // BENCH_CLI: another build to compare with.
-const child = startProcess(process.execPath, [process.env.BENCH_CLI ?? 'dist/cli.js', '--config', configFile, 'serve'], {
+const child = startProcess(SERVER_NODE.bin, [process.env.BENCH_CLI ?? 'dist/cli.js', '--config', configFile, 'serve'], {
   HOME: home,
   MCP_HOST: '127.0.0.1',
   MCP_PORT: String(port),

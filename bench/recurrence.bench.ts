@@ -20,7 +20,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { loadConfig } from '../src/config/load.js';
@@ -29,6 +28,7 @@ import { LOCAL_TENANT, openRuntime } from '../src/runtime.js';
 import { createEvent } from '../src/domain/calendar/service.js';
 import { CreateEventInput } from '../src/domain/calendar/schema.js';
 import { VOCABULARY } from './seed.js';
+import { SERVER_NODE } from './server-node.js';
 
 const EVENTS = 20_000;
 const SERIES = 1_000;
@@ -36,15 +36,7 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 400);
 const FAR_ITERATIONS = Number(process.env.BENCH_FAR_ITERATIONS ?? 100);
 const ROUNDS = 4;
 const CLI = path.resolve('dist/cli.js');
-interface ChosenNode {
-  bin: string;
-  version: string;
-}
-const nodeRuntime: { chooseNode(request: string | undefined, fallback: string): ChosenNode; ensureNativeDriver(node: ChosenNode): void } = await import(
-  pathToFileURL(path.resolve('scripts/node-runtime.mjs')).href
-);
-const NODE = nodeRuntime.chooseNode(process.env.BENCH_NODE, '22');
-nodeRuntime.ensureNativeDriver(NODE);
+const NODE = SERVER_NODE;
 const PROFILE_DIR = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined;
 const DAY = 86_400_000;
 /**

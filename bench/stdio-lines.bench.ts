@@ -11,6 +11,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { createStdioTransport } from '../src/transports/stdio.js';
+import { SERVER_NODE } from './server-node.js';
 
 const MB = 1024 * 1024;
 /** How a pipe delivers a line: 64 KiB reads when the reader lags, a page at a time when it keeps up. */
@@ -75,7 +76,7 @@ for (const chunk of PIPE_CHUNKS) {
 async function endToEnd(sizesMb: number[]) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-stdio-lines-'));
   const transport = new StdioClientTransport({
-    command: process.execPath,
+    command: SERVER_NODE.bin,
     // BENCH_CLI: another build to compare with (e.g. one without the framer).
     args: [path.resolve(process.env.BENCH_CLI ?? 'dist/cli.js')],
     env: { PATH: process.env.PATH ?? '', HOME: home, TZ: 'UTC', MCP_PA_LOG_LEVEL: 'warn' },

@@ -27,8 +27,8 @@ const TEXT_FIELDS: Record<string, string[]> = {
   upload_document: ['title', 'description', 'filename'],
   create_external_document: ['title', 'description'],
 };
-/** Names that are not free text: identifiers, dates, choices, URLs, encodings, queries. */
-const NOT_FREE_TEXT = /(^|_)(id|date|time|start|timezone|url|base64|mime_type|status|priority|kind|type|cursor|tag|query)$/;
+/** Names that are not free text: identifiers, dates, choices, URLs, encodings, files (an iCalendar file is checked component by component), queries. */
+const NOT_FREE_TEXT = /(^|_)(id|date|time|start|timezone|url|base64|ics_text|mime_type|status|priority|kind|type|cursor|tag|query)$/;
 
 /** Every string in a result, however nested (the status groups its fields). */
 const stringsOf = (value: unknown): string[] =>

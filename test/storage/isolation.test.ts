@@ -16,6 +16,8 @@ import { SearchInput } from '../../src/domain/search/schema.js';
 import { search } from '../../src/domain/search/service.js';
 import { exportTenant, importTenant } from '../../src/domain/transfer/service.js';
 import { deleteItem, restoreItem } from '../../src/domain/trash/service.js';
+import { CreateEventInput } from '../../src/domain/calendar/schema.js';
+import { createEvent } from '../../src/domain/calendar/service.js';
 import type { OpenedRuntime } from '../../src/runtime.js';
 import { TENANT_TABLES } from '../../src/storage/tenant-tables.js';
 import { AVAILABLE_ENGINES, openTestRuntime } from '../helpers/engines.js';
@@ -198,9 +200,36 @@ for (const engine of AVAILABLE_ENGINES) {
             // And a todo in the trash, so the due-work queue holds both tenants' rows.
             const trashed = await createTodo(ctx, CreateTodoInput.parse({ title: `trashed of ${t}` }));
             await deleteItem(ctx, { kind: 'todo', id: trashed.id });
+            // A recurring event (its kept occurrences), a delivery record and a calendar feed.
+            const series = await createEvent(
+              ctx,
+              CreateEventInput.parse({ title: `weekly of ${t}`, start_time: '2026-11-02T09:00Z', end_time: '2026-11-02T10:00Z', recurrence: 'FREQ=WEEKLY' }),
+            );
+            await ctx.deliveries.record({
+              delivery_id: `delivery-${t}`,
+              item_kind: 'event',
+              item_id: series.id,
+              remind_at: '2026-11-02T08:00:00.000Z',
+              status: 'sent',
+              attempts: 1,
+              last_attempt_at: '2026-11-02T08:00:00.000Z',
+              last_error: null,
+              sent_at: '2026-11-02T08:00:00.000Z',
+            });
+            await ctx.feeds.create({ secret_hash: `hash-of-${t}`, secret_sealed: 'sealed', created_at: '2026-11-02T08:00:00.000Z' });
           });
         }
-        const WRITTEN_HERE: readonly string[] = ['todos', 'projects', 'documents', 'document_blob_chunks', 'due_work'];
+        const WRITTEN_HERE: readonly string[] = [
+          'todos',
+          'projects',
+          'documents',
+          'document_blob_chunks',
+          'due_work',
+          'events',
+          'event_occurrences',
+          'reminder_deliveries',
+          'calendar_feeds',
+        ];
         await runtime.engine.transaction('read', 'raw-a', async (trx) => {
           const role = await sql<{ role: string; tenant: string }>`SELECT current_user AS role, current_setting('app.tenant_id') AS tenant`.execute(trx);
           assert.equal(role.rows[0]?.tenant, 'raw-a');

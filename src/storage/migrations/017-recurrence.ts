@@ -33,8 +33,10 @@ export const recurrence: Migration = {
     await sql`ALTER TABLE events ADD COLUMN series_end ${key}`.execute(db);
     await sql`ALTER TABLE events ADD COLUMN covered_from ${key}`.execute(db);
     await sql`ALTER TABLE events ADD COLUMN covered_to ${key}`.execute(db);
-    // The series a read must expand itself: those whose span meets the range.
-    await sql`CREATE INDEX events_series ON events (tenant_id, start_at, series_end, id) WHERE deleted_at IS NULL AND long_event = 2`.execute(db);
+    // The series a read must expand itself: those whose kept window ends before, or starts after,
+    // what the read needs (near now: none, found from these two indexes without reading a row).
+    await sql`CREATE INDEX events_series_kept_to ON events (tenant_id, covered_to, id) WHERE deleted_at IS NULL AND long_event = 2`.execute(db);
+    await sql`CREATE INDEX events_series_kept_from ON events (tenant_id, covered_from, id) WHERE deleted_at IS NULL AND long_event = 2`.execute(db);
 
     await sql`CREATE TABLE event_occurrences (
       tenant_id ${key} NOT NULL,

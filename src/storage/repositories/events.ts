@@ -116,15 +116,17 @@ export class EventRepository extends ItemRepository<'events'> {
    * overlapping the range whose kept window does not cover [from, coveredBy).
    */
   async seriesToExpand(range: EventRange, coveredBy: string): Promise<EventRow[]> {
-    let q = this.rows()
-      .selectAll()
-      .where('deleted_at', 'is', null)
-      .where('long_event', '=', sql.lit(SPAN.series))
-      .where('start_at', '<', range.to)
-      .where('series_end', '>', range.from)
-      .where((eb) => eb.or([eb('covered_from', '>', range.from), eb('covered_to', '<', coveredBy)]));
-    if (range.tag) q = q.where(hasTags(this.scope, 'event', 'events', [range.tag]));
-    return (await q.orderBy('start_at').orderBy('id').execute()) as EventRow[];
+    // Two index ranges (kept window ending too early, starting too late), then the span and tag.
+    const part = (uncovered: 'to' | 'from') => {
+      let q = this.rows().selectAll().where('deleted_at', 'is', null).where('long_event', '=', sql.lit(SPAN.series));
+      q = uncovered === 'to' ? q.where('covered_to', '<', coveredBy) : q.where('covered_from', '>', range.from);
+      q = q.where('start_at', '<', range.to).where('series_end', '>', range.from);
+      if (range.tag) q = q.where(hasTags(this.scope, 'event', 'events', [range.tag]));
+      return q.orderBy('id');
+    };
+    const [early, late] = await rowsOfEach<EventRow>(this.scope, [part('to'), part('from')], byColumns<EventRow>('id'));
+    const byId = new Map([...early!, ...late!].map((row) => [row.id, row]));
+    return [...byId.values()].sort(byStart);
   }
 
   /** Counting kept occurrences of live series overlapping each range (see countEach). */
