@@ -41,7 +41,9 @@ describe('calendar feeds', () => {
     await call(client, 'create_todo', { title: 'Renew passport', due_date: '2027-02-01' });
     await call(client, 'create_todo', { title: 'Someday: learn Welsh' });
   });
+  let closed = false;
   after(async () => {
+    if (closed) return;
     await client.close();
     await server.close();
   });
@@ -112,6 +114,21 @@ describe('calendar feeds', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 14; i++) statuses.push((await fetch(url)).status);
     assert.ok(statuses.includes(429), `no 429 among ${statuses.join(',')}`);
+  });
+
+  it('records making, showing and revoking a feed in the audit trail', async () => {
+    await client.close();
+    await server.close(); // the trail's table is written behind the log; closing flushes it
+    closed = true;
+    const tail = await cli('audit', 'tail', '--last', '1000');
+    assert.equal(tail.code, 0, tail.stderr);
+    const types = new Set(
+      tail.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { type: string }).type),
+    );
+    for (const type of ['feed.created', 'feed.shown', 'admin.feed.revoked', 'admin.feed.created']) assert.ok(types.has(type), `${type} is in the trail`);
   });
 });
 
