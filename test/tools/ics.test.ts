@@ -157,6 +157,14 @@ describe('iCalendar in and out', () => {
     assert.match(await other.fails('import_ics', {}), /give ics_text or content_base64/);
   });
 
+  it('a repeating todo without DUE repeats from its DTSTART', async () => {
+    const file =
+      'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VTODO\r\nUID:water-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20270103\r\nRRULE:FREQ=WEEKLY\r\nSUMMARY:Water the plants\r\nEND:VTODO\r\nEND:VCALENDAR\r\n';
+    const [item] = (await other.ok<Imported>('import_ics', { ics_text: file })).items;
+    const todo = await other.ok<{ due_date: string; recurrence: string }>('update_todo', { todo_id: item!.id, priority: 'low' });
+    assert.deepEqual([todo.due_date, todo.recurrence], ['2027-01-03', 'FREQ=WEEKLY']);
+  });
+
   it('exports a range and kinds, with alarms and VTIMEZONEs', async () => {
     await other.ok('create_calendar_event', { title: 'Dentist', start_time: '2027-05-04T10:00', end_time: '2027-05-04T11:00', reminder_minutes: 30 });
     await other.ok('create_todo', { title: 'Pay tax', due_date: '2027-05-10', reminder_date: '2027-05-09T09:00' });

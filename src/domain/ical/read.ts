@@ -221,7 +221,8 @@ const PRIORITY: Record<number, ImportedTodo['priority']> = {
 };
 
 function readTodo(component: ICAL.Component, times: Times, where: string): ImportedTodo {
-  const dueProp = component.getFirstProperty('due');
+  // A repeating todo without DUE repeats from its DTSTART (as Apple's and Thunderbird's may).
+  const dueProp = component.getFirstProperty('due') ?? (component.hasProperty('rrule') ? component.getFirstProperty('dtstart') : null);
   const due = dueProp ? times.moment(dueProp, timeOf(dueProp)) : undefined;
   const dueInstant = due ? instantOf(due, times.personZone) : undefined;
   let reminder: string | undefined;
