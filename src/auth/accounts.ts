@@ -91,6 +91,23 @@ export function listAccounts(engine: Engine): Promise<AccountRecord[]> {
     .execute();
 }
 
+/** The tenants whose account is disabled. */
+export async function disabledTenants(engine: Engine): Promise<Set<string>> {
+  const rows = await engine.db.selectFrom('accounts').select('tenant_id').where('disabled_at', 'is not', null).execute();
+  return new Set(rows.map((r) => r.tenant_id));
+}
+
+/** Whether the person's account is disabled (local mode's tenant has none: never). */
+export async function tenantDisabled(engine: Engine, tenantId: string): Promise<boolean> {
+  const row = await engine.db
+    .selectFrom('accounts')
+    .select('disabled_at')
+    .where('tenant_id', '=', tenantId)
+    .where('disabled_at', 'is not', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** The one account the selector names; a clear error when it names none or several. */
 export async function selectAccount(engine: Engine, selector: AccountSelector): Promise<AccountRecord> {
   const given = Object.entries(selector).filter(([, value]) => value !== undefined);

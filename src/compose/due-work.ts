@@ -5,7 +5,7 @@ import type { OpenedRuntime } from '../runtime.js';
 import { tenantsWithDueWork, type DueWorkItem, type DueWorkKind } from '../storage/repositories/index.js';
 
 /** What each kind of due work does, for one tenant inside that tenant's transaction. */
-export type DueWorkHandlers = Record<DueWorkKind, (ctx: DomainContext, itemId: string) => Promise<unknown>>;
+export type DueWorkHandlers = Record<DueWorkKind, (ctx: DomainContext, itemId: string, tenantId: string) => Promise<unknown>>;
 
 interface DueWorkLimits {
   /** Tenants asked for at a time. */
@@ -66,7 +66,7 @@ export async function runDueWork(runtime: Runner, clock: Clock, handlers: DueWor
 function runOne(runtime: Runner, handlers: DueWorkHandlers, tenant: string, item: DueWorkItem, now: string): Promise<boolean> {
   return runtime.run('write', tenant, async (ctx) => {
     if (!(await ctx.dueWork.take(item, now))) return false;
-    await handlers[item.kind](ctx, item.itemId);
+    await handlers[item.kind](ctx, item.itemId, tenant);
     return true;
   });
 }

@@ -1,5 +1,6 @@
+import { disabledTenants } from '../auth/accounts.js';
 import { emptyTrash } from '../domain/trash/service.js';
-import { sendDueReminders } from '../domain/reminders/webhook.js';
+import { claimDueReminders, recordDelivery, scheduleNextRun, type ClaimedDelivery } from '../domain/reminders/webhook.js';
 import { webhookPost } from './webhook-post.js';
 import type { Logger } from '../logging.js';
 import type { OpenedRuntime } from '../runtime.js';
@@ -24,6 +25,26 @@ export interface MaintenanceDeps {
 export async function startMaintenance({ runtime, audit, logger }: MaintenanceDeps): Promise<() => void> {
   const { engine, clock, config } = runtime;
   const post = webhookPost(config);
+  /**
+   * Reminders claimed in the due work are POSTed after its transactions commit, each result
+   * recorded in a transaction of its own: no transaction (and, on SQLite or
+   * PGlite, no other request) waits on a receiver, and nothing waits for them to finish.
+   */
+  const deliver = async (tenant: string, claims: readonly ClaimedDelivery[]) => {
+    // Together, so that all are done within the claims' lease.
+    const errors = await Promise.all(
+      claims.map((claim) =>
+        post(claim.request).then(
+          () => undefined,
+          (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+        ),
+      ),
+    );
+    const sent = errors.filter((e) => e === undefined).length;
+    for (const [i, claim] of claims.entries()) await runtime.run('write', tenant, (ctx) => recordDelivery(ctx, claim, errors[i]));
+    await runtime.run('write', tenant, scheduleNextRun);
+    if (sent) logger.info({ sent, failed: claims.length - sent }, 'pushed reminders');
+  };
   // Work that fell due for some tenants (reminders to push, the trash emptied 30 days after a
   // deletion): looked for every reminders.check_every_seconds, one run at a time.
   let running: Promise<void> | undefined;
@@ -31,13 +52,19 @@ export async function startMaintenance({ runtime, audit, logger }: MaintenanceDe
     (running ??= (async () => {
       try {
         let purged = 0;
-        let reminded = 0;
+        const outbox: [string, ClaimedDelivery[]][] = [];
+        // Read before the work's transactions (PGlite has one connection).
+        const disabled = await disabledTenants(engine);
         const handlers: DueWorkHandlers = {
           'trash.purge': async (ctx) => (purged += await emptyTrash(ctx)),
-          'reminders.send': async (ctx) => (reminded += await sendDueReminders(ctx, post)),
+          // A disabled account gets nothing pushed (its queue entry goes; a change after it is enabled again brings it back).
+          'reminders.send': async (ctx, _item, tenant) => disabled.has(tenant) || outbox.push([tenant, await claimDueReminders(ctx)]),
         };
         const { failed } = await runDueWork(runtime, clock, handlers, logger);
-        if (purged || reminded || failed) logger.info({ purged, reminded, failed }, 'ran due work');
+        if (purged || failed) logger.info({ purged, failed }, 'ran due work');
+        for (const [tenant, claims] of outbox) {
+          if (claims.length) void deliver(tenant, claims).catch((err: unknown) => logger.error({ err }, 'pushing reminders failed'));
+        }
       } catch (err) {
         logger.error({ err }, 'due work failed');
       } finally {

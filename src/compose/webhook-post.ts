@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/load.js';
-import type { WebhookPost } from '../domain/reminders/webhook.js';
+import { WEBHOOK_TIMEOUT_MS, type WebhookPost } from '../domain/reminders/webhook.js';
 import { BlockedTargetError } from '../errors.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
 
@@ -9,7 +9,7 @@ import { createSafeFetch } from '../net/safe-fetch.js';
  * answer is a failed attempt.
  */
 export function webhookPost(config: Pick<ResolvedConfig, 'reminders'>): WebhookPost {
-  const fetch = createSafeFetch({ allowPrivateTargets: false, allowedHosts: new Set(config.reminders.webhook_allowed_hosts), timeoutMs: 10_000 });
+  const fetch = createSafeFetch({ allowPrivateTargets: false, allowedHosts: new Set(config.reminders.webhook_allowed_hosts), timeoutMs: WEBHOOK_TIMEOUT_MS });
   return async ({ url, headers, body }) => {
     const response = await fetch(url, { method: 'POST', headers, body }).catch((err: Error) => {
       // undici reports a refused lookup as "fetch failed", the reason in its cause.

@@ -46,8 +46,12 @@ describe('reminders pushed to a webhook (local mode)', () => {
         .update(`${String(request!.headers['x-mcp-pa-timestamp'])}.${request!.body}`)
         .digest('hex');
       assert.equal(request!.headers['x-mcp-pa-signature'], `sha256=${expected}`);
-      const listed = await server.ok<{ items: Reminder[] }>('list_reminders', { start_date: iso(due - 1000), end_date: iso(due + 1000) });
-      assert.deepEqual(listed.items[0]!.delivery && [listed.items[0]!.delivery.status, listed.items[0]!.delivery.delivery_id], ['sent', body.delivery_id]);
+      // The sender records the delivery after the POST, in a transaction of its own: wait for it.
+      let delivery: Reminder['delivery'] = null;
+      while (delivery?.status !== 'sent') {
+        delivery = (await server.ok<{ items: Reminder[] }>('list_reminders', { start_date: iso(due - 1000), end_date: iso(due + 1000) })).items[0]!.delivery;
+      }
+      assert.deepEqual([delivery.delivery_id, delivery.attempts], [body.delivery_id, 1]);
       // Nothing is sent twice: the next runs find it recorded.
       const status = await server.ok<{ reminder_webhook: { url: string } | null }>('get_status');
       assert.equal(status.reminder_webhook?.url, receiver.url);
@@ -77,6 +81,8 @@ describe('reminders pushed to a webhook (local mode)', () => {
       while (delivery?.status !== 'failed')
         delivery = (await server.ok<{ items: Reminder[] }>('list_reminders', { start_date: iso(due - 1000), end_date: iso(due + 1000) })).items[0]!.delivery;
       assert.deepEqual([delivery.attempts, delivery.last_error], [1, 'the webhook answered 500']);
+      // An unrelated change meanwhile must not lose the retry.
+      await server.ok('create_todo', { title: 'Something else' });
       server.clock!.advance(2 * 60_000);
       await receiver.until(seen + 2);
       const [first, second] = receiver.received.slice(seen);

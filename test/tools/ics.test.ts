@@ -82,6 +82,14 @@ describe('iCalendar in and out', () => {
     assert.ok(fixe.some((e) => e.start_time === '2026-03-24T14:00:00+01:00'));
     assert.ok(fixe.some((e) => e.start_time === '2026-03-30T10:00:00+02:00'));
     assert.ok(!fixe.some((e) => e.start_time.startsWith('2026-03-23') || e.start_time.startsWith('2026-04-06')));
+    // An imported series splits like any other (the new part does not take the file's UID).
+    const later = await server.ok<{ id: string; start_time: string }>('update_calendar_event', {
+      event_id: fixe[0]!.id,
+      scope: 'following',
+      occurrence_start: '2026-04-13T09:00:00+02:00',
+      start_time: '2026-04-13T11:00',
+    });
+    assert.equal(later.start_time, '2026-04-13T11:00:00+02:00');
 
     const exchange = await server.ok<Imported>('import_ics', { ics_text: fixture('exchange_whole_day_moved_recurrence.ics') });
     const title = exchange.items[0]!.title;
@@ -154,6 +162,10 @@ describe('iCalendar in and out', () => {
     assert.deepEqual((await other.ok<Page>('list_calendar_events', { start_date: '2027-01-01', end_date: '2027-01-03' })).items, []);
     assert.match(await other.fails('import_ics', { ics_text: fixture('ms_timezones.ics') }), /ics_text: /);
     assert.match(await other.fails('import_ics', { ics_text: 'hello' }), /ics_text: is not an iCalendar file/);
+    // A zone whose observances repeat every minute (ical.js would expand them for minutes): unknown.
+    const runaway =
+      'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VTIMEZONE\r\nTZID:Custom Zone\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nRRULE:FREQ=MINUTELY\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:r-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Custom Zone:20270101T090000\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    assert.match(await other.fails('import_ics', { ics_text: runaway }), /VEVENT 2 .*"Custom Zone", which is neither an IANA nor a Windows zone/);
     assert.match(await other.fails('import_ics', {}), /give ics_text or content_base64/);
   });
 

@@ -89,6 +89,16 @@ describe('recurring events', () => {
     assert.equal(whole[5]!.title, 'Single');
     const paged = await listAll(server, { start_date: '2031-03-25', end_date: '2031-04-03', tag: 'far' }, 3);
     assert.deepEqual(starts(paged), starts(whole));
+    // An occurrence already under way when a range far from now begins is in it.
+    const underWay = await server.ok<Page>('list_calendar_events', {
+      start_date: '2031-03-25T18:30:00+01:00',
+      end_date: '2031-03-25T18:45:00+01:00',
+      tag: 'far',
+    });
+    assert.deepEqual(
+      underWay.items.map((e) => e.start_time),
+      ['2031-03-25T18:00:00+01:00'],
+    );
     // And near now, where they are kept: the same answers page by page.
     const near = await listAll(server, { start_date: '2027-02-01', end_date: '2027-02-10', tag: 'far' }, 4);
     assert.equal(near.length, 10);
@@ -203,6 +213,11 @@ describe('recurring events', () => {
     assert.deepEqual(after[0]!.exdates, ['2027-07-02']);
     await server.ok('delete_item', { kind: 'event', id: series.id, scope: 'following', occurrence_start: '2027-07-04' });
     assert.deepEqual(starts(await listAll(server, range)), ['2027-07-01', '2027-07-03']);
+    // Following from the first occurrence is the whole series: to the trash, restorable as it was.
+    const first = await server.ok<{ in_trash: boolean }>('delete_item', { kind: 'event', id: series.id, scope: 'following', occurrence_start: '2027-07-01' });
+    assert.equal(first.in_trash, true);
+    await server.ok('restore_item', { kind: 'event', id: series.id });
+    assert.deepEqual(starts(await listAll(server, range)), ['2027-07-01', '2027-07-03']);
     const all = await server.ok<{ in_trash: boolean }>('delete_item', { kind: 'event', id: series.id });
     assert.equal(all.in_trash, true);
     assert.deepEqual(await listAll(server, range), []);
@@ -217,6 +232,10 @@ describe('recurring events', () => {
       [{ recurrence: 'FREQ=WEEKLY;BYDAY=XX' }, /recurrence: .*BYDAY=XX/],
       [{ recurrence: 'FREQ=DAILY;COUNT=2;UNTIL=20280101T000000Z' }, /both COUNT and UNTIL/],
       [{ recurrence: 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30' }, /never repeats/],
+      // With an end it would still walk the library's whole iteration cap (100 s) on every change.
+      [{ recurrence: 'FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30;COUNT=5' }, /never repeats/],
+      [{ recurrence: 'FREQ=HOURLY;BYSECOND=0,1,2' }, /BYSECOND/],
+      [{ recurrence: `FREQ=HOURLY;BYMINUTE=${Array.from({ length: 30 }, (_, i) => i).join(',')}` }, /BYMINUTE=.*more than 12 minutes/],
       [{ exdates: ['2027-09-02'] }, /exdates: belongs to a recurring event/],
     ];
     for (const [args, message] of cases) assert.match(await server.fails('create_calendar_event', { ...base, ...args }), message);

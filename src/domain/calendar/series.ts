@@ -90,7 +90,8 @@ export async function keepOccurrences(ctx: DomainContext, row: EventRow): Promis
   const found = expand(series, new Date(from - duration).toISOString(), new Date(to).toISOString(), MAX_KEPT);
   const last = ends(series.rule) ? lastStart(series, 10_000) : undefined;
   const movedEnds = Object.values(exceptions).flatMap((e) => (e.end_at ? [e.end_at] : []));
-  const seriesEnd = ends(series.rule) ? maxOf([occurrenceSpan(row, last ?? row.start_at).end_at, row.end_at, ...movedEnds]) : END_OF_TIME;
+  // A series too long to walk to its end counts as endless (it is expanded when read).
+  const seriesEnd = ends(series.rule) && last !== undefined ? maxOf([occurrenceSpan(row, last).end_at, row.end_at, ...movedEnds]) : END_OF_TIME;
   const occurrences = new Map<string, Occurrence>();
   for (const start of found.starts) occurrences.set(start, occurrenceAt(row, exceptions, start));
   // Exceptions are kept wherever they are (moved far, or outside the window): reads never expand them.
@@ -111,7 +112,8 @@ export async function keepOccurrences(ctx: DomainContext, row: EventRow): Promis
  */
 export function expandOccurrences(row: EventRow, range: { from: string; to: string }, notBefore: string, cap: number): Occurrence[] {
   const exceptions = exceptionsOf(row);
-  const duration = Date.parse(row.end_at) - Date.parse(row.start_at);
+  // An all-day occurrence may last an hour longer than the first one did (a daylight-saving day).
+  const duration = Date.parse(row.end_at) - Date.parse(row.start_at) + (row.all_day === 1 ? 3_600_000 : 0);
   const lo = new Date(Math.max(Date.parse(range.from) - duration, Date.parse(notBefore))).toISOString();
   return expand(seriesOf(row), lo, range.to, cap)
     .starts.filter((start) => exceptions[start] === undefined)

@@ -250,22 +250,23 @@ async function updateWhole(ctx: DomainContext, current: EventRow, input: UpdateE
   return withConflicts(ctx, await reindexed(ctx, current.id), spanColumns(spanOf, false));
 }
 
+/** The original start a value names (a stored instant): a date-time as it is, a date as the occurrence that day. */
+export function occurrenceStartOf(row: EventRow, value: string | undefined, field = 'occurrence_start'): string {
+  if (value === undefined) throw new InvalidInputError(field, 'is needed: the occurrence_start of the occurrence meant');
+  const m = parseMoment(value, row.timezone, field);
+  if (m.kind === 'instant') return toStored(m.instant);
+  return toStored(
+    row.all_day === 1
+      ? startOfDay(m.date, row.timezone)
+      : m.date.toPlainDateTime(Temporal.Instant.from(row.start_at).toZonedDateTimeISO(row.timezone).toPlainTime()).toZonedDateTime(row.timezone).toInstant(),
+  );
+}
+
 /** The original start an occurrence is named by, checked to be one of the series. */
 function occurrenceOf(row: EventRow, value: string | undefined, scope: string): string {
   if (row.recurrence === null) throw new InvalidInputError('scope', `${scope} applies to a recurring event; this one does not repeat (use scope all)`);
   if (value === undefined) throw new InvalidInputError('occurrence_start', `is needed for scope ${scope}: the occurrence_start of the occurrence meant`);
-  const m = parseMoment(value, row.timezone, 'occurrence_start');
-  const start =
-    m.kind === 'instant'
-      ? toStored(m.instant)
-      : toStored(
-          row.all_day === 1
-            ? startOfDay(m.date, row.timezone)
-            : m.date
-                .toPlainDateTime(Temporal.Instant.from(row.start_at).toZonedDateTimeISO(row.timezone).toPlainTime())
-                .toZonedDateTime(row.timezone)
-                .toInstant(),
-        );
+  const start = occurrenceStartOf(row, value);
   if (exceptionsOf(row)[start] === undefined && !isOccurrence(seriesOf(row), start)) {
     throw new InvalidInputError('occurrence_start', `${value} is not an occurrence of this event; list_calendar_events shows each occurrence_start`);
   }
@@ -308,7 +309,8 @@ async function updateOne(ctx: DomainContext, current: EventRow, input: UpdateEve
 function split(row: EventRow, start: string) {
   const series = seriesOf(row);
   const count = countOf(row.recurrence!);
-  const before = expand(series, row.start_at, start, 10_000).starts.length;
+  // COUNT counts the rule's own instances (RFC 5545): EXDATEs do not give any back, RDATEs take none.
+  const before = expand({ ...series, exdates: [], rdates: [] }, row.start_at, start, 10_000).starts.length;
   const part = <T>(all: Record<string, T>, later: boolean) => Object.fromEntries(Object.entries(all).filter(([at]) => at >= start === later));
   const list = (json: string, later: boolean) => JSON.stringify(storedList(json).filter((at) => at >= start === later));
   return {
@@ -336,7 +338,18 @@ async function splitSeries(ctx: DomainContext, row: EventRow, start: string): Pr
   const now = toStored(ctx.now);
   const id = newId();
   // (The repository sets the tenant of the copy itself.)
-  await ctx.events.insert({ ...row, ...occurrenceSpan(row, start), ...later, id, created_at: now, updated_at: now, deleted_at: null });
+  // The new part is a series of its own: not the file's UID (that stays with the first part), not a booked todo's.
+  await ctx.events.insert({
+    ...row,
+    ...occurrenceSpan(row, start),
+    ...later,
+    id,
+    uid: null,
+    todo_id: null,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  });
   await ctx.tags.set('event', id, (await ctx.tags.of('event', [row.id])).get(row.id) ?? []);
   return requireEvent(ctx, id);
 }
@@ -387,6 +400,9 @@ const stored = (o: StoredOccurrence): Entry => {
   };
 };
 
+/** Before every start: a first page takes every occurrence that overlaps the range, however early it began. */
+const BEGINNING_OF_TIME = '0000-01-01T00:00:00.000Z';
+
 /** A range of events: [from, to) as stored instants, optionally only those with a tag. */
 interface Range {
   from: string;
@@ -407,7 +423,7 @@ async function entriesOf(ctx: DomainContext, range: Range, key: Key[] | undefine
   const reach = new Date(Math.min(Date.parse(range.to), Date.parse(edge) + 1)).toISOString();
   const seen = new Set(entries.map((e) => `${e.key[1]}|${e.key[2]}`));
   for (const row of await ctx.events.seriesToExpand(range, reach)) {
-    for (const o of expandOccurrences(row, { from: range.from, to: reach }, String(key?.[0] ?? range.from), limit + 2)) {
+    for (const o of expandOccurrences(row, { from: range.from, to: reach }, key === undefined ? BEGINNING_OF_TIME : String(key[0]), limit + 2)) {
       if (!seen.has(`${row.id}|${o.occurrence_start}`)) entries.push({ key: [o.start_at, row.id, o.occurrence_start], shown: { ...row, occurrence: o } });
     }
   }

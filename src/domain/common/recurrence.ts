@@ -39,6 +39,9 @@ export interface Series {
   rdates: readonly string[];
 }
 
+/** Minutes of the hour a rule may name at most (FREQ=HOURLY;BYMINUTE=0,15,30,45 is four). */
+const MAX_BYMINUTE = 12;
+
 /** A list of whole numbers, each (or its absolute value, when signed) within [min, max]. */
 const numbers =
   (min: number, max: number, signed = false) =>
@@ -51,8 +54,7 @@ const PARTS: Record<string, (value: string) => boolean> = {
   INTERVAL: numbers(1, 1000),
   COUNT: numbers(1, 10_000),
   UNTIL: (v) => /^\d{8}(T\d{6}Z?)?$/.test(v),
-  BYSECOND: numbers(0, 60),
-  BYMINUTE: numbers(0, 59),
+  BYMINUTE: (v) => numbers(0, 59)(v) && v.split(',').length <= MAX_BYMINUTE,
   BYHOUR: numbers(0, 23),
   BYDAY: (v) => v.split(',').every((d) => /^([+-]?([1-9]|[1-4]\d|5[0-3]))?(MO|TU|WE|TH|FR|SA|SU)$/.test(d)),
   BYMONTHDAY: numbers(1, 31, true),
@@ -80,8 +82,9 @@ export function checkRule(text: string, field = 'recurrence'): string {
   }
   for (const [name, value] of parts) {
     const check = PARTS[name];
+    if (name === 'BYSECOND') throw fail('repeats by the second (BYSECOND); the finest a person’s calendar needs is BYMINUTE');
     if (!check) throw fail(`has the part ${name}, which RFC 5545 does not define; parts are ${Object.keys(PARTS).join(', ')}`);
-    if (!check(value)) throw fail(`has ${name}=${value}, out of range`);
+    if (!check(value)) throw fail(`has ${name}=${value}, out of range${name === 'BYMINUTE' ? ` (or more than ${MAX_BYMINUTE} minutes)` : ''}`);
   }
   const freq = parts.get('FREQ');
   if (!freq) throw fail('has no FREQ; every rule starts with one, e.g. FREQ=DAILY');
@@ -175,9 +178,14 @@ export function nextAfter(series: Series, after: string): string | undefined {
 /** Whether the rule ends (COUNT or UNTIL) or has only RDATEs to add. */
 export const ends = (rule: string) => /(^|;)(COUNT|UNTIL)=/.test(rule);
 
-/** The last occurrence's start of a series that ends, unless it has more than `cap` occurrences. */
+/** The last occurrence's start of a series that ends, unless it has more than `cap` occurrences (or cannot be walked). */
 export function lastStart(series: Series, cap: number): string | undefined {
-  const all = ruleOf(series).all((_, i) => i <= cap);
+  let all: Temporal.ZonedDateTime[];
+  try {
+    all = ruleOf(series).all((_, i) => i <= cap);
+  } catch {
+    return undefined;
+  }
   if (all.length > cap) return undefined;
   const last = all.at(-1);
   return last ? toStored(last.toInstant()) : undefined;
@@ -206,11 +214,15 @@ export function untilBefore(series: Series, start: string): string {
 }
 
 /**
- * Refuses a rule that never repeats (say BYMONTH=2;BYMONTHDAY=30): the start is always the first
- * occurrence (RFC 5545), so a rule without COUNT or UNTIL must give one more.
+ * Refuses a rule that never repeats (say BYMONTH=2;BYMONTHDAY=30), with or without an end: the
+ * start is always the first occurrence (RFC 5545), so the rule must give one more, found within
+ * a few thousand periods; one that cannot would make every later expansion walk the library's
+ * whole iteration cap. A rule that ends before its second occurrence is refused too (it is no
+ * repetition), except COUNT=1, where a repeating todo stands at its last occurrence.
  */
 export function checkRepeats(series: Series, field = 'recurrence') {
-  if (ends(series.rule)) return;
+  // The last of a counted series (a todo moved on to it) is what COUNT=1 says.
+  if (countOf(series.rule) === 1) return;
   let second: Temporal.ZonedDateTime | null;
   try {
     // Its own object with a small cap: an impossible rule would otherwise walk MAX_ITERATIONS periods.

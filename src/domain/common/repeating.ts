@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors.js';
-import { checkRepeats, checkRule, countOf, nextAfter, parseSeriesDates, recurrenceFields, storedList, withEnd, type Series } from './recurrence.js';
+import { checkRepeats, checkRule, countOf, expand, nextAfter, parseSeriesDates, recurrenceFields, storedList, withEnd, type Series } from './recurrence.js';
 import { Temporal, formatInstant, parseDue, type Due } from './time.js';
 
 /**
@@ -73,7 +73,10 @@ export function nextOccurrence(row: RepeatingRow, zone: string): { due: Due; rec
   const due = series.dates
     ? parseDue(Temporal.Instant.from(next).toZonedDateTimeISO(zone).toPlainDate().toString(), zone, 'due_date')
     : { at: next, date: null };
-  return { due, recurrence: count === undefined ? row.recurrence : withEnd(row.recurrence, `COUNT=${count - 1}`) };
+  // COUNT counts the rule's own instances (RFC 5545): skipped ones (EXDATEs) are used up too.
+  const passed = expand({ ...series, exdates: [], rdates: [] }, series.start.toInstant().toString(), next, 10_000).starts.length;
+  if (count !== undefined && count - passed < 1) return undefined;
+  return { due, recurrence: count === undefined ? row.recurrence : withEnd(row.recurrence, `COUNT=${count - passed}`) };
 }
 
 /** A reminder keeps its distance from the due moment when the item moves. */

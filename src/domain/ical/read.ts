@@ -129,6 +129,14 @@ function text(component: ICAL.Component, name: string): string | undefined {
   return value === '' ? undefined : value;
 }
 
+/** The most characters of a UID kept (Outlook's run to about 110). */
+const MAX_UID = 255;
+
+function uidOf(component: ICAL.Component): string {
+  const uid = text(component, 'uid') ?? fail('has no UID');
+  return uid.length <= MAX_UID ? uid : fail(`has a UID of ${uid.length} characters; at most ${MAX_UID} are kept`);
+}
+
 function required(component: ICAL.Component, name: string): ICAL.Property {
   return component.getFirstProperty(name) ?? fail(`has no ${name.toUpperCase()}`);
 }
@@ -191,7 +199,7 @@ function readEvent(component: ICAL.Component, times: Times, where: string): Impo
   const startInstant = instantOf(start, zone);
   return {
     kind: 'event',
-    uid: text(component, 'uid') ?? fail('has no UID'),
+    uid: uidOf(component),
     where,
     title: text(component, 'summary') ?? '(no title)',
     description: text(component, 'description'),
@@ -237,7 +245,7 @@ function readTodo(component: ICAL.Component, times: Times, where: string): Impor
   const priority = Number(component.getFirstPropertyValue('priority') ?? 0);
   return {
     kind: 'todo',
-    uid: text(component, 'uid') ?? fail('has no UID'),
+    uid: uidOf(component),
     where,
     title: text(component, 'summary') ?? '(no title)',
     description: text(component, 'description'),
@@ -249,6 +257,24 @@ function readTodo(component: ICAL.Component, times: Times, where: string): Impor
     exdates: times.list(component, 'exdate').map(isoOf),
     rdates: times.list(component, 'rdate').map(isoOf),
   };
+}
+
+/**
+ * Whether a VTIMEZONE's observances are what real zones have: yearly rules (or none) from 1600 on
+ * (Outlook starts them in 1601),
+ * a bounded list of dates. ical.js expands them without a limit when asked for an offset, so a
+ * rule such as FREQ=MINUTELY from 1970 would take minutes and gigabytes; such a zone is ignored,
+ * and a time that names it is refused like any unknown zone.
+ */
+function plainObservances(vtimezone: ICAL.Component): boolean {
+  const observances = [...vtimezone.getAllSubcomponents('standard'), ...vtimezone.getAllSubcomponents('daylight')];
+  if (observances.length === 0 || observances.length > 200) return false;
+  return observances.every((o) => {
+    const start = o.getFirstPropertyValue('dtstart');
+    const rules = o.getAllProperties('rrule').map((p) => String(p.getFirstValue()));
+    const dates = o.getAllProperties('rdate').reduce((n, p) => n + p.getValues().length, 0);
+    return start instanceof ICAL.Time && start.year >= 1600 && rules.length <= 1 && rules.every((r) => /(^|;)FREQ=YEARLY(;|$)/.test(r)) && dates <= 200;
+  });
 }
 
 /** The name a component is called by in messages: its kind, place in the file, UID and title. */
@@ -275,7 +301,7 @@ export function readIcs(source: string, personZone: string, field: string): Impo
   const vtimezones = new Map<string, ICAL.Timezone>();
   for (const part of root.getAllSubcomponents('vtimezone')) {
     const tzid = asText(part.getFirstPropertyValue('tzid'));
-    if (tzid) vtimezones.set(tzid.trim(), new ICAL.Timezone(part));
+    if (tzid && plainObservances(part)) vtimezones.set(tzid.trim(), new ICAL.Timezone(part));
   }
   const times = new Times(new ZoneResolver(vtimezones, ICAL.Time), personZone);
   const problems: string[] = [];

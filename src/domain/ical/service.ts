@@ -4,11 +4,11 @@ import { InvalidInputError } from '../../errors.js';
 import type { EventRow } from '../../storage/repositories/events.js';
 import type { TodoRow } from '../../storage/repositories/todos.js';
 import { decodeUpload } from '../documents/base64.js';
-import { storedList } from '../common/recurrence.js';
+import { isOccurrence, storedList } from '../common/recurrence.js';
 import { Temporal, rangeBound, toStored } from '../common/time.js';
 import { CreateEventInput, UpdateEventInput } from '../calendar/schema.js';
-import { exceptionsOf } from '../calendar/series.js';
-import { createEvent, removeOccurrences, updateEvent } from '../calendar/service.js';
+import { exceptionsOf, occurrenceSpan, seriesOf } from '../calendar/series.js';
+import { createEvent, occurrenceStartOf, removeOccurrences, updateEvent } from '../calendar/service.js';
 import { CreateTodoInput, UpdateTodoInput } from '../todos/schema.js';
 import { createTodo, updateTodo } from '../todos/service.js';
 import { readIcs, type ImportedEvent, type ImportedTodo } from './read.js';
@@ -70,8 +70,14 @@ async function importEvent(ctx: DomainContext, event: ImportedEvent): Promise<{ 
   }
   for (const exception of event.exceptions) {
     const occurrence = event.all_day ? exception.occurrence_date : exception.occurrence_start;
+    const row = (await ctx.events.findLive(id))!;
+    if (!isOccurrence(seriesOf(row), occurrenceStartOf(row, occurrence, 'occurrence_start'))) {
+      // An override of an occurrence the rule no longer has (files keep them after a series is
+      // shortened or an occurrence excluded): a cancelled one is moot, any other a single event.
+      if (!exception.cancelled) await importOrphan(ctx, event, exception);
+      continue;
+    }
     if (exception.cancelled) {
-      const row = (await ctx.events.findLive(id))!;
       await removeOccurrences(ctx, row, 'this', occurrence);
       continue;
     }
@@ -97,6 +103,20 @@ async function importEvent(ctx: DomainContext, event: ImportedEvent): Promise<{ 
     );
   }
   return { id, action: existing && existing.deleted_at === null ? 'updated' : 'created' };
+}
+
+/** An override without its occurrence, kept as a single event of its own UID. */
+async function importOrphan(ctx: DomainContext, event: ImportedEvent, exception: ImportedEvent['exceptions'][number]) {
+  await importEvent(ctx, {
+    ...exception,
+    kind: 'event',
+    uid: `${event.uid}/${exception.occurrence_start}`.slice(0, 255),
+    zone: event.zone,
+    all_day: event.all_day,
+    exdates: [],
+    rdates: [],
+    exceptions: [],
+  });
 }
 
 async function importTodo(ctx: DomainContext, todo: ImportedTodo): Promise<{ id: string; action: 'created' | 'updated' }> {
@@ -177,7 +197,6 @@ function writtenEvents(row: EventRow): WrittenEvent[] {
     reminder_minutes: row.reminder_minutes,
   };
   if (row.recurrence === null) return [base];
-  const span = Date.parse(row.end_at) - Date.parse(row.start_at);
   const changed = Object.entries(exceptionsOf(row)).map(([start, e]): WrittenEvent => {
     const fields = { ...row, ...e.fields };
     const startAt = e.start_at ?? start;
@@ -188,7 +207,7 @@ function writtenEvents(row: EventRow): WrittenEvent[] {
       location: fields.location,
       reminder_minutes: fields.reminder_minutes,
       start: at(row, startAt),
-      end: at(row, e.end_at ?? new Date(Date.parse(startAt) + span).toISOString()),
+      end: at(row, e.end_at ?? occurrenceSpan(row, startAt).end_at),
       recurrence: null,
       exdates: [],
       rdates: [],

@@ -12,7 +12,7 @@ export type ListRemindersInput = z.output<typeof ListRemindersInput>;
 export const Delivery = z
   .object({
     delivery_id: z.string().describe('Sent as the X-MCP-PA-Delivery header: the same for every attempt at this reminder.'),
-    status: z.enum(['sent', 'failed']),
+    status: z.enum(['sending', 'sent', 'failed']).describe('sending: being sent now (or the sender stopped; it is tried again shortly).'),
     attempts: z.number(),
     last_attempt_at: z.string().nullable(),
     last_error: z.string().nullable(),

@@ -4,6 +4,7 @@ import type { DomainContext } from '../context.js';
 import { InvalidInputError } from '../../errors.js';
 import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
 import { formatInstant, toStored } from '../common/time.js';
+import type { DeliveryRow } from '../../storage/repositories/reminders.js';
 import { remindersBetween, type DueReminder } from './service.js';
 
 /**
@@ -23,8 +24,8 @@ const LOOKBACK_MS = 7 * DAY_MS;
 const LATE_MS = 2 * MINUTE_MS;
 /** Attempts at one reminder before it is given up (its failure stays visible in list_reminders). */
 const MAX_ATTEMPTS = 8;
-/** Reminders sent by one run at most; the rest go in the next, at once. */
-const PER_RUN = 25;
+/** Reminders sent by one run at most (together); the rest go in the next, at once. */
+const PER_RUN = 10;
 
 const WEBHOOK_FORMATS = ['json', 'ntfy'] as const;
 type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
@@ -135,13 +136,46 @@ function requestFor(reminder: DueReminder, webhook: { url: string; format: Webho
 /** After n failed attempts, wait 2^(n-1) minutes before the next (at most six hours). */
 const backoff = (attempts: number) => Math.min(6 * 60 * MINUTE_MS, MINUTE_MS * 2 ** Math.max(0, attempts - 1));
 
+/** How long one POST may take. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
 /**
- * The due work `reminders.send`: pushes the reminders due and not yet sent, records each attempt,
- * and schedules the next run for the next reminder or retry. Returns how many were sent.
+ * How long a claimed delivery is its sender's: a run's POSTs go out together, each within
+ * WEBHOOK_TIMEOUT_MS; past the lease (the sender died between sending and recording) it is tried
+ * again, with the same delivery id.
  */
-export async function sendDueReminders(ctx: DomainContext, post: WebhookPost): Promise<number> {
+const LEASE_MS = WEBHOOK_TIMEOUT_MS + 5_000;
+
+/** When a delivery record lets the reminder be tried (again); undefined: never (sent, or given up). */
+function nextTry(record: DeliveryRow | undefined): number | undefined {
+  if (!record) return 0;
+  if (record.status === 'sending' && record.attempts < MAX_ATTEMPTS) return Date.parse(record.last_attempt_at!) + LEASE_MS;
+  if (record.status === 'failed' && record.attempts < MAX_ATTEMPTS) return Date.parse(record.last_attempt_at!) + backoff(record.attempts);
+  return undefined;
+}
+
+/** A reminder claimed for sending: its request, and what its record says. */
+export interface ClaimedDelivery {
+  request: WebhookRequest;
+  record: DeliveryRow;
+}
+
+/** The reminders due from the webhook's start (at most LOOKBACK_MS back) to now. */
+async function dueSince(ctx: DomainContext, since: string) {
+  const from = new Date(Math.max(Date.parse(since), ctx.now.epochMilliseconds - LOOKBACK_MS)).toISOString();
+  const due = await remindersBetween(ctx, from, new Date(ctx.now.epochMilliseconds + 1).toISOString());
+  return { due, records: await ctx.deliveries.find(due.map((r) => r.delivery_id)) };
+}
+
+/**
+ * The due work `reminders.send`, in the queue's transaction (one per person at a time, however many
+ * instances): claims the reminders due and not yet sent (recorded as `sending`, with a lease) and
+ * returns their requests. The POSTs happen after this transaction commits (deliverClaimed), so no
+ * transaction waits on a receiver; a sender that dies leaves its claims to expire and be sent again,
+ * with the same delivery id.
+ */
+export async function claimDueReminders(ctx: DomainContext): Promise<ClaimedDelivery[]> {
   const profile = await ctx.profile();
-  if (!profile?.reminder_webhook_url || !profile.reminder_webhook_secret || !profile.reminder_webhook_since) return 0;
+  if (!profile?.reminder_webhook_url || !profile.reminder_webhook_secret || !profile.reminder_webhook_since) return [];
   const webhook = {
     url: profile.reminder_webhook_url,
     format: (profile.reminder_webhook_format ?? 'json') as WebhookFormat,
@@ -149,52 +183,53 @@ export async function sendDueReminders(ctx: DomainContext, post: WebhookPost): P
   };
   const now = toStored(ctx.now);
   const zone = await ctx.zone();
-  const from = new Date(Math.max(Date.parse(profile.reminder_webhook_since), ctx.now.epochMilliseconds - LOOKBACK_MS)).toISOString();
-  const due = await remindersBetween(ctx, from, new Date(ctx.now.epochMilliseconds + 1).toISOString());
-  const records = await ctx.deliveries.find(due.map((r) => r.delivery_id));
+  const { due, records } = await dueSince(ctx, profile.reminder_webhook_since);
   const waiting = due.filter((r) => {
-    const record = records.get(r.delivery_id);
-    if (!record) return true;
-    return (
-      record.status === 'failed' &&
-      record.attempts < MAX_ATTEMPTS &&
-      Date.parse(record.last_attempt_at!) + backoff(record.attempts) <= ctx.now.epochMilliseconds
-    );
+    const at = nextTry(records.get(r.delivery_id));
+    return at !== undefined && at <= ctx.now.epochMilliseconds;
   });
-  let sent = 0;
-  const retries: number[] = [];
+  const claimed: ClaimedDelivery[] = [];
   for (const reminder of waiting.slice(0, PER_RUN)) {
     const before = records.get(reminder.delivery_id);
-    const attempts = (before?.attempts ?? 0) + 1;
-    const base = {
+    const record: DeliveryRow = {
       delivery_id: reminder.delivery_id,
       item_kind: reminder.kind,
       item_id: reminder.id,
       remind_at: reminder.remind_at,
-      attempts,
+      status: 'sending',
+      attempts: (before?.attempts ?? 0) + 1,
       last_attempt_at: now,
+      last_error: before?.last_error ?? null,
+      sent_at: null,
     };
-    try {
-      await post(requestFor(reminder, webhook, now, zone));
-      await ctx.deliveries.record({ ...base, status: 'sent', last_error: null, sent_at: now });
-      sent++;
-    } catch (err) {
-      await ctx.deliveries.record({ ...base, status: 'failed', last_error: (err as Error).message.slice(0, 500), sent_at: null });
-      if (attempts < MAX_ATTEMPTS) retries.push(ctx.now.epochMilliseconds + backoff(attempts));
-    }
+    await ctx.deliveries.record(record);
+    claimed.push({ request: requestFor(reminder, webhook, now, zone), record });
   }
-  // The next run: at once if this one left some, at the first retry, or at the next reminder.
-  const next = await remindersBetween(
-    ctx,
-    new Date(ctx.now.epochMilliseconds + 1).toISOString(),
-    new Date(ctx.now.epochMilliseconds + 30 * DAY_MS).toISOString(),
+  if (claimed.length === 0) await scheduleNextRun(ctx);
+  // Until the senders report: the next run when the leases end (or at once, if this one left some).
+  else
+    await ctx.dueWork.reschedule('reminders.send', WHOLE_TENANT, new Date(ctx.now.epochMilliseconds + (waiting.length > PER_RUN ? 0 : LEASE_MS)).toISOString());
+  return claimed;
+}
+
+/** Records how one claimed delivery went (after its POST, in a transaction of its own). */
+export async function recordDelivery(ctx: DomainContext, claimed: ClaimedDelivery, error: Error | undefined): Promise<void> {
+  const now = toStored(ctx.now);
+  await ctx.deliveries.record(
+    error
+      ? { ...claimed.record, status: 'failed', last_error: error.message.slice(0, 500) }
+      : { ...claimed.record, status: 'sent', last_error: null, sent_at: now },
   );
-  const candidates = [
-    ...(waiting.length > PER_RUN ? [ctx.now.epochMilliseconds] : []),
-    ...retries,
-    ...(next[0] ? [Date.parse(next[0].remind_at)] : []),
-    ctx.now.epochMilliseconds + 30 * DAY_MS,
-  ];
-  await ctx.dueWork.schedule('reminders.send', WHOLE_TENANT, new Date(Math.min(...candidates)).toISOString());
-  return sent;
+}
+
+/** Schedules the person's next run: the first retry or lease end, else the next reminder (at most 30 days on). */
+export async function scheduleNextRun(ctx: DomainContext): Promise<void> {
+  const profile = await ctx.profile();
+  if (!profile?.reminder_webhook_url || !profile.reminder_webhook_since) return ctx.dueWork.cancel('reminders.send', WHOLE_TENANT);
+  const now = ctx.now.epochMilliseconds;
+  const { due, records } = await dueSince(ctx, profile.reminder_webhook_since);
+  const tries = due.map((r) => nextTry(records.get(r.delivery_id))).filter((at): at is number => at !== undefined);
+  const next = await remindersBetween(ctx, new Date(now + 1).toISOString(), new Date(now + 30 * DAY_MS).toISOString());
+  const at = Math.max(now, Math.min(...tries, ...(next[0] ? [Date.parse(next[0].remind_at)] : []), now + 30 * DAY_MS));
+  await ctx.dueWork.reschedule('reminders.send', WHOLE_TENANT, new Date(at).toISOString());
 }

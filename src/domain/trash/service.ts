@@ -7,7 +7,7 @@ import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
 import { ITEM_KINDS, type ItemKind } from '../../storage/schema.js';
 import { indexItem, type ItemRow } from '../search/entries.js';
 import { TRASH_DAYS, type DeleteItemInput, type ItemRefInput, type TrashResult } from './schema.js';
-import { removeOccurrences } from '../calendar/service.js';
+import { occurrenceStartOf, removeOccurrences } from '../calendar/service.js';
 import type { EventRow } from '../../storage/repositories/events.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -50,9 +50,9 @@ export async function deleteItem(ctx: DomainContext, input: ItemRefInput & Parti
   if (input.scope !== undefined && input.scope !== 'all') {
     if (input.kind !== 'event') throw new UserError(`scope: ${input.scope} applies to recurring events; a ${input.kind} is deleted whole (scope all).`);
     const event = row as unknown as EventRow;
-    const start = await removeOccurrences(ctx, event, input.scope, input.occurrence_start);
-    // Removing from the first occurrence on removes the whole series: that is the trash's.
-    if (input.scope === 'this' || start > event.start_at) {
+    // From the first occurrence on is the whole series: that is the trash's (restorable as it was).
+    if (input.scope === 'this' || event.recurrence === null || occurrenceStartOf(event, input.occurrence_start) > event.start_at) {
+      await removeOccurrences(ctx, event, input.scope, input.occurrence_start);
       return { ...(await result(ctx, input.kind, row, null)), removed_occurrences: input.scope, occurrence_start: input.occurrence_start! };
     }
   }

@@ -44,6 +44,15 @@ export class DueWorkRepository {
       .execute();
   }
 
+  /** Work due at exactly `at`, whatever was scheduled before (a handler that knows its next run). */
+  async reschedule(kind: DueWorkKind, itemId: string, at: string): Promise<void> {
+    await this.scope.db
+      .insertInto('due_work')
+      .values({ tenant_id: this.scope.tenantId, kind, item_id: itemId, due_at: at, attempts: 0 })
+      .onConflict((oc) => oc.columns(['tenant_id', 'kind', 'item_id']).doUpdateSet({ due_at: at, attempts: 0 }))
+      .execute();
+  }
+
   async cancel(kind: DueWorkKind, itemId: string): Promise<void> {
     await this.deleteOne(kind, itemId).execute();
   }

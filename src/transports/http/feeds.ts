@@ -1,4 +1,5 @@
 import express, { type Request, type Response } from 'express';
+import { tenantDisabled } from '../../auth/accounts.js';
 import { feedLookupHash, feedText } from '../../domain/feeds/service.js';
 import type { Secrets } from '../../domain/secrets.js';
 import type { Logger } from '../../logging.js';
@@ -37,7 +38,8 @@ export function feedRoutes({ engine, run, secrets, logger, limits, policy }: Fee
         const secret = FEED_FILE.exec(String(req.params.file))?.[1];
         const hash = secret === undefined ? undefined : await feedLookupHash({ secrets }, secret);
         const tenant = hash === undefined ? undefined : await engine.transaction('read', '', (trx) => engine.feedOwner(trx, hash));
-        if (tenant === undefined) return refuse(res, 404, 'Not found');
+        // A disabled account's feed stops with its tokens.
+        if (tenant === undefined || (await tenantDisabled(engine, tenant))) return refuse(res, 404, 'Not found');
         const text = await run('read', tenant, feedText);
         res
           .status(200)
