@@ -176,6 +176,23 @@ describe('recurring events', () => {
     );
     assert.deepEqual(list.find((e) => e.id === later.id)!.title, 'Weekly review');
 
+    // Moving the whole series keeps a left-out occurrence left out, at the new time.
+    const daily = await server.ok<Event>('create_calendar_event', {
+      title: 'Pills',
+      start_time: '2027-01-10T09:00',
+      end_time: '2027-01-10T09:05',
+      timezone: 'UTC',
+      recurrence: 'FREQ=DAILY;COUNT=3',
+      tags: ['pills'],
+    });
+    await server.ok('delete_item', { kind: 'event', id: daily.id, scope: 'this', occurrence_start: '2027-01-11T09:00:00Z' });
+    const moved10 = await server.ok<Event>('update_calendar_event', { event_id: daily.id, start_time: '2027-01-10T10:00' });
+    assert.deepEqual(moved10.exdates, ['2027-01-11T10:00:00+00:00']);
+    assert.deepEqual(starts(await listAll(server, { start_date: '2027-01-10', end_date: '2027-01-13', tag: 'pills' })), [
+      '2027-01-10T10:00:00+00:00',
+      '2027-01-12T10:00:00+00:00',
+    ]);
+
     // A new time for the whole series removes the exception whose original occurrence is gone.
     await server.ok('update_calendar_event', { event_id: series.id, start_time: '2027-05-03T11:00' });
     list = await listAll(server, range);

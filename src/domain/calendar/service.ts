@@ -218,13 +218,32 @@ function survivingExceptions(row: EventRow): string {
   return JSON.stringify(kept);
 }
 
+/**
+ * A series moved to a new start keeps its left-out and extra dates where they were relative to it:
+ * each moves by the same change of wall-clock time (a 09:00 series moved to 10:00 still skips the
+ * 11 January occurrence, now at 10:00).
+ */
+function shiftedDates(current: EventRow, start: Temporal.ZonedDateTime): EventRow {
+  const before = Temporal.Instant.from(current.start_at).toZonedDateTimeISO(current.timezone).toPlainDateTime();
+  const after = start.toPlainDateTime();
+  if (current.recurrence === null || Temporal.PlainDateTime.compare(before, after) === 0) return current;
+  const change = before.until(after, { largestUnit: 'day' });
+  const shift = (json: string) =>
+    JSON.stringify(
+      storedList(json).map((at) =>
+        toStored(Temporal.Instant.from(at).toZonedDateTimeISO(current.timezone).toPlainDateTime().add(change).toZonedDateTime(start.timeZoneId).toInstant()),
+      ),
+    );
+  return { ...current, exdates: shift(current.exdates), rdates: shift(current.rdates) };
+}
+
 /** Changes the event, or a whole series (scope all). */
 async function updateWhole(ctx: DomainContext, current: EventRow, input: UpdateEventInput): Promise<Event> {
   const zone = input.timezone === undefined ? current.timezone : checkTimeZone(input.timezone, 'timezone');
   const allDay = input.all_day ?? current.all_day === 1;
   const span = updatedSpan(current, input, zone, allDay);
   const start = span ? span.start : Temporal.Instant.from(current.start_at);
-  const recurrence = recurrenceColumns(input, current, start.toZonedDateTimeISO(zone), allDay);
+  const recurrence = recurrenceColumns(input, shiftedDates(current, start.toZonedDateTimeISO(zone)), start.toZonedDateTimeISO(zone), allDay);
   const recurring = recurrence.recurrence !== null;
   const spanOf = span ?? { start, end: Temporal.Instant.from(current.end_at) };
   await ctx.events.update(current.id, {

@@ -115,6 +115,8 @@ export function parseSeriesDates(values: readonly string[], start: Temporal.Zone
 }
 
 const rules = new Map<string, RRuleTemporal<Temporal.ZonedDateTime>>();
+const MAX_CACHED_RULES = 2000;
+const MAX_CACHED_DATES = 50;
 
 /** The library's rule object, kept per distinct series (a pure function of it: nothing of whose it is). */
 function ruleOf(series: Series): RRuleTemporal<Temporal.ZonedDateTime> {
@@ -131,8 +133,12 @@ function ruleOf(series: Series): RRuleTemporal<Temporal.ZonedDateTime> {
       maxIterations: MAX_ITERATIONS,
       temporal: Temporal,
     });
-    if (rules.size >= 5000) rules.clear();
-    rules.set(key, rule);
+    // Kept only while small: a series with many dates holds a large object (about 0.5 MB with
+    // 2,000), and the cache is shared by every tenant.
+    if (series.exdates.length + series.rdates.length <= MAX_CACHED_DATES) {
+      if (rules.size >= MAX_CACHED_RULES) rules.clear();
+      rules.set(key, rule);
+    }
   }
   return rule;
 }
