@@ -454,14 +454,14 @@ async function entriesOf(ctx: DomainContext, range: Range, key: Key[] | undefine
 
 /** The first events and occurrences of each range, and how many each holds (the dashboard's sections). */
 export async function eventsInRanges(ctx: DomainContext, ranges: readonly Range[], limit: number): Promise<{ rows: Shown[]; total: number }[]> {
-  const kept = await ctx.counts.each([ctx.events.countingOccurrencesInRanges(ranges)]);
+  // Single events and kept occurrences of every range counted in one pass each.
+  const [singles, kept] = await ctx.counts.each([ctx.events.countingInRanges(ranges), ctx.events.countingOccurrencesInRanges(ranges)]);
   return Promise.all(
     ranges.map(async (range, i) => {
-      const [singles] = await ctx.counts.each([ctx.events.countingInRanges([range])]);
       let expanded = 0;
-      for (const row of await ctx.events.seriesToExpand(range, range.to)) expanded += expandOccurrences(row, range, range.from, MAX_COUNTED).length;
+      for (const row of await ctx.events.seriesToExpand(range, range.to)) expanded += expandOccurrences(row, range, BEGINNING_OF_TIME, MAX_COUNTED).length;
       const rows = (await entriesOf(ctx, range, undefined, limit)).slice(0, limit).map((e) => e.shown);
-      return { rows, total: singles![0]! + kept[0]![i]! + expanded };
+      return { rows, total: singles![i]! + kept![i]! + expanded };
     }),
   );
 }

@@ -4,7 +4,7 @@ import { Temporal, toStored } from '../common/time.js';
 import { ZoneResolver } from './zones.js';
 
 /**
- * Reading an iCalendar file (RFC 5545) into what the tools take: VEVENT and VTODO with their
+ * Reading an iCalendar file (RFC 5545) into what the tools take: event and to-do components with their
  * times resolved to instants in a known zone, RRULE, EXDATE, RDATE, exceptions by RECURRENCE-ID,
  * and the first alarm as the reminder. ical.js parses the text (folding, escaping, parameters);
  * times and zones are ours (zones.ts). A component that cannot be read makes the whole file fail,

@@ -159,7 +159,7 @@ async function importTodo(ctx: DomainContext, todo: ImportedTodo): Promise<{ id:
 }
 
 /**
- * Imports an iCalendar file: every VEVENT and VTODO, each created or, when an item came from the
+ * Imports an iCalendar file: every event and to-do component, each created or, when an item came from the
  * same UID before, updated. The whole file is read first and each item checked as the tools check
  * their input: one bad component refuses the file, naming it, and the transaction writes nothing.
  */

@@ -3,7 +3,7 @@ import { Temporal } from '../common/time.js';
 
 /**
  * Writing iCalendar (RFC 5545) with ical.js: VEVENT (series with RRULE, EXDATE, RDATE and one
- * VEVENT per changed occurrence, RECURRENCE-ID) and VTODO, times in their IANA zone with a
+ * VEVENT per changed occurrence, RECURRENCE-ID) and to-do components, times in their IANA zone with a
  * VTIMEZONE for each zone used, all-day events as dates (DTEND the day after the last), one
  * DISPLAY alarm per reminder.
  */

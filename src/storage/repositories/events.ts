@@ -28,9 +28,12 @@ export interface EventRange {
   tag?: string;
 }
 
+/** The earliest start a short event (or occurrence) overlapping the range can have. */
+const shortWindowStart = (range: EventRange) => new Date(Math.max(0, Date.parse(range.from) - LONG_EVENT_MS)).toISOString();
+
 /** Events overlapping the range: the short ones (long = false) or the long ones. */
 function overlappingQuery(scope: TenantScope, range: EventRange, long: boolean) {
-  const windowStart = new Date(Math.max(0, Date.parse(range.from) - LONG_EVENT_MS)).toISOString();
+  const windowStart = shortWindowStart(range);
   let q = scope.db
     .selectFrom('events')
     .where('tenant_id', '=', scope.tenantId)
@@ -59,11 +62,12 @@ function countingOverlaps(
   const both = scope.db.selectFrom(part(span, false).unionAll(part(span, true)).as('e'));
   return { query: both, conditions: ranges.map((r) => sql<boolean>`e.start_at < ${r.to} AND e.end_at > ${r.from}`) };
 }
+
 const byOccurrence = byColumns<StoredOccurrence>('occurrence_start_at', 'id', 'occurrence_start');
 
 /** Kept occurrences overlapping the range, with their series (short or long occurrences). */
 function occurrencesQuery(scope: TenantScope, range: EventRange, long: boolean) {
-  const windowStart = new Date(Math.max(0, Date.parse(range.from) - LONG_EVENT_MS)).toISOString();
+  const windowStart = shortWindowStart(range);
   let q = scope.db
     .selectFrom('event_occurrences as o')
     .innerJoin('events as e', (join) => join.onRef('e.tenant_id', '=', 'o.tenant_id').onRef('e.id', '=', 'o.event_id'))
