@@ -11,15 +11,24 @@ const CLI = path.resolve('dist/cli.js');
 
 export interface Stats {
   p50: number;
+  p95: number;
   p99: number;
   mean: number;
+  min: number;
 }
 
-function stats(samples: number[]): Stats {
+/** Percentiles, mean and minimum of latency samples, in milliseconds to the microsecond. */
+export function stats(samples: number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   const round = (n: number) => Math.round(n * 1000) / 1000;
-  return { p50: round(at(0.5)), p99: round(at(0.99)), mean: round(samples.reduce((a, b) => a + b, 0) / samples.length) };
+  return {
+    p50: round(at(0.5)),
+    p95: round(at(0.95)),
+    p99: round(at(0.99)),
+    mean: round(samples.reduce((a, b) => a + b, 0) / samples.length),
+    min: round(sorted[0]!),
+  };
 }
 
 async function time(fn: () => Promise<unknown>, iterations = ITERATIONS): Promise<Stats> {

@@ -29,6 +29,7 @@ import { createEvent } from '../src/domain/calendar/service.js';
 import { CreateEventInput } from '../src/domain/calendar/schema.js';
 import { VOCABULARY } from './seed.js';
 import { SERVER_NODE } from './server-node.js';
+import { stats, type Stats } from './measure.js';
 
 const EVENTS = 20_000;
 const SERIES = 1_000;
@@ -144,26 +145,6 @@ async function connect(home: string, label: string) {
   return { client, transport, call };
 }
 type Server = Awaited<ReturnType<typeof connect>>;
-
-interface Stats {
-  p50: number;
-  p95: number;
-  p99: number;
-  mean: number;
-  min: number;
-}
-function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  const round = (n: number) => Math.round(n * 1000) / 1000;
-  return {
-    p50: round(at(0.5)),
-    p95: round(at(0.95)),
-    p99: round(at(0.99)),
-    mean: round(samples.reduce((a, b) => a + b, 0) / samples.length),
-    min: round(sorted[0]!),
-  };
-}
 
 async function sample(fn: () => Promise<unknown>, n: number, into: number[]) {
   for (let i = 0; i < n; i++) {

@@ -162,6 +162,8 @@ describe('iCalendar in and out', () => {
     assert.deepEqual((await other.ok<Page>('list_calendar_events', { start_date: '2027-01-01', end_date: '2027-01-03' })).items, []);
     assert.match(await other.fails('import_ics', { ics_text: fixture('ms_timezones.ics') }), /ics_text: /);
     assert.match(await other.fails('import_ics', { ics_text: 'hello' }), /ics_text: is not an iCalendar file/);
+    const longUid = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VEVENT\r\nUID:${'u'.repeat(300)}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20270101T090000Z\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+    assert.match(await other.fails('import_ics', { ics_text: longUid }), /has a UID of 300 characters; at most 255 are kept/);
     // A zone whose observances repeat every minute (ical.js would expand them for minutes): unknown.
     const runaway =
       'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VTIMEZONE\r\nTZID:Custom Zone\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nRRULE:FREQ=MINUTELY\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:r-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Custom Zone:20270101T090000\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
