@@ -48,7 +48,7 @@ function memoryOf(pid: number) {
   return { rss_mb: Math.round(kb('VmRSS') / 1024), peak_rss_mb: Math.round(kb('VmHWM') / 1024) };
 }
 
-async function connect(home: string, env: Record<string, string>) {
+export async function connect(home: string, env: Record<string, string>) {
   const transport = new StdioClientTransport({
     command: SERVER_NODE.bin,
     args: [CLI],

@@ -153,6 +153,7 @@ function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore,
         secrets: provided.secrets,
         server: provided.server,
         audit: (type, details) => provided.audit?.({ type, actor: tenantId, details }),
+        readings: [],
       };
       return fn(ctx);
     });

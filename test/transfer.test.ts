@@ -28,10 +28,26 @@ async function seed(server: TestServer) {
     start_date: '2031-01-01',
     tags: ['writing', 'work'],
   });
-  await server.ok('add_project_task', { project_id: project.id, title: 'Chapter 1', status: 'done', due_date: '2031-02-01', tags: ['draft'] });
+  const chapter = await server.ok<{ id: string }>('add_project_task', {
+    project_id: project.id,
+    title: 'Chapter 1',
+    status: 'done',
+    due_date: '2031-02-01',
+    tags: ['draft'],
+  });
   await server.ok('add_project_task', { project_id: project.id, title: 'Chapter 2', due_date: '2031-03-01T17:00' });
+  // A subtask made before its parent: the export lists it first, and an import must still write the parent first.
+  const part = await server.ok<{ id: string }>('add_project_task', { project_id: project.id, title: 'Part one' });
+  await server.ok('update_project_task', { task_id: chapter.id, parent_id: part.id });
   await server.ok('update_project', { project_id: project.id, progress: 40 });
-  await server.ok('create_todo', { title: 'Call editor', project_id: project.id, due_date: '2031-01-15', reminder_date: '2031-01-14T09:00', priority: 'high' });
+  const call = await server.ok<{ id: string }>('create_todo', {
+    title: 'Call editor',
+    project_id: project.id,
+    due_date: '2031-01-15',
+    reminder_date: '2031-01-14T09:00',
+    priority: 'high',
+  });
+  await server.ok('create_todo', { title: 'Ask about the cover', parent_id: call.id });
   const gone = await server.ok<{ id: string }>('create_todo', { title: 'Old idea' });
   await server.ok('delete_item', { kind: 'todo', id: gone.id });
   const done = await server.ok<{ id: string }>('create_todo', { title: 'Buy ink', tags: ['errand'] });
@@ -72,7 +88,11 @@ describe('export and import', () => {
     await withServer({ home: source.dir }, seed);
     const original = await exportOf(source);
     assert.equal((original.documents as unknown[]).length, 3);
-    assert.equal((original.todos as unknown[]).length, 3, 'the trash is exported too');
+    assert.equal((original.todos as unknown[]).length, 4, 'the trash is exported too');
+    assert.ok(
+      (original.tasks as { title: string; parent_id: string | null }[]).some((t) => t.title === 'Chapter 1' && t.parent_id !== null),
+      'subtasks keep their parent',
+    );
 
     let previous = source;
     for (const engine of chain.slice(1)) {
@@ -80,7 +100,7 @@ describe('export and import', () => {
       const file = path.join(previous.dir, 'export.json');
       const imported = await runCli(['import', file], target.dir, target.env);
       assert.equal(imported.code, 0, imported.stderr);
-      assert.match(imported.stdout, /imported 1 projects, 2 tasks, 3 todos, 2 events, 3 documents/);
+      assert.match(imported.stdout, /imported 1 projects, 3 tasks, 4 todos, 2 events, 3 documents/);
       assert.deepEqual(await exportOf(target), original, `the export after ${engine} differs`);
       previous = target;
     }
@@ -96,7 +116,7 @@ describe('export and import', () => {
       const cover = await server.ok<{ content_base64: string }>('read_document', { document_id: docs.items[0]!.id });
       assert.deepEqual(Buffer.from(cover.content_base64, 'base64'), PNG);
       const dashboard = await server.ok<{ counts: { todos_open: number; todos_completed: number; documents: number } }>('get_dashboard');
-      assert.deepEqual([dashboard.counts.todos_open, dashboard.counts.todos_completed, dashboard.counts.documents], [1, 1, 3]);
+      assert.deepEqual([dashboard.counts.todos_open, dashboard.counts.todos_completed, dashboard.counts.documents], [2, 1, 3]);
       assert.equal((await server.ok<{ timezone: string }>('get_status')).timezone, 'Europe/Lisbon');
     });
   });
@@ -133,7 +153,7 @@ describe('export and import', () => {
     assert.equal(replaced.code, 0, replaced.stderr);
     await withServer({ home: target.dir, env: target.env }, async (server) => {
       const todos = await server.ok<{ items: { title: string }[] }>('list_todos');
-      assert.deepEqual(todos.items.map((t) => t.title).sort(), ['Buy ink', 'Call editor']);
+      assert.deepEqual(todos.items.map((t) => t.title).sort(), ['Ask about the cover', 'Buy ink', 'Call editor']);
     });
 
     const notAnExport = path.join(source.dir, 'bad.json');

@@ -9,6 +9,7 @@ import { provideParts } from './parts.js';
 import { sealedSecrets } from '../security/sealed-secrets.js';
 import { RateLimits } from '../security/rate-limits.js';
 import type { ServerExtension } from '../mcp/server.js';
+import { toolOffer } from '../mcp/offer.js';
 import { listenHttp, planListen, type HttpServerHandle, type ListenPlan } from '../transports/http/server.js';
 import { shutdownOnce } from '../transports/shutdown.js';
 import { startMaintenance } from './maintenance.js';
@@ -27,6 +28,7 @@ export async function startHttpServer(
 ): Promise<HttpServerHandle> {
   const { config, logger, clock, engine } = opened;
   for (const warning of configWarnings(config)) logger.warn(warning);
+  const offer = toolOffer(config);
   const audit = new AuditLog(opened);
   // The signing keys open before listening: a missing or wrong key-encryption key stops the start here.
   // Loaded only for the embedded issuer: a deployment with an external one never pays for oidc-provider.
@@ -45,7 +47,7 @@ export async function startHttpServer(
   const stopMaintenance = await startMaintenance({ runtime: opened, audit, logger });
   try {
     const handle = await listenHttp(
-      { config, logger, clock, engine, mcp: { run: opened.run, logger }, audit, limits, authorizationServer, secrets },
+      { config, logger, clock, engine, mcp: { run: opened.run, logger, offer }, audit, limits, authorizationServer, secrets },
       plan,
       extension,
     );

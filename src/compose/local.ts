@@ -1,6 +1,8 @@
 import { systemClock, type Clock } from '../clock.js';
 import { configWarnings, type ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../logging.js';
+import type { McpDeps } from '../mcp/errors.js';
+import { toolOffer } from '../mcp/offer.js';
 import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../runtime.js';
 import { AuditLog } from '../security/audit.js';
 import { processStdio, serveLocalStdio, type StdioStreams } from '../transports/stdio.js';
@@ -10,6 +12,8 @@ import { provideParts } from './parts.js';
 export interface LocalServer {
   /** Storage for the one local tenant: what its MCP server runs on. */
   runtime: OpenedRuntime;
+  /** What its MCP servers act through, with the tools the configuration offers. */
+  mcp: McpDeps;
   /** Stops the maintenance and closes storage. */
   close(): Promise<void>;
 }
@@ -20,6 +24,7 @@ export interface LocalServer {
  */
 export async function openLocal(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock): Promise<LocalServer> {
   for (const warning of configWarnings(config)) logger.warn(warning);
+  const offer = toolOffer(config);
   const opened = await openRuntime(config, logger, clock);
   try {
     await opened.ensureTenant(LOCAL_TENANT);
@@ -28,6 +33,7 @@ export async function openLocal(config: ResolvedConfig, logger: Logger, clock: C
     const stopMaintenance = await startMaintenance({ runtime: opened, audit: new AuditLog(opened), logger });
     return {
       runtime: opened,
+      mcp: { run: opened.run, logger, offer },
       close: async () => {
         stopMaintenance();
         await opened.close();
@@ -42,5 +48,5 @@ export async function openLocal(config: ResolvedConfig, logger: Logger, clock: C
 /** `mcp-pa stdio`: MCP over stdin/stdout until the client goes. Resolves once everything is closed. */
 export async function serveLocal(config: ResolvedConfig, logger: Logger, streams: StdioStreams = processStdio()): Promise<void> {
   const local = await openLocal(config, logger);
-  await serveLocalStdio({ mcp: { run: local.runtime.run, logger }, logger, maxFileSizeMb: config.documents.max_file_size_mb, close: local.close, streams });
+  await serveLocalStdio({ mcp: local.mcp, logger, maxFileSizeMb: config.documents.max_file_size_mb, close: local.close, streams });
 }

@@ -46,6 +46,7 @@ const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'MCP_PA_MAX_FILE_SIZE_MB', path: ['documents', 'max_file_size_mb'], number: true },
   { name: 'MCP_PA_ENCRYPTION_KEY', path: ['encryption', 'key'], secret: true },
   { name: 'MCP_PA_LOG_LEVEL', path: ['logging', 'level'] },
+  { name: 'MCP_PA_TOOLS', path: ['tools'] },
   { name: 'MCP_MODE', path: ['mode'] },
   { name: 'MCP_DATABASE_TYPE', path: ['database', 'type'] },
   { name: 'MCP_DATABASE_URL', path: ['database', 'connection_string'], secret: true },

@@ -97,6 +97,15 @@ const CLIENT_AUTH_METHODS = ['private_key_jwt', 'tls_client_auth', 'self_signed_
 export const ConfigSchema = z
   .strictObject({
     mode: oneOf(['local', 'http'] as const).default('local'),
+    /**
+     * The tools offered: profiles (all, core, read-only) and tool names, as a list or one
+     * comma-separated string. The names are checked when the server starts (src/mcp/offer.ts).
+     */
+    tools: z
+      .union([z.string(), z.array(z.string())], { error: () => 'must be a profile, a tool name, or a list of them' })
+      .transform((value) => (typeof value === 'string' ? value.split(',') : value).map((token) => token.trim()).filter((token) => token !== ''))
+      .refine((tokens) => tokens.length > 0, 'must name a profile (all, core, read-only) or at least one tool')
+      .default(['all']),
     /** Default: stdio in local mode, https in HTTP mode. */
     transport: oneOf(['stdio', 'https', 'http'] as const).optional(),
     server: z

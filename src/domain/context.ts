@@ -22,6 +22,14 @@ export interface DomainContext extends TenantStore {
   readonly server: ServerFacts;
   /** Records a security event of this person in the audit trail (HTTP mode; a no-op elsewhere). */
   audit(type: string, details?: Record<string, unknown>): void;
+  /** What this call read from words (dates, repetition), to be stated with its result. */
+  readonly readings: Reading[];
+}
+
+export interface Reading {
+  field: string;
+  said: string;
+  read: string;
 }
 
 export interface ServerFacts {

@@ -1,24 +1,19 @@
 import crypto from 'node:crypto';
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, type CallToolResult } from '@modelcontextprotocol/server';
 import { ZodError } from 'zod';
+import { describeZodError } from '../domain/common/zod-messages.js';
 import type { DomainContext } from '../domain/context.js';
 import { NotFoundError, UserError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { Runtime } from '../runtime.js';
 import type { Access } from '../storage/engine.js';
+import type { ToolOffer } from './offer.js';
 
 /** What a failed call tells the client, whichever door it came through. */
 export interface Failure {
   /** invalid and not_found: the user's own mistake; busy: try again; internal: our fault. */
   kind: 'invalid' | 'not_found' | 'busy' | 'internal';
   message: string;
-}
-
-/** A zod error as the tools report theirs: the path of the first problem, then the problem. */
-function describeZodError(err: ZodError): string {
-  const issue = err.issues[0];
-  if (!issue) return 'the arguments are not valid';
-  return issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
 }
 
 /**
@@ -43,10 +38,11 @@ function failureOf(err: unknown, what: string, logger: Logger): Failure {
   };
 }
 
-/** What an MCP server needs to act for a tenant: the unit of work, and where failures are logged. */
+/** What an MCP server needs to act for a tenant: the unit of work, where failures are logged, and which tools it offers. */
 export interface McpDeps {
   run: Runtime['run'];
   logger: Logger;
+  offer: ToolOffer;
 }
 
 /**

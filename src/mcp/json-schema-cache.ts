@@ -1,14 +1,16 @@
+import { leanSchema } from './lean-schema.js';
+
 /** Standard JSON Schema's converter: options (the target dialect) in, a JSON Schema out. */
 type Converter = (options: unknown) => Record<string, unknown>;
 
 const memoized = new WeakSet<object>();
 
-function memo(convert: Converter): Converter {
+function memo(convert: Converter, io: 'input' | 'output'): Converter {
   const results = new Map<string, Record<string, unknown>>();
   return (options) => {
     const key = JSON.stringify(options ?? {});
     let result = results.get(key);
-    if (!result) results.set(key, (result = deepFreeze(convert(options))));
+    if (!result) results.set(key, (result = deepFreeze(leanSchema(convert(options), io))));
     return result;
   };
 }
@@ -24,11 +26,46 @@ function deepFreeze<T>(value: T): T {
 /**
  * The SDK turns a tool's schemas into JSON Schema for every server it builds, and over HTTP it
  * builds one per request: a cost paid again and again for the same answer. This makes a schema
- * convert once per target and hand out the (frozen) result after that.
+ * convert once per target, made lean (lean-schema.ts), and hand out the (frozen) result after that.
  */
-export function convertOnce(schema: { '~standard': unknown }): void {
+export type StandardSchema = { '~standard': unknown };
+type Json = Record<string, unknown>;
+
+/**
+ * A schema listed as `schema` is, changed by `edit` (after the lean pass): for what only the tool
+ * list needs different (a bulk tool's items without the single tool's descriptions).
+ */
+export function editedListing(schema: StandardSchema, edit: (json: Json) => Json): StandardSchema {
+  convertOnce(schema);
+  const { jsonSchema } = schema['~standard'] as { jsonSchema: { input: Converter; output: Converter } };
+  const edited = (convert: Converter): Converter => {
+    const results = new Map<string, Json>();
+    return (options) => {
+      const key = JSON.stringify(options ?? {});
+      let result = results.get(key);
+      if (!result) results.set(key, (result = deepFreeze(edit(structuredClone(convert(options))))));
+      return result;
+    };
+  };
+  const standard = { ...(schema['~standard'] as object), jsonSchema: { input: edited(jsonSchema.input), output: edited(jsonSchema.output) } };
+  memoized.add(standard);
+  return { '~standard': standard };
+}
+
+/**
+ * A schema that validates as `validating` does and is listed (as JSON Schema) as `shown` is: a
+ * bulk call validates each item itself, so one bad item need not refuse the others; the dashboard
+ * lists the fields a glance needs of items it returns whole.
+ */
+export function shownAs(validating: StandardSchema, shown: StandardSchema): StandardSchema {
+  convertOnce(shown);
+  const shownStandard = shown['~standard'] as { jsonSchema: unknown };
+  return { '~standard': { ...(validating['~standard'] as object), jsonSchema: shownStandard.jsonSchema } };
+}
+
+export function convertOnce(schema: StandardSchema): void {
   const standard = schema['~standard'] as { jsonSchema?: { input: Converter; output: Converter } };
   if (!standard.jsonSchema || memoized.has(standard)) return;
-  standard.jsonSchema = { input: memo(standard.jsonSchema.input), output: memo(standard.jsonSchema.output) };
+  standard.jsonSchema = { input: memo(standard.jsonSchema.input, 'input'), output: memo(standard.jsonSchema.output, 'output') };
   memoized.add(standard);
 }

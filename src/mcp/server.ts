@@ -2,30 +2,38 @@ import { createRequire } from 'node:module';
 import { McpServer, requireScopes, type ServerOptions } from '@modelcontextprotocol/server';
 import { tenantWork, type McpDeps, type TenantWork } from './errors.js';
 import { INSTRUCTIONS } from './instructions.js';
-import { convertOnce } from './json-schema-cache.js';
+import { readWords } from '../domain/common/words.js';
+import type { Reading } from '../domain/context.js';
+import { convertOnce, shownAs } from './json-schema-cache.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
+import type { ToolOffer } from './offer.js';
 import { annotationsOf, scopeOf, type ToolDeclaration } from './tool.js';
 import { TOOLS } from './tools/index.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 export const SERVER_VERSION = pkg.version;
 
-for (const tool of TOOLS) {
-  convertOnce(tool.input);
-  convertOnce(tool.output);
-}
+/** Each tool's schemas as registered: converted once, and listed as `shown` where a tool says so. */
+const SCHEMAS = new Map(
+  TOOLS.map((tool) => {
+    convertOnce(tool.input);
+    convertOnce(tool.output);
+    const input = tool.shown?.input ? shownAs(tool.input, tool.shown.input) : tool.input;
+    const output = tool.shown?.output ? shownAs(tool.output, tool.shown.output) : tool.output;
+    return [tool.name, { input, output }] as const;
+  }),
+);
 
-function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration) {
+function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration, offer: ToolOffer) {
   server.registerTool(
     tool.name,
     {
       title: tool.title,
-      description: tool.description,
-      inputSchema: tool.input,
-      outputSchema: tool.output,
+      description: typeof tool.description === 'string' ? tool.description : tool.description(offer),
+      inputSchema: SCHEMAS.get(tool.name)!.input as typeof tool.input,
+      outputSchema: SCHEMAS.get(tool.name)!.output as typeof tool.output,
       annotations: annotationsOf(tool),
-      _meta: { 'mcp-pa/scope': scopeOf(tool) },
       // Over HTTP, a token without the tool's scope gets 403 insufficient_scope (no token, no check: stdio).
       scopeChallenge: requireScopes(scopeOf(tool)),
     },
@@ -33,14 +41,18 @@ function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration
       work.tool(
         tool.access,
         tool.name,
-        (domain) => tool.run(domain, input as never),
-        (result) => ({
-          content: [{ type: 'text' as const, text: tool.summarize(result) }, ...(tool.content?.(result) ?? [])],
+        async (domain) => ({ result: await tool.run(domain, await readWords(domain, tool.input, input as never)), readings: domain.readings }),
+        ({ result, readings }) => ({
+          content: [{ type: 'text' as const, text: tool.summarize(result) + readingsText(readings) }, ...(tool.content?.(result) ?? [])],
           structuredContent: result as Record<string, unknown>,
         }),
       ),
   );
 }
+
+/** How the words of a call were read ("next fri" as 2026-12-11), so the person can check. */
+const readingsText = (readings: readonly Reading[]) =>
+  readings.length ? `\nRead ${readings.map((r) => `${r.field} ${JSON.stringify(r.said)} as ${r.read}`).join('; ')}.` : '';
 
 /**
  * A fully equipped MCP server acting for one tenant (local mode has one; HTTP mode takes it from
@@ -56,7 +68,7 @@ export function createMcpServer(deps: McpDeps, tenantId: string, extension?: Ser
     },
   );
   const work = tenantWork(deps, tenantId);
-  for (const tool of TOOLS) registerTool(server, work, tool);
+  for (const tool of deps.offer.tools) registerTool(server, work, tool, deps.offer);
   registerResources(server, work);
   registerPrompts(server, work);
   extension?.register(server);

@@ -3,6 +3,7 @@ import type { ContentBlock } from '@modelcontextprotocol/server';
 import type { DomainContext } from '../domain/context.js';
 import { SCOPES, type Scope } from '../scopes.js';
 import type { Access } from '../storage/engine.js';
+import type { StandardSchema } from './json-schema-cache.js';
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
@@ -13,9 +14,12 @@ type AnyObject = z.ZodObject<z.ZodRawShape>;
 export interface ToolDeclaration<I extends AnyObject = AnyObject, O extends z.ZodType = z.ZodType> {
   name: string;
   title: string;
-  description: string;
+  /** A function when the text depends on the server's settings (an upload limit). */
+  description: string | ((facts: { maxFileSizeMb: number }) => string);
   input: I;
   output: O;
+  /** What the tool list shows instead (see shownAs in json-schema-cache.ts); input and output still validate. */
+  shown?: { input?: StandardSchema; output?: StandardSchema };
   /** read: answers from the data, changes nothing (scope pa:read); write: changes data (scope pa:write). */
   access: Access;
   /** For write tools: may it overwrite or remove data? Is calling it twice the same as once? */
@@ -34,12 +38,15 @@ export function defineTool<I extends AnyObject, O extends z.ZodType>(tool: ToolD
 
 export const scopeOf = (tool: Pick<ToolDeclaration, 'access'>): Scope => SCOPES[tool.access];
 
+/**
+ * The hints, leaving out what MCP already assumes when a hint is absent (not read-only,
+ * destructive, not idempotent, open world): the tool list is read on every turn.
+ */
 export function annotationsOf(tool: ToolDeclaration) {
-  const readOnly = tool.access === 'read';
+  if (tool.access === 'read') return { readOnlyHint: true, openWorldHint: false };
   return {
-    title: tool.title,
-    readOnlyHint: readOnly,
-    ...(readOnly ? {} : { destructiveHint: tool.destructive ?? false, idempotentHint: tool.idempotent ?? false }),
+    ...(tool.destructive ? {} : { destructiveHint: false }),
+    ...(tool.idempotent ? { idempotentHint: true } : {}),
     openWorldHint: false,
   };
 }

@@ -67,6 +67,11 @@ interface TaskTable extends Lifecycle {
   exdates: Defaulted<string>; // JSON list of stored instants
   rdates: Defaulted<string>; // JSON list of stored instants
   completions: Defaulted<number>;
+  /** The parent task (same project), or null at the top; see migration 018. */
+  parent_id: Nullable;
+  trashed_with_parent: Defaulted<number>; // 1 while in the trash because its parent is
+  /** due_at, or a date after every date for undated tasks (set by the repository). */
+  due_sort: Defaulted<string>;
 }
 
 interface TodoTable extends Lifecycle {
@@ -88,6 +93,8 @@ interface TodoTable extends Lifecycle {
   exdates: Defaulted<string>; // JSON list of stored instants
   rdates: Defaulted<string>; // JSON list of stored instants
   completions: Defaulted<number>;
+  parent_id: Nullable;
+  trashed_with_parent: Defaulted<number>;
 }
 
 interface EventTable extends Lifecycle {

@@ -20,8 +20,8 @@ export interface SearchHit {
 /** Full-text index over every kind of item; dialect-specific, so it lives in storage/. */
 export interface SearchIndex {
   upsert(db: Kysely<Database>, tenantId: string, entry: SearchEntry): Promise<void>;
-  /** Many new entries at once (an import). */
-  insertMany(db: Kysely<Database>, tenantId: string, entries: readonly SearchEntry[]): Promise<void>;
+  /** Many entries at once (an import, a bulk call): in as few statements as the engine allows. */
+  upsertMany(db: Kysely<Database>, tenantId: string, entries: readonly SearchEntry[]): Promise<void>;
   remove(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string): Promise<void>;
   query(db: Kysely<Database>, tenantId: string, text: string, kinds: readonly ItemKind[], limit: number): Promise<SearchHit[]>;
   /** Forgets every entry of the tenant. */
@@ -71,8 +71,35 @@ export const sqliteSearchIndex: SearchIndex = {
     await sql`INSERT INTO search_fts (rowid, title, body, tags) VALUES (${rowid}, ${entry.title}, ${entry.body}, ${entry.tags.join(' ')})`.execute(db);
   },
 
-  async insertMany(db, tenantId, entries) {
-    for (const entry of entries) await this.upsert(db, tenantId, entry);
+  // A bulk call's entries in a few statements per 200: find those indexed already, drop their
+  // text, add rows for the new ones, then all the text at once.
+  async upsertMany(db, tenantId, entries) {
+    const key = (kind: string, id: string) => `${kind}:${id}`;
+    for (let i = 0; i < entries.length; i += 200) {
+      const chunk = entries.slice(i, i + 200);
+      const rowids = new Map<string, number>();
+      const known = await db
+        .selectFrom('search_items')
+        .select(['rowid', 'item_kind', 'item_id'])
+        .where('tenant_id', '=', tenantId)
+        .where('item_id', 'in', [...new Set(chunk.map((e) => e.id))])
+        .execute();
+      for (const r of known) rowids.set(key(r.item_kind, r.item_id), r.rowid);
+      const stale = chunk.map((e) => rowids.get(key(e.kind, e.id))).filter((rowid) => rowid !== undefined);
+      if (stale.length) await sql`DELETE FROM search_fts WHERE rowid IN (${sql.join(stale)})`.execute(db);
+      const fresh = [...new Map(chunk.filter((e) => !rowids.has(key(e.kind, e.id))).map((e) => [key(e.kind, e.id), e])).values()];
+      if (fresh.length) {
+        const added = await db
+          .insertInto('search_items')
+          .values(fresh.map((e) => ({ tenant_id: tenantId, item_kind: e.kind, item_id: e.id })))
+          .returning(['rowid', 'item_kind', 'item_id'])
+          .execute();
+        for (const r of added) rowids.set(key(r.item_kind, r.item_id), r.rowid);
+      }
+      const latest = new Map(chunk.map((e) => [key(e.kind, e.id), e]));
+      const rows = [...latest].map(([k, e]) => sql`(${rowids.get(k)!}, ${e.title}, ${e.body}, ${e.tags.join(' ')})`);
+      await sql`INSERT INTO search_fts (rowid, title, body, tags) VALUES ${sql.join(rows)}`.execute(db);
+    }
   },
 
   async remove(db, tenantId, kind, id) {
@@ -124,7 +151,7 @@ export const postgresSearchIndex: SearchIndex = {
       .execute();
   },
 
-  async insertMany(db, tenantId, entries) {
+  async upsertMany(db, tenantId, entries) {
     for (let i = 0; i < entries.length; i += 500) {
       await db
         .insertInto('search_items')
@@ -132,6 +159,13 @@ export const postgresSearchIndex: SearchIndex = {
           entries
             .slice(i, i + 500)
             .map((e) => ({ tenant_id: tenantId, item_kind: e.kind, item_id: e.id, title: e.title, body: e.body, tags: e.tags.join(' ') })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['tenant_id', 'item_kind', 'item_id']).doUpdateSet((eb) => ({
+            title: eb.ref('excluded.title'),
+            body: eb.ref('excluded.body'),
+            tags: eb.ref('excluded.tags'),
+          })),
         )
         .execute();
     }

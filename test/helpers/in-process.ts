@@ -100,9 +100,9 @@ export interface InProcessServer {
 export async function startInProcess(options: InProcessOptions): Promise<InProcessServer> {
   const config = loadConfig({}, options.env);
   const logger = createLogger(config.logging.level, options.log);
-  const { runtime, close } = await openLocal(config, logger, options.clock);
+  const { runtime, mcp, close } = await openLocal(config, logger, options.clock);
   const [clientEnd, serverEnd] = WireEnd.pair();
-  const handle = serveStdio(() => createMcpServer(runtime, LOCAL_TENANT), {
+  const handle = serveStdio(() => createMcpServer(mcp, LOCAL_TENANT), {
     transport: serverEnd,
     onerror: (err) => logger.warn({ err }, 'in-process transport error'),
   });

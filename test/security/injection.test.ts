@@ -28,7 +28,7 @@ const TEXT_FIELDS: Record<string, string[]> = {
   create_external_document: ['title', 'description'],
 };
 /** Names that are not free text: identifiers, dates, choices, URLs, encodings, files (an iCalendar file is checked component by component), queries. */
-const NOT_FREE_TEXT = /(^|_)(id|date|time|start|timezone|url|base64|ics_text|mime_type|status|priority|kind|type|cursor|tag|query)$/;
+const NOT_FREE_TEXT = /(^|_)(id|date|time|start|timezone|url|base64|ics_text|mime_type|status|priority|kind|type|cursor|tag|query|recurrence)$/;
 
 /** Every string in a result, however nested (the status groups its fields). */
 const stringsOf = (value: unknown): string[] =>
@@ -43,13 +43,14 @@ describe('injection payloads in every text field of every tool', () => {
     const { tools } = await server.client.listTools();
     const declared: Record<string, string[]> = {};
     for (const tool of tools) {
-      type Property = { type?: string; enum?: unknown; format?: string; pattern?: string; anyOf?: Property[] };
+      type Property = { type?: string | string[]; enum?: unknown; format?: string; pattern?: string; anyOf?: Property[] };
       const properties = (tool.inputSchema.properties ?? {}) as Record<string, Property>;
-      // A field that may be cleared is declared as anyOf [its type, null].
+      // A field that may be cleared is declared as type [its type, "null"], or anyOf [its schema, null].
       const unwrap = (p: Property) => p.anyOf?.find((v) => v.type !== 'null') ?? p;
+      const isString = (p: Property) => p.type === 'string' || (Array.isArray(p.type) && p.type.includes('string'));
       const text = Object.entries(properties)
         .map(([name, p]) => [name, unwrap(p)] as const)
-        .filter(([name, p]) => p.type === 'string' && !p.enum && !p.format && !p.pattern && !NOT_FREE_TEXT.test(name))
+        .filter(([name, p]) => isString(p) && !p.enum && !p.format && !p.pattern && !NOT_FREE_TEXT.test(name))
         .map(([name]) => name);
       if (text.length && !tool.annotations?.readOnlyHint) declared[tool.name] = text.sort();
     }

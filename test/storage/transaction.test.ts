@@ -69,4 +69,32 @@ describe('one transaction per call', () => {
       assert.deepEqual(fs.readdirSync(docs), [`${doc.id}.bin`]);
     },
   );
+
+  it('a savepoint that fails undoes its own writes and index entries, and the rest of the call stands', async () => {
+    const made = await runtime.run('write', LOCAL_TENANT, (ctx) =>
+      ctx.search.batch(async () => {
+        const kept = await createProject(ctx, CreateProjectInput.parse({ name: 'Savepoint kept', tags: ['savepoint'] }));
+        await assert.rejects(
+          ctx.savepoint(async () => {
+            await createProject(ctx, CreateProjectInput.parse({ name: 'Savepoint undone', tags: ['savepoint'] }));
+            throw new Error('fails after writing');
+          }),
+          /fails after writing/,
+        );
+        const after = await createProject(ctx, CreateProjectInput.parse({ name: 'Savepoint after', tags: ['savepoint'] }));
+        return [kept.name, after.name];
+      }),
+    );
+    const left = await runtime.run('read', LOCAL_TENANT, async (ctx) => ({
+      projects: await listProjects(ctx, ListProjectsInput.parse({ tag: 'savepoint' })),
+      hits: await search(ctx, SearchInput.parse({ query: 'savepoint' })),
+    }));
+    assert.deepEqual(left.projects.items.map((p) => p.name).sort(), [...made].sort());
+    assert.deepEqual(left.hits.results.map((h) => h.title).sort(), [...made].sort());
+    const indexed = await runtime.engine.transaction('read', LOCAL_TENANT, async (trx) => ({
+      entries: (await trx.selectFrom('search_items').select('item_id').where('item_kind', '=', 'project').execute()).map((r) => r.item_id).sort(),
+      projects: (await trx.selectFrom('projects').select('id').execute()).map((r) => r.id).sort(),
+    }));
+    assert.deepEqual(indexed.entries, indexed.projects, 'the undone item left no search entry behind');
+  });
 });

@@ -142,7 +142,7 @@ describe('project tools', () => {
     assert.match(await server.fails('create_project', { name: '' }), /name/);
     assert.match(await server.fails('create_project', { name: 'X', status: 'doing' }), /status/);
     assert.match(await server.fails('create_project', { name: 'X', priority: 'critical' }), /priority/);
-    assert.match(await server.fails('create_project', { name: 'X', start_date: '31/12/2026' }), /start_date.*not a date/);
+    assert.match(await server.fails('create_project', { name: 'X', start_date: '2026-13-45' }), /start_date.*not a date/);
     assert.match(await server.fails('create_project', { name: 'X', start_date: '2026-02-30' }), /start_date/);
     assert.match(await server.fails('create_project', { name: 'X', tags: Array.from({ length: 51 }, (_, i) => `t${i}`) }), /at most 50 tags/);
     assert.match(await server.fails('get_project', { project_id: 'nope' }), /project_id: no project has the id "nope"/);

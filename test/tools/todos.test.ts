@@ -121,7 +121,7 @@ describe('todo tools', () => {
     assert.match(await server.fails('create_todo', {}), /title/);
     assert.match(await server.fails('create_todo', { title: '   ' }), /title must not be empty/);
     assert.match(await server.fails('create_todo', { title: 'x', priority: 'extreme' }), /priority/);
-    assert.match(await server.fails('create_todo', { title: 'x', due_date: 'tomorrow' }), /due_date: "tomorrow" is not a date/);
+    assert.match(await server.fails('create_todo', { title: 'x', due_date: 'someday' }), /due_date: "someday" is neither an ISO 8601 date nor a date in words/);
     assert.match(await server.fails('create_todo', { title: 'x', due_date: '2026-13-01' }), /due_date/);
     assert.match(await server.fails('create_todo', { title: 'x', reminder_date: '2026-12-01T25:00' }), /reminder_date/);
     assert.match(await server.fails('create_todo', { title: 'x', project_id: 'missing' }), /project_id: no project/);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DomainContext } from '../context.js';
 import { InvalidInputError } from '../../errors.js';
-import { DATE_HELP, moment } from '../common/fields.js';
+import { moment } from '../common/fields.js';
 import { Temporal, formatInstant, rangeBound, toStored } from '../common/time.js';
 import { WEEKDAY_NAMES, type WorkingHours } from '../profile/schema.js';
 import { workingHoursOf } from '../profile/service.js';
@@ -29,8 +29,8 @@ export const duration = z
   .max(1440, 'must be from 5 to 1440 minutes');
 
 export const FindFreeTimeInput = z.strictObject({
-  start_date: moment(`Look from here (default: now). ${DATE_HELP}`).optional(),
-  end_date: moment(`Look until here (default: 7 days after start_date; at most ${MAX_RANGE_DAYS} days). ${DATE_HELP}`).optional(),
+  start_date: moment(`Look from here (default: now).`).optional(),
+  end_date: moment(`Look until here (default: 7 days after start_date; at most ${MAX_RANGE_DAYS} days).`).optional(),
   duration_minutes: duration.describe('How long the free slot must be, in minutes.'),
   limit: z.number().int().min(1).max(100).default(20).describe('The most slots returned (default 20).'),
 });
@@ -38,7 +38,7 @@ export type FindFreeTimeInput = z.output<typeof FindFreeTimeInput>;
 
 const Slot = z.object({ start_time: z.string(), end_time: z.string() });
 export const FreeTime = z.object({
-  slots: z.array(Slot).describe('Free spans at least duration_minutes long, earliest first, inside your working hours.'),
+  slots: z.array(Slot),
   working_hours: z.object({ days: z.array(z.enum(WEEKDAY_NAMES)), start: z.string(), end: z.string() }),
   timezone: z.string(),
 });

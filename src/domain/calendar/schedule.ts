@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DomainContext } from '../context.js';
 import { InvalidInputError, NotFoundError, UserError } from '../../errors.js';
-import { DATE_HELP, id, moment } from '../common/fields.js';
+import { id, moment } from '../common/fields.js';
 import { parseMoment, toStored } from '../common/time.js';
 import { duration, freeSlots } from './free-time.js';
 import type { Event } from './schema.js';
@@ -11,7 +11,7 @@ export const ScheduleTodoInput = z.strictObject({
   todo_id: id('todo_id'),
   duration_minutes: duration.describe('How long to book, in minutes.'),
   start_time: moment(
-    `When to book it; default: the first free slot of that length in your working hours before the todo is due (within 14 days if it has no due date). ${DATE_HELP}`,
+    `When to book it; default: the first free slot of that length in your working hours before the todo is due (within 14 days if it has no due date).`,
   ).optional(),
 });
 export type ScheduleTodoInput = z.output<typeof ScheduleTodoInput>;

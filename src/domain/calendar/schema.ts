@@ -1,43 +1,34 @@
 import { z } from 'zod';
 import { recurrenceFields } from '../common/recurrence.js';
-import { DATE_HELP, clearable, cursor, description, id, limit, moment, pageOf, shortText, tag, tags, timestamps, title } from '../common/fields.js';
+import { clearable, cursor, description, id, limit, moment, pageOf, shortText, tag, tags, timestamps, title } from '../common/fields.js';
 
 export const MAX_ATTENDEES = 100;
 
 const fields = {
-  start_time: moment(`Start. ${DATE_HELP} For all-day events, a date.`),
-  end_time: moment(`End, not before the start. ${DATE_HELP} For all-day events, the last day (inclusive).`),
+  start_time: moment('All-day: a date.'),
+  end_time: moment('All-day: the last day.'),
   description: description(),
   location: shortText('Where it happens.', 500),
-  attendees: z
-    .array(shortText('An attendee: a name or an email address.', 320))
-    .max(MAX_ATTENDEES, `at most ${MAX_ATTENDEES} attendees`)
-    .describe(`Who attends (up to ${MAX_ATTENDEES}).`),
+  attendees: z.array(shortText('A name or an email address.', 320)).max(MAX_ATTENDEES, `at most ${MAX_ATTENDEES} attendees`),
   reminder_minutes: z
     .number()
     .int('must be a whole number of minutes')
     .min(0, 'must be from 0 to 40320 (four weeks)')
     .max(40320, 'must be from 0 to 40320 (four weeks)')
-    .describe('Remind this many minutes before the start.'),
+    .describe('Minutes before the start.'),
   tags: tags(),
-  timezone: z.string().max(64).describe('IANA time zone the times are read in and shown in; default: yours.'),
-  all_day: z.boolean().describe('An all-day event: start_time and end_time are dates.'),
+  timezone: z.string().max(64).describe('IANA zone of the times; default: yours.'),
+  all_day: z.boolean(),
   recurrence: recurrenceFields.recurrence,
-  exdates: recurrenceFields.dates('Occurrences left out of the series'),
-  rdates: recurrenceFields.dates('Extra occurrences of the series'),
+  exdates: recurrenceFields.dates('Occurrences skipped.'),
+  rdates: recurrenceFields.dates(),
 };
 
 const SCOPES = ['this', 'following', 'all'] as const;
 /** Which occurrences of a recurring event a change or a deletion applies to. */
 export const scopeFields = {
-  scope: z
-    .enum(SCOPES)
-    .describe(
-      'For a recurring event: this (only the occurrence at occurrence_start), following (it and every later one: the series is split there), all (the whole series; the default).',
-    ),
-  occurrence_start: moment(
-    `The original start of the occurrence meant (its occurrence_start in list_calendar_events); needed for scope this and following. ${DATE_HELP}`,
-  ),
+  scope: z.enum(SCOPES).describe('On a recurring event: this occurrence, this and the following ones (the series splits there), or all.'),
+  occurrence_start: moment('The occurrence_start of the occurrence meant (list_calendar_events); for scope this and following.'),
 };
 
 export const CreateEventInput = z.strictObject({
@@ -60,7 +51,7 @@ export type CreateEventInput = z.output<typeof CreateEventInput>;
 export const UpdateEventInput = z.strictObject({
   event_id: id('event_id'),
   title: title().optional(),
-  start_time: fields.start_time.optional().describe('New start; without end_time the event keeps its length.'),
+  start_time: fields.start_time.optional().describe('Without end_time the event keeps its length.'),
   end_time: fields.end_time.optional(),
   description: clearable(fields.description),
   location: clearable(fields.location),
@@ -78,8 +69,8 @@ export const UpdateEventInput = z.strictObject({
 export type UpdateEventInput = z.output<typeof UpdateEventInput>;
 
 export const ListEventsInput = z.strictObject({
-  start_date: moment(`Events ending after this (default: the start of today). ${DATE_HELP}`).optional(),
-  end_date: moment(`Events starting before this; a plain date includes that whole day. ${DATE_HELP}`).optional(),
+  start_date: moment(`Events ending after this (default: the start of today).`).optional(),
+  end_date: moment(`Events starting before this; a plain date includes that whole day.`).optional(),
   tag: tag().optional(),
   cursor: cursor(),
   limit: limit(),
@@ -98,23 +89,23 @@ export const Event = z.object({
   id: z.string(),
   title: z.string(),
   description: z.string().nullable(),
-  start_time: z.string().describe('A date for all-day events, else a date-time in the event’s time zone.'),
-  end_time: z.string().describe('For all-day events the last day, inclusive.'),
+  start_time: z.string(),
+  end_time: z.string().describe('All-day: the last day.'),
   all_day: z.boolean(),
   timezone: z.string(),
   location: z.string().nullable(),
   attendees: z.array(z.string()),
   reminder_minutes: z.number().nullable(),
   tags: z.array(z.string()),
-  recurrence: z.string().nullable().describe('The RFC 5545 rule the event repeats by; null for a single event.'),
-  exdates: z.array(z.string()).describe('Occurrences left out (original starts).'),
-  rdates: z.array(z.string()).describe('Extra occurrences.'),
-  occurrence_of: z.string().nullable().describe('For one occurrence of a recurring event: the series id (also its id).'),
-  occurrence_start: z.string().nullable().describe('For one occurrence: its original start, which stays when it is moved.'),
-  todo_id: z.string().nullable().describe('The todo this event was booked for (schedule_todo).'),
+  recurrence: z.string().nullable(),
+  exdates: z.array(z.string()),
+  rdates: z.array(z.string()),
+  occurrence_of: z.string().nullable(),
+  occurrence_start: z.string().nullable().describe('Its original start on an occurrence.'),
+  todo_id: z.string().nullable(),
   ...timestamps,
-  conflicts: z.array(Conflict).optional().describe('After a create or a change: the timed events (or occurrences) it overlaps. A warning, never a refusal.'),
+  conflicts: z.array(Conflict).optional().describe('Timed events it overlaps: a warning, not a refusal.'),
 });
 export type Event = z.infer<typeof Event>;
 
-export const EventPage = pageOf(Event).describe('Events overlapping the range, by start time.');
+export const EventPage = pageOf(Event.omit({ conflicts: true }));

@@ -25,14 +25,12 @@ const text = (max: number, multiline: boolean) =>
     .refine((s) => s.length <= max, `must be at most ${max} characters`)
     .refine((s) => !hasControlCharacters(s, multiline), CONTROL_PROBLEM);
 
-export const title = (what = 'title') =>
-  text(500, false)
-    .refine((s) => s.length > 0, `${what} must not be empty`)
-    .describe(`The ${what} (1-500 characters).`);
+export const title = (what = 'title') => text(500, false).refine((s) => s.length > 0, `${what} must not be empty`);
 
-export const shortText = (description: string, max = 200) => text(max, false).describe(description);
-export const description = () => text(10_000, true).describe('Longer free text (up to 10,000 characters).');
-export const notes = () => text(50_000, true).describe('Notes (up to 50,000 characters).');
+/** A one-line text; no description when the field's name says it all. */
+export const shortText = (description: string, max = 200) => (description ? text(max, false).describe(description) : text(max, false));
+export const description = () => text(10_000, true);
+export const notes = () => text(50_000, true);
 
 /** Optional on create, and on update `null` clears it. */
 export const clearable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
@@ -41,58 +39,75 @@ const TAG_LIMIT = 50;
 export const tag = () =>
   text(64, false)
     .transform((s) => s.toLowerCase().replace(/\s+/g, ' '))
-    .refine((s) => s.length > 0, 'a tag must not be empty')
-    .describe('A tag (case-insensitive, up to 64 characters).');
+    .refine((s) => s.length > 0, 'a tag must not be empty');
 
 export const tags = () =>
   z
     .array(tag())
     .max(TAG_LIMIT, `at most ${TAG_LIMIT} tags`)
-    .transform((list) => [...new Set(list)])
-    .describe(`Tags (up to ${TAG_LIMIT}); stored in lower case.`);
+    .transform((list) => [...new Set(list)]);
 
 const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
-export const priority = () => z.enum(PRIORITIES).describe('Priority: low, medium, high or urgent.');
+export const priority = () => z.enum(PRIORITIES);
 export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p) + 1;
 export const priorityName = (rank: number): Priority => PRIORITIES[rank - 1] ?? 'medium';
+
+/** Where a model finds each kind of id: a description that says it saves a guess or a failed call. */
+const ID_SOURCES: Record<string, string> = {
+  todo_id: 'From list_todos or search.',
+  event_id: 'From list_calendar_events or search.',
+  project_id: 'From list_projects or search.',
+  task_id: 'From list_tasks, get_project or search.',
+  document_id: 'From list_documents or search.',
+};
 
 export const id = (what: string) =>
   z
     .string()
     .trim()
-    .min(1, `${what} must not be empty`)
-    .max(64, `${what} is too long to be an id`)
+    // Refinements, not min/max: an id's bounds would only lengthen the tool list.
+    .refine((s) => s.length > 0, `${what} must not be empty`)
+    .refine((s) => s.length <= 64, `${what} is too long to be an id`)
     .refine((s) => !hasControlCharacters(s), CONTROL_PROBLEM)
-    .describe(`The ${what}.`);
+    .describe(ID_SOURCES[what] ?? `The ${what}.`);
 
-/** Dates are checked for shape by the services, which know the user's time zone. */
-export const moment = (describe: string) =>
-  z
-    .string()
-    .max(80, 'is too long to be a date')
-    .refine((s) => !hasControlCharacters(s), CONTROL_PROBLEM)
-    .describe(describe);
-export const DATE_HELP =
-  'ISO 8601: a date (2026-12-01), a local date-time read in your time zone (2026-12-01T09:30), or with Z or an offset (2026-12-01T09:30:00Z); years 1900-2200.';
+const DATE_HELP = 'ISO 8601 (in your zone unless Z or an offset) or words: "tomorrow 9am", "next fri".';
 
-export const cursor = () => z.string().max(1024).optional().describe('Where to continue: the next_cursor of the previous page. Omit for the first page.');
+/**
+ * Dates are checked for shape by the services, which know the user's time zone. One shared schema
+ * (a local definition in each tool's JSON Schema), so the syntax is described once per tool.
+ */
+const MOMENT = z
+  .string()
+  .refine((s) => s.length <= 80, 'is too long to be a date')
+  .refine((s) => !hasControlCharacters(s), CONTROL_PROBLEM)
+  .meta({ id: 'date', description: DATE_HELP });
+const MOMENTS = new WeakSet<z.ZodType>();
+/** A date field: what a person may also say in words (common/words.ts reads them). */
+export const moment = (describe: string) => {
+  const field = MOMENT.describe(describe);
+  MOMENTS.add(field);
+  return field;
+};
+/** Marks a schema as holding dates (a list of them): its strings may be words too. */
+export const holdsDates = <T extends z.ZodType>(schema: T): T => {
+  MOMENTS.add(schema);
+  return schema;
+};
+export const isDateField = (schema: z.ZodType) => MOMENTS.has(schema);
+
+export const cursor = () => z.string().max(1024).optional().describe('The previous page’s next_cursor.');
 export const limit = (max = 200, fallback = 50) =>
-  z
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(max, `must be at most ${max}`)
-    .default(fallback)
-    .describe(`Items per page (1-${max}, default ${fallback}).`);
+  z.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`).default(fallback);
 
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({
     items: z.array(item),
-    next_cursor: z.string().nullable().describe('Pass as cursor to get the next page; null on the last page.'),
+    next_cursor: z.string().nullable().describe('null on the last page.'),
   });
 
 export const timestamps = {
-  created_at: z.string().describe('When it was created, in your time zone.'),
-  updated_at: z.string().describe('When it last changed, in your time zone.'),
+  created_at: z.string(),
+  updated_at: z.string(),
 };

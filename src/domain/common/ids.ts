@@ -18,11 +18,10 @@ export function newId(): string {
     counter = crypto.randomInt(0, 0x800); // random start leaves room to count up
     lastMs = ms;
   }
-  const bytes = crypto.randomBytes(16);
-  bytes.writeUIntBE(ms, 0, 6);
-  bytes[6] = 0x70 | (counter >> 8);
-  bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // The random bits of a version 4 UUID (randomUUID draws from a cached pool: fetching 16 fresh
+  // bytes per id cost a bulk call of 50 items more than a millisecond), under our time and counter;
+  // its variant bits (10) are already those of version 7.
+  const random = crypto.randomUUID();
+  const time = ms.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${counter.toString(16).padStart(3, '0')}-${random.slice(19)}`;
 }

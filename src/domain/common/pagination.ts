@@ -29,6 +29,17 @@ export function decodeCursor(cursor: string | undefined, arity: number, field = 
 }
 
 /** The page and its next cursor, from a query that fetched limit + 1 rows. */
+/** A page of rows listed by due date (undated last): todos and tasks, keyed by due_sort and id. */
+export async function duePage<R extends { due_sort: string; id: string }, T>(rows: readonly R[], limit: number, present: (rows: readonly R[]) => Promise<T[]>) {
+  const page = toPage(
+    rows,
+    limit,
+    (r) => [r.due_sort, r.id],
+    (r) => r,
+  );
+  return { items: await present(page.items), next_cursor: page.next_cursor };
+}
+
 export function toPage<R, T>(rows: readonly R[], limit: number, keyOf: (row: R) => Key[], map: (row: R) => T) {
   const more = rows.length > limit;
   const shown = more ? rows.slice(0, limit) : rows;

@@ -2,6 +2,7 @@ import { RRuleTemporal } from 'rrule-temporal';
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors.js';
 import { Temporal, parseMoment, toStored } from './time.js';
+import { holdsDates } from './fields.js';
 
 /**
  * RFC 5545 recurrence, expanded with rrule-temporal in the item's own zone (09:00 stays 09:00
@@ -20,13 +21,14 @@ const MAX_ITERATIONS = 100_000;
 export const recurrenceFields = {
   recurrence: z
     .string()
-    .max(MAX_RULE)
-    .regex(/^\s*(RRULE:)?[A-Za-z]+=[^;\s]+(;[A-Za-z]+=[^;\s]+)*\s*$/i, 'is not a recurrence rule; write one such as FREQ=WEEKLY;BYDAY=MO')
-    .describe(
-      'Repeat by an RFC 5545 rule, without the RRULE: prefix, e.g. FREQ=WEEKLY;BYDAY=MO,WE, FREQ=MONTHLY;BYMONTHDAY=1;COUNT=12 or FREQ=DAILY;UNTIL=20270101T000000Z. Expanded in the item’s time zone. null stops the repetition.',
-    ),
-  dates: (what: string) =>
-    z.array(z.string().max(64)).max(MAX_DATES, `at most ${MAX_DATES} dates`).describe(`${what}: ISO dates (the occurrence on that day) or date-times.`),
+    .refine((s) => s.length <= MAX_RULE, `must be at most ${MAX_RULE} characters`)
+    .describe('RRULE or words ("every weekday"); null stops it.'),
+  dates: (what?: string) => {
+    const list = z
+      .array(z.string().refine((s) => s.length <= 64, 'is too long to be a date'))
+      .refine((dates) => dates.length <= MAX_DATES, `at most ${MAX_DATES} dates`);
+    return holdsDates(what ? list.describe(what) : list);
+  },
 };
 
 /** A series as the expander needs it: the rule, the first start in its zone, and the extra and removed starts. */

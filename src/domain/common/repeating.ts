@@ -12,16 +12,16 @@ import { Temporal, formatInstant, parseDue, type Due } from './time.js';
 /** The input fields of a repeating todo or task. */
 export const repeatingInput = {
   recurrence: recurrenceFields.recurrence,
-  exdates: recurrenceFields.dates('Occurrences skipped'),
-  rdates: recurrenceFields.dates('Extra occurrences'),
+  exdates: recurrenceFields.dates('Occurrences skipped.'),
+  rdates: recurrenceFields.dates(),
 };
 
 /** The output fields of a repeating todo or task. */
 export const repeatingOutput = {
-  recurrence: z.string().nullable().describe('The RFC 5545 rule it repeats by; null if it does not.'),
+  recurrence: z.string().nullable(),
   exdates: z.array(z.string()),
   rdates: z.array(z.string()),
-  completions: z.number().describe('How many of its occurrences have been completed.'),
+  completions: z.number(),
 };
 
 interface RepeatingRow {

@@ -69,6 +69,8 @@ export function formatInstant(stored: string, zone: string): string {
 export type Moment = { kind: 'date'; date: Temporal.PlainDate } | { kind: 'instant'; instant: Temporal.Instant };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Whether a value is written as ISO 8601 (a date, or a date-time), not in words. */
+export const isIsoText = (value: string) => DATE.test(value.trim()) || DATE_TIME.test(value.trim());
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(?<offset>Z|[+-]\d{2}(:?\d{2})?)?(?<zone>\[[^\]]{1,64}\])?$/i;
 
 /**
@@ -160,8 +162,20 @@ export function parseDate(value: string, zone: string, field: string): Temporal.
   return m.kind === 'date' ? m.date : m.instant.toZonedDateTimeISO(zone).toPlainDate();
 }
 
+const dayStarts = new Map<string, Temporal.Instant>();
+
+/**
+ * When a day begins in a zone. Remembered (instants are immutable): working it out goes through the
+ * zone's rules each time, and a bulk call or a dashboard asks for the same few days again and again.
+ */
 export function startOfDay(date: Temporal.PlainDate, zone: string): Temporal.Instant {
-  return date.toZonedDateTime({ timeZone: zone }).toInstant();
+  const key = `${date.toString()}|${zone}`;
+  let start = dayStarts.get(key);
+  if (!start) {
+    if (dayStarts.size > 10_000) dayStarts.clear();
+    dayStarts.set(key, (start = date.toZonedDateTime({ timeZone: zone }).toInstant()));
+  }
+  return start;
 }
 
 /** The last millisecond of `date` in `zone`: a thing due "on" a date is due until the day ends. */
@@ -190,6 +204,23 @@ export function formatDue(at: string | null, date: string | null, zone: string):
 export function dayWindow(now: Temporal.Instant, zone: string, days = 1): { from: string; to: string } {
   const today = now.toZonedDateTimeISO(zone).toPlainDate();
   return { from: toStored(startOfDay(today, zone)), to: toStored(startOfDay(today.add({ days }), zone)) };
+}
+
+/** A due-date filter's bound: a plain date is the start of that day (due_before 2026-12-02 keeps what is due on the 1st). */
+function rangeStart(value: string | undefined, zone: string, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  const m = parseMoment(value, zone, field);
+  return toStored(m.kind === 'instant' ? m.instant : startOfDay(m.date, zone));
+}
+
+/** A list's due range (due_after inclusive, due_before exclusive), refused when nothing could match. */
+export function dueRange(input: { due_before?: string; due_after?: string }, zone: string): { dueBefore?: string; dueAfter?: string } {
+  const dueBefore = rangeStart(input.due_before, zone, 'due_before');
+  const dueAfter = rangeStart(input.due_after, zone, 'due_after');
+  if (dueBefore !== undefined && dueAfter !== undefined && dueBefore <= dueAfter) {
+    throw new InvalidInputError('due_before', 'must be later than due_after, or nothing can match');
+  }
+  return { dueBefore, dueAfter };
 }
 
 /** A range bound: a plain date start is the start of that day; a plain date end includes that day. */

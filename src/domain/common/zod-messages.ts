@@ -1,4 +1,11 @@
-import { z } from 'zod';
+import { z, type ZodError } from 'zod';
+
+/** A zod error as the tools report theirs: the path of the first problem, then the problem. */
+export function describeZodError(err: ZodError): string {
+  const issue = err.issues[0];
+  if (!issue) return 'the arguments are not valid';
+  return issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
+}
 
 const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);

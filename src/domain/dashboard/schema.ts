@@ -18,30 +18,55 @@ export type DashboardInput = z.output<typeof DashboardInput>;
 
 const section = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number() });
 
-export const Dashboard = z.object({
-  generated_at: z.string(),
-  timezone: z.string(),
-  profile: z.object({ name: z.string().nullable(), location: z.string().nullable() }),
-  counts: z.object({
-    projects: z.record(z.string(), z.number()).describe('Live projects per status, and total.'),
-    todos_open: z.number(),
-    todos_completed: z.number(),
-    todos_overdue: z.number(),
-    events_next_7_days: z.number(),
-    documents: z.number(),
-  }),
-  today: z.object({
-    date: z.string(),
-    events: section(Event).describe('Events overlapping today.'),
-    todos_due: section(Todo).describe('Open todos due later today.'),
-    tasks_due: section(Task).describe('Open project tasks due later today.'),
-  }),
-  reminders: section(Reminder).describe('Reminders due in the next 24 hours.'),
-  overdue_todos: section(Todo),
-  overdue_tasks: section(Task),
-  upcoming_todos: section(Todo).describe('Open todos due in the 7 days after today.'),
-  upcoming_events: section(Event).describe('Events in the 7 days after today.'),
-  active_projects: section(Project).describe('Projects in progress, most urgent first.'),
-  recent_documents: section(Document),
-});
+/** The dashboard with the item schemas given: whole items, or the fields a glance needs. */
+const dashboardOf = <E extends z.ZodType, T extends z.ZodType, K extends z.ZodType, P extends z.ZodType, D extends z.ZodType, R extends z.ZodType>(
+  event: E,
+  todo: T,
+  task: K,
+  project: P,
+  document: D,
+  reminder: R,
+) =>
+  z.object({
+    generated_at: z.string(),
+    timezone: z.string(),
+    profile: z.object({ name: z.string().nullable(), location: z.string().nullable() }),
+    counts: z.object({
+      projects: z.record(z.string(), z.number()),
+      todos_open: z.number(),
+      todos_completed: z.number(),
+      todos_overdue: z.number(),
+      events_next_7_days: z.number(),
+      documents: z.number(),
+    }),
+    today: z.object({
+      date: z.string(),
+      events: section(event),
+      todos_due: section(todo),
+      tasks_due: section(task),
+    }),
+    reminders: section(reminder),
+    overdue_todos: section(todo),
+    overdue_tasks: section(task),
+    upcoming_todos: section(todo),
+    upcoming_events: section(event),
+    active_projects: section(project),
+    recent_documents: section(document),
+  });
+
+/** What the dashboard holds: whole items, as the list tools return them. */
+export const Dashboard = dashboardOf(Event, Todo, Task, Project, Document, Reminder);
 export type Dashboard = z.infer<typeof Dashboard>;
+
+/**
+ * What the tool list shows of it: the fields a glance needs, the others left open (loose), so the
+ * schema a model reads on every turn stays small.
+ */
+export const DashboardAtAGlance = dashboardOf(
+  Event.pick({ id: true, title: true, start_time: true, end_time: true, all_day: true, location: true, occurrence_of: true, occurrence_start: true }).loose(),
+  Todo.pick({ id: true, title: true, due_date: true, priority: true, overdue: true, project_id: true }).loose(),
+  Task.pick({ id: true, project_id: true, title: true, status: true, priority: true, due_date: true, overdue: true }).loose(),
+  Project.pick({ id: true, name: true, status: true, priority: true, progress: true, end_date: true }).loose(),
+  Document.pick({ id: true, title: true, type: true, created_at: true }).loose(),
+  Reminder.pick({ remind_at: true, kind: true, id: true, title: true, due: true }).loose(),
+);

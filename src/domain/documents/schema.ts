@@ -6,7 +6,7 @@ export const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&
 
 export const UploadDocumentInput = z.strictObject({
   title: title(),
-  content_base64: z.string().describe('The file’s bytes, base64-encoded (a data: URL is accepted too). Limited by MCP_PA_MAX_FILE_SIZE_MB.'),
+  content_base64: z.string().describe('The file’s bytes in base64 (or a data: URL).'),
   description: description().optional(),
   tags: tags().default([]),
   mime_type: z
@@ -56,21 +56,21 @@ export const Document = z.object({
   mime_type: z.string().nullable(),
   filename: z.string().nullable(),
   size_bytes: z.number().nullable(),
-  sha256: z.string().nullable().describe('SHA-256 of the bytes, hex; checked on every read.'),
+  sha256: z.string().nullable(),
   external_url: z.string().nullable(),
-  encrypted: z.boolean().describe('Whether the bytes are encrypted at rest.'),
+  encrypted: z.boolean(),
   tags: z.array(z.string()),
   ...timestamps,
 });
 export type Document = z.infer<typeof Document>;
 
-export const DocumentPage = pageOf(Document).describe('Newest first.');
+export const DocumentPage = pageOf(Document);
 
 export const DocumentContent = z.object({
   document: Document,
   encoding: z.enum(['text', 'base64', 'none']).describe('text: in `text`; base64: in `content_base64`; none: an external link.'),
   text: z.string().nullable(),
   content_base64: z.string().nullable(),
-  truncated: z.boolean().describe('True when text was cut at max_chars.'),
+  truncated: z.boolean(),
 });
 export type DocumentContent = z.infer<typeof DocumentContent>;

@@ -17,7 +17,7 @@ const PURPOSE = 'calendar feed';
 export const CalendarFeed = z.object({
   url: z.string().describe('The feed’s address: subscribe to it in a calendar app. Keep it secret; anyone with it can read your calendar.'),
   created_at: z.string(),
-  created: z.boolean().describe('Made by this call (else the existing feed is shown).'),
+  created: z.boolean(),
 });
 export type CalendarFeed = z.infer<typeof CalendarFeed>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATE_HELP, moment } from '../common/fields.js';
+import { moment } from '../common/fields.js';
 
 /** The largest file imported at once (as text). */
 export const MAX_ICS_CHARS = 10 * 1024 * 1024;
@@ -37,8 +37,8 @@ export type ImportIcsResult = z.infer<typeof ImportIcsResult>;
 const ICS_KINDS = ['event', 'todo'] as const;
 
 export const ExportIcsInput = z.strictObject({
-  start_date: moment(`Events ending after this, todos due from this (default: everything). ${DATE_HELP}`).optional(),
-  end_date: moment(`Events starting before this, todos due before this; a plain date includes that day. ${DATE_HELP}`).optional(),
+  start_date: moment(`Events ending after this, todos due from this (default: everything).`).optional(),
+  end_date: moment(`Events starting before this, todos due before this; a plain date includes that day.`).optional(),
   kinds: z
     .array(z.enum(ICS_KINDS))
     .min(1)

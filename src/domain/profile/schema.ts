@@ -12,9 +12,9 @@ export const WorkingHours = z
       .min(1, 'name at least one day')
       .max(7)
       .refine((days) => new Set(days).size === days.length, 'names a day twice')
-      .describe('Working days: mon, tue, wed, thu, fri, sat, sun.'),
-    start: z.string().regex(CLOCK, 'must be a time such as 09:00').describe('When the working day starts, e.g. 09:00.'),
-    end: z.string().regex(CLOCK, 'must be a time such as 17:00').describe('When it ends, e.g. 17:00 (after start).'),
+      .describe('Working days.'),
+    start: z.string().regex(CLOCK, 'must be a time such as 09:00').describe('e.g. 09:00'),
+    end: z.string().regex(CLOCK, 'must be a time such as 17:00').describe('e.g. 17:00'),
   })
   .refine((h) => h.end > h.start, { message: 'end must be after start', path: ['end'] });
 export type WorkingHours = z.output<typeof WorkingHours>;
@@ -22,23 +22,20 @@ export type WorkingHours = z.output<typeof WorkingHours>;
 export const DEFAULT_WORKING_HOURS: WorkingHours = { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' };
 
 export const UpdateStatusInput = z.strictObject({
-  name: clearable(shortText('Your name.')),
-  city: clearable(shortText('City you are in.')),
+  name: clearable(shortText('')),
+  city: clearable(shortText('')),
   state: clearable(shortText('State, province or region.')),
-  country: clearable(shortText('Country.')),
-  location_details: clearable(shortText('Anything else about where you are (office, home, travelling...).', 1000)),
-  laptop_os: clearable(shortText('Operating system of your computer.')),
-  laptop_model: clearable(shortText('Model of your computer.')),
-  laptop_specs: clearable(shortText('Specifications of your computer (CPU, memory, ...).', 1000)),
+  country: clearable(shortText('')),
+  location_details: clearable(shortText('Office, home, travelling...', 1000)),
+  laptop_os: clearable(shortText('')),
+  laptop_model: clearable(shortText('')),
+  laptop_specs: clearable(shortText('CPU, memory...', 1000)),
   permissions: clearable(
-    z
-      .array(shortText('A permission, e.g. "may read my calendar".', 200))
-      .max(100, 'at most 100 permissions')
-      .describe('What your assistant may and may not do, one statement each; replaces the list.'),
+    z.array(shortText('', 200)).max(100, 'at most 100 permissions').describe('What your assistant may and may not do, one statement each; replaces the list.'),
   ),
   notes: clearable(notes()),
-  timezone: clearable(z.string().max(64).describe('Your IANA time zone, e.g. Europe/Berlin. null returns to the system zone.')),
-  working_hours: clearable(WorkingHours.describe('Your working hours, in your time zone; null returns to the default, 09:00-17:00 Monday to Friday.')),
+  timezone: clearable(z.string().max(64).describe('IANA zone, e.g. Europe/Berlin; null: the system’s.')),
+  working_hours: clearable(WorkingHours.describe('In your time zone; null: 09:00-17:00 Monday to Friday.')),
 });
 export type UpdateStatusInput = z.output<typeof UpdateStatusInput>;
 
@@ -50,19 +47,16 @@ export const Status = z.object({
   laptop: z.object({ os: maybe, model: maybe, specs: maybe }),
   permissions: z.array(z.string()),
   notes: maybe,
-  timezone: z.string().describe('The IANA time zone dates are read and shown in.'),
-  timezone_source: z.enum(['profile', 'system']).describe('Whether you set the zone or it is the system default.'),
-  working_hours: z.object({ days: z.array(z.enum(WEEKDAY_NAMES)), start: z.string(), end: z.string() }).describe('When you work, in your time zone.'),
-  reminder_webhook: z
-    .object({ url: z.string(), format: z.string() })
-    .nullable()
-    .describe('Where due reminders are pushed (set_reminder_webhook), if anywhere.'),
+  timezone: z.string(),
+  timezone_source: z.enum(['profile', 'system']),
+  working_hours: z.object({ days: z.array(z.enum(WEEKDAY_NAMES)), start: z.string(), end: z.string() }),
+  reminder_webhook: z.object({ url: z.string(), format: z.string() }).nullable(),
   updated_at: z.string().nullable(),
 });
 export type Status = z.infer<typeof Status>;
 
 export const CurrentTime = z.object({
-  now: z.string().describe('Now, in your time zone, with its offset.'),
+  now: z.string(),
   utc: z.string(),
   timezone: z.string(),
   utc_offset: z.string(),

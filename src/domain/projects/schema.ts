@@ -1,19 +1,20 @@
 import { z } from 'zod';
 import { repeatingInput, repeatingOutput } from '../common/repeating.js';
-import { DATE_HELP, clearable, cursor, description, id, limit, moment, notes, pageOf, priority, tag, tags, timestamps, title } from '../common/fields.js';
+import { subtaskFilters, subtaskInput } from '../common/subtasks.js';
+import { clearable, cursor, description, id, limit, moment, notes, pageOf, priority, tag, tags, timestamps, title } from '../common/fields.js';
 
 export const PROJECT_STATUSES = ['not_started', 'in_progress', 'on_hold', 'completed', 'cancelled'] as const;
 export const TASK_STATUSES = ['todo', 'in_progress', 'done', 'blocked'] as const;
 
-const projectStatus = () => z.enum(PROJECT_STATUSES).describe(`Status: ${PROJECT_STATUSES.join(', ')}.`);
-const taskStatus = () => z.enum(TASK_STATUSES).describe(`Status: ${TASK_STATUSES.join(', ')}.`);
+const projectStatus = () => z.enum(PROJECT_STATUSES);
+const taskStatus = () => z.enum(TASK_STATUSES);
 
 const projectFields = {
   description: description(),
   status: projectStatus(),
   priority: priority(),
-  start_date: moment(`Start date. ${DATE_HELP}`),
-  end_date: moment(`End (target) date; not before start_date. ${DATE_HELP}`),
+  start_date: moment(`Start date.`),
+  end_date: moment(`End (target) date; not before start_date.`),
   tags: tags(),
   notes: notes(),
 };
@@ -72,7 +73,7 @@ const taskFields = {
   description: description(),
   status: taskStatus(),
   priority: priority(),
-  due_date: moment(`When the task is due. ${DATE_HELP}`),
+  due_date: moment(`When the task is due.`),
   tags: tags(),
 };
 
@@ -84,6 +85,7 @@ export const AddTaskInput = z.strictObject({
   priority: taskFields.priority.default('medium'),
   due_date: taskFields.due_date.optional(),
   tags: taskFields.tags.default([]),
+  parent_id: subtaskInput.parent_id('task').optional(),
   recurrence: repeatingInput.recurrence.optional(),
   exdates: repeatingInput.exdates.optional(),
   rdates: repeatingInput.rdates.optional(),
@@ -99,15 +101,32 @@ export const UpdateTaskInput = z.strictObject({
   priority: taskFields.priority.optional(),
   due_date: clearable(taskFields.due_date),
   tags: taskFields.tags.optional(),
+  parent_id: clearable(subtaskInput.parent_id('task')),
+  complete_children: subtaskInput.complete_children,
   recurrence: clearable(repeatingInput.recurrence),
   exdates: repeatingInput.exdates.optional(),
   rdates: repeatingInput.rdates.optional(),
 });
 export type UpdateTaskInput = z.output<typeof UpdateTaskInput>;
 
+export const ListTasksInput = z.strictObject({
+  status: taskStatus().optional(),
+  priority: priority().optional(),
+  tag: tag().optional(),
+  project_id: id('project_id').optional().describe('Only tasks of this project.'),
+  ...subtaskFilters('task'),
+  due_before: moment('Only tasks due before this.').optional(),
+  due_after: moment('Only tasks due at or after this.').optional(),
+  cursor: cursor(),
+  limit: limit(),
+});
+export type ListTasksInput = z.output<typeof ListTasksInput>;
+
 export const Task = z.object({
   id: z.string(),
   project_id: z.string(),
+  parent_id: z.string().nullable(),
+  open_subtasks: z.number(),
   title: z.string(),
   description: z.string().nullable(),
   status: z.enum(TASK_STATUSES),
@@ -115,7 +134,7 @@ export const Task = z.object({
   due_date: z.string().nullable(),
   overdue: z.boolean(),
   tags: z.array(z.string()),
-  completed_at: z.string().nullable().describe('Set when the task becomes done, cleared when it is reopened.'),
+  completed_at: z.string().nullable(),
   ...repeatingOutput,
   ...timestamps,
 });
@@ -139,7 +158,7 @@ export const Project = z.object({
   end_date: z.string().nullable(),
   tags: z.array(z.string()),
   notes: z.string().nullable(),
-  progress: z.number().describe('Percent done: set by hand, or the share of tasks done.'),
+  progress: z.number(),
   progress_source: z.enum(['tasks', 'manual']),
   task_counts: TaskCounts,
   ...timestamps,
@@ -147,8 +166,9 @@ export const Project = z.object({
 export type Project = z.infer<typeof Project>;
 
 export const ProjectDetail = Project.extend({
-  tasks: pageOf(Task).describe('The project’s tasks in the order they were added, one page at a time.'),
+  tasks: pageOf(Task),
 });
 export type ProjectDetail = z.infer<typeof ProjectDetail>;
 
 export const ProjectPage = pageOf(Project);
+export const TaskPage = pageOf(Task);

@@ -5,15 +5,17 @@ import type { ProjectRow, TaskRow } from '../../storage/repositories/projects.js
 import type { TagsById } from '../../storage/repositories/tags.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
-import { decodeCursor, toPage } from '../common/pagination.js';
+import { decodeCursor, duePage, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';
-import { formatDue, formatInstant, parseDate, parseDue, toStored } from '../common/time.js';
+import { formatDue, formatInstant, parseDate, parseDue, dueRange, toStored } from '../common/time.js';
+import { checkParent, descendantsOf, openSubtaskCounts, openSubtasksToComplete } from '../common/subtasks.js';
 import { nextOccurrence, presentRepeating, repeatingColumns } from '../common/repeating.js';
 import type {
   AddTaskInput,
   CreateProjectInput,
   GetProjectInput,
   ListProjectsInput,
+  ListTasksInput,
   Project,
   ProjectDetail,
   Task,
@@ -79,10 +81,17 @@ export async function presentProjects(ctx: DomainContext, rows: readonly Project
 
 export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[], known?: TagsById): Promise<Task[]> {
   const [tags, zone] = await tagsAndZone(ctx, 'task', rows, known);
+  const open = await openSubtaskCounts(
+    ctx,
+    'task',
+    rows.map((r) => r.id),
+  );
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,
     project_id: r.project_id,
+    parent_id: r.parent_id,
+    open_subtasks: open.get(r.id) ?? 0,
     title: r.title,
     description: r.description,
     status: r.status as Task['status'],
@@ -166,17 +175,72 @@ export async function listProjects(ctx: DomainContext, input: ListProjectsInput)
   return { items: await presentProjects(ctx, page.items), next_cursor: page.next_cursor };
 }
 
+/** Each task followed by its subtasks, depth first, in the order they were added. */
+function underParents(roots: readonly TaskRow[], levels: readonly TaskRow[][]): TaskRow[] {
+  const children = new Map<string, TaskRow[]>();
+  for (const row of levels.flat()) children.set(row.parent_id!, [...(children.get(row.parent_id!) ?? []), row]);
+  const ordered: TaskRow[] = [];
+  const visit = (row: TaskRow) => {
+    ordered.push(row);
+    for (const child of children.get(row.id) ?? []) visit(child);
+  };
+  roots.forEach(visit);
+  return ordered;
+}
+
+/**
+ * A project with a page of its tasks: without a status filter, a page of its top-level tasks, each
+ * followed by its subtasks (children under their parent); with one, every task of that status.
+ */
 export async function getProject(ctx: DomainContext, input: GetProjectInput): Promise<ProjectDetail> {
   const row = await requireProject(ctx, input.project_id);
   const [project] = await presentProjects(ctx, [row]);
-  const taskRows = await ctx.tasks.listOfProject(row.id, input.task_status, decodeCursor(input.task_cursor, 2, 'task_cursor'), input.task_limit);
+  const taskRows = await ctx.tasks.listOfProject(
+    row.id,
+    input.task_status,
+    decodeCursor(input.task_cursor, 2, 'task_cursor'),
+    input.task_limit,
+    !input.task_status,
+  );
   const page = toPage(
     taskRows,
     input.task_limit,
     (r) => [r.created_at, r.id],
     (r) => r,
   );
-  return { ...project!, tasks: { items: await presentTasks(ctx, page.items), next_cursor: page.next_cursor } };
+  const rows = input.task_status
+    ? page.items
+    : underParents(
+        page.items,
+        await descendantsOf(
+          ctx,
+          'task',
+          page.items.map((r) => r.id),
+        ),
+      );
+  return { ...project!, tasks: { items: await presentTasks(ctx, rows), next_cursor: page.next_cursor } };
+}
+
+/** list_tasks: tasks of every project by due date (undated last), filtered. */
+export async function listTasks(ctx: DomainContext, input: ListTasksInput) {
+  const zone = await ctx.zone();
+  const { dueBefore, dueAfter } = dueRange(input, zone);
+  if (input.project_id !== undefined) await requireProject(ctx, input.project_id);
+  const rows = await ctx.tasks.list(
+    {
+      status: input.status,
+      priority: input.priority && priorityRank(input.priority),
+      tag: input.tag,
+      projectId: input.project_id,
+      parentId: input.parent_id,
+      topLevel: !input.include_subtasks,
+      dueBefore,
+      dueAfter,
+    },
+    decodeCursor(input.cursor, 2),
+    input.limit,
+  );
+  return duePage(rows, input.limit, (page) => presentTasks(ctx, page));
 }
 
 /** completed_at follows the status: set on entering done, cleared on leaving it. */
@@ -190,8 +254,18 @@ async function reindexTask(ctx: DomainContext, id: string): Promise<TaskRow> {
   return row;
 }
 
+/** A task's parent must be a task of the project the task is in: a tree stays in one project. */
+async function taskParent(ctx: DomainContext, parentId: string, projectId: string, self?: string): Promise<string> {
+  const parent = await checkParent(ctx, 'task', parentId, self);
+  if (parent.project_id !== projectId) {
+    throw new InvalidInputError('parent_id', `is a task of another project (${parent.project_id}); a subtask stays in its parent's project`);
+  }
+  return parent.id;
+}
+
 export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<Task> {
   const project = await requireProject(ctx, input.project_id);
+  const parentId = input.parent_id === undefined ? null : await taskParent(ctx, input.parent_id, project.id);
   const zone = await ctx.zone();
   const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
   const repeating = repeatingColumns(input, undefined, due, zone);
@@ -208,6 +282,7 @@ export async function addTask(ctx: DomainContext, input: AddTaskInput): Promise<
     due_date: due?.date ?? null,
     completed_at: completedAtFor(input.status, null, lifecycle.created_at),
     trashed_with_project: 0,
+    parent_id: parentId,
     ...repeating,
   });
   await ctx.tags.set('task', id, input.tags);
@@ -223,6 +298,18 @@ export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Pr
   // Both projects change (their updated_at): lock them in one fixed order, so that two tasks
   // moving in opposite directions at once cannot deadlock.
   for (const id of [...new Set([current.project_id, target])].sort()) await requireProject(ctx, id, { lock: true });
+  const parentId =
+    input.parent_id === undefined ? current.parent_id : input.parent_id === null ? null : await taskParent(ctx, input.parent_id, target, current.id);
+  if (parentId !== null && input.parent_id === undefined && target !== current.project_id) {
+    throw new InvalidInputError(
+      'project_id',
+      `the task is a subtask of ${parentId} in its project; move its parent, or give parent_id: null (or a task of the new project)`,
+    );
+  }
+  if (input.status === 'done' && current.status !== 'done') {
+    const open = await openSubtasksToComplete(ctx, 'task', current.id, (row) => row.status !== 'done', input.complete_children);
+    for (const child of open) await updateTask(ctx, { task_id: child.id, status: 'done', complete_children: true });
+  }
   const due = input.due_date === undefined ? undefined : input.due_date === null ? null : parseDue(input.due_date, zone, 'due_date');
   const now = toStored(ctx.now);
   const repeating = repeatingColumns(
@@ -250,6 +337,7 @@ export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Pr
   const status = input.status ?? current.status;
   await ctx.tasks.update(current.id, {
     project_id: input.project_id === undefined ? undefined : target,
+    parent_id: input.parent_id === undefined ? undefined : parentId,
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
     status: input.status,
@@ -262,6 +350,10 @@ export async function updateTask(ctx: DomainContext, input: UpdateTaskInput): Pr
     updated_at: now,
   });
   if (input.tags !== undefined) await ctx.tags.set('task', current.id, input.tags);
+  // A task's subtasks go where it goes.
+  if (target !== current.project_id) {
+    for (const child of (await descendantsOf(ctx, 'task', [current.id])).flat()) await ctx.tasks.update(child.id, { project_id: target, updated_at: now });
+  }
   await touchProject(ctx, current.project_id);
   if (target !== current.project_id) await touchProject(ctx, target);
   const [task] = await presentTasks(ctx, [await reindexTask(ctx, current.id)]);

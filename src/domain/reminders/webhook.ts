@@ -53,7 +53,7 @@ export const ReminderWebhook = z.object({
     .describe(
       'The signing secret of json webhooks, shown only now: verify X-MCP-PA-Signature = "sha256=" + hex HMAC-SHA256(secret, X-MCP-PA-Timestamp + "." + body).',
     ),
-  since: z.string().nullable().describe('Reminders due from this moment on are pushed.'),
+  since: z.string().nullable(),
 });
 export type ReminderWebhook = z.infer<typeof ReminderWebhook>;
 

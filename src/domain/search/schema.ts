@@ -24,8 +24,8 @@ const SearchResult = z.object({
   id: z.string(),
   title: z.string(),
   snippet: z.string().describe('Where the words matched, marked with [brackets].'),
-  score: z.number().describe('Relevance: higher is better.'),
-  project_id: z.string().nullable().describe('For tasks, their project.'),
+  score: z.number(),
+  project_id: z.string().nullable(),
 });
 
 export const SearchResults = z.object({ results: z.array(SearchResult) });

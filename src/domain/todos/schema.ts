@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { repeatingInput, repeatingOutput } from '../common/repeating.js';
-import { DATE_HELP, clearable, cursor, description, id, limit, moment, pageOf, priority, tag, tags, timestamps, title } from '../common/fields.js';
+import { subtaskFilters, subtaskInput } from '../common/subtasks.js';
+import { clearable, cursor, description, id, limit, moment, pageOf, priority, tag, tags, timestamps, title } from '../common/fields.js';
 
 const fields = {
   description: description(),
-  due_date: moment(`When it is due. ${DATE_HELP}`),
-  reminder_date: moment(`When to be reminded. ${DATE_HELP}`),
+  due_date: moment(`When it is due.`),
+  reminder_date: moment(`When to be reminded.`),
   priority: priority(),
   tags: tags(),
-  project_id: id('project_id').describe('The project this todo belongs to (optional).'),
+  project_id: id('project_id'),
 };
 
 export const CreateTodoInput = z.strictObject({
@@ -19,6 +20,7 @@ export const CreateTodoInput = z.strictObject({
   priority: fields.priority.default('medium'),
   tags: fields.tags.default([]),
   project_id: fields.project_id.optional(),
+  parent_id: subtaskInput.parent_id('todo').optional(),
   recurrence: repeatingInput.recurrence.optional(),
   exdates: repeatingInput.exdates.optional(),
   rdates: repeatingInput.rdates.optional(),
@@ -34,22 +36,25 @@ export const UpdateTodoInput = z.strictObject({
   priority: fields.priority.optional(),
   tags: fields.tags.optional(),
   project_id: clearable(fields.project_id),
+  parent_id: clearable(subtaskInput.parent_id('todo')),
   completed: z.boolean().optional().describe('Mark done (true) or open again (false).'),
+  complete_children: subtaskInput.complete_children,
   recurrence: clearable(repeatingInput.recurrence),
   exdates: repeatingInput.exdates.optional(),
   rdates: repeatingInput.rdates.optional(),
 });
 export type UpdateTodoInput = z.output<typeof UpdateTodoInput>;
 
-export const CompleteTodoInput = z.strictObject({ todo_id: id('todo_id') });
+export const CompleteTodoInput = z.strictObject({ todo_id: id('todo_id'), complete_children: subtaskInput.complete_children });
 
 export const ListTodosInput = z.strictObject({
   completed: z.boolean().optional().describe('true: only done todos; false: only open ones; omit for both.'),
   priority: priority().optional(),
   tag: tag().optional(),
-  due_before: moment(`Only todos due before this. ${DATE_HELP}`).optional(),
-  due_after: moment(`Only todos due at or after this. ${DATE_HELP}`).optional(),
+  due_before: moment(`Only todos due before this.`).optional(),
+  due_after: moment(`Only todos due at or after this.`).optional(),
   project_id: id('project_id').optional().describe('Only todos of this project.'),
+  ...subtaskFilters('todo'),
   cursor: cursor(),
   limit: limit(),
 });
@@ -59,7 +64,7 @@ export const Todo = z.object({
   id: z.string(),
   title: z.string(),
   description: z.string().nullable(),
-  due_date: z.string().nullable().describe('A plain date, or a date-time in your time zone.'),
+  due_date: z.string().nullable(),
   reminder_date: z.string().nullable(),
   priority: z.enum(['low', 'medium', 'high', 'urgent']),
   tags: z.array(z.string()),
@@ -67,10 +72,12 @@ export const Todo = z.object({
   completed_at: z.string().nullable(),
   overdue: z.boolean(),
   project_id: z.string().nullable(),
+  parent_id: z.string().nullable(),
+  open_subtasks: z.number(),
   ...timestamps,
   ...repeatingOutput,
-  scheduled_event_id: z.string().nullable().describe('The event booked for it (schedule_todo), if any.'),
+  scheduled_event_id: z.string().nullable(),
 });
 export type Todo = z.infer<typeof Todo>;
 
-export const TodoPage = pageOf(Todo).describe('Todos by due date, undated last.');
+export const TodoPage = pageOf(Todo);

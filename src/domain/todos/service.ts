@@ -3,12 +3,13 @@ import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
 import { dueSort, type TodoRow } from '../../storage/repositories/todos.js';
-import { InvalidInputError, NotFoundError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
-import { decodeCursor, toPage } from '../common/pagination.js';
-import { indexItem } from '../search/entries.js';
-import { formatDue, formatInstant, parseDue, parseMoment, startOfDay, toStored } from '../common/time.js';
+import { decodeCursor, duePage } from '../common/pagination.js';
+import { indexItem, searchEntry } from '../search/entries.js';
+import { formatDue, formatInstant, parseDue, parseMoment, dueRange, startOfDay, toStored } from '../common/time.js';
 import { requireProject } from '../projects/service.js';
+import { checkParent, openSubtaskCounts, openSubtasksToComplete } from '../common/subtasks.js';
 import { remindersChanged } from '../reminders/changed.js';
 import { movedReminder, nextOccurrence, presentRepeating, repeatingColumns } from '../common/repeating.js';
 import type { CreateTodoInput, ListTodosInput, Todo, UpdateTodoInput } from './schema.js';
@@ -21,8 +22,15 @@ async function requireTodo(ctx: DomainContext, id: string, lock?: Lock): Promise
   return row;
 }
 
-export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[], known?: TagsById): Promise<Todo[]> {
+export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[], known?: TagsById, isNew = false): Promise<Todo[]> {
   const [tags, zone] = await tagsAndZone(ctx, 'todo', rows, known);
+  const open = isNew
+    ? new Map<string, number>()
+    : await openSubtaskCounts(
+        ctx,
+        'todo',
+        rows.map((r) => r.id),
+      );
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,
@@ -36,6 +44,8 @@ export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[],
     completed_at: r.completed_at === null ? null : formatInstant(r.completed_at, zone),
     overdue: r.completed === 0 && r.due_at !== null && r.due_at < now,
     project_id: r.project_id,
+    parent_id: r.parent_id,
+    open_subtasks: open.get(r.id) ?? 0,
     ...presentRepeating(r, zone),
     scheduled_event_id: r.scheduled_event_id,
     created_at: formatInstant(r.created_at, zone),
@@ -57,16 +67,22 @@ function parseReminder(value: string, zone: string): string {
   return toStored(m.kind === 'date' ? startOfDay(m.date, zone) : m.instant);
 }
 
-export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Promise<Todo> {
+/** A todo to create, checked: its whole row and its tags, nothing written yet. */
+interface NewTodo {
+  row: TodoRow;
+  tags: string[];
+}
+
+/** Everything creating a todo checks (dates, project, repetition), before anything is written. */
+async function checkNewTodo(ctx: DomainContext, input: CreateTodoInput): Promise<NewTodo> {
   const zone = await ctx.zone();
   const due = input.due_date === undefined ? null : parseDue(input.due_date, zone, 'due_date');
   const reminder = input.reminder_date === undefined ? null : parseReminder(input.reminder_date, zone);
   const projectId = input.project_id === undefined ? null : (await requireProject(ctx, input.project_id)).id;
+  const parentId = input.parent_id === undefined ? null : (await checkParent(ctx, 'todo', input.parent_id)).id;
   const repeating = repeatingColumns(input, undefined, due, zone);
-  const { id, ...lifecycle } = newItemColumns(ctx);
-  await ctx.todos.insert({
-    id,
-    ...lifecycle,
+  const row: TodoRow = {
+    ...newItemColumns(ctx),
     title: input.title,
     description: input.description || null,
     due_at: due?.at ?? null,
@@ -77,11 +93,37 @@ export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Pr
     completed: 0,
     completed_at: null,
     project_id: projectId,
+    scheduled_event_id: null,
+    uid: null,
+    completions: 0,
+    parent_id: parentId,
+    trashed_with_parent: 0,
     ...repeating,
-  });
-  await ctx.tags.set('todo', id, input.tags);
-  return reindexed(ctx, id);
+  };
+  return { row, tags: [...input.tags].sort() };
 }
+
+/** Writes checked todos in one round: the rows, their tags and their index entries, each in one statement. */
+async function writeNewTodos(ctx: DomainContext, made: readonly NewTodo[]): Promise<Todo[]> {
+  await ctx.todos.insertMany(made.map((m) => m.row));
+  await ctx.tags.insertMany(made.flatMap((m) => m.tags.map((tag) => ({ item_kind: 'todo' as const, item_id: m.row.id, tag }))));
+  await ctx.search.upsertMany(made.map((m) => searchEntry({ kind: 'todo', row: m.row }, m.tags)));
+  await remindersChanged(ctx);
+  return presentTodos(
+    ctx,
+    made.map((m) => m.row),
+    new Map(made.map((m) => [m.row.id, m.tags])),
+    true,
+  );
+}
+
+export async function createTodo(ctx: DomainContext, input: CreateTodoInput): Promise<Todo> {
+  const [todo] = await writeNewTodos(ctx, [await checkNewTodo(ctx, input)]);
+  return todo!;
+}
+
+/** create_todos: each item checked alone (a bad one is named), then all written together. */
+export const createTodos = { check: checkNewTodo, write: writeNewTodos };
 
 export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Promise<Todo> {
   const current = await requireTodo(ctx, input.todo_id, { lock: true });
@@ -89,6 +131,12 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
   const due = input.due_date === undefined ? undefined : input.due_date === null ? null : parseDue(input.due_date, zone, 'due_date');
   const reminder = input.reminder_date === undefined ? undefined : input.reminder_date === null ? null : parseReminder(input.reminder_date, zone);
   const projectId = input.project_id === undefined ? undefined : input.project_id === null ? null : (await requireProject(ctx, input.project_id)).id;
+  const parentId =
+    input.parent_id === undefined ? undefined : input.parent_id === null ? null : (await checkParent(ctx, 'todo', input.parent_id, current.id)).id;
+  if (input.completed === true && current.completed === 0) {
+    const open = await openSubtasksToComplete(ctx, 'todo', current.id, (row) => row.completed === 0, input.complete_children);
+    for (const child of open) await completeTodo(ctx, child.id, true);
+  }
   const now = toStored(ctx.now);
   const repeating = repeatingColumns(
     input,
@@ -119,6 +167,7 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
     reminder_at: reminder,
     priority: input.priority === undefined ? undefined : priorityRank(input.priority),
     project_id: projectId,
+    parent_id: parentId,
     completed,
     completed_at: completed === undefined ? undefined : completed ? (current.completed === 1 ? current.completed_at : now) : null,
     completions: completed === 1 && current.completed === 0 ? current.completions + 1 : undefined,
@@ -151,26 +200,15 @@ async function completeOccurrence(ctx: DomainContext, row: TodoRow, zone: string
 }
 
 /** Completing a done todo again changes nothing, not even updated_at. */
-export async function completeTodo(ctx: DomainContext, todoId: string): Promise<Todo> {
+export async function completeTodo(ctx: DomainContext, todoId: string, completeChildren?: boolean): Promise<Todo> {
   const current = await requireTodo(ctx, todoId, { lock: true });
   if (current.completed === 1) return (await presentTodos(ctx, [current]))[0]!;
-  return updateTodo(ctx, { todo_id: todoId, completed: true });
-}
-
-/** A plain-date bound is the start of that day: due_before 2026-12-02 keeps what is due on the 1st. */
-function boundary(value: string | undefined, zone: string, field: string): string | undefined {
-  if (value === undefined) return undefined;
-  const m = parseMoment(value, zone, field);
-  return toStored(m.kind === 'instant' ? m.instant : startOfDay(m.date, zone));
+  return updateTodo(ctx, { todo_id: todoId, completed: true, complete_children: completeChildren });
 }
 
 export async function listTodos(ctx: DomainContext, input: ListTodosInput) {
   const zone = await ctx.zone();
-  const dueBefore = boundary(input.due_before, zone, 'due_before');
-  const dueAfter = boundary(input.due_after, zone, 'due_after');
-  if (dueBefore !== undefined && dueAfter !== undefined && dueBefore <= dueAfter) {
-    throw new InvalidInputError('due_before', 'must be later than due_after, or nothing can match');
-  }
+  const { dueBefore, dueAfter } = dueRange(input, zone);
   if (input.project_id !== undefined) await requireProject(ctx, input.project_id);
   const rows = await ctx.todos.list(
     {
@@ -180,15 +218,11 @@ export async function listTodos(ctx: DomainContext, input: ListTodosInput) {
       dueBefore,
       dueAfter,
       projectId: input.project_id,
+      parentId: input.parent_id,
+      topLevel: !input.include_subtasks,
     },
     decodeCursor(input.cursor, 2),
     input.limit,
   );
-  const page = toPage(
-    rows,
-    input.limit,
-    (r) => [r.due_sort, r.id],
-    (r) => r,
-  );
-  return { items: await presentTodos(ctx, page.items), next_cursor: page.next_cursor };
+  return duePage(rows, input.limit, (page) => presentTodos(ctx, page));
 }

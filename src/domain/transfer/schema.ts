@@ -118,6 +118,12 @@ const recurrence = {
   rdates: jsonOf(z.array(instant).max(MAX_DATES), `a JSON list of up to ${MAX_DATES} stored instants`).default('[]'),
 };
 
+/** A subtask's parent (absent in files before version 3): checked against the file in validate.ts. */
+const subtask = {
+  parent_id: id.nullable().default(null),
+  trashed_with_parent: flag.default(0),
+};
+
 /** The UID of an item imported from an iCalendar file. */
 const icsUid = shortText('', 255).nullable().default(null);
 
@@ -194,6 +200,7 @@ const ExportTask = z.strictObject({
   trashed_with_project: flag,
   ...recurrence,
   completions: z.number().int().min(0).default(0),
+  ...subtask,
 });
 
 const ExportTodo = z.strictObject({
@@ -211,6 +218,7 @@ const ExportTodo = z.strictObject({
   completions: z.number().int().min(0).default(0),
   scheduled_event_id: id.nullable().default(null),
   uid: icsUid,
+  ...subtask,
 });
 
 const ExportEvent = z
@@ -277,12 +285,15 @@ const ExportEmbedding = z.strictObject({
 });
 
 export const EXPORT_FORMAT = 'mcp-pa-export';
-/** Version 2 added recurrence (issue 14); files of version 1 are read as items that do not repeat. */
-export const EXPORT_VERSION = 2;
+/**
+ * Version 2 added recurrence (issue 14), version 3 subtasks (issue 15); older files are read as
+ * items that do not repeat and have no parent.
+ */
+export const EXPORT_VERSION = 3;
 
 export const TenantExport = z.strictObject({
   format: z.literal(EXPORT_FORMAT),
-  version: z.union([z.literal(1), z.literal(EXPORT_VERSION)], { error: `must be 1 or ${EXPORT_VERSION}` }),
+  version: z.union([z.literal(1), z.literal(2), z.literal(EXPORT_VERSION)], { error: `must be 1, 2 or ${EXPORT_VERSION}` }),
   exported_at: z.string(),
   profile: ExportProfile.nullable(),
   projects: z.array(ExportProject),

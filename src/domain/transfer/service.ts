@@ -41,8 +41,11 @@ export async function exportTenant(ctx: DomainContext): Promise<TenantExport> {
           rest as TenantExport['profile'])(profile)
       : null,
     projects: tagged('project', await ctx.projects.all()) as TenantExport['projects'],
-    tasks: tagged('task', await ctx.tasks.all()) as TenantExport['tasks'],
     // A sort key derived from due_at is not data: import derives it again.
+    tasks: tagged(
+      'task',
+      (await ctx.tasks.all()).map(({ due_sort: _sort, ...task }) => task),
+    ) as TenantExport['tasks'],
     todos: tagged(
       'todo',
       (await ctx.todos.all()).map(({ due_sort: _sort, ...todo }) => todo),
@@ -55,6 +58,13 @@ export async function exportTenant(ctx: DomainContext): Promise<TenantExport> {
     documents: documents as TenantExport['documents'],
     embeddings: await ctx.vectors.all(),
   };
+}
+
+/** Rows ordered so that every parent comes before its subtasks (the file was checked for loops). */
+function parentsFirst<R extends { id: string; parent_id: string | null }>(rows: readonly R[]): R[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const depth = (row: R): number => (row.parent_id === null ? 0 : 1 + depth(byId.get(row.parent_id)!));
+  return [...rows].sort((a, b) => depth(a) - depth(b));
 }
 
 async function hasData(ctx: DomainContext): Promise<boolean> {
@@ -88,8 +98,9 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
   const base = <R extends { tags: string[] }>({ tags: _tags, ...row }: R) => row;
   if (data.profile) await ctx.profiles.save(data.profile);
   await ctx.projects.insertMany(data.projects.map(base));
-  await ctx.tasks.insertMany(data.tasks.map(base));
-  await ctx.todos.insertMany(data.todos.map((todo) => ({ ...base(todo), due_sort: dueSort(todo.due_at) })));
+  // Parents before their subtasks: a row's parent must exist when its batch of rows is written (PostgreSQL's key).
+  await ctx.tasks.insertMany(parentsFirst(data.tasks).map(base));
+  await ctx.todos.insertMany(parentsFirst(data.todos).map((todo) => ({ ...base(todo), due_sort: dueSort(todo.due_at) })));
   // long_event is an index hint derived from the span, like due_sort: derived again, never trusted.
   await ctx.events.insertMany(
     data.events.map((event) => ({ ...base(event), long_event: event.recurrence === null ? longEvent(event.start_at, event.end_at) : SPAN.series })),
@@ -128,7 +139,7 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
   // Items that arrive in the trash are purged on the usual schedule: the next run finds them.
   if (items.some(([item]) => item.row.deleted_at !== null)) await ctx.dueWork.schedule('trash.purge', WHOLE_TENANT, toStored(ctx.now));
   const entries = items.filter(([item]) => item.row.deleted_at === null).map(([item, tags]) => searchEntry(item, tags, texts.get(item.row.id)));
-  await ctx.search.insertMany(entries);
+  await ctx.search.upsertMany(entries);
 
   let embeddings = 0;
   if (ctx.vectors.available) {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { UserError } from '../../errors.js';
+import { MAX_DEPTH } from '../common/subtasks.js';
 import { TenantExport } from './schema.js';
 
 const NOTHING = 'Nothing was imported; fix the file and try again.';
@@ -24,6 +25,23 @@ function locate(raw: unknown, issue: z.core.$ZodIssue): string {
 }
 
 /** Every id once per table; every task, todo and embedding pointing at a row of the file. */
+/** Subtasks in the file: each parent in the file, of the same kind, no loop, at most MAX_DEPTH levels. */
+function checkTrees<R extends { id: string; parent_id: string | null }>(rows: readonly R[], table: string, sameTree: (row: R, parent: R) => true | string) {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  rows.forEach((row, i) => {
+    const fail = (why: string) => new UserError(`${table}[${i}] (id ${row.id}): parent_id: ${why}`);
+    let depth = 1;
+    for (let at = row; at.parent_id !== null; depth++) {
+      const parent = byId.get(at.parent_id);
+      if (!parent) throw fail(`no item of ${table} in the file has the id ${JSON.stringify(at.parent_id)}`);
+      if (at === row && sameTree(row, parent) !== true) throw fail(sameTree(row, parent) as string);
+      if (parent === row || depth >= MAX_DEPTH)
+        throw fail(parent === row ? 'the subtasks loop back to this item' : `the tree is deeper than ${MAX_DEPTH} levels`);
+      at = parent;
+    }
+  });
+}
+
 function checkReferences(data: TenantExport) {
   const ids = new Map<string, Map<string, number>>();
   for (const table of TABLES) {
@@ -45,6 +63,8 @@ function checkReferences(data: TenantExport) {
       throw new UserError(`todos[${i}] (id ${todo.id}): project_id: no project in the file has the id ${JSON.stringify(todo.project_id)}`);
     }
   });
+  checkTrees(data.tasks, 'tasks', (task, parent) => task.project_id === parent.project_id || 'is a task of another project');
+  checkTrees(data.todos, 'todos', () => true);
   data.embeddings.forEach((e, i) => {
     if (!ids.get(e.kind)!.has(e.id)) throw new UserError(`embeddings[${i}]: id: no ${e.kind} in the file has the id ${JSON.stringify(e.id)}`);
   });

@@ -24,10 +24,7 @@ export const TrashResult = z.object({
   in_trash: z.boolean(),
   deleted_at: z.string().nullable(),
   purge_after: z.string().nullable().describe(`When it is removed for good (${TRASH_DAYS} days in the trash).`),
-  removed_occurrences: z
-    .enum(['this', 'following'])
-    .optional()
-    .describe('For a recurring event deleted with scope this or following: which occurrences were removed (the series stays).'),
-  occurrence_start: z.string().optional().describe('The original start of the first occurrence removed.'),
+  removed_occurrences: z.enum(['this', 'following']).optional(),
+  occurrence_start: z.string().optional(),
 });
 export type TrashResult = z.infer<typeof TrashResult>;

@@ -9,6 +9,7 @@ import { indexItem, type ItemRow } from '../search/entries.js';
 import { TRASH_DAYS, type DeleteItemInput, type ItemRefInput, type TrashResult } from './schema.js';
 import { occurrenceStartOf, removeOccurrences } from '../calendar/service.js';
 import type { EventRow } from '../../storage/repositories/events.js';
+import { trashSubtree, trashedSubtree } from '../common/subtasks.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -24,6 +25,8 @@ function findAny(ctx: DomainContext, kind: ItemKind, id: string, lock?: Lock): P
 }
 
 const withProject = (kind: ItemKind, row: AnyRow) => kind === 'task' && (row as unknown as TaskRow).trashed_with_project === 1;
+const hasParent = (kind: ItemKind): kind is 'todo' | 'task' => kind === 'todo' || kind === 'task';
+type Parented = { parent_id: string | null; trashed_with_parent: number };
 
 async function result(ctx: DomainContext, kind: ItemKind, row: AnyRow, deletedAt: string | null): Promise<TrashResult> {
   const zone = await ctx.zone();
@@ -62,6 +65,8 @@ export async function deleteItem(ctx: DomainContext, input: ItemRefInput & Parti
   if (input.kind === 'project') {
     for (const task of await ctx.tasks.trashWithProject(row.id, now)) await ctx.search.remove('task', task);
   }
+  // Its subtasks go with it, and come back with it.
+  if (hasParent(input.kind)) for (const child of await trashSubtree(ctx, input.kind, row.id, now)) await ctx.search.remove(input.kind, child);
   await ctx.dueWork.schedule('trash.purge', WHOLE_TENANT, purgeMoment(now));
   return result(ctx, input.kind, row, now);
 }
@@ -77,8 +82,20 @@ export async function restoreItem(ctx: DomainContext, input: ItemRefInput): Prom
     const project = await findAny(ctx, 'project', projectId);
     if (project?.deleted_at !== null) throw new UserError(`id: the task's project ${projectId} is in the trash; restore the project first.`);
   }
+  if (hasParent(input.kind)) {
+    const { parent_id: parentId, trashed_with_parent: withParent } = row as unknown as Parented;
+    if (withParent === 1) throw new UserError(`id: this ${input.kind} is in the trash with its parent; restore the ${input.kind} ${parentId}.`);
+    const parent = parentId === null ? undefined : await findAny(ctx, input.kind, parentId);
+    if (parent && parent.deleted_at !== null) throw new UserError(`id: its parent ${input.kind} ${parentId} is in the trash; restore the parent first.`);
+  }
   await ctx.items(input.kind).update(row.id, { deleted_at: null });
   const live = { ...row, deleted_at: null };
+  if (hasParent(input.kind)) {
+    for (const child of await trashedSubtree(ctx, input.kind, row.id)) {
+      await (input.kind === 'todo' ? ctx.todos : ctx.tasks).update(child.id, { deleted_at: null, trashed_with_parent: 0 });
+      await indexItem(ctx, { kind: input.kind, row: { ...child, deleted_at: null, trashed_with_parent: 0 } } as unknown as ItemRow);
+    }
+  }
   await indexItem(ctx, { kind: input.kind, row: live } as unknown as ItemRow);
   if (input.kind === 'project') {
     for (const task of await ctx.tasks.trashedWithProject(row.id)) {

@@ -11,8 +11,7 @@ const conflictText = (e: Event) =>
 export const createCalendarEventTool = defineTool({
   name: 'create_calendar_event',
   title: 'Create calendar event',
-  description:
-    'Add an event. Timed events take date-times (read in `timezone`, default the user’s); all-day events (all_day: true) take dates, end_time being the last day. The end may not come before the start.',
+  description: 'Add an event. Timed events take date-times (in `timezone`, default yours); all-day events take dates, end_time being the last day.',
   input: CreateEventInput,
   output: Event,
   access: 'write',
@@ -23,8 +22,7 @@ export const createCalendarEventTool = defineTool({
 export const listCalendarEventsTool = defineTool({
   name: 'list_calendar_events',
   title: 'List calendar events',
-  description:
-    'Events overlapping a range, by start time. start_date defaults to the start of today; without end_date, everything after. Paginated: pass next_cursor as cursor for more.',
+  description: 'Events overlapping a range (default: from the start of today on), by start time, with each occurrence of repeating ones. Paginated.',
   input: ListEventsInput,
   output: EventPage,
   access: 'read',
@@ -35,7 +33,7 @@ export const listCalendarEventsTool = defineTool({
 export const updateCalendarEventTool = defineTool({
   name: 'update_calendar_event',
   title: 'Update calendar event',
-  description: 'Change an event. Only the fields given change; null clears one. A new start_time without end_time moves the event and keeps its length.',
+  description: 'Change an event: only the fields given change; null clears one.',
   input: UpdateEventInput,
   output: Event,
   access: 'write',
@@ -49,7 +47,7 @@ export const findFreeTimeTool = defineTool({
   name: 'find_free_time',
   title: 'Find free time',
   description:
-    'Free slots of at least duration_minutes in a range (default: the next 7 days), inside your working hours (get_status shows them; set them with update_status), around events and every occurrence of recurring ones. All-day events do not block time.',
+    'Free slots of at least duration_minutes in your working hours (update_status sets them), in a range (default: the next 7 days). All-day events do not block time.',
   input: FindFreeTimeInput,
   output: FreeTime,
   access: 'read',
@@ -64,7 +62,7 @@ export const scheduleTodoTool = defineTool({
   name: 'schedule_todo',
   title: 'Schedule todo',
   description:
-    'Book time for a todo: an event of duration_minutes at start_time, or in the first free slot of your working hours before the todo is due. The event and the todo point at each other (todo_id, scheduled_event_id); completing the todo leaves the event.',
+    'Book time for a todo: an event of duration_minutes at start_time, or in the first free slot of your working hours before it is due. The event and the todo are linked (todo_id, scheduled_event_id).',
   input: ScheduleTodoInput,
   output: Event,
   access: 'write',

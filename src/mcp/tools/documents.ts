@@ -15,8 +15,8 @@ import { defineTool } from '../tool.js';
 export const uploadDocumentTool = defineTool({
   name: 'upload_document',
   title: 'Upload document',
-  description:
-    'Store a file: its bytes base64-encoded in content_base64. Its type is recognised from its content (and filename), a SHA-256 checksum is kept, and text files become searchable. Size limit: MCP_PA_MAX_FILE_SIZE_MB.',
+  description: ({ maxFileSizeMb }) =>
+    `Store a file of up to ${maxFileSizeMb} MB, base64-encoded in content_base64. Its type is recognised from its content; text files become searchable.`,
   input: UploadDocumentInput,
   output: Document,
   access: 'write',
@@ -38,7 +38,7 @@ export const createExternalDocumentTool = defineTool({
 export const listDocumentsTool = defineTool({
   name: 'list_documents',
   title: 'List documents',
-  description: 'List documents, newest first; filter by tags (all must match) and type. Paginated: pass next_cursor as cursor for more.',
+  description: 'List documents, newest first; filter by tags (all must match) and type. Paginated.',
   input: ListDocumentsInput,
   output: DocumentPage,
   access: 'read',
@@ -49,7 +49,7 @@ export const listDocumentsTool = defineTool({
 export const getDocumentTool = defineTool({
   name: 'get_document',
   title: 'Get document',
-  description: 'A document’s details (title, type, size, checksum, tags) without its content; read_document returns the content.',
+  description: 'A document’s details without its content (read_document returns that).',
   input: DocumentIdInput,
   output: Document,
   access: 'read',
@@ -60,8 +60,7 @@ export const getDocumentTool = defineTool({
 export const readDocumentTool = defineTool({
   name: 'read_document',
   title: 'Read document',
-  description:
-    'A document’s content, after checking it against its checksum: text for text files (up to max_chars), base64 for binary files; links have no stored content.',
+  description: 'A document’s content, checked against its checksum: text for text files (up to max_chars), else base64.',
   input: ReadDocumentInput,
   output: DocumentContent,
   access: 'read',

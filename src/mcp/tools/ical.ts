@@ -6,7 +6,7 @@ export const importIcsTool = defineTool({
   name: 'import_ics',
   title: 'Import iCalendar',
   description:
-    'Import an iCalendar (.ics) file from Google Calendar, Apple Calendar, Outlook or any calendar app: events (with repetition, skipped and moved occurrences, time zones, all-day dates, the first alarm as reminder_minutes) and todos. Importing the same file again updates what it imported before (by UID). One component that cannot be read refuses the whole file, naming it.',
+    'Import the events and todos of an iCalendar (.ics) file from any calendar app. Importing it again updates what it imported before (by UID); an unreadable component refuses the whole file.',
   input: ImportIcsInput,
   output: ImportIcsResult,
   access: 'write',
@@ -17,8 +17,7 @@ export const importIcsTool = defineTool({
 export const exportIcsTool = defineTool({
   name: 'export_ics',
   title: 'Export iCalendar',
-  description:
-    'Your events and todos as an iCalendar (.ics) file any calendar app imports: repeating events whole (RRULE, EXDATE, RDATE, changed occurrences), times in their zones with VTIMEZONE, reminders as alarms. Optionally only a range (events overlapping it, todos due in it) and some kinds.',
+  description: 'Your events and todos as an iCalendar (.ics) file any calendar app imports, optionally only a range and some kinds.',
   input: ExportIcsInput,
   output: ExportIcsResult,
   access: 'read',

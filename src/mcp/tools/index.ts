@@ -2,13 +2,22 @@ import type { ToolDeclaration } from '../tool.js';
 import { createCalendarEventTool, findFreeTimeTool, listCalendarEventsTool, scheduleTodoTool, updateCalendarEventTool } from './calendar.js';
 import { createExternalDocumentTool, getDocumentTool, listDocumentsTool, readDocumentTool, uploadDocumentTool } from './documents.js';
 import { getDashboardTool, searchTool } from './overview.js';
-import { addProjectTaskTool, createProjectTool, getProjectTool, listProjectsTool, updateProjectTaskTool, updateProjectTool } from './projects.js';
+import {
+  addProjectTaskTool,
+  createProjectTool,
+  getProjectTool,
+  listProjectsTool,
+  listTasksTool,
+  updateProjectTaskTool,
+  updateProjectTool,
+} from './projects.js';
 import { getCurrentTimeTool, getStatusTool, updateStatusTool } from './status.js';
 import { completeTodoTool, createTodoTool, listTodosTool, updateTodoTool } from './todos.js';
 import { deleteItemTool, restoreItemTool } from './trash.js';
 import { listRemindersTool, setReminderWebhookTool } from './reminders.js';
 import { exportIcsTool, importIcsTool } from './ical.js';
 import { getCalendarFeedTool } from './feeds.js';
+import { completeTodosTool, createCalendarEventsTool, createTodosTool, updateTodosTool } from './bulk.js';
 
 /** Every tool the server offers, in the order clients list them. */
 export const TOOLS = [
@@ -23,11 +32,16 @@ export const TOOLS = [
   updateProjectTool,
   addProjectTaskTool,
   updateProjectTaskTool,
+  listTasksTool,
   createTodoTool,
   listTodosTool,
   updateTodoTool,
   completeTodoTool,
+  createTodosTool,
+  updateTodosTool,
+  completeTodosTool,
   createCalendarEventTool,
+  createCalendarEventsTool,
   listCalendarEventsTool,
   updateCalendarEventTool,
   findFreeTimeTool,

@@ -1,4 +1,4 @@
-import { Dashboard, DashboardInput } from '../../domain/dashboard/schema.js';
+import { Dashboard, DashboardAtAGlance, DashboardInput } from '../../domain/dashboard/schema.js';
 import { getDashboard } from '../../domain/dashboard/service.js';
 import { SearchInput, SearchResults } from '../../domain/search/schema.js';
 import { search } from '../../domain/search/service.js';
@@ -14,9 +14,10 @@ export const getDashboardTool = defineTool({
   name: 'get_dashboard',
   title: 'Get dashboard',
   description:
-    'The day at a glance: today’s events and due items, overdue todos and tasks, the next 7 days, active projects, recent documents and counts. Each section lists its top items (limit_per_section) and an exact total.',
+    'The day at a glance: today, reminders, overdue items, the next 7 days, active projects, recent documents, counts. Each section lists its top items and an exact total.',
   input: DashboardInput,
   output: Dashboard,
+  shown: { output: DashboardAtAGlance },
   access: 'read',
   run: (ctx, input) => getDashboard(ctx, input),
   summarize: (d) =>
@@ -36,8 +37,7 @@ export const getDashboardTool = defineTool({
 export const searchTool = defineTool({
   name: 'search',
   title: 'Search',
-  description:
-    'Full-text search across projects, tasks, todos, events and documents (titles, descriptions, notes, tags and the text of text documents), best matches first. Narrow with kinds.',
+  description: 'Search projects, tasks, todos, events and documents (with the text of text documents), best first.',
   input: SearchInput,
   output: SearchResults,
   access: 'read',

@@ -6,19 +6,20 @@ import {
   Project,
   ProjectDetail,
   ProjectPage,
+  ListTasksInput,
   Task,
+  TaskPage,
   UpdateProjectInput,
   UpdateTaskInput,
 } from '../../domain/projects/schema.js';
-import { addTask, createProject, getProject, listProjects, updateProject, updateTask } from '../../domain/projects/service.js';
+import { addTask, createProject, getProject, listProjects, listTasks, updateProject, updateTask } from '../../domain/projects/service.js';
 import { listText, projectLine, taskLine } from '../text.js';
 import { defineTool } from '../tool.js';
 
 export const createProjectTool = defineTool({
   name: 'create_project',
   title: 'Create project',
-  description:
-    'Create a project. Status defaults to not_started and priority to medium. Break it into tasks with add_project_task; progress then follows the share of tasks done.',
+  description: 'Create a project. Break it into tasks with add_project_task; progress then follows the share of tasks done.',
   input: CreateProjectInput,
   output: Project,
   access: 'write',
@@ -29,7 +30,7 @@ export const createProjectTool = defineTool({
 export const listProjectsTool = defineTool({
   name: 'list_projects',
   title: 'List projects',
-  description: 'List projects, newest first, optionally only those with a status, priority or tag. Paginated: pass next_cursor as cursor for more.',
+  description: 'List projects, newest first, optionally by status, priority or tag. Paginated.',
   input: ListProjectsInput,
   output: ProjectPage,
   access: 'read',
@@ -51,8 +52,7 @@ export const getProjectTool = defineTool({
 export const updateProjectTool = defineTool({
   name: 'update_project',
   title: 'Update project',
-  description:
-    'Change a project’s fields. Only the fields given change; null clears one. Setting progress overrides the progress derived from tasks; progress: null returns to it.',
+  description: 'Change a project: only the fields given change; null clears one. progress overrides the share of tasks done; null returns to it.',
   input: UpdateProjectInput,
   output: Project,
   access: 'write',
@@ -65,7 +65,7 @@ export const updateProjectTool = defineTool({
 export const addProjectTaskTool = defineTool({
   name: 'add_project_task',
   title: 'Add project task',
-  description: 'Add a task to a project. Status defaults to todo; a task marked done gets its completed_at set automatically.',
+  description: 'Add a task to a project.',
   input: AddTaskInput,
   output: Task,
   access: 'write',
@@ -76,8 +76,7 @@ export const addProjectTaskTool = defineTool({
 export const updateProjectTaskTool = defineTool({
   name: 'update_project_task',
   title: 'Update project task',
-  description:
-    'Change a task: its title, description, status (todo, in_progress, done, blocked), priority, due date or tags, or move it to another project. completed_at follows the status.',
+  description: 'Change a task, or move it to another project: only the fields given change; null clears one.',
   input: UpdateTaskInput,
   output: Task,
   access: 'write',
@@ -85,4 +84,15 @@ export const updateProjectTaskTool = defineTool({
   idempotent: true,
   run: (ctx, input) => updateTask(ctx, input),
   summarize: (t) => `Updated task ${taskLine(t)}.`,
+});
+
+export const listTasksTool = defineTool({
+  name: 'list_tasks',
+  title: 'List tasks',
+  description: 'Tasks of every project by due date (undated last), optionally filtered. Paginated.',
+  input: ListTasksInput,
+  output: TaskPage,
+  access: 'read',
+  run: (ctx, input) => listTasks(ctx, input),
+  summarize: (page) => listText('tasks', page, taskLine),
 });

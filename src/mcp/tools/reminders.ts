@@ -7,8 +7,7 @@ import { defineTool } from '../tool.js';
 export const listRemindersTool = defineTool({
   name: 'list_reminders',
   title: 'List reminders',
-  description:
-    'Reminders due in a range (default: from now to 24 hours on), earliest first: todos’ reminder_date, and events’ reminder_minutes before each occurrence. Shows the last attempt to push each to your webhook, if one is set.',
+  description: 'Reminders due in a range (default: the next 24 hours), earliest first, with the last push of each to your webhook.',
   input: ListRemindersInput,
   output: ReminderPage,
   access: 'read',
@@ -20,7 +19,7 @@ export const setReminderWebhookTool = defineTool({
   name: 'set_reminder_webhook',
   title: 'Set reminder webhook',
   description:
-    'Have reminders pushed to you when they come due: each is POSTed to url, as JSON signed with HMAC-SHA256 (format json; the secret is shown once, now) or as an ntfy message (format ntfy: give your ntfy topic URL, e.g. https://ntfy.sh/my-secret-topic). Every attempt at a reminder carries the same X-MCP-PA-Delivery id, so a receiver can drop repeats; list_reminders shows the last attempt. url null removes the webhook.',
+    'Have due reminders POSTed to url: JSON signed with HMAC-SHA256 (its secret is shown once, now) or an ntfy message (give the topic URL). url null removes the webhook.',
   input: SetReminderWebhookInput,
   output: ReminderWebhook,
   access: 'write',

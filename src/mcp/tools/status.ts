@@ -17,8 +17,7 @@ const statusText = (s: Status) =>
 export const getStatusTool = defineTool({
   name: 'get_status',
   title: 'Get status',
-  description:
-    'Read the user’s profile and current status: name, location, computer, permissions, notes and time zone. Call this first to learn who you assist and which time zone dates are in.',
+  description: 'The user’s profile: name, location, computer, permissions, notes, time zone, working hours. Call it first.',
   input: z.strictObject({}),
   output: Status,
   access: 'read',
@@ -29,8 +28,7 @@ export const getStatusTool = defineTool({
 export const updateStatusTool = defineTool({
   name: 'update_status',
   title: 'Update status',
-  description:
-    'Change the user’s profile: name, location (city, state, country, details), computer (laptop_os, laptop_model, laptop_specs), permissions, notes or time zone. Only the fields given change; null clears one.',
+  description: 'Change the user’s profile: only the fields given change; null clears one.',
   input: UpdateStatusInput,
   output: Status,
   access: 'write',
@@ -43,7 +41,7 @@ export const updateStatusTool = defineTool({
 export const getCurrentTimeTool = defineTool({
   name: 'get_current_time',
   title: 'Get current time',
-  description: 'The current date and time in the user’s time zone, with its UTC offset and weekday. Use it before reasoning about "today" or "tomorrow".',
+  description: 'Now, in the user’s time zone, with its weekday.',
   input: z.strictObject({}),
   output: CurrentTime,
   access: 'read',

@@ -6,8 +6,7 @@ import { defineTool } from '../tool.js';
 export const createTodoTool = defineTool({
   name: 'create_todo',
   title: 'Create todo',
-  description:
-    'Add a todo. due_date and reminder_date take a date (due by the end of that day) or a date-time; times without an offset are read in the user’s time zone.',
+  description: 'Add a todo. A due_date without a time means by the end of that day.',
   input: CreateTodoInput,
   output: Todo,
   access: 'write',
@@ -18,8 +17,7 @@ export const createTodoTool = defineTool({
 export const listTodosTool = defineTool({
   name: 'list_todos',
   title: 'List todos',
-  description:
-    'List todos by due date (undated last). Filter by completed, priority, tag, project_id, and a due range (due_after inclusive, due_before exclusive). Paginated: pass next_cursor as cursor for more.',
+  description: 'List todos by due date (undated last), optionally filtered. Paginated.',
   input: ListTodosInput,
   output: TodoPage,
   access: 'read',
@@ -30,7 +28,7 @@ export const listTodosTool = defineTool({
 export const updateTodoTool = defineTool({
   name: 'update_todo',
   title: 'Update todo',
-  description: 'Change a todo’s fields; only the fields given change, null clears one. completed: false reopens a done todo.',
+  description: 'Change a todo: only the fields given change; null clears one.',
   input: UpdateTodoInput,
   output: Todo,
   access: 'write',
@@ -48,6 +46,6 @@ export const completeTodoTool = defineTool({
   output: Todo,
   access: 'write',
   idempotent: true,
-  run: (ctx, input) => completeTodo(ctx, input.todo_id),
+  run: (ctx, input) => completeTodo(ctx, input.todo_id, input.complete_children),
   summarize: (t) => `Completed todo ${todoLine(t)}.`,
 });

@@ -5,7 +5,7 @@ import { defineTool } from '../tool.js';
 export const deleteItemTool = defineTool({
   name: 'delete_item',
   title: 'Delete item',
-  description: `Move a project (with its tasks), task, todo, event or document to the trash. It can be restored with restore_item for ${TRASH_DAYS} days, then it is gone for good. For a recurring event, scope this removes one occurrence and scope following ends the series before it (occurrence_start names it).`,
+  description: `Move an item (a project with its tasks) to the trash: restore_item brings it back for ${TRASH_DAYS} days, then it is gone.`,
   input: DeleteItemInput,
   output: TrashResult,
   access: 'write',
@@ -20,7 +20,7 @@ export const deleteItemTool = defineTool({
 export const restoreItemTool = defineTool({
   name: 'restore_item',
   title: 'Restore item',
-  description: 'Take an item out of the trash, as it was. A task in a trashed project comes back with its project.',
+  description: 'Take an item out of the trash, as it was.',
   input: ItemRefInput,
   output: TrashResult,
   access: 'write',

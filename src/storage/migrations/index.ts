@@ -18,6 +18,7 @@ import { signInAddresses } from './014-sign-in-addresses.js';
 import { documentBlobChunks } from './015-document-blob-chunks.js';
 import { DUE_TENANTS_FUNCTION, dueWork } from './016-due-work.js';
 import { FEED_TENANT_FUNCTION, recurrence } from './017-recurrence.js';
+import { subtasks } from './018-subtasks.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
@@ -38,6 +39,7 @@ const MIGRATIONS: readonly Migration[] = [
   documentBlobChunks,
   dueWork,
   recurrence,
+  subtasks,
 ];
 
 export interface MigrateOptions {

@@ -15,6 +15,7 @@ import type { TenantScope } from './scope.js';
 import { TagRepository } from './tags.js';
 import { TenantRepository } from './tenant.js';
 import { TodoRepository } from './todos.js';
+import { withSavepoint } from './savepoint.js';
 
 /**
  * Everything stored of one tenant, inside one transaction: repositories, indexes and document
@@ -42,6 +43,8 @@ export interface TenantStore {
   readonly blobs: TenantBlobs;
   /** The repository of a kind of item, for what works on every kind alike (trash, search results). */
   items(kind: ItemKind): ItemRepository<ItemTable>;
+  /** Runs fn so that, if it throws, what it wrote (index updates included) is undone and the rest of the transaction stands. */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks: TransactionHooks): TenantStore {
@@ -52,6 +55,7 @@ function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks:
     events: new EventRepository(scope, 'events'),
     documents: new DocumentRepository(scope, 'documents'),
   };
+  const search = new TenantSearch(engine.searchIndex, scope);
   return {
     ...byTable,
     profiles: new ProfileRepository(scope),
@@ -61,10 +65,19 @@ function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks:
     dueWork: new DueWorkRepository(scope),
     deliveries: new ReminderDeliveryRepository(scope),
     feeds: new CalendarFeedRepository(scope),
-    search: new TenantSearch(engine.searchIndex, scope),
+    search,
     vectors: new TenantVectors(engine.vectorIndex, scope),
     blobs: new TenantBlobs(blobs, scope, hooks),
     items: (kind) => byTable[TABLE_OF_KIND[kind]] as unknown as ItemRepository<ItemTable>,
+    savepoint: async (fn) => {
+      const restoreIndex = search.mark();
+      try {
+        return await withSavepoint(scope.db, fn);
+      } catch (err) {
+        restoreIndex();
+        throw err;
+      }
+    },
   };
 }
 

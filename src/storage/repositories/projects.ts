@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { ItemRepository, type Row } from './items.js';
+import { ItemRepository, type NewRow, type Row, type RowChanges } from './items.js';
+import { ParentedRepository } from './parented.js';
 import { after, type Key } from './keyset.js';
 import { hasTags } from './tags.js';
 import { byColumns, inWindow, rowsOfEach, spanOf, type Counting, type Window } from './windows.js';
@@ -43,7 +44,55 @@ export class ProjectRepository extends ItemRepository<'projects'> {
   }
 }
 
-export class TaskRepository extends ItemRepository<'tasks'> {
+export interface TaskFilter {
+  status?: string;
+  priority?: number;
+  tag?: string;
+  projectId?: string;
+  parentId?: string;
+  topLevel?: boolean;
+  dueBefore?: string;
+  dueAfter?: string;
+}
+
+/** Undated tasks sort last, as todos do (migration 018). */
+const taskDueSort = (dueAt: string | null | undefined) => dueAt ?? '9999-12-31T23:59:59.999Z';
+
+export class TaskRepository extends ParentedRepository<'tasks'> {
+  protected readonly open = sql<boolean>`status <> 'done'`;
+
+  // The sort key follows due_at on every write, so no caller can forget it.
+  override insert(row: NewRow<'tasks'>): Promise<void> {
+    return super.insert({ ...row, due_sort: taskDueSort(row.due_at) });
+  }
+
+  override insertMany(rows: readonly Record<string, unknown>[]): Promise<void> {
+    return super.insertMany(rows.map((row) => ({ ...row, due_sort: taskDueSort(row.due_at as string | null) })));
+  }
+
+  override update(id: string, changes: RowChanges<'tasks'>): Promise<void> {
+    return super.update(id, changes.due_at === undefined ? changes : { ...changes, due_sort: taskDueSort(changes.due_at) });
+  }
+
+  /** Live tasks of every project by due date (undated last), limit + 1 rows for paging (list_tasks). */
+  list(filter: TaskFilter, afterKey: Key[] | undefined, limit: number): Promise<TaskRow[]> {
+    let q = this.rows().selectAll().where('deleted_at', 'is', null);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.priority) q = q.where('priority', '=', filter.priority);
+    if (filter.tag) q = q.where(hasTags(this.scope, 'task', 'tasks', [filter.tag]));
+    if (filter.projectId) q = q.where('project_id', '=', filter.projectId);
+    if (filter.parentId) q = q.where('parent_id', '=', filter.parentId);
+    if (filter.topLevel) q = q.where('parent_id', 'is', null);
+    if (filter.dueBefore) q = q.where('due_sort', '<', filter.dueBefore);
+    if (filter.dueAfter) q = q.where('due_sort', '>=', filter.dueAfter).where('due_at', 'is not', null);
+    if (afterKey) q = q.where(after([sql.ref('due_sort'), sql.ref('id')], afterKey, 'asc'));
+    return q
+      .orderBy('due_sort')
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute() as Promise<TaskRow[]>;
+  }
+
   /** Live tasks per project and status, for progress and counts. */
   async statusCounts(projectIds: readonly string[]): Promise<{ project_id: string; status: string; n: number }[]> {
     if (projectIds.length === 0) return [];
@@ -58,8 +107,8 @@ export class TaskRepository extends ItemRepository<'tasks'> {
     return rows.map((r) => ({ project_id: r.project_id, status: r.status, n: Number(r.n) }));
   }
 
-  /** A project's live tasks in the order they were added, limit + 1 rows for paging. */
-  listOfProject(projectId: string, status: string | undefined, afterKey: Key[] | undefined, limit: number): Promise<TaskRow[]> {
+  /** A project's live tasks (or its top-level ones) in the order they were added, limit + 1 rows for paging. */
+  listOfProject(projectId: string, status: string | undefined, afterKey: Key[] | undefined, limit: number, topLevel = false): Promise<TaskRow[]> {
     let q = this.scope.db
       .selectFrom('tasks')
       .selectAll()
@@ -67,6 +116,7 @@ export class TaskRepository extends ItemRepository<'tasks'> {
       .where('project_id', '=', projectId)
       .where('deleted_at', 'is', null);
     if (status) q = q.where('status', '=', status);
+    if (topLevel) q = q.where('parent_id', 'is', null);
     if (afterKey) q = q.where(after([sql.ref('created_at'), sql.ref('id')], afterKey, 'asc'));
     return q
       .orderBy('created_at')

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { ItemRepository, type Row } from './items.js';
+import type { Row } from './items.js';
+import { ParentedRepository } from './parented.js';
 import { after, type Key } from './keyset.js';
 import { hasTags } from './tags.js';
 import { byColumns, inWindow, rowsOfEach, spanOf, type Counting, type Window } from './windows.js';
@@ -17,9 +18,15 @@ export interface TodoFilter {
   dueBefore?: string;
   dueAfter?: string;
   projectId?: string;
+  /** Only the direct children of this item. */
+  parentId?: string;
+  /** Only items without a parent. */
+  topLevel?: boolean;
 }
 
-export class TodoRepository extends ItemRepository<'todos'> {
+export class TodoRepository extends ParentedRepository<'todos'> {
+  protected readonly open = sql<boolean>`completed = 0`;
+
   /** Live todos due in [from, to), or every live todo without a range, by due date, at most `max` (an export). */
   liveDue(range: { from: string; to: string } | undefined, max: number): Promise<TodoRow[]> {
     let q = this.rows().selectAll().where('deleted_at', 'is', null);
@@ -52,6 +59,8 @@ export class TodoRepository extends ItemRepository<'todos'> {
     if (filter.dueBefore) q = q.where(DUE_SORT, '<', filter.dueBefore);
     if (filter.dueAfter) q = q.where(DUE_SORT, '>=', filter.dueAfter).where('due_at', 'is not', null);
     if (filter.projectId) q = q.where('project_id', '=', filter.projectId);
+    if (filter.parentId) q = q.where('parent_id', '=', filter.parentId);
+    if (filter.topLevel) q = q.where('parent_id', 'is', null);
     if (afterKey) q = q.where(after([DUE_SORT, sql.ref('id')], afterKey, 'asc'));
     return q
       .orderBy(DUE_SORT)

@@ -1,0 +1,52 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
+import { ItemRepository, type Row } from './items.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- as in items.ts: a table named by a type parameter */
+
+/**
+ * Items that may have a parent of their own kind (todos, project tasks; migration 018): one level
+ * of children at a time, since a tree is at most four deep and the services walk it.
+ */
+export abstract class ParentedRepository<T extends 'todos' | 'tasks'> extends ItemRepository<T> {
+  /** What "open" means for the kind: a todo not completed, a task not done. */
+  protected abstract readonly open: Expression<SqlBool>;
+
+  private children(parentIds: readonly string[]) {
+    return this.rows().where('parent_id', 'in', [...parentIds]);
+  }
+
+  /** The live children of these items. */
+  liveChildren(parentIds: readonly string[]): Promise<Row<T>[]> {
+    if (parentIds.length === 0) return Promise.resolve([]);
+    return this.children(parentIds).selectAll().where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute() as Promise<Row<T>[]>;
+  }
+
+  /** The children that went to the trash because these items did, and come back with them. */
+  trashedWithParent(parentIds: readonly string[]): Promise<Row<T>[]> {
+    if (parentIds.length === 0) return Promise.resolve([]);
+    return this.children(parentIds).selectAll().where('trashed_with_parent', '=', 1).execute() as Promise<Row<T>[]>;
+  }
+
+  /** Moves these (live children of an item being trashed) to the trash, marked as going with it. */
+  async trashWithParent(ids: readonly string[], deletedAt: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable(this.table as string)
+      .set({ deleted_at: deletedAt, trashed_with_parent: 1 } as any)
+      .where('tenant_id', '=', this.scope.tenantId)
+      .where('id', 'in', [...ids])
+      .execute();
+  }
+
+  /** How many open live children each of these items has (absent: none). */
+  async openChildren(parentIds: readonly string[]): Promise<Map<string, number>> {
+    if (parentIds.length === 0) return new Map();
+    const rows = (await this.children(parentIds)
+      .select(['parent_id', sql<number>`count(*)`.as('n')])
+      .where('deleted_at', 'is', null)
+      .where(this.open)
+      .groupBy('parent_id')
+      .execute()) as { parent_id: string; n: number | string }[];
+    return new Map(rows.map((r) => [r.parent_id, Number(r.n)]));
+  }
+}
