@@ -11,7 +11,8 @@ import type { Access, Engine, SecurityReport } from './storage/engine.js';
 import { keyFromPassphrase } from './storage/passphrase-key.js';
 import { makeTreePrivate } from './storage/private-files.js';
 import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
-import { runAsTenant } from './storage/repositories/index.js';
+import { recordChanges, runAsTenant } from './storage/repositories/index.js';
+import { newId } from './domain/common/ids.js';
 import { openSqliteEngine } from './storage/sqlite.js';
 
 /** Local mode has exactly one tenant: the OS user who owns the files. */
@@ -22,7 +23,8 @@ export const LOCAL_TENANT = 'local';
  * This is what the MCP layer and the account commands get; nothing else travels inside it.
  */
 export interface Runtime {
-  run<T>(access: Access, tenantId: string, fn: (ctx: DomainContext) => Promise<T>): Promise<T>;
+  /** `actor` names who acts (a client) in the history of what the work changes; default: mcp-pa itself. */
+  run<T>(access: Access, tenantId: string, fn: (ctx: DomainContext) => Promise<T>, actor?: string): Promise<T>;
   /** Creates the tenant on first use; idempotent. */
   ensureTenant(tenantId: string): Promise<void>;
   /** What the composition root gives every unit of work: sealing secrets, what the server offers, the audit trail. */
@@ -140,13 +142,15 @@ const NO_SECRETS: Secrets = {
 
 function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore, clock: Clock): Runtime {
   const provided: Required<Pick<ProvidedParts, 'secrets' | 'server'>> & ProvidedParts = { secrets: NO_SECRETS, server: { http: false } };
-  const limits = { maxDocumentBytes: Math.floor(config.documents.max_file_size_mb * 1024 * 1024) };
-  const run: Runtime['run'] = (access, tenantId, fn) =>
-    runAsTenant(engine, blobs, access, tenantId, (store) => {
+  const limits = { maxDocumentBytes: Math.floor(config.documents.max_file_size_mb * 1024 * 1024), historyDays: config.history.retention_days };
+  const run: Runtime['run'] = (access, tenantId, fn, actor = 'mcp-pa') =>
+    runAsTenant(engine, blobs, access, tenantId, async (store) => {
       let profile: ReturnType<DomainContext['profile']> | undefined;
+      const now = Temporal.Instant.fromEpochMilliseconds(clock.now());
       const ctx: DomainContext = {
         ...store,
-        now: Temporal.Instant.fromEpochMilliseconds(clock.now()),
+        now,
+        batchId: newId(),
         limits,
         profile: () => (profile ??= store.profiles.find()),
         zone: async () => (await ctx.profile())?.timezone ?? systemTimeZone(),
@@ -155,7 +159,12 @@ function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore,
         audit: (type, details) => provided.audit?.({ type, actor: tenantId, details }),
         readings: [],
       };
-      return fn(ctx);
+      const result = await fn(ctx);
+      if (access === 'write') {
+        const forgetAt = toStored(now.add({ hours: 24 * limits.historyDays }));
+        await recordChanges(store, { actor, at: toStored(now), batchId: ctx.batchId, newId, forgetAt });
+      }
+      return result;
     });
   return {
     run,

@@ -1,5 +1,6 @@
 import { disabledTenants } from '../auth/accounts.js';
 import { emptyTrash } from '../domain/trash/service.js';
+import { purgeHistory } from '../domain/history/service.js';
 import { claimDueReminders, recordDelivery, scheduleNextRun, type ClaimedDelivery } from '../domain/reminders/webhook.js';
 import { webhookPost } from './webhook-post.js';
 import type { Logger } from '../logging.js';
@@ -57,6 +58,7 @@ export async function startMaintenance({ runtime, audit, logger }: MaintenanceDe
         const disabled = await disabledTenants(engine);
         const handlers: DueWorkHandlers = {
           'trash.purge': async (ctx) => (purged += await emptyTrash(ctx)),
+          'history.purge': purgeHistory,
           // A disabled account gets nothing pushed (its queue entry goes; a change after it is enabled again brings it back).
           'reminders.send': async (ctx, _item, tenant) => disabled.has(tenant) || outbox.push([tenant, await claimDueReminders(ctx)]),
         };

@@ -199,6 +199,12 @@ export const ConfigSchema = z
           .default(3600),
       })
       .prefault({}),
+    history: z
+      .strictObject({
+        /** How long the history of changes (get_history, undo_change) is kept, in days. */
+        retention_days: wholeNumber(1, 36500).default(90),
+      })
+      .prefault({}),
     reminders: z
       .strictObject({
         /**

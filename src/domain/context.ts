@@ -11,7 +11,9 @@ import type { Secrets } from './secrets.js';
 export interface DomainContext extends TenantStore {
   /** The call's notion of now, fixed for the whole call. */
   readonly now: Temporal.Instant;
-  readonly limits: { readonly maxDocumentBytes: number };
+  /** The id every change of this call carries in the history (undo reverts a call by it). */
+  readonly batchId: string;
+  readonly limits: { readonly maxDocumentBytes: number; readonly historyDays: number };
   /** The profile row (undefined until the user sets something), read once per call. */
   profile(): Promise<ProfileRow | undefined>;
   /** The user's time zone: the profile's, else the system's. */

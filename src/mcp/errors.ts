@@ -50,22 +50,32 @@ export interface McpDeps {
  * prompts and completions run the domain as the tenant in one transaction, and whatever they
  * throw leaves through `failureOf`, shaped for the door it came in by.
  */
-export function tenantWork(deps: McpDeps, tenantId: string) {
+export function tenantWork(deps: McpDeps, tenantId: string, actor?: () => string | Promise<string>) {
   const attempt = async <T>(
     access: Access,
     what: string,
     fn: (ctx: DomainContext) => Promise<T>,
+    callActor?: () => string,
   ): Promise<{ ok: true; value: T } | { ok: false; failure: Failure }> => {
     try {
-      return { ok: true, value: await deps.run(access, tenantId, fn) };
+      // Who acts is asked only of work that may change something: the history names them (the
+      // transport's answer first: over HTTP, the OAuth client; else the call's own client).
+      const who = access === 'write' ? ((await actor?.()) ?? callActor?.()) : undefined;
+      return { ok: true, value: await deps.run(access, tenantId, fn, who) };
     } catch (err) {
       return { ok: false, failure: failureOf(err, what, deps.logger) };
     }
   };
   return {
     /** A tool call: its failure is a result with isError, which the model reads and can act on. */
-    async tool<T>(access: Access, name: string, fn: (ctx: DomainContext) => Promise<T>, present: (value: T) => CallToolResult): Promise<CallToolResult> {
-      const outcome = await attempt(access, name, fn);
+    async tool<T>(
+      access: Access,
+      name: string,
+      fn: (ctx: DomainContext) => Promise<T>,
+      present: (value: T) => CallToolResult,
+      callActor?: () => string,
+    ): Promise<CallToolResult> {
+      const outcome = await attempt(access, name, fn, callActor);
       return outcome.ok ? present(outcome.value) : { content: [{ type: 'text', text: outcome.failure.message }], isError: true };
     },
     /**

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { McpServer, requireScopes, type ServerOptions } from '@modelcontextprotocol/server';
+import { CLIENT_INFO_META_KEY, McpServer, requireScopes, type ServerOptions } from '@modelcontextprotocol/server';
 import { tenantWork, type McpDeps, type TenantWork } from './errors.js';
 import { INSTRUCTIONS } from './instructions.js';
 import { readWords } from '../domain/common/words.js';
@@ -25,6 +25,16 @@ const SCHEMAS = new Map(
   }),
 );
 
+/**
+ * Who a call comes from when the transport does not say (stdio): the client's own name, from the
+ * request's envelope (2026-07-28) or its initialize (2025-11-25).
+ */
+function clientNamed(server: McpServer, ctx: unknown): string {
+  const envelope = (ctx as { mcpReq?: { envelope?: Record<string, unknown> } } | undefined)?.mcpReq?.envelope;
+  const info = (envelope?.[CLIENT_INFO_META_KEY] as { name?: string } | undefined) ?? server.server.getClientVersion();
+  return info?.name ?? 'unknown client';
+}
+
 function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration, offer: ToolOffer) {
   server.registerTool(
     tool.name,
@@ -37,7 +47,7 @@ function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration
       // Over HTTP, a token without the tool's scope gets 403 insufficient_scope (no token, no check: stdio).
       scopeChallenge: requireScopes(scopeOf(tool)),
     },
-    (input: unknown) =>
+    (input: unknown, ctx: unknown) =>
       work.tool(
         tool.access,
         tool.name,
@@ -46,6 +56,7 @@ function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration
           content: [{ type: 'text' as const, text: tool.summarize(result) + readingsText(readings) }, ...(tool.content?.(result) ?? [])],
           structuredContent: result as Record<string, unknown>,
         }),
+        () => clientNamed(server, ctx),
       ),
   );
 }
@@ -58,7 +69,7 @@ const readingsText = (readings: readonly Reading[]) =>
  * A fully equipped MCP server acting for one tenant (local mode has one; HTTP mode takes it from
  * the access token). Cheap to build, so transports build one per connection or request.
  */
-export function createMcpServer(deps: McpDeps, tenantId: string, extension?: ServerExtension): McpServer {
+export function createMcpServer(deps: McpDeps, tenantId: string, extension?: ServerExtension, actor?: () => string | Promise<string>): McpServer {
   const server = new McpServer(
     { name: 'mcp-pa', title: 'Personal assistant', version: SERVER_VERSION },
     {
@@ -67,7 +78,7 @@ export function createMcpServer(deps: McpDeps, tenantId: string, extension?: Ser
       capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, ...extension?.options?.capabilities },
     },
   );
-  const work = tenantWork(deps, tenantId);
+  const work = tenantWork(deps, tenantId, actor);
   for (const tool of deps.offer.tools) registerTool(server, work, tool, deps.offer);
   registerResources(server, work);
   registerPrompts(server, work);

@@ -97,6 +97,21 @@ interface TodoTable extends Lifecycle {
   trashed_with_parent: Defaulted<number>;
 }
 
+/** One change to an item (migration 019): the fields it changed, before and after, as JSON. */
+interface ItemChangeTable {
+  tenant_id: string;
+  change_id: string;
+  batch_id: string;
+  at: string;
+  actor: string;
+  action: string;
+  item_kind: string;
+  item_id: string;
+  before: string | null;
+  after: string | null;
+  undone_by: Nullable;
+}
+
 interface EventTable extends Lifecycle {
   title: string;
   description: string | null;
@@ -323,6 +338,7 @@ export interface Database {
   search_items: SearchItemTable;
   item_counts: ItemCountTable;
   due_work: DueWorkTable;
+  item_changes: ItemChangeTable;
   meta: MetaTable;
   schema_migrations: SchemaMigrationTable;
 }

@@ -15,6 +15,7 @@ export const TENANT_TABLES = [
   'event_occurrences',
   'reminder_deliveries',
   'calendar_feeds',
+  'item_changes',
 ] as const;
 
 /** Created only where the vector extension exists. */

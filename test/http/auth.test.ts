@@ -266,3 +266,31 @@ describe('HTTP mode with an external authorization server and features.multi_ten
     }
   });
 });
+
+describe('HTTP mode with a tool profile (MCP_PA_TOOLS)', () => {
+  it('offers only the profile’s tools, and still checks the token’s scope on those it offers', async () => {
+    const { server, issuer, resource } = await startPair({}, { MCP_PA_TOOLS: 'core' });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { iss: issuer.issuer, sub: 'test-user', aud: resource, client_id: 'c', iat: now, exp: now + 600 };
+      const full = await forgeToken(issuer.key, { ...claims, scope: 'pa:read pa:write' });
+      const reader = await forgeToken(issuer.key, { ...claims, scope: 'pa:read' });
+      const client = new Client({ name: 'profile-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      await client.connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: { token: async () => full } }));
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes('create_todo') && names.includes('get_dashboard'));
+      assert.ok(!names.includes('create_project') && !names.includes('upload_document'), 'tools outside core are not listed');
+      const outside = await client
+        .callTool({ name: 'create_project', arguments: { name: 'x' } })
+        .catch((err: Error) => ({ isError: true, content: [{ text: err.message }] }));
+      assert.equal(outside.isError, true, 'nor can they be called');
+      await client.close();
+      const write = await callWith(server, reader, 'create_todo', { title: 'not allowed' });
+      assert.equal(write.status, 403, 'a pa:read token still cannot call a write tool the profile offers');
+      assert.match(write.challenge, /error="insufficient_scope"/);
+    } finally {
+      await server.close();
+      await issuer.stop();
+    }
+  });
+});

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { ManualClock } from '../../src/clock.js';
@@ -6,10 +8,12 @@ import type { DomainContext } from '../../src/domain/context.js';
 import { CreateTodoInput } from '../../src/domain/todos/schema.js';
 import { createTodo } from '../../src/domain/todos/service.js';
 import { deleteItem, emptyTrash, restoreItem } from '../../src/domain/trash/service.js';
+import { purgeHistory } from '../../src/domain/history/service.js';
 import { runDueWork, type DueWorkHandlers } from '../../src/compose/due-work.js';
 import { createLogger } from '../../src/logging.js';
 import type { OpenedRuntime } from '../../src/runtime.js';
 import { AVAILABLE_ENGINES, openTestRuntime } from '../helpers/engines.js';
+import { tempHome } from '../helpers/tmp.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const START = Date.UTC(2027, 2, 1, 12);
@@ -19,12 +23,22 @@ for (const engine of AVAILABLE_ENGINES) {
   describe(`due work on ${engine}`, () => {
     const clock = new ManualClock(START);
     let runtime: OpenedRuntime;
-    before(async () => ({ runtime } = await openTestRuntime(engine, {}, clock)));
+    // The history's retention sweep (90 days by default) would visit these tenants too: kept long here.
+    before(async () => {
+      const config = path.join(tempHome('mcp-pa-dw-'), 'config.json');
+      fs.writeFileSync(config, JSON.stringify({ history: { retention_days: 36500 } }));
+      ({ runtime } = await openTestRuntime(engine, { MCP_PA_CONFIG: config }, clock));
+    });
     after(() => runtime.close());
 
     /** Runs the sweep with the server's own trash handler; `worked` names the tenants it acted as. */
     async function sweep(handlers: Partial<DueWorkHandlers> = {}) {
-      const report = await runDueWork(runtime, clock, { 'trash.purge': emptyTrash, 'reminders.send': async () => 0, ...handlers }, logger);
+      const report = await runDueWork(
+        runtime,
+        clock,
+        { 'trash.purge': emptyTrash, 'reminders.send': async () => 0, 'history.purge': purgeHistory, ...handlers },
+        logger,
+      );
       return { ...report, worked: report.tenants };
     }
 
@@ -35,7 +49,9 @@ for (const engine of AVAILABLE_ENGINES) {
 
     /** The tenant's todos (trashed too) and its queued work, as its own transaction sees them. */
     const rowsIn = (tenant: string, table: 'todos' | 'due_work') =>
-      runtime.engine.transaction('read', tenant, (trx) => trx.selectFrom(table).selectAll().where('tenant_id', '=', tenant).execute());
+      runtime.engine.transaction('read', tenant, async (trx) =>
+        (await trx.selectFrom(table).selectAll().where('tenant_id', '=', tenant).execute()).filter((row) => !('kind' in row) || row.kind === 'trash.purge'),
+      );
 
     /** Every row of a table a tenant's transaction sees, without a condition (row-level security decides). */
     const unfiltered = (tenant: string, table: string) =>
@@ -126,10 +142,7 @@ for (const engine of AVAILABLE_ENGINES) {
           const todo = await todoOf(tenant);
           await runtime.run('write', tenant, (ctx) => deleteItem(ctx, { kind: 'todo', id: todo.id }));
         }
-        assert.deepEqual(
-          (await unfiltered('rls-a', 'due_work')).map((r) => r.tenant_id),
-          ['rls-a'],
-        );
+        assert.deepEqual([...new Set((await unfiltered('rls-a', 'due_work')).map((r) => r.tenant_id))], ['rls-a']);
         await assert.rejects(
           runtime.engine.transaction('write', 'rls-a', (trx) =>
             sql`INSERT INTO due_work (tenant_id, kind, item_id, due_at) VALUES ('rls-b', 'trash.purge', 'x', '2000')`.execute(trx),
@@ -137,7 +150,7 @@ for (const engine of AVAILABLE_ENGINES) {
           /row-level security/,
         );
         await runtime.engine.transaction('write', 'rls-a', (trx) => sql`DELETE FROM due_work`.execute(trx));
-        assert.equal((await unfiltered('rls-b', 'due_work')).length, 1, 'a’s DELETE without WHERE left b’s work');
+        assert.equal((await unfiltered('rls-b', 'due_work')).length, 2, 'a’s DELETE without WHERE left b’s work (its trash and its history)');
         const listed = await runtime.engine.transaction(
           'read',
           'rls-a',
@@ -152,3 +165,26 @@ for (const engine of AVAILABLE_ENGINES) {
     }
   });
 }
+
+describe('the history is forgotten after its retention', () => {
+  it('history.purge removes changes older than history.retention_days, and nothing younger', async () => {
+    const clock = new ManualClock(START);
+    const { runtime } = await openTestRuntime('sqlite', {}, clock);
+    try {
+      await runtime.ensureTenant('keep-history');
+      const old = await runtime.run('write', 'keep-history', (ctx) => createTodo(ctx, CreateTodoInput.parse({ title: 'old' })));
+      clock.advance(60 * DAY);
+      await runtime.run('write', 'keep-history', (ctx) => createTodo(ctx, CreateTodoInput.parse({ title: 'young' })));
+      clock.advance(31 * DAY); // the first change is 91 days old, the second 31
+      await runDueWork(runtime, clock, { 'trash.purge': emptyTrash, 'reminders.send': async () => 0, 'history.purge': purgeHistory }, logger);
+      const left = await runtime.run('read', 'keep-history', (ctx) => ctx.changes.all());
+      assert.deepEqual(
+        left.map((c) => c.action),
+        ['create'],
+      );
+      assert.notEqual(left[0]!.item_id, old.id, 'the old change went, the young one stays');
+    } finally {
+      await runtime.close();
+    }
+  });
+});

@@ -229,6 +229,7 @@ for (const engine of AVAILABLE_ENGINES) {
           'event_occurrences',
           'reminder_deliveries',
           'calendar_feeds',
+          'item_changes',
         ];
         await runtime.engine.transaction('read', 'raw-a', async (trx) => {
           const role = await sql<{ role: string; tenant: string }>`SELECT current_user AS role, current_setting('app.tenant_id') AS tenant`.execute(trx);

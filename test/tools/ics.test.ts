@@ -194,4 +194,30 @@ describe('iCalendar in and out', () => {
     const onlyTodos = await other.ok<{ events: number; todos: number }>('export_ics', { start_date: '2027-05-01', end_date: '2027-05-31', kinds: ['todo'] });
     assert.deepEqual([onlyTodos.events, onlyTodos.todos], [0, 1]);
   });
+
+  it('writes an UNTIL of the type RFC 5545 asks for: UTC for a timed start, a date for an all-day one', async () => {
+    await other.ok('create_calendar_event', {
+      title: 'Standup until',
+      start_time: '2027-06-01T09:00',
+      end_time: '2027-06-01T09:15',
+      recurrence: 'daily until 2027-06-03',
+      tags: ['until'],
+    });
+    await other.ok('create_calendar_event', {
+      title: 'Holiday until',
+      start_time: '2027-07-01',
+      end_time: '2027-07-01',
+      all_day: true,
+      recurrence: 'FREQ=DAILY;UNTIL=20270703T120000Z',
+    });
+    const file = await other.ok<{ ics_text: string }>('export_ics', { start_date: '2027-06-01', end_date: '2027-07-31', kinds: ['event'] });
+    const cal = new ICAL.Component(ICAL.parse(file.ics_text) as unknown[]);
+    const rules = Object.fromEntries(
+      cal.getAllSubcomponents('vevent').map((e) => [e.getFirstPropertyValue('summary'), String(e.getFirstPropertyValue('rrule'))]),
+    );
+    assert.equal(rules['Standup until'], 'FREQ=DAILY;UNTIL=20270603T215959Z', 'the end of 3 June in Berlin, in UTC');
+    assert.equal(rules['Holiday until'], 'FREQ=DAILY;UNTIL=20270703');
+    const copy = await other.ok<{ items: { title: string }[] }>('list_calendar_events', { start_date: '2027-06-01', end_date: '2027-06-10', tag: 'until' });
+    assert.equal(copy.items.length, 3, 'three mornings, the 3rd included');
+  });
 });

@@ -269,6 +269,18 @@ async function updateWhole(ctx: DomainContext, current: EventRow, input: UpdateE
   return withConflicts(ctx, await reindexed(ctx, current.id), spanColumns(spanOf, false));
 }
 
+/**
+ * After an event's stored fields were put back as they were (undo): what follows from them again,
+ * its span class and its kept occurrences.
+ */
+export async function eventFieldsRestored(ctx: DomainContext, id: string): Promise<void> {
+  const row = await requireEvent(ctx, id);
+  const recurring = row.recurrence !== null;
+  await ctx.events.update(id, spanColumns({ start: Temporal.Instant.from(row.start_at), end: Temporal.Instant.from(row.end_at) }, recurring));
+  if (recurring) await keepOccurrences(ctx, await requireEvent(ctx, id));
+  else await ctx.events.replaceOccurrences(id, []);
+}
+
 /** The original start a value names (a stored instant): a date-time as it is, a date as the occurrence that day. */
 export function occurrenceStartOf(row: EventRow, value: string | undefined, field = 'occurrence_start'): string {
   if (value === undefined) throw new InvalidInputError(field, 'is needed: the occurrence_start of the occurrence meant');

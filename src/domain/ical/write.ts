@@ -53,6 +53,25 @@ function timeValue(t: WrittenTime): ICAL.Time {
   return ICAL.Time.fromData({ year: local.year, month: local.month, day: local.day, hour: local.hour, minute: local.minute, second: local.second });
 }
 
+/**
+ * The rule with its UNTIL of the value type RFC 5545 requires: a date when the start is a date, a
+ * UTC date-time when it has a time (an UNTIL given as a date, as "daily until 2027-03-01" makes it,
+ * means the end of that day in the start's zone).
+ */
+function ruleFor(rule: string, start: WrittenTime | null): ICAL.Recur {
+  const until = /(^|;)UNTIL=(\d{8})(T\d{6}Z?)?(?=;|$)/.exec(rule);
+  if (!until || !start) return ICAL.Recur.fromString(rule);
+  const [, lead, day, time] = until;
+  let value = `${day}${time ?? ''}`;
+  if ('date' in start) value = day!;
+  else if (!time) {
+    const date = Temporal.PlainDate.from(`${day!.slice(0, 4)}-${day!.slice(4, 6)}-${day!.slice(6)}`);
+    const end = date.add({ days: 1 }).toZonedDateTime({ timeZone: start.zone }).toInstant().subtract({ seconds: 1 });
+    value = `${end.toString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+  }
+  return ICAL.Recur.fromString(rule.replace(until[0], `${lead}UNTIL=${value}`));
+}
+
 /** Adds a time property, with its TZID (or VALUE=DATE). */
 function addTime(component: ICAL.Component, name: string, t: WrittenTime) {
   const prop = new ICAL.Property(name, component);
@@ -90,7 +109,7 @@ function vevent(event: WrittenEvent, stamp: string): ICAL.Component {
   c.addPropertyWithValue('summary', event.title);
   addText(c, 'description', event.description);
   addText(c, 'location', event.location);
-  if (event.recurrence) c.addPropertyWithValue('rrule', ICAL.Recur.fromString(event.recurrence));
+  if (event.recurrence) c.addPropertyWithValue('rrule', ruleFor(event.recurrence, event.start));
   addTimes(c, 'exdate', event.exdates);
   addTimes(c, 'rdate', event.rdates);
   if (event.reminder_minutes !== null) c.addSubcomponent(alarm(ICAL.Duration.fromSeconds(-event.reminder_minutes * 60), event.title));
@@ -109,7 +128,7 @@ function vtodo(todo: WrittenTodo, stamp: string): ICAL.Component {
   c.addPropertyWithValue('priority', ICAL_PRIORITY[todo.priority] ?? 0);
   c.addPropertyWithValue('status', todo.completed_at ? 'COMPLETED' : 'NEEDS-ACTION');
   if (todo.completed_at) c.addPropertyWithValue('completed', utc(todo.completed_at));
-  if (todo.recurrence) c.addPropertyWithValue('rrule', ICAL.Recur.fromString(todo.recurrence));
+  if (todo.recurrence) c.addPropertyWithValue('rrule', ruleFor(todo.recurrence, todo.due));
   addTimes(c, 'exdate', todo.exdates);
   addTimes(c, 'rdate', todo.rdates);
   if (todo.reminder_at) c.addSubcomponent(alarm(utc(todo.reminder_at), todo.title));

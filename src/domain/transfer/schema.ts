@@ -284,6 +284,20 @@ const ExportEmbedding = z.strictObject({
   embedding: z.array(z.number()).length(EMBEDDING_DIMENSIONS, `must hold ${EMBEDDING_DIMENSIONS} numbers`),
 });
 
+/** One recorded change (the history); its fields are checked as JSON objects, their values are the item's own. */
+const ExportChange = z.strictObject({
+  change_id: id,
+  batch_id: id,
+  at: instant,
+  actor: shortText('', 500),
+  action: z.enum(['create', 'update', 'complete', 'delete', 'restore', 'undo']),
+  item_kind: z.enum(ITEM_KINDS),
+  item_id: id,
+  before: jsonOf(z.record(z.string(), z.unknown()), 'a JSON object of fields').nullable(),
+  after: jsonOf(z.record(z.string(), z.unknown()), 'a JSON object of fields'),
+  undone_by: id.nullable(),
+});
+
 export const EXPORT_FORMAT = 'mcp-pa-export';
 /**
  * Version 2 added recurrence (issue 14), version 3 subtasks (issue 15); older files are read as
@@ -302,6 +316,7 @@ export const TenantExport = z.strictObject({
   events: z.array(ExportEvent),
   documents: z.array(ExportDocument),
   embeddings: z.array(ExportEmbedding),
+  history: z.array(ExportChange).default([]),
 });
 export type TenantExport = z.infer<typeof TenantExport>;
 
@@ -312,6 +327,7 @@ export interface ImportReport {
   events: number;
   documents: number;
   embeddings: number;
+  history: number;
   /** Embeddings in the file that this database cannot hold (no pgvector). */
   embeddings_skipped: number;
 }

@@ -57,6 +57,7 @@ export async function exportTenant(ctx: DomainContext): Promise<TenantExport> {
     ) as TenantExport['events'],
     documents: documents as TenantExport['documents'],
     embeddings: await ctx.vectors.all(),
+    history: (await ctx.changes.all()) as TenantExport['history'],
   };
 }
 
@@ -75,6 +76,7 @@ async function hasData(ctx: DomainContext): Promise<boolean> {
 
 /** Deletes every item of the tenant, document bytes and search entries included; the tenant itself stays. */
 export async function clearTenant(ctx: DomainContext) {
+  await ctx.changes.clear();
   await ctx.blobs.remove(await ctx.documents.ids());
   await ctx.search.clear();
   for (const e of await ctx.vectors.all()) await ctx.vectors.remove(e.kind, e.id);
@@ -95,6 +97,8 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
     if (!options.replace) throw new UserError('import: this tenant already holds data; pass --replace to delete it and load the file instead.');
     await clearTenant(ctx);
   }
+  // What the file brings is not a change the person made now: the file carries its own history.
+  ctx.recorder.off();
   const base = <R extends { tags: string[] }>({ tags: _tags, ...row }: R) => row;
   if (data.profile) await ctx.profiles.save(data.profile);
   await ctx.projects.insertMany(data.projects.map(base));
@@ -141,6 +145,9 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
   const entries = items.filter(([item]) => item.row.deleted_at === null).map(([item, tags]) => searchEntry(item, tags, texts.get(item.row.id)));
   await ctx.search.upsertMany(entries);
 
+  await ctx.changes.insertMany(data.history);
+  if (data.history.length) await ctx.dueWork.schedule('history.purge', WHOLE_TENANT, toStored(ctx.now));
+
   let embeddings = 0;
   if (ctx.vectors.available) {
     for (const e of data.embeddings) {
@@ -155,6 +162,7 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
     events: data.events.length,
     documents: data.documents.length,
     embeddings,
+    history: data.history.length,
     embeddings_skipped: data.embeddings.length - embeddings,
   };
 }

@@ -17,6 +17,7 @@ import { deleteItemTool, restoreItemTool } from './trash.js';
 import { listRemindersTool, setReminderWebhookTool } from './reminders.js';
 import { exportIcsTool, importIcsTool } from './ical.js';
 import { getCalendarFeedTool } from './feeds.js';
+import { getHistoryTool, undoChangeTool } from './history.js';
 import { completeTodosTool, createCalendarEventsTool, createTodosTool, updateTodosTool } from './bulk.js';
 
 /** Every tool the server offers, in the order clients list them. */
@@ -58,4 +59,6 @@ export const TOOLS = [
   readDocumentTool,
   deleteItemTool,
   restoreItemTool,
+  getHistoryTool,
+  undoChangeTool,
 ] as unknown as readonly ToolDeclaration[];

@@ -19,6 +19,7 @@ import { documentBlobChunks } from './015-document-blob-chunks.js';
 import { DUE_TENANTS_FUNCTION, dueWork } from './016-due-work.js';
 import { FEED_TENANT_FUNCTION, recurrence } from './017-recurrence.js';
 import { subtasks } from './018-subtasks.js';
+import { history } from './019-history.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
@@ -40,6 +41,7 @@ const MIGRATIONS: readonly Migration[] = [
   dueWork,
   recurrence,
   subtasks,
+  history,
 ];
 
 export interface MigrateOptions {

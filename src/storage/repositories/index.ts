@@ -16,6 +16,8 @@ import { TagRepository } from './tags.js';
 import { TenantRepository } from './tenant.js';
 import { TodoRepository } from './todos.js';
 import { withSavepoint } from './savepoint.js';
+import { ChangeRecorder, ChangeRepository } from './changes.js';
+import { WHOLE_TENANT } from './due-work.js';
 
 /**
  * Everything stored of one tenant, inside one transaction: repositories, indexes and document
@@ -45,21 +47,61 @@ export interface TenantStore {
   items(kind: ItemKind): ItemRepository<ItemTable>;
   /** Runs fn so that, if it throws, what it wrote (index updates included) is undone and the rest of the transaction stands. */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
+  /** The history: what was changed, by whom, and what it was before. */
+  readonly changes: ChangeRepository;
+  /** The changes of this unit of work, gathered as the repositories write, recorded when it ends. */
+  readonly recorder: ChangeRecorder;
+}
+
+/** Who made the changes of a unit of work, and how the history keeps them. */
+export interface ChangeCall {
+  actor: string;
+  at: string;
+  /** The call's id: every change it makes carries it. */
+  batchId: string;
+  newId(): string;
+  /** When the oldest of these changes is to be forgotten. */
+  forgetAt: string;
+}
+
+/** Writes the changes a unit of work gathered into the history, and asks for their retention sweep. */
+export async function recordChanges(store: TenantStore, call: ChangeCall): Promise<string[]> {
+  const changes = store.recorder.drain();
+  if (changes.length === 0) return [];
+  const rows = changes.map((c) => ({
+    change_id: call.newId(),
+    batch_id: call.batchId,
+    at: call.at,
+    actor: call.actor,
+    action: c.action,
+    item_kind: c.kind,
+    item_id: c.id,
+    before: c.before === null ? null : JSON.stringify(c.before),
+    after: JSON.stringify(c.after),
+    undone_by: null,
+  }));
+  await store.changes.insertMany(rows);
+  await store.changes.markUndone(store.recorder.undoing, call.batchId);
+  await store.dueWork.schedule('history.purge', WHOLE_TENANT, call.forgetAt);
+  return rows.map((r) => r.change_id);
 }
 
 function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks: TransactionHooks): TenantStore {
+  const recorder = new ChangeRecorder();
   const byTable = {
-    projects: new ProjectRepository(scope, 'projects'),
-    tasks: new TaskRepository(scope, 'tasks'),
-    todos: new TodoRepository(scope, 'todos'),
-    events: new EventRepository(scope, 'events'),
-    documents: new DocumentRepository(scope, 'documents'),
+    projects: new ProjectRepository(scope, 'projects', recorder),
+    tasks: new TaskRepository(scope, 'tasks', recorder),
+    todos: new TodoRepository(scope, 'todos', recorder),
+    events: new EventRepository(scope, 'events', recorder),
+    documents: new DocumentRepository(scope, 'documents', recorder),
   };
   const search = new TenantSearch(engine.searchIndex, scope);
   return {
     ...byTable,
     profiles: new ProfileRepository(scope),
-    tags: new TagRepository(scope),
+    tags: new TagRepository(scope, recorder),
+    changes: new ChangeRepository(scope),
+    recorder,
     counts: new CountRepository(scope),
     tenant: new TenantRepository(scope),
     dueWork: new DueWorkRepository(scope),
@@ -71,10 +113,12 @@ function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks:
     items: (kind) => byTable[TABLE_OF_KIND[kind]] as unknown as ItemRepository<ItemTable>,
     savepoint: async (fn) => {
       const restoreIndex = search.mark();
+      const restoreChanges = recorder.mark();
       try {
         return await withSavepoint(scope.db, fn);
       } catch (err) {
         restoreIndex();
+        restoreChanges();
         throw err;
       }
     },

@@ -1,6 +1,9 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
-import type { Database } from '../schema.js';
+import type { Database, ItemKind } from '../schema.js';
+import type { ChangeRecorder, Fields } from './changes.js';
 import type { TenantScope } from './scope.js';
+
+const KIND_OF_TABLE: Record<ItemTable, ItemKind> = { projects: 'project', tasks: 'task', todos: 'todo', events: 'event', documents: 'document' };
 
 /** The tables of user items: each has tenant_id, id, timestamps and deleted_at (the trash). */
 export type ItemTable = 'projects' | 'tasks' | 'todos' | 'events' | 'documents';
@@ -43,7 +46,13 @@ export class ItemRepository<T extends ItemTable> {
   constructor(
     protected readonly scope: TenantScope,
     readonly table: T,
+    /** Where the changes of this unit of work are gathered for the history (none: not recorded). */
+    protected readonly recorder?: ChangeRecorder,
   ) {}
+
+  protected get kind(): ItemKind {
+    return KIND_OF_TABLE[this.table];
+  }
 
   protected get db(): Kysely<any> {
     return this.scope.db;
@@ -63,10 +72,12 @@ export class ItemRepository<T extends ItemTable> {
       .insertInto(this.table as string)
       .values({ ...row, tenant_id: this.scope.tenantId } as any)
       .execute();
+    this.recorder?.note(this.kind, (row as Fields).id as string, null, row as Fields);
   }
 
-  /** Rows as an export holds them (checked by the caller), in batches. */
+  /** New rows in batches (a bulk call; an import, which turns the history off). */
   async insertMany(rows: readonly Record<string, unknown>[]): Promise<void> {
+    for (const row of rows) this.recorder?.note(this.kind, row.id as string, null, row);
     for (let i = 0; i < rows.length; i += BATCH) {
       await this.db
         .insertInto(this.table as string)
@@ -76,6 +87,10 @@ export class ItemRepository<T extends ItemTable> {
   }
 
   async update(id: string, changes: RowChanges<T>): Promise<void> {
+    if (this.recorder?.records(this.kind, changes as Fields)) {
+      const before = await this.rows().selectAll().where('id', '=', id).executeTakeFirst();
+      if (before) this.recorder.note(this.kind, id, before as Fields, changes as Fields);
+    }
     await this.db
       .updateTable(this.table as string)
       .set(changes as any)

@@ -30,6 +30,7 @@ export abstract class ParentedRepository<T extends 'todos' | 'tasks'> extends It
   /** Moves these (live children of an item being trashed) to the trash, marked as going with it. */
   async trashWithParent(ids: readonly string[], deletedAt: string): Promise<void> {
     if (ids.length === 0) return;
+    for (const id of ids) this.recorder?.note(this.kind, id, { deleted_at: null }, { deleted_at: deletedAt });
     await this.db
       .updateTable(this.table as string)
       .set({ deleted_at: deletedAt, trashed_with_parent: 1 } as any)

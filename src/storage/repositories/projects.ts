@@ -163,6 +163,7 @@ export class TaskRepository extends ParentedRepository<'tasks'> {
       .where('deleted_at', 'is', null)
       .returning('id')
       .execute();
+    for (const r of rows) this.recorder?.note('task', r.id, { deleted_at: null }, { deleted_at: deletedAt });
     return rows.map((r) => r.id);
   }
 

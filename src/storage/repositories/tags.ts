@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { ItemKind } from '../schema.js';
 import type { TenantScope } from './scope.js';
+import type { ChangeRecorder } from './changes.js';
 
 /** Tags by item id, each list sorted. */
 export type TagsById = ReadonlyMap<string, string[]>;
@@ -27,11 +28,15 @@ export function hasTags({ tenantId }: TenantScope, kind: ItemKind, table: string
 
 /** The tags of one tenant's items. */
 export class TagRepository {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly recorder?: ChangeRecorder,
+  ) {}
 
   /** Replaces an item's tags. */
   async set(kind: ItemKind, id: string, tags: readonly string[]): Promise<void> {
     const { db, tenantId } = this.scope;
+    if (this.recorder?.records(kind, { tags })) this.recorder.note(kind, id, { tags: (await this.of(kind, [id])).get(id) ?? [] }, { tags: [...tags].sort() });
     await db.deleteFrom('item_tags').where('tenant_id', '=', tenantId).where('item_kind', '=', kind).where('item_id', '=', id).execute();
     if (tags.length === 0) return;
     await db
@@ -91,8 +96,16 @@ export class TagRepository {
     return tags;
   }
 
+  /** The tags of new items (their creation notes them in the history). */
   async insertMany(rows: readonly TagRow[]): Promise<void> {
     const { db, tenantId } = this.scope;
+    const byItem = new Map<string, { kind: ItemKind; id: string; tags: string[] }>();
+    for (const r of rows) {
+      const item = byItem.get(`${r.item_kind}:${r.item_id}`) ?? { kind: r.item_kind, id: r.item_id, tags: [] };
+      item.tags.push(r.tag);
+      byItem.set(`${r.item_kind}:${r.item_id}`, item);
+    }
+    for (const item of byItem.values()) this.recorder?.note(item.kind, item.id, null, { tags: item.tags.sort() });
     for (let i = 0; i < rows.length; i += BATCH) {
       await db
         .insertInto('item_tags')

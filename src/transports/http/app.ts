@@ -3,6 +3,7 @@ import cors from 'cors';
 import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { bodyBudgetOf } from '../../config/schema.js';
 import { accountFor, embeddedAccount } from '../../auth/accounts.js';
+import { clientName } from '../../auth/client-names.js';
 import { secondAccountRefusal } from '../../auth/account-limit.js';
 import { whenClientAuthenticates } from '../../auth/client-authentication.js';
 import type { EmbeddedAuthorizationServer } from '../../auth/embedded-server.js';
@@ -104,12 +105,34 @@ const MCP_CORS = {
  * endpoint behind Host, Origin and bearer-token checks. Nothing a request needs is kept between
  * requests: a fresh MCP server is built for each one, so any instance can serve any request.
  */
+/**
+ * How the history names an OAuth client: its registered name and its id ("Claude (abc123)"), or
+ * its id alone (an external issuer's client, or one without a name). Names are looked up once.
+ */
+function clientActor(engine: Engine): (clientId: string | undefined) => Promise<string> {
+  const names = new Map<string, Promise<string>>();
+  return (clientId) => {
+    if (!clientId) return Promise.resolve('unknown client');
+    let label = names.get(clientId);
+    if (!label) {
+      if (names.size > 1000) names.clear();
+      label = clientName(engine, clientId).then(
+        (name) => (name ? `${name} (${clientId})` : clientId),
+        () => clientId,
+      );
+      names.set(clientId, label);
+    }
+    return label;
+  };
+}
+
 export function createHttpApp(options: HttpAppOptions): { app: express.Express; mcp: McpHttpHandler } {
   const { parts, publicUrl, issuer } = options;
   const { config, logger, engine, audit, limits, authorizationServer } = parts;
   const resource = `${publicUrl}/mcp`;
   const allowedOrigins = new Set([new URL(publicUrl).origin, ...(config.server.allowed_origins ?? [])]);
   const maxBytes = maxMessageBytes(config.documents.max_file_size_mb);
+  const actorOf = clientActor(engine);
 
   const policy = limitPolicies(config);
   const byAddress = (req: Request) => addressKey(req.ip);
@@ -154,10 +177,13 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     app.use((req: Request, res: Response, next: NextFunction) => (isAuthorizationServerPath(req.path) ? void authorizationServer.callback(req, res) : next()));
   }
 
-  const mcp = createMcpHandler((ctx) => createMcpServer(parts.mcp, tenantOf(ctx.authInfo) ?? LOCAL_TENANT, options.extension), {
-    maxRequestBodySize: maxBytes,
-    onerror: (err) => logger.debug({ err: err.message }, 'MCP request refused or failed'),
-  });
+  const mcp = createMcpHandler(
+    (ctx) => createMcpServer(parts.mcp, tenantOf(ctx.authInfo) ?? LOCAL_TENANT, options.extension, () => actorOf(ctx.authInfo?.clientId)),
+    {
+      maxRequestBodySize: maxBytes,
+      onerror: (err) => logger.debug({ err: err.message }, 'MCP request refused or failed'),
+    },
+  );
   // A client that hangs up mid-request is not a server failure.
   const serveMcp = serveWebHandler(mcp, (err) =>
     (err.message === 'aborted' ? logger.debug : logger.warn).call(logger, { err: err.message }, 'MCP request failed'),
