@@ -33,6 +33,7 @@ describe(`mcp-pa user (on ${ENGINE})`, () => {
   // The user commands administer HTTP mode, whose default is PostgreSQL: name the engine under test.
   const cli = (...args: string[]) => runCli(['user', ...args], home, { MCP_DATABASE_TYPE: ENGINE === 'sqlite' ? 'sqlite' : 'postgresql', ...env });
   const todosOf = async (tenant: string) => Number((await rawSql(home, 'SELECT count(*) AS n FROM todos WHERE tenant_id = $1', [tenant]))[0]!.n);
+  const historyOf = async (tenant: string) => Number((await rawSql(home, 'SELECT count(*) AS n FROM item_changes WHERE tenant_id = $1', [tenant]))[0]!.n);
 
   it('lists the accounts with their issuer and status', async () => {
     const list = await cli('list');
@@ -56,9 +57,12 @@ describe(`mcp-pa user (on ${ENGINE})`, () => {
     assert.equal(unconfirmed.code, 2);
     assert.match(unconfirmed.stderr, /--yes/);
     assert.equal(await todosOf(bob), 1, 'nothing deleted without confirmation');
+    assert.equal(await historyOf(bob), 1, 'the creation of his todo is in his history');
     const deleted = await cli('delete', '--id', bob, '--yes');
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.equal(await todosOf(bob), 0);
+    assert.equal(await historyOf(bob), 0, 'his history went with his account');
+    assert.equal(await historyOf(alice), 1, "alice's history stays");
     assert.deepEqual(await rawSql(home, 'SELECT subject FROM accounts WHERE tenant_id = $1', [bob]), []);
     assert.deepEqual(await rawSql(home, 'SELECT id FROM tenants WHERE id = $1', [bob]), []);
     assert.equal(await todosOf(alice), 1, "alice's data is untouched");

@@ -79,6 +79,15 @@ describe('the embedded authorization server', () => {
       };
       const list = (await client.callTool({ name: 'list_todos', arguments: {} })).structuredContent as { items: { id: string }[] };
       assert.ok(list.items.some((t) => t.id === todo.id));
+      const history = (await client.callTool({ name: 'get_history', arguments: { kind: 'todo', id: todo.id } })).structuredContent as {
+        items: { actor: string }[];
+      };
+      const clientId = provider.clientInformation()!.client_id;
+      assert.equal(
+        history.items[0]!.actor,
+        `mcp-pa test client (${clientId})`,
+        'the history names the OAuth client by its name and id, not what the client calls itself',
+      );
       await client.close();
       // The SDK refreshes with the rotated refresh token it was given.
       const spent = provider.tokens()!;

@@ -157,6 +157,55 @@ describe('history and undo', () => {
     );
   });
 
+  it('undoes a series split (scope following) and an ICS import, each as one call', async () => {
+    const series = await server.ok<{ id: string }>('create_calendar_event', {
+      title: 'Standup split',
+      start_time: '2031-06-02T09:00:00Z',
+      end_time: '2031-06-02T09:15:00Z',
+      timezone: 'UTC',
+      recurrence: 'every weekday',
+    });
+    const later = await server.ok<{ id: string }>('update_calendar_event', {
+      event_id: series.id,
+      scope: 'following',
+      occurrence_start: '2031-06-05T09:00:00Z',
+      title: 'Standup later',
+    });
+    assert.notEqual(later.id, series.id, 'the series was split in two');
+    await server.ok('undo_change', {});
+    const all = await server.ok<{ items: { title: string; id: string }[] }>('list_calendar_events', { start_date: '2031-06-02', end_date: '2031-06-06' });
+    const week = { items: all.items.filter((e) => e.title.startsWith('Standup')) };
+    assert.deepEqual(
+      week.items.map((e) => e.title),
+      ['Standup split', 'Standup split', 'Standup split', 'Standup split', 'Standup split'],
+      'one series again, every occurrence as before',
+    );
+    assert.ok(week.items.every((e) => e.id === series.id));
+
+    const ics = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN'];
+    for (const n of [1, 2]) {
+      ics.push(
+        'BEGIN:VEVENT',
+        `UID:undo-import-${n}@example.com`,
+        'DTSTAMP:20310101T000000Z',
+        `DTSTART:2031070${n}T100000Z`,
+        `DTEND:2031070${n}T110000Z`,
+        `SUMMARY:Imported ${n}`,
+        'END:VEVENT',
+      );
+    }
+    ics.push('END:VCALENDAR');
+    await server.ok('import_ics', { ics_text: `${ics.join('\r\n')}\r\n` });
+    const importedOnes = async () =>
+      (await server.ok<{ items: { title: string }[] }>('list_calendar_events', { start_date: '2031-07-01', end_date: '2031-07-02' })).items.filter((e) =>
+        e.title.startsWith('Imported'),
+      );
+    assert.equal((await importedOnes()).length, 2);
+    const undone = await server.ok<Undo>('undo_change', {});
+    assert.equal(undone.undone.length, 2, 'the whole import at once');
+    assert.deepEqual(await importedOnes(), []);
+  });
+
   it('names what it cannot find', async () => {
     assert.match(await server.fails('undo_change', { change_id: 'missing' }), /change_id: no change has the id "missing"/);
     assert.match(await server.fails('undo_change', { change_id: 'a', batch_id: 'b' }), /give change_id or batch_id, not both/);
