@@ -3,6 +3,7 @@ import { CLIENT_INFO_META_KEY, McpServer, requireScopes, type ServerOptions } fr
 import { tenantWork, type McpDeps, type TenantWork } from './errors.js';
 import { INSTRUCTIONS } from './instructions.js';
 import { readWords } from '../domain/common/words.js';
+import { hasControlCharacters } from '../domain/common/fields.js';
 import type { Reading } from '../domain/context.js';
 import { convertOnce, shownAs } from './json-schema-cache.js';
 import { registerPrompts } from './prompts.js';
@@ -31,8 +32,17 @@ const SCHEMAS = new Map(
  */
 function clientNamed(server: McpServer, ctx: unknown): string {
   const envelope = (ctx as { mcpReq?: { envelope?: Record<string, unknown> } } | undefined)?.mcpReq?.envelope;
-  const info = (envelope?.[CLIENT_INFO_META_KEY] as { name?: string } | undefined) ?? server.server.getClientVersion();
-  return info?.name ?? 'unknown client';
+  const info = (envelope?.[CLIENT_INFO_META_KEY] as { name?: unknown } | undefined) ?? server.server.getClientVersion();
+  // The client says it of itself: kept to printable text, and short, before the history shows it.
+  const name =
+    typeof info?.name === 'string'
+      ? [...info.name]
+          .filter((c) => !hasControlCharacters(c))
+          .join('')
+          .trim()
+          .slice(0, 100)
+      : '';
+  return name || 'unknown client';
 }
 
 function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration, offer: ToolOffer) {

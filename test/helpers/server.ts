@@ -37,6 +37,8 @@ export interface ServerOptions {
   binary?: boolean;
   /** The in-process server's time (default: a TestClock at noon on a fixed day). */
   clock?: Clock;
+  /** The name the client gives itself (clientInfo). */
+  clientName?: string;
 }
 
 /** The environment a spawned server sees: only what the test gives, plus PATH, HOME and a fixed zone. */
@@ -81,7 +83,10 @@ export class TestServer {
     const env = serverEnv(home, { ...(options.engine === false ? {} : await engineEnv(home)), ...options.env });
     await seedPgliteHome(home, env);
     const era = options.era ?? '2026-07-28';
-    const client = new Client({ name: 'mcp-pa-tests', version: '1.0.0' }, { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: era } } });
+    const client = new Client(
+      { name: options.clientName ?? 'mcp-pa-tests', version: '1.0.0' },
+      { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: era } } },
+    );
     let server: TestServer;
     if (options.binary) {
       const transport = new StdioClientTransport({

@@ -206,6 +206,17 @@ describe('history and undo', () => {
     assert.deepEqual(await importedOnes(), []);
   });
 
+  it('keeps a client’s name to printable text before it shows it as the actor', async () => {
+    const spoofer = await TestServer.start({ clientName: 'Claude\u202e\u0007 evil\u001b[31m', engine: false });
+    try {
+      const todo = await spoofer.ok<Todo>('create_todo', { title: 'named' });
+      const [created] = (await spoofer.ok<Page<Change>>('get_history', { kind: 'todo', id: todo.id })).items;
+      assert.equal(created!.actor, 'Claude evil[31m', 'bidirectional overrides, bells and escapes are dropped');
+    } finally {
+      await spoofer.close();
+    }
+  });
+
   it('names what it cannot find', async () => {
     assert.match(await server.fails('undo_change', { change_id: 'missing' }), /change_id: no change has the id "missing"/);
     assert.match(await server.fails('undo_change', { change_id: 'a', batch_id: 'b' }), /give change_id or batch_id, not both/);
