@@ -1,5 +1,6 @@
 // Bulk calls (issue 15): 50 todos made by one create_todos call against the same 50 made by 50
-// create_todo calls, over stdio with a real client, in one run (target: at least 10x faster).
+// create_todo calls, over stdio with a real client, in one run (target: at least 10x faster); and,
+// as a second figure, 50 todos changed by one update_todos call against 50 update_todo calls.
 // Run: npm run bench:bulk. Writes bench/results/bulk.json.
 //
 // Local SQLite mode always; also a PostgreSQL server when BENCH_DATABASE_URL names a role that may
@@ -36,19 +37,33 @@ async function run(engine: string, env: Record<string, string>) {
     await one(-1 - round);
     await bulk(-1 - round);
   }
-  const singles: number[] = [];
-  const bulks: number[] = [];
+  // Updates of 50 existing todos, both ways (each item runs the single tool in the one transaction).
+  const made = (await call('create_todos', { items: Array.from({ length: ITEMS }, (_, i) => todo(-9, i)) })).structuredContent as {
+    results: { item: { id: string } }[];
+  };
+  const ids = made.results.map((r) => r.item.id);
+  const change = (round: number, id: string, i: number) => ({ todo_id: id, title: `updated ${round}.${i}`, priority: round % 2 ? 'low' : 'urgent' });
+  const updateOne = async (round: number) => {
+    for (const [i, id] of ids.entries()) await call('update_todo', change(round, id, i));
+  };
+  const updateBulk = (round: number) => call('update_todos', { items: ids.map((id, i) => change(round, id, i)) });
+  const samples = { create: [[], []], update: [[], []] } as Record<'create' | 'update', [number[], number[]]>;
   for (let round = 0; round < ROUNDS; round++) {
-    singles.push(await timed(() => one(round)));
-    bulks.push(await timed(() => bulk(round)));
+    samples.create[0].push(await timed(() => one(round)));
+    samples.create[1].push(await timed(() => bulk(round)));
+    samples.update[0].push(await timed(() => updateOne(round)));
+    samples.update[1].push(await timed(() => updateBulk(round)));
   }
   await client.close();
   fs.rmSync(home, { recursive: true, force: true });
-  const s = stats(singles);
-  const b = stats(bulks);
-  const ratio = Math.round((s.p50 / b.p50) * 10) / 10;
-  log(`${engine}: 50 x create_todo p50 ${s.p50} ms, create_todos(50) p50 ${b.p50} ms: ${ratio}x`);
-  return { fifty_single_calls_ms: s, one_bulk_call_ms: b, speedup_p50: ratio };
+  const report = (what: 'create' | 'update') => {
+    const s = stats(samples[what][0]);
+    const b = stats(samples[what][1]);
+    const ratio = Math.round((s.p50 / b.p50) * 10) / 10;
+    log(`${engine}: 50 x ${what}_todo p50 ${s.p50} ms, ${what}_todos(50) p50 ${b.p50} ms: ${ratio}x`);
+    return { fifty_single_calls_ms: s, one_bulk_call_ms: b, speedup_p50: ratio };
+  };
+  return { create: report('create'), update: report('update') };
 }
 
 const results: Record<string, unknown> = { sqlite: await run('sqlite', {}) };

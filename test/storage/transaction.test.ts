@@ -96,5 +96,14 @@ describe('one transaction per call', () => {
       projects: (await trx.selectFrom('projects').select('id').execute()).map((r) => r.id).sort(),
     }));
     assert.deepEqual(indexed.entries, indexed.projects, 'the undone item left no search entry behind');
+    const history = await runtime.run('read', LOCAL_TENANT, (ctx) => ctx.changes.all());
+    assert.deepEqual(
+      history
+        .filter((c) => c.item_kind === 'project')
+        .map((c) => c.item_id)
+        .sort(),
+      indexed.projects,
+      'nor a change in the history',
+    );
   });
 });

@@ -98,6 +98,13 @@ describe('bulk tools', () => {
     assert.equal(results[0]!.ok, false);
     assert.match(results[0]!.error!, /items\[0\]: project_id: no project has the id/);
     assert.deepEqual(await titles('half'), ['Fine']);
+    const history = await server.ok<{ items: { action: string; after: { title?: string } }[] }>('get_history', { limit: 5 });
+    const sameCall = history.items.filter((c) => ['Orphan', 'Fine'].includes(c.after.title ?? ''));
+    assert.deepEqual(
+      sameCall.map((c) => [c.action, c.after.title]),
+      [['create', 'Fine']],
+      'the history holds the item applied, not the one refused',
+    );
   });
 
   it('update_todos and complete_todos take the single tools’ arguments', async () => {
