@@ -5,12 +5,13 @@ type Converter = (options: unknown) => Record<string, unknown>;
 
 const memoized = new WeakSet<object>();
 
-function memo(convert: Converter, io: 'input' | 'output'): Converter {
+/** A converter that works once per target, shapes its result with `shape`, and hands out the frozen result after that. */
+function memo(convert: Converter, shape: (json: Record<string, unknown>) => Record<string, unknown>): Converter {
   const results = new Map<string, Record<string, unknown>>();
   return (options) => {
     const key = JSON.stringify(options ?? {});
     let result = results.get(key);
-    if (!result) results.set(key, (result = deepFreeze(leanSchema(convert(options), io))));
+    if (!result) results.set(key, (result = deepFreeze(shape(convert(options)))));
     return result;
   };
 }
@@ -38,15 +39,7 @@ type Json = Record<string, unknown>;
 export function editedListing(schema: StandardSchema, edit: (json: Json) => Json): StandardSchema {
   convertOnce(schema);
   const { jsonSchema } = schema['~standard'] as { jsonSchema: { input: Converter; output: Converter } };
-  const edited = (convert: Converter): Converter => {
-    const results = new Map<string, Json>();
-    return (options) => {
-      const key = JSON.stringify(options ?? {});
-      let result = results.get(key);
-      if (!result) results.set(key, (result = deepFreeze(edit(structuredClone(convert(options))))));
-      return result;
-    };
-  };
+  const edited = (convert: Converter) => memo(convert, (json) => edit(structuredClone(json)));
   const standard = { ...(schema['~standard'] as object), jsonSchema: { input: edited(jsonSchema.input), output: edited(jsonSchema.output) } };
   memoized.add(standard);
   return { '~standard': standard };
@@ -66,6 +59,9 @@ export function shownAs(validating: StandardSchema, shown: StandardSchema): Stan
 export function convertOnce(schema: StandardSchema): void {
   const standard = schema['~standard'] as { jsonSchema?: { input: Converter; output: Converter } };
   if (!standard.jsonSchema || memoized.has(standard)) return;
-  standard.jsonSchema = { input: memo(standard.jsonSchema.input, 'input'), output: memo(standard.jsonSchema.output, 'output') };
+  standard.jsonSchema = {
+    input: memo(standard.jsonSchema.input, (json) => leanSchema(json, 'input')),
+    output: memo(standard.jsonSchema.output, (json) => leanSchema(json, 'output')),
+  };
   memoized.add(standard);
 }

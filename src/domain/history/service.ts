@@ -1,7 +1,6 @@
 import { InvalidInputError, NotFoundError, UserError } from '../../errors.js';
 import type { ChangeRow, Fields } from '../../storage/repositories/changes.js';
 import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
-import { dueSort } from '../../storage/repositories/todos.js';
 import type { ItemKind } from '../../storage/schema.js';
 import { eventFieldsRestored } from '../calendar/service.js';
 import { priorityName } from '../common/fields.js';
@@ -127,8 +126,7 @@ async function revert(ctx: DomainContext, change: ChangeRow): Promise<void> {
   }
   const { tags, ...columns } = before;
   if (Object.keys(columns).length) {
-    const sortKey = kind === 'todo' && 'due_at' in columns ? { due_sort: dueSort(columns.due_at as string | null) } : {};
-    await ctx.items(kind).update(change.item_id, { ...columns, ...sortKey, updated_at: toStored(ctx.now) } as never);
+    await ctx.items(kind).update(change.item_id, { ...columns, updated_at: toStored(ctx.now) } as never);
   }
   if (Array.isArray(tags)) await ctx.tags.set(kind, change.item_id, tags as string[]);
   if (kind === 'event') await eventFieldsRestored(ctx, change.item_id);

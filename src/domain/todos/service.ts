@@ -162,7 +162,6 @@ export async function updateTodo(ctx: DomainContext, input: UpdateTodoInput): Pr
     title: input.title,
     description: input.description === undefined ? undefined : input.description || null,
     due_at: due === undefined ? undefined : (due?.at ?? null),
-    due_sort: due === undefined ? undefined : dueSort(due?.at ?? null),
     due_date: due === undefined ? undefined : (due?.date ?? null),
     reminder_at: reminder,
     priority: input.priority === undefined ? undefined : priorityRank(input.priority),
@@ -189,7 +188,6 @@ async function completeOccurrence(ctx: DomainContext, row: TodoRow, zone: string
   await ctx.todos.update(row.id, {
     due_at: next.due.at,
     due_date: next.due.date,
-    due_sort: dueSort(next.due.at),
     reminder_at: movedReminder(row.reminder_at, from, next.due),
     recurrence: next.recurrence,
     completions: row.completions + 1,

@@ -6,7 +6,6 @@ import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
 import type { ItemKind } from '../../storage/schema.js';
 import { LONG_EVENT_MS, SPAN } from '../../storage/repositories/events.js';
 import { keepOccurrences } from '../calendar/series.js';
-import { dueSort } from '../../storage/repositories/todos.js';
 import { decodeText } from '../documents/content-type.js';
 import { hasIndexableText, searchEntry, type ItemRow } from '../search/entries.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, type ImportReport, type TenantExport } from './schema.js';
@@ -104,7 +103,7 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
   await ctx.projects.insertMany(data.projects.map(base));
   // Parents before their subtasks: a row's parent must exist when its batch of rows is written (PostgreSQL's key).
   await ctx.tasks.insertMany(parentsFirst(data.tasks).map(base));
-  await ctx.todos.insertMany(parentsFirst(data.todos).map((todo) => ({ ...base(todo), due_sort: dueSort(todo.due_at) })));
+  await ctx.todos.insertMany(parentsFirst(data.todos).map(base));
   // long_event is an index hint derived from the span, like due_sort: derived again, never trusted.
   await ctx.events.insertMany(
     data.events.map((event) => ({ ...base(event), long_event: event.recurrence === null ? longEvent(event.start_at, event.end_at) : SPAN.series })),

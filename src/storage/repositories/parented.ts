@@ -1,5 +1,8 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import { ItemRepository, type Row } from './items.js';
+import { ItemRepository, type NewRow, type Row, type RowChanges } from './items.js';
+
+/** Undated items sort last: the sort key is due_at, or a date after every date. */
+export const dueSort = (dueAt: string | null | undefined) => dueAt ?? '9999-12-31T23:59:59.999Z';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- as in items.ts: a table named by a type parameter */
 
@@ -10,6 +13,20 @@ import { ItemRepository, type Row } from './items.js';
 export abstract class ParentedRepository<T extends 'todos' | 'tasks'> extends ItemRepository<T> {
   /** What "open" means for the kind: a todo not completed, a task not done. */
   protected abstract readonly open: Expression<SqlBool>;
+
+  // The sort key (due_sort) follows due_at on every write, so no caller (an undo, an import) can forget it.
+  override insert(row: NewRow<T>): Promise<void> {
+    return super.insert({ ...row, due_sort: dueSort((row as { due_at?: string | null }).due_at) });
+  }
+
+  override insertMany(rows: readonly Record<string, unknown>[]): Promise<void> {
+    return super.insertMany(rows.map((row) => ({ ...row, due_sort: dueSort(row.due_at as string | null | undefined) })));
+  }
+
+  override update(id: string, changes: RowChanges<T>): Promise<void> {
+    const dueAt = (changes as { due_at?: string | null }).due_at;
+    return super.update(id, dueAt === undefined ? changes : { ...changes, due_sort: dueSort(dueAt) });
+  }
 
   private children(parentIds: readonly string[]) {
     return this.rows().where('parent_id', 'in', [...parentIds]);

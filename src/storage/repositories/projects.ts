@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { ItemRepository, type NewRow, type Row, type RowChanges } from './items.js';
+import { ItemRepository, type Row } from './items.js';
 import { ParentedRepository } from './parented.js';
 import { after, type Key } from './keyset.js';
 import { hasTags } from './tags.js';
@@ -55,24 +55,8 @@ export interface TaskFilter {
   dueAfter?: string;
 }
 
-/** Undated tasks sort last, as todos do (migration 018). */
-const taskDueSort = (dueAt: string | null | undefined) => dueAt ?? '9999-12-31T23:59:59.999Z';
-
 export class TaskRepository extends ParentedRepository<'tasks'> {
   protected readonly open = sql<boolean>`status <> 'done'`;
-
-  // The sort key follows due_at on every write, so no caller can forget it.
-  override insert(row: NewRow<'tasks'>): Promise<void> {
-    return super.insert({ ...row, due_sort: taskDueSort(row.due_at) });
-  }
-
-  override insertMany(rows: readonly Record<string, unknown>[]): Promise<void> {
-    return super.insertMany(rows.map((row) => ({ ...row, due_sort: taskDueSort(row.due_at as string | null) })));
-  }
-
-  override update(id: string, changes: RowChanges<'tasks'>): Promise<void> {
-    return super.update(id, changes.due_at === undefined ? changes : { ...changes, due_sort: taskDueSort(changes.due_at) });
-  }
 
   /** Live tasks of every project by due date (undated last), limit + 1 rows for paging (list_tasks). */
   list(filter: TaskFilter, afterKey: Key[] | undefined, limit: number): Promise<TaskRow[]> {

@@ -9,7 +9,7 @@ export type TodoRow = Row<'todos'>;
 
 /** Undated todos sort last: the sort key, indexed by todos_list, is due_at or a date after all. */
 const DUE_SORT = sql.ref<string>('due_sort');
-export const dueSort = (dueAt: string | null) => dueAt ?? '9999-12-31T23:59:59.999Z';
+export { dueSort } from './parented.js';
 
 export interface TodoFilter {
   completed?: boolean;
