@@ -3,6 +3,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { ResolvedConfig } from './config/load.js';
 import type { DomainContext, ServerFacts } from './domain/context.js';
 import type { Secrets } from './domain/secrets.js';
+import { RECALL_OFF, type Recall } from './domain/search/recall.js';
 import { Temporal, systemTimeZone, toStored } from './domain/common/time.js';
 import { RowSecurityNotEnforcedError, UserError } from './errors.js';
 import type { Logger } from './logging.js';
@@ -11,7 +12,7 @@ import type { Access, Engine, SecurityReport } from './storage/engine.js';
 import { keyFromPassphrase } from './storage/passphrase-key.js';
 import { makeTreePrivate } from './storage/private-files.js';
 import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
-import { recordChanges, runAsTenant } from './storage/repositories/index.js';
+import { recordChanges, runAsTenant, type UnitOptions } from './storage/repositories/index.js';
 import { newId } from './domain/common/ids.js';
 import { openSqliteEngine } from './storage/sqlite.js';
 
@@ -101,7 +102,7 @@ export async function openRuntime(config: ResolvedConfig, logger: Logger, clock:
         documents: blobs.folder ?? 'in the database',
         encrypted: key !== undefined,
         rowLevelSecurity: security.rowLevelSecurity,
-        vectorSearch: engine.vectorSearch ? 'available' : 'unavailable (no pgvector)',
+        vectors: engine.vectorIndex.method,
       },
       'storage ready',
     );
@@ -129,6 +130,8 @@ function isInside(target: string, folder: string): boolean {
 
 interface ProvidedParts {
   secrets?: Secrets;
+  /** Recall by meaning, and who to tell when a write queues embeddings (the background worker). */
+  recall?: Recall & { queued(tenantId: string): void };
   server?: ServerFacts;
   audit?: (event: { type: string; actor: string; details?: Record<string, unknown> }) => void;
 }
@@ -142,30 +145,44 @@ const NO_SECRETS: Secrets = {
 
 function createRuntime(config: ResolvedConfig, engine: Engine, blobs: BlobStore, clock: Clock): Runtime {
   const provided: Required<Pick<ProvidedParts, 'secrets' | 'server'>> & ProvidedParts = { secrets: NO_SECRETS, server: { http: false } };
+  const clockNow = () => toStored(Temporal.Instant.fromEpochMilliseconds(clock.now()));
+  // With embeddings on, what a write indexes is queued for them, and the worker told once it commits.
+  const unitOptions = (tenantId: string): UnitOptions => {
+    const recall = provided.recall;
+    return recall?.enabled ? { embeddings: { now: clockNow, announced: () => recall.queued(tenantId) } } : {};
+  };
   const limits = { maxDocumentBytes: Math.floor(config.documents.max_file_size_mb * 1024 * 1024), historyDays: config.history.retention_days };
   const run: Runtime['run'] = (access, tenantId, fn, actor = 'mcp-pa') =>
-    runAsTenant(engine, blobs, access, tenantId, async (store) => {
-      let profile: ReturnType<DomainContext['profile']> | undefined;
-      const now = Temporal.Instant.fromEpochMilliseconds(clock.now());
-      const ctx: DomainContext = {
-        ...store,
-        now,
-        batchId: newId(),
-        limits,
-        profile: () => (profile ??= store.profiles.find()),
-        zone: async () => (await ctx.profile())?.timezone ?? systemTimeZone(),
-        secrets: provided.secrets,
-        server: provided.server,
-        audit: (type, details) => provided.audit?.({ type, actor: tenantId, details }),
-        readings: [],
-      };
-      const result = await fn(ctx);
-      if (access === 'write') {
-        const forgetAt = toStored(now.add({ hours: 24 * limits.historyDays }));
-        await recordChanges(store, { actor, at: toStored(now), batchId: ctx.batchId, newId, forgetAt });
-      }
-      return result;
-    });
+    runAsTenant(
+      engine,
+      blobs,
+      access,
+      tenantId,
+      async (store) => {
+        let profile: ReturnType<DomainContext['profile']> | undefined;
+        const now = Temporal.Instant.fromEpochMilliseconds(clock.now());
+        const ctx: DomainContext = {
+          ...store,
+          now,
+          batchId: newId(),
+          limits,
+          profile: () => (profile ??= store.profiles.find()),
+          zone: async () => (await ctx.profile())?.timezone ?? systemTimeZone(),
+          secrets: provided.secrets,
+          server: provided.server,
+          audit: (type, details) => provided.audit?.({ type, actor: tenantId, details }),
+          recall: provided.recall ?? RECALL_OFF,
+          readings: [],
+        };
+        const result = await fn(ctx);
+        if (access === 'write') {
+          const forgetAt = toStored(now.add({ hours: 24 * limits.historyDays }));
+          await recordChanges(store, { actor, at: toStored(now), batchId: ctx.batchId, newId, forgetAt });
+        }
+        return result;
+      },
+      unitOptions(tenantId),
+    );
   return {
     run,
     provide: (parts) => Object.assign(provided, parts),

@@ -5,7 +5,7 @@ import type { OpenedRuntime } from '../runtime.js';
 import { tenantsWithDueWork, type DueWorkItem, type DueWorkKind } from '../storage/repositories/index.js';
 
 /** What each kind of due work does, for one tenant inside that tenant's transaction. */
-export type DueWorkHandlers = Record<DueWorkKind, (ctx: DomainContext, itemId: string, tenantId: string) => Promise<unknown>>;
+export type DueWorkHandlers = Partial<Record<DueWorkKind, (ctx: DomainContext, itemId: string, tenantId: string) => Promise<unknown>>>;
 
 interface DueWorkLimits {
   /** Tenants asked for at a time. */
@@ -39,13 +39,15 @@ type Runner = Pick<OpenedRuntime, 'engine' | 'run'>;
 export async function runDueWork(runtime: Runner, clock: Clock, handlers: DueWorkHandlers, logger: Logger, limits = DEFAULT_LIMITS): Promise<DueWorkReport> {
   const now = new Date(clock.now()).toISOString();
   const report: DueWorkReport = { done: 0, failed: 0, tenants: [] };
+  // A sweeper does the kinds it has handlers for; another sweeper does the rest.
+  const kinds = Object.keys(handlers) as DueWorkKind[];
   for (;;) {
     const listed = await tenantsWithDueWork(runtime.engine, now, limits.tenantsPerBatch + report.tenants.length);
     const fresh = listed.filter((t) => !report.tenants.includes(t));
     if (fresh.length === 0) return report;
     for (const tenant of fresh) {
       report.tenants.push(tenant);
-      const items = await runtime.run('read', tenant, (ctx) => ctx.dueWork.due(now, limits.itemsPerTenant));
+      const items = await runtime.run('read', tenant, (ctx) => ctx.dueWork.due(now, limits.itemsPerTenant, kinds));
       for (const item of items) {
         try {
           if (await runOne(runtime, handlers, tenant, item, now)) report.done++;
@@ -66,7 +68,7 @@ export async function runDueWork(runtime: Runner, clock: Clock, handlers: DueWor
 function runOne(runtime: Runner, handlers: DueWorkHandlers, tenant: string, item: DueWorkItem, now: string): Promise<boolean> {
   return runtime.run('write', tenant, async (ctx) => {
     if (!(await ctx.dueWork.take(item, now))) return false;
-    await handlers[item.kind](ctx, item.itemId, tenant);
+    await handlers[item.kind]!(ctx, item.itemId, tenant);
     return true;
   });
 }

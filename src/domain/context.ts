@@ -2,6 +2,7 @@ import type { ProfileRow } from '../storage/repositories/profiles.js';
 import type { TenantStore } from '../storage/repositories/index.js';
 import type { Temporal } from './common/time.js';
 import type { Secrets } from './secrets.js';
+import type { Recall } from './search/recall.js';
 
 /**
  * Everything a domain operation may touch, for one tenant inside one transaction: the tenant's
@@ -24,6 +25,8 @@ export interface DomainContext extends TenantStore {
   readonly server: ServerFacts;
   /** Records a security event of this person in the audit trail (HTTP mode; a no-op elsewhere). */
   audit(type: string, details?: Record<string, unknown>): void;
+  /** Recall by meaning: whether items are embedded, and under which model. */
+  readonly recall: Recall;
   /** What this call read from words (dates, repetition), to be stated with its result. */
   readonly readings: Reading[];
 }

@@ -37,10 +37,9 @@ export interface Engine {
   readonly supportsBatching: boolean;
   /** Several server instances may use this database at once (a PostgreSQL server), so nothing they must agree on can live in one instance's files. */
   readonly sharedAcrossInstances: boolean;
-  readonly vectorSearch: boolean;
   /** Full-text search over every kind of item, in this engine's dialect. */
   readonly searchIndex: SearchIndex;
-  /** Nearest-neighbour search (pgvector), or an index that says it is unavailable. */
+  /** Embeddings of items' passages and nearest-neighbour queries (pgvector, sqlite-vec, or an exact scan). */
   readonly vectorIndex: VectorIndex;
   /** Which tenants have work due (ids only), as the engine's protections allow it to be asked. */
   readonly dueTenants: DueTenantsQuery;

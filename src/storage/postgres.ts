@@ -11,7 +11,7 @@ import { PGLITE_BYTEA, PgliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 import { postgresSearchIndex } from './search.js';
 import { TENANT_TABLES } from './tenant-tables.js';
-import { noVectorIndex, pgvectorIndex } from './vectors.js';
+import { pgvectorIndex, postgresArrayVectorIndex } from './vectors.js';
 import { keepNewFilesPrivate, makeTreePrivate } from './private-files.js';
 import { dueTenantsThroughOwner, feedOwnerThroughOwner } from './due-tenants.js';
 import { StorageError } from '../errors.js';
@@ -102,11 +102,10 @@ function pgEngine(description: EngineDescription, db: Kysely<Database>, appRole:
     supportsRowLocks: true,
     supportsBatching: true,
     sharedAcrossInstances: kind === 'postgres',
-    vectorSearch,
     searchIndex: postgresSearchIndex,
     dueTenants: dueTenantsThroughOwner,
     feedOwner: feedOwnerThroughOwner,
-    vectorIndex: vectorSearch ? pgvectorIndex : noVectorIndex,
+    vectorIndex: vectorSearch ? pgvectorIndex : postgresArrayVectorIndex,
     description,
     blobStore: (key) => new DatabaseBlobStore(key),
     migrate: (options) => migrate(db as Kysely<unknown>, 'postgresql', { ...options, vectors: vectorSearch }),

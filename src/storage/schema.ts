@@ -304,6 +304,51 @@ interface RateLimitTable {
   expire: number | string | null;
 }
 
+interface EmbeddingModelTable {
+  id: number;
+  name: string;
+  dimensions: number;
+  created_at: string;
+}
+
+/** A passage's embedding: float32 bytes on SQLite, a `real[]` literal in and numbers out on PostgreSQL. */
+interface ItemVectorTable {
+  tenant_id: string;
+  model_id: number;
+  item_kind: string;
+  item_id: string;
+  passage: number;
+  passage_text: string;
+  embedding: ColumnType<unknown, unknown, never>;
+}
+
+interface EmbeddingQueueTable {
+  tenant_id: string;
+  item_kind: string;
+  item_id: string;
+  version: ColumnType<number, number | undefined, number>;
+  attempts: ColumnType<number, number | undefined, number>;
+  ready_at: string;
+  last_error: string | null;
+}
+
+interface ItemAttachmentTable {
+  tenant_id: string;
+  document_id: string;
+  item_kind: string;
+  item_id: string;
+  created_at: string;
+}
+
+/** A document's extracted text, or why there is none (status: extracted, pending, failed, none). */
+interface DocumentTextTable {
+  tenant_id: string;
+  document_id: string;
+  status: string;
+  reason: string | null;
+  content: string | null;
+}
+
 interface MetaTable {
   key: string;
   value: string;
@@ -339,6 +384,11 @@ export interface Database {
   item_counts: ItemCountTable;
   due_work: DueWorkTable;
   item_changes: ItemChangeTable;
+  embedding_models: EmbeddingModelTable;
+  item_vectors: ItemVectorTable;
+  embedding_queue: EmbeddingQueueTable;
+  item_attachments: ItemAttachmentTable;
+  document_texts: DocumentTextTable;
   meta: MetaTable;
   schema_migrations: SchemaMigrationTable;
 }

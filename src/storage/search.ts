@@ -26,6 +26,23 @@ export interface SearchIndex {
   query(db: Kysely<Database>, tenantId: string, text: string, kinds: readonly ItemKind[], limit: number): Promise<SearchHit[]>;
   /** Forgets every entry of the tenant. */
   clear(db: Kysely<Database>, tenantId: string): Promise<void>;
+  /** What the index holds for these items (those it has), as the text to embed. */
+  entries(db: Kysely<Database>, tenantId: string, keys: readonly { kind: ItemKind; id: string }[]): Promise<SearchEntry[]>;
+}
+
+/** Rows of an index's text as entries (tags were joined by spaces). */
+const asEntries = (rows: readonly { kind: string; id: string; title: string; body: string; tags: string }[]): SearchEntry[] =>
+  rows.map((r) => ({ kind: r.kind as ItemKind, id: r.id, title: r.title, body: r.body, tags: r.tags.split(' ').filter(Boolean) }));
+
+/** The entries of `keys`, asked by id (a few hundred at most) and kept to the kinds asked. */
+async function entriesOf(
+  keys: readonly { kind: ItemKind; id: string }[],
+  read: (ids: string[]) => Promise<{ kind: string; id: string; title: string; body: string; tags: string }[]>,
+): Promise<SearchEntry[]> {
+  if (keys.length === 0) return [];
+  const wanted = new Set(keys.map((k) => `${k.kind}:${k.id}`));
+  const rows = await read([...new Set(keys.map((k) => k.id))]);
+  return asEntries(rows.filter((r) => wanted.has(`${r.kind}:${r.id}`)));
 }
 
 /** The words of a query, letters and digits only (at most 32): nothing of it is ever query syntax. */
@@ -118,6 +135,15 @@ export const sqliteSearchIndex: SearchIndex = {
     await db.deleteFrom('search_items').where('tenant_id', '=', tenantId).execute();
   },
 
+  entries: (db, tenantId, keys) =>
+    entriesOf(keys, async (ids) => {
+      const rows = await sql<{ kind: string; id: string; title: string; body: string; tags: string }>`
+        SELECT si.item_kind AS kind, si.item_id AS id, f.title, f.body, f.tags
+        FROM search_items si JOIN search_fts f ON f.rowid = si.rowid
+        WHERE si.tenant_id = ${tenantId} AND si.item_id IN (${sql.join(ids)})`.execute(db);
+      return rows.rows;
+    }),
+
   async query(db, tenantId, text, kinds, limit) {
     const match = toFtsQuery(text);
     if (!match || kinds.length === 0) return [];
@@ -178,6 +204,16 @@ export const postgresSearchIndex: SearchIndex = {
   async clear(db, tenantId) {
     await db.deleteFrom('search_items').where('tenant_id', '=', tenantId).execute();
   },
+
+  entries: (db, tenantId, keys) =>
+    entriesOf(keys, (ids) =>
+      db
+        .selectFrom('search_items')
+        .select(['item_kind as kind', 'item_id as id', 'title', 'body', 'tags'])
+        .where('tenant_id', '=', tenantId)
+        .where('item_id', 'in', ids)
+        .execute(),
+    ),
 
   async query(db, tenantId, text, kinds, limit) {
     const words = queryWords(text);

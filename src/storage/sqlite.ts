@@ -8,7 +8,8 @@ import { migrate } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { keepNewFilesPrivate, makeFilesPrivate } from './private-files.js';
 import { sqliteSearchIndex } from './search.js';
-import { noVectorIndex } from './vectors.js';
+import * as sqliteVec from 'sqlite-vec';
+import { cosineDistanceOfBytes, sqliteVectorIndex } from './vectors.js';
 import { dueTenantsDirectly, feedOwnerDirectly } from './due-tenants.js';
 import { StorageError } from '../errors.js';
 
@@ -58,7 +59,7 @@ function explainUnreadable(file: string, keyed: boolean): StorageError {
  * WAL so readers never block the writer, foreign keys on, and a busy timeout so two processes on
  * one file wait for each other instead of failing.
  */
-function openSqlite(options: SqliteOptions): Kysely<Database> {
+function openSqlite(options: SqliteOptions): { db: Kysely<Database>; sqliteVec: boolean } {
   keepNewFilesPrivate();
   fs.mkdirSync(path.dirname(options.path), { recursive: true, mode: 0o700 });
   let raw: SqliteDatabase.Database;
@@ -88,7 +89,22 @@ function openSqlite(options: SqliteOptions): Kysely<Database> {
   }
   // SQLite gives its -wal and -shm files the database file's mode; older installs may have others.
   makeFilesPrivate([options.path, `${options.path}-wal`, `${options.path}-shm`]);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }), sqliteVec: loadVectorFunctions(raw) };
+}
+
+/**
+ * sqlite-vec's functions (vec_distance_cosine) from the registry package's binary; where none
+ * loads (a platform it has no build for), the one function we use, computed in JavaScript.
+ * Returns whether sqlite-vec loaded.
+ */
+function loadVectorFunctions(raw: SqliteDatabase.Database): boolean {
+  try {
+    sqliteVec.load(raw);
+    return true;
+  } catch {
+    raw.function('vec_distance_cosine', { deterministic: true }, (a: unknown, b: unknown) => cosineDistanceOfBytes(a as Uint8Array, b as Uint8Array));
+    return false;
+  }
 }
 
 /**
@@ -119,18 +135,17 @@ function withStatementCache(raw: SqliteDatabase.Database, capacity = 300): Kysel
  * concurrent processes queue on the busy timeout instead of failing mid-way.
  */
 export function openSqliteEngine(options: SqliteOptions): Engine {
-  const db = openSqlite(options);
+  const { db, sqliteVec: vectorFunctions } = openSqlite(options);
   const documentsPath = options.documentsPath ?? path.join(path.dirname(options.path), 'documents');
   return {
     db,
     supportsRowLocks: false,
     supportsBatching: false,
     sharedAcrossInstances: false,
-    vectorSearch: false,
     searchIndex: sqliteSearchIndex,
     dueTenants: dueTenantsDirectly,
     feedOwner: feedOwnerDirectly,
-    vectorIndex: noVectorIndex,
+    vectorIndex: sqliteVectorIndex(vectorFunctions),
     description: { engine: 'sqlite', location: options.path, label: options.path },
     blobStore: (key) => new FileBlobStore(documentsPath, key),
     migrate: (migration) => migrate(db as Kysely<unknown>, 'sqlite', migration),

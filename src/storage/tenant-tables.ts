@@ -16,7 +16,8 @@ export const TENANT_TABLES = [
   'reminder_deliveries',
   'calendar_feeds',
   'item_changes',
+  'item_vectors',
+  'embedding_queue',
+  'item_attachments',
+  'document_texts',
 ] as const;
-
-/** Created only where the vector extension exists. */
-export const VECTOR_TABLES = ['item_embeddings'] as const;

@@ -37,10 +37,10 @@ async function runImport(cli: Cli, file: string, options: { tenant: string; repl
   await withAdminRuntime(cli, undefined, async (runtime) => {
     await runtime.ensureTenant(options.tenant);
     const report = await runtime.run('write', options.tenant, (ctx) => importTenant(ctx, data, { replace: options.replace === true }));
-    const skipped = report.embeddings_skipped ? ` (${report.embeddings_skipped} embeddings skipped: no vector search here)` : '';
+    const skipped = report.embeddings_skipped ? ` (${report.embeddings_skipped} stored embeddings left out: they are made again where embeddings are on)` : '';
     cli.io.stdout.write(
       `imported ${report.projects} projects, ${report.tasks} tasks, ${report.todos} todos, ${report.events} events, ` +
-        `${report.documents} documents and ${report.embeddings} embeddings${skipped}\n`,
+        `${report.documents} documents and ${report.attachments} attachments${skipped}\n`,
     );
   });
 }

@@ -10,7 +10,6 @@ import { MIME_TYPE } from '../documents/schema.js';
 import { PROJECT_STATUSES, TASK_STATUSES } from '../projects/schema.js';
 import { WorkingHours } from '../profile/schema.js';
 import { ITEM_KINDS } from '../../storage/schema.js';
-import { EMBEDDING_DIMENSIONS } from '../../storage/vectors.js';
 
 /**
  * The export format: one tenant's data as stored, row by row (instants as UTC ISO strings,
@@ -278,10 +277,18 @@ const ExportDocument = z
     }
   });
 
+/** Files of versions 1 to 3 could carry embeddings; they are read and left out (the provider makes them again). */
 const ExportEmbedding = z.strictObject({
   kind: z.enum(ITEM_KINDS),
   id,
-  embedding: z.array(z.number()).length(EMBEDDING_DIMENSIONS, `must hold ${EMBEDDING_DIMENSIONS} numbers`),
+  embedding: z.array(z.number()).max(8192, 'must hold at most 8192 numbers'),
+});
+
+const ExportAttachment = z.strictObject({
+  document_id: id,
+  item_kind: z.enum(['project', 'task', 'todo', 'event']),
+  item_id: id,
+  created_at: instant,
 });
 
 /** One recorded change (the history); its fields are checked as JSON objects, their values are the item's own. */
@@ -300,14 +307,14 @@ const ExportChange = z.strictObject({
 
 export const EXPORT_FORMAT = 'mcp-pa-export';
 /**
- * Version 2 added recurrence (issue 14), version 3 subtasks (issue 15); older files are read as
- * items that do not repeat and have no parent.
+ * Version 2 added recurrence (issue 14), version 3 subtasks (issue 15), version 4 attachments
+ * (issue 16); older files are read as items that do not repeat, have no parent and no attachments.
  */
-export const EXPORT_VERSION = 3;
+export const EXPORT_VERSION = 4;
 
 export const TenantExport = z.strictObject({
   format: z.literal(EXPORT_FORMAT),
-  version: z.union([z.literal(1), z.literal(2), z.literal(EXPORT_VERSION)], { error: `must be 1, 2 or ${EXPORT_VERSION}` }),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(EXPORT_VERSION)], { error: `must be 1, 2, 3 or ${EXPORT_VERSION}` }),
   exported_at: z.string(),
   profile: ExportProfile.nullable(),
   projects: z.array(ExportProject),
@@ -315,8 +322,9 @@ export const TenantExport = z.strictObject({
   todos: z.array(ExportTodo),
   events: z.array(ExportEvent),
   documents: z.array(ExportDocument),
-  embeddings: z.array(ExportEmbedding),
+  embeddings: z.array(ExportEmbedding).default([]),
   history: z.array(ExportChange).default([]),
+  attachments: z.array(ExportAttachment).default([]),
 });
 export type TenantExport = z.infer<typeof TenantExport>;
 
@@ -326,8 +334,8 @@ export interface ImportReport {
   todos: number;
   events: number;
   documents: number;
-  embeddings: number;
   history: number;
-  /** Embeddings in the file that this database cannot hold (no pgvector). */
+  attachments: number;
+  /** Embeddings in a file of an earlier version: left out, the items are embedded again where embeddings are on. */
   embeddings_skipped: number;
 }

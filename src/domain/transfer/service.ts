@@ -55,8 +55,10 @@ export async function exportTenant(ctx: DomainContext): Promise<TenantExport> {
       (await ctx.events.all()).map(({ series_end: _end, covered_from: _from, covered_to: _to, ...event }) => event),
     ) as TenantExport['events'],
     documents: documents as TenantExport['documents'],
-    embeddings: await ctx.vectors.all(),
+    // Embeddings belong to a provider's model: an import makes them again where embeddings are on.
+    embeddings: [],
     history: (await ctx.changes.all()) as TenantExport['history'],
+    attachments: (await ctx.attachments.all()) as TenantExport['attachments'],
   };
 }
 
@@ -78,7 +80,6 @@ export async function clearTenant(ctx: DomainContext) {
   await ctx.changes.clear();
   await ctx.blobs.remove(await ctx.documents.ids());
   await ctx.search.clear();
-  for (const e of await ctx.vectors.all()) await ctx.vectors.remove(e.kind, e.id);
   await ctx.tags.clear();
   await ctx.todos.detachFrom();
   for (const kind of ['task', 'todo', 'event', 'document', 'project'] as const) await ctx.items(kind).deleteAll();
@@ -147,21 +148,15 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
   await ctx.changes.insertMany(data.history);
   if (data.history.length) await ctx.dueWork.schedule('history.purge', WHOLE_TENANT, toStored(ctx.now));
 
-  let embeddings = 0;
-  if (ctx.vectors.available) {
-    for (const e of data.embeddings) {
-      await ctx.vectors.upsert(e.kind as ItemKind, e.id, e.embedding);
-      embeddings++;
-    }
-  }
+  await ctx.attachments.insertMany(data.attachments);
   return {
     projects: data.projects.length,
     tasks: data.tasks.length,
     todos: data.todos.length,
     events: data.events.length,
     documents: data.documents.length,
-    embeddings,
     history: data.history.length,
-    embeddings_skipped: data.embeddings.length - embeddings,
+    attachments: data.attachments.length,
+    embeddings_skipped: data.embeddings.length,
   };
 }

@@ -20,11 +20,11 @@ function locate(raw: unknown, issue: z.core.$ZodIssue): string {
   const [table = '', index, ...field] = issue.path.map(String);
   if (table === 'profile') return `profile: ${index === undefined ? '' : `${[index, ...field].join('.')}: `}${issue.message}`;
   if (index === undefined || !/^\d+$/.test(index)) return `${issue.path.join('.')}: ${issue.message}`;
-  const row = table === 'embeddings' ? `embeddings[${index}]` : rowName(raw, table, Number(index));
+  const row = table === 'embeddings' || table === 'attachments' ? `${table}[${index}]` : rowName(raw, table, Number(index));
   return `${row}: ${field.length ? `${field.join('.')}: ` : ''}${issue.message}`;
 }
 
-/** Every id once per table; every task, todo and embedding pointing at a row of the file. */
+/** Every id once per table; every task, todo, embedding and attachment pointing at a row of the file. */
 /** Subtasks in the file: each parent in the file, of the same kind, no loop, at most MAX_DEPTH levels. */
 function checkTrees<R extends { id: string; parent_id: string | null }>(rows: readonly R[], table: string, sameTree: (row: R, parent: R) => true | string) {
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -67,6 +67,11 @@ function checkReferences(data: TenantExport) {
   checkTrees(data.todos, 'todos', () => true);
   data.embeddings.forEach((e, i) => {
     if (!ids.get(e.kind)!.has(e.id)) throw new UserError(`embeddings[${i}]: id: no ${e.kind} in the file has the id ${JSON.stringify(e.id)}`);
+  });
+  data.attachments.forEach((a, i) => {
+    const where = `attachments[${i}]`;
+    if (!ids.get('document')!.has(a.document_id)) throw new UserError(`${where}: document_id: no document in the file has the id ${JSON.stringify(a.document_id)}`);
+    if (!ids.get(a.item_kind)!.has(a.item_id)) throw new UserError(`${where}: item_id: no ${a.item_kind} in the file has the id ${JSON.stringify(a.item_id)}`);
   });
 }
 

@@ -118,10 +118,12 @@ async function purgeTrash(ctx: DomainContext): Promise<number> {
     const tasks = await ctx.tasks.idsOfProjects(projects);
     for (const task of tasks) await ctx.search.remove('task', task);
     await ctx.tags.drop('task', tasks);
+    await ctx.attachments.dropItems('task', tasks);
     await ctx.todos.detachFrom(projects);
     // Their tasks go by ON DELETE CASCADE.
     await ctx.projects.deleteMany(projects);
     await ctx.tags.drop('project', projects);
+    await ctx.attachments.dropItems('project', projects);
     purged += projects.length;
   }
   for (const kind of ['task', 'todo', 'event', 'document'] as const) {
@@ -130,6 +132,8 @@ async function purgeTrash(ctx: DomainContext): Promise<number> {
     if (ids.length === 0) continue;
     await items.deleteMany(ids);
     await ctx.tags.drop(kind, ids);
+    // A document's links go with it (its key); an item's are dropped here.
+    if (kind !== 'document') await ctx.attachments.dropItems(kind, ids);
     if (kind === 'document') await ctx.blobs.remove(ids);
     purged += ids.length;
   }

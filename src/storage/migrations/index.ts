@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../engine.js';
-import { TENANT_TABLES, VECTOR_TABLES } from '../tenant-tables.js';
+import { TENANT_TABLES } from '../tenant-tables.js';
 import { ensureVectorSupport } from '../vectors.js';
 import { initial } from './001-initial.js';
 import { searchFunction } from './002-search-function.js';
@@ -20,6 +20,7 @@ import { DUE_TENANTS_FUNCTION, dueWork } from './016-due-work.js';
 import { FEED_TENANT_FUNCTION, recurrence } from './017-recurrence.js';
 import { subtasks } from './018-subtasks.js';
 import { history } from './019-history.js';
+import { recall } from './020-recall.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
@@ -42,12 +43,13 @@ const MIGRATIONS: readonly Migration[] = [
   recurrence,
   subtasks,
   history,
+  recall,
 ];
 
 export interface MigrateOptions {
   /** PostgreSQL: the role queries run as; created if missing and granted what it needs. */
   appRole?: string;
-  /** PostgreSQL: create the embeddings table when the vector extension exists. */
+  /** PostgreSQL: install pgvector (and index each embedding model) when the server has it. */
   vectors?: boolean;
   /** Stop after this version (tests build an older database with it). */
   upTo?: number;
@@ -128,7 +130,7 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
   const missing = await sql<{ relname: string }>`
     SELECT c.relname FROM pg_class c
     WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace
-      AND c.relname IN (${sql.join([...TENANT_TABLES, ...VECTOR_TABLES])})
+      AND c.relname IN (${sql.join(TENANT_TABLES)})
       AND NOT (has_table_privilege(${role}, c.oid, 'SELECT') AND has_table_privilege(${role}, c.oid, 'INSERT')
            AND has_table_privilege(${role}, c.oid, 'UPDATE') AND has_table_privilege(${role}, c.oid, 'DELETE'))`.execute(conn);
   for (const { relname } of missing.rows) {
@@ -144,7 +146,8 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
        AND has_table_privilege(${role}, 'login_failures', 'DELETE')
        AND has_table_privilege(${role}, 'rate_limits', 'DELETE')
        AND has_table_privilege(${role}, 'sign_in_addresses', 'DELETE')
-       AND has_table_privilege(${role}, 'audit_events', 'INSERT') AS ok`.execute(conn);
+       AND has_table_privilege(${role}, 'audit_events', 'INSERT')
+       AND (to_regclass('public.embedding_models') IS NULL OR has_table_privilege(${role}, 'embedding_models', 'SELECT')) AS ok`.execute(conn);
   if (!basics.rows[0]?.ok) {
     // Installation data, not tenant data: the schema version, and the document key's salt and
     // check value (written once, by whichever login first starts with a key).
@@ -163,6 +166,9 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
     await sql`GRANT SELECT, INSERT, DELETE ON audit_events TO ${id}`.execute(conn);
     await sql`GRANT USAGE ON SEQUENCE audit_events_seq_seq TO ${id}`.execute(conn);
     await sql`GRANT EXECUTE ON FUNCTION ${sql.raw(`public.${SEARCH_FUNCTION}`)} TO ${id}`.execute(conn);
+    // Which embedding model a vector belongs to (models are added by the login role, which owns the indexes).
+    const models = await sql<{ present: boolean }>`SELECT to_regclass('public.embedding_models') IS NOT NULL AS present`.execute(conn);
+    if (models.rows[0]?.present) await sql`GRANT SELECT ON embedding_models TO ${id}`.execute(conn);
   }
   // The sweeper's list of tenants with work due and the feed route's owner of a feed (ids only;
   // the work itself runs as each tenant), once their migrations have made them (a run that stops

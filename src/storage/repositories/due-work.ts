@@ -7,7 +7,7 @@ import type { TenantScope } from './scope.js';
  * where the server is composed (src/compose/due-work.ts); a row names the kind, the item and the
  * moment, never any content.
  */
-export type DueWorkKind = 'trash.purge' | 'reminders.send' | 'history.purge';
+export type DueWorkKind = 'trash.purge' | 'reminders.send' | 'history.purge' | 'embeddings.embed' | 'documents.extract';
 
 /** Work about the whole tenant rather than one item. */
 export const WHOLE_TENANT = '';
@@ -57,11 +57,13 @@ export class DueWorkRepository {
     await this.deleteOne(kind, itemId).execute();
   }
 
-  /** The work due by `now` (a stored instant), earliest first. */
-  async due(now: string, max: number): Promise<DueWorkItem[]> {
+  /** The work of these kinds due by `now` (a stored instant), earliest first. */
+  async due(now: string, max: number, kinds: readonly DueWorkKind[]): Promise<DueWorkItem[]> {
+    if (kinds.length === 0) return [];
     const rows = await this.rows()
       .select(['kind', 'item_id', 'attempts'])
       .where('due_at', '<=', now)
+      .where('kind', 'in', [...kinds])
       .orderBy('due_at')
       .orderBy('kind')
       .orderBy('item_id')

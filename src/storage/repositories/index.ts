@@ -5,7 +5,10 @@ import { CountRepository } from './counts.js';
 import { DocumentRepository } from './documents.js';
 import { DueWorkRepository } from './due-work.js';
 import { EventRepository } from './events.js';
-import { TenantBlobs, TenantSearch, TenantVectors } from './indexes.js';
+import { TenantBlobs, TenantSearch, TenantVectors, type EmbeddingFeed } from './indexes.js';
+import { EmbeddingQueueRepository } from './embedding-queue.js';
+import { AttachmentRepository } from './attachments.js';
+import { DocumentTextRepository } from './document-texts.js';
 import type { ItemRepository, ItemTable } from './items.js';
 import { ProfileRepository } from './profiles.js';
 import { ReminderDeliveryRepository } from './reminders.js';
@@ -42,6 +45,12 @@ export interface TenantStore {
   readonly feeds: CalendarFeedRepository;
   readonly search: TenantSearch;
   readonly vectors: TenantVectors;
+  /** Items waiting for their embeddings. */
+  readonly embeddingQueue: EmbeddingQueueRepository;
+  /** Documents linked to todos, tasks, events and projects. */
+  readonly attachments: AttachmentRepository;
+  /** The text extracted from documents. */
+  readonly documentTexts: DocumentTextRepository;
   readonly blobs: TenantBlobs;
   /** The repository of a kind of item, for what works on every kind alike (trash, search results). */
   items(kind: ItemKind): ItemRepository<ItemTable>;
@@ -86,7 +95,13 @@ export async function recordChanges(store: TenantStore, call: ChangeCall): Promi
   return rows.map((r) => r.change_id);
 }
 
-function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks: TransactionHooks): TenantStore {
+/** What a unit of work does besides its own writes: queue embeddings of what it indexes (when they are on). */
+export interface UnitOptions {
+  /** The time items are queued at, and the worker to tell; absent: embeddings are off, nothing is queued. */
+  embeddings?: { now(): string; announced(): void };
+}
+
+function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks: TransactionHooks, options: UnitOptions): TenantStore {
   const recorder = new ChangeRecorder();
   const byTable = {
     projects: new ProjectRepository(scope, 'projects', recorder),
@@ -95,7 +110,20 @@ function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks:
     events: new EventRepository(scope, 'events', recorder),
     documents: new DocumentRepository(scope, 'documents', recorder),
   };
-  const search = new TenantSearch(engine.searchIndex, scope);
+  const vectors = new TenantVectors(engine.vectorIndex, scope);
+  const embeddingQueue = new EmbeddingQueueRepository(scope);
+  const dueWork = new DueWorkRepository(scope);
+  const { embeddings } = options;
+  const feed: EmbeddingFeed | undefined = embeddings && {
+    queue: embeddingQueue,
+    now: embeddings.now,
+    // The sweeper finds tenants through their due work; the worker is told once the write commits.
+    announce: async () => {
+      await dueWork.schedule('embeddings.embed', WHOLE_TENANT, embeddings.now());
+      hooks.afterCommit(embeddings.announced);
+    },
+  };
+  const search = new TenantSearch(engine.searchIndex, scope, vectors, embeddingQueue, feed);
   return {
     ...byTable,
     profiles: new ProfileRepository(scope),
@@ -104,11 +132,14 @@ function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks:
     recorder,
     counts: new CountRepository(scope),
     tenant: new TenantRepository(scope),
-    dueWork: new DueWorkRepository(scope),
+    dueWork,
     deliveries: new ReminderDeliveryRepository(scope),
     feeds: new CalendarFeedRepository(scope),
     search,
-    vectors: new TenantVectors(engine.vectorIndex, scope),
+    vectors,
+    embeddingQueue,
+    attachments: new AttachmentRepository(scope),
+    documentTexts: new DocumentTextRepository(scope),
     blobs: new TenantBlobs(blobs, scope, hooks),
     items: (kind) => byTable[TABLE_OF_KIND[kind]] as unknown as ItemRepository<ItemTable>,
     savepoint: async (fn) => {
@@ -126,9 +157,16 @@ function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks:
 }
 
 /** Runs fn in one transaction of the engine, as one tenant, with that tenant's store. */
-export function runAsTenant<T>(engine: Engine, blobs: BlobStore, access: Access, tenantId: string, fn: (store: TenantStore) => Promise<T>): Promise<T> {
+export function runAsTenant<T>(
+  engine: Engine,
+  blobs: BlobStore,
+  access: Access,
+  tenantId: string,
+  fn: (store: TenantStore) => Promise<T>,
+  options: UnitOptions = {},
+): Promise<T> {
   return engine.transaction(access, tenantId, (db, hooks) =>
-    fn(bindTenant(engine, blobs, { db, tenantId, rowLocks: engine.supportsRowLocks, batching: engine.supportsBatching }, hooks)),
+    fn(bindTenant(engine, blobs, { db, tenantId, rowLocks: engine.supportsRowLocks, batching: engine.supportsBatching }, hooks, options)),
   );
 }
 

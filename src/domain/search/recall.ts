@@ -1,0 +1,26 @@
+import type { EmbeddingModel } from '../../storage/vectors.js';
+
+/** Recall by meaning as the server has it set up. */
+export interface Recall {
+  /** Whether items are embedded: features.vector_search is on and a provider is set. */
+  readonly enabled: boolean;
+  /** The model whose vectors are compared, once known (its dimension comes with its first answer). */
+  model(): EmbeddingModel | undefined;
+}
+
+export const RECALL_OFF: Recall = { enabled: false, model: () => undefined };
+
+/** A query's embedding, made before the call's transaction (a provider call never holds one open). */
+export interface QueryVector {
+  model: EmbeddingModel;
+  vector: number[];
+}
+
+/** What semantic search is given: the query's vector, or why there is none (said with the results). */
+export type SemanticQuery = { vector: QueryVector } | { unavailable: string };
+
+/** Makes a query's embedding (the provider's answer), or says why it cannot. */
+export interface QueryEmbedder {
+  readonly enabled: boolean;
+  embedQuery(text: string): Promise<SemanticQuery>;
+}

@@ -1,0 +1,45 @@
+import type { TenantScope } from './scope.js';
+
+/** extracted: `content` holds the text; pending: being extracted in the background; failed or none: `reason` says why there is none. */
+export type TextStatus = 'extracted' | 'pending' | 'failed' | 'none';
+
+export interface DocumentText {
+  status: TextStatus;
+  reason: string | null;
+  content: string | null;
+}
+
+/** The text extracted from one tenant's documents. */
+export class DocumentTextRepository {
+  constructor(private readonly scope: TenantScope) {}
+
+  async set(documentId: string, text: DocumentText): Promise<void> {
+    await this.scope.db
+      .insertInto('document_texts')
+      .values({ tenant_id: this.scope.tenantId, document_id: documentId, ...text })
+      .onConflict((oc) => oc.columns(['tenant_id', 'document_id']).doUpdateSet(text))
+      .execute();
+  }
+
+  async get(documentId: string): Promise<DocumentText | undefined> {
+    const row = await this.scope.db
+      .selectFrom('document_texts')
+      .select(['status', 'reason', 'content'])
+      .where('tenant_id', '=', this.scope.tenantId)
+      .where('document_id', '=', documentId)
+      .executeTakeFirst();
+    return row && { status: row.status as TextStatus, reason: row.reason, content: row.content };
+  }
+
+  /** The statuses of many documents (a list), without their text. */
+  async statusOf(documentIds: readonly string[]): Promise<Map<string, TextStatus>> {
+    if (documentIds.length === 0) return new Map();
+    const rows = await this.scope.db
+      .selectFrom('document_texts')
+      .select(['document_id', 'status'])
+      .where('tenant_id', '=', this.scope.tenantId)
+      .where('document_id', 'in', [...documentIds])
+      .execute();
+    return new Map(rows.map((r) => [r.document_id, r.status as TextStatus]));
+  }
+}
