@@ -9,6 +9,7 @@ import { createMcpServer } from '../src/mcp/server.js';
 import { scopeOf } from '../src/mcp/tool.js';
 import { TOOLS } from '../src/mcp/tools/index.js';
 import { LOCAL_TENANT, openRuntime } from '../src/runtime.js';
+import { NO_QUERY_EMBEDDINGS } from '../src/domain/search/recall.js';
 
 type JsonSchema = {
   type?: string | string[];
@@ -78,7 +79,7 @@ export async function generateReference(): Promise<string> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-docs-'));
   const runtime = await openRuntime(loadConfig({}, { HOME: home }), createLogger('silent'));
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const server = createMcpServer({ ...runtime, offer: toolOffer(runtime.config) }, LOCAL_TENANT);
+  const server = createMcpServer({ ...runtime, offer: toolOffer(runtime.config), recall: NO_QUERY_EMBEDDINGS }, LOCAL_TENANT);
   await server.connect(serverSide);
   const client = new Client({ name: 'docs', version: '1' });
   await client.connect(clientSide);

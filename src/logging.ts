@@ -29,6 +29,8 @@ export function createLogger(level: string, destination: LogDestination = 2): Lo
           '*.authorization',
           'connection_string',
           '*.connection_string',
+          'api_key',
+          '*.api_key',
           'content_base64',
           '*.content_base64',
         ],

@@ -13,6 +13,7 @@ import { toolOffer } from '../mcp/offer.js';
 import { listenHttp, planListen, type HttpServerHandle, type ListenPlan } from '../transports/http/server.js';
 import { shutdownOnce } from '../transports/shutdown.js';
 import { startMaintenance } from './maintenance.js';
+import { startRecall } from './recall.js';
 
 export type { HttpServerHandle } from '../transports/http/server.js';
 
@@ -45,17 +46,22 @@ export async function startHttpServer(
   const secrets = sealedSecrets(() => keyEncryptionKey(opened));
   provideParts(opened, { http: true, publicUrl: config.server.public_url }, audit, secrets);
   const stopMaintenance = await startMaintenance({ runtime: opened, audit, logger });
+  const recall = await startRecall(opened, logger);
+  const stopBackground = () => {
+    stopMaintenance();
+    recall.stop();
+  };
   try {
     const handle = await listenHttp(
-      { config, logger, clock, engine, mcp: { run: opened.run, logger, offer }, audit, limits, authorizationServer, secrets },
+      { config, logger, clock, engine, mcp: { run: opened.run, logger, offer, recall }, audit, limits, authorizationServer, secrets },
       plan,
       extension,
     );
     // The URL clients reach it by is known once it listens (port 0 in development and tests).
     opened.provide({ server: { http: true, publicUrl: handle.url } });
-    return { ...handle, close: () => handle.close().finally(stopMaintenance) };
+    return { ...handle, close: () => handle.close().finally(stopBackground) };
   } catch (err) {
-    stopMaintenance();
+    stopBackground();
     authorizationServer?.stop();
     await audit.close();
     throw err;

@@ -7,6 +7,8 @@ import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../runtime.js';
 import { AuditLog } from '../security/audit.js';
 import { processStdio, serveLocalStdio, type StdioStreams } from '../transports/stdio.js';
 import { startMaintenance } from './maintenance.js';
+import { startRecall, type RecallWorker } from './recall.js';
+import type { Embedder } from '../domain/search/recall.js';
 import { provideParts } from './parts.js';
 
 export interface LocalServer {
@@ -14,6 +16,8 @@ export interface LocalServer {
   runtime: OpenedRuntime;
   /** What its MCP servers act through, with the tools the configuration offers. */
   mcp: McpDeps;
+  /** Recall by meaning: the embedding worker (tests await its queue). */
+  recall: RecallWorker;
   /** Stops the maintenance and closes storage. */
   close(): Promise<void>;
 }
@@ -22,7 +26,7 @@ export interface LocalServer {
  * Local mode's composition root: storage for the one local tenant and its hourly maintenance.
  * `mcp-pa stdio` serves it over stdin/stdout; the tests serve it over an in-process wire.
  */
-export async function openLocal(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock): Promise<LocalServer> {
+export async function openLocal(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock, embedder?: Embedder): Promise<LocalServer> {
   for (const warning of configWarnings(config)) logger.warn(warning);
   const offer = toolOffer(config);
   const opened = await openRuntime(config, logger, clock);
@@ -31,11 +35,14 @@ export async function openLocal(config: ResolvedConfig, logger: Logger, clock: C
     provideParts(opened, { http: false });
     // The audit trail is HTTP mode's; here only its retention sweep runs (on an empty table, a no-op).
     const stopMaintenance = await startMaintenance({ runtime: opened, audit: new AuditLog(opened), logger });
+    const recall = await startRecall(opened, logger, embedder);
     return {
       runtime: opened,
-      mcp: { run: opened.run, logger, offer },
+      recall,
+      mcp: { run: opened.run, logger, offer, recall },
       close: async () => {
         stopMaintenance();
+        recall.stop();
         await opened.close();
       },
     };

@@ -66,6 +66,9 @@ const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'MCP_OAUTH_ALLOW_PRIVATE_FETCH', path: ['authentication', 'allow_private_fetch'], boolean: true },
   { name: 'MCP_PA_WEBHOOK_ALLOWED_HOSTS', path: ['reminders', 'webhook_allowed_hosts'], list: true },
   { name: 'MCP_PA_REMINDER_CHECK_SECONDS', path: ['reminders', 'check_every_seconds'], number: true },
+  { name: 'MCP_PA_EMBEDDINGS_URL', path: ['embeddings', 'url'] },
+  { name: 'MCP_PA_EMBEDDINGS_MODEL', path: ['embeddings', 'model'] },
+  { name: 'MCP_PA_EMBEDDINGS_API_KEY', path: ['embeddings', 'api_key'], secret: true },
 ];
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
@@ -168,7 +171,12 @@ function mergeFile(tree: Tree, prov: Provenance, json: unknown, file: string, pr
   if (prefix.length === 0 && !isObject) throw new ConfigError(`The configuration file ${file} must hold a JSON object.`);
   if (!isObject || (prefix.length > 0 && Object.keys(json).length === 0)) {
     setAt(tree, prefix, json);
-    prov.set(prefix, `${prefix.join('.')} in ${file}`);
+    // A secret's value is never echoed in an error, whichever source gave it.
+    prov.set(
+      prefix,
+      `${prefix.join('.')} in ${file}`,
+      ENV_BINDINGS.some((b) => b.secret === true && b.path.join('.') === prefix.join('.')),
+    );
     return;
   }
   for (const [key, value] of Object.entries(json)) mergeFile(tree, prov, value, file, [...prefix, key]);
@@ -267,9 +275,18 @@ function transportTlsProblem(cfg: Config, prov: Provenance): string | undefined 
 
 /** What the configuration asks for that this version cannot do yet: logged at start-up, never refused. */
 export function configWarnings(config: ResolvedConfig): string[] {
-  return config.features.vector_search
-    ? ['features.vector_search is true but has no effect yet: search matches words until embeddings arrive (semantic search is a later release)']
-    : [];
+  const missing = embeddingsMissing(config);
+  return missing ? [`features.vector_search is true but ${missing} is not set: search matches words only until it is`] : [];
+}
+
+/** With vector search on, the setting embeddings still need (undefined: none, or vector search is off). */
+export function embeddingsMissing(config: Pick<ResolvedConfig, 'features' | 'embeddings'>): string | undefined {
+  if (!config.features.vector_search) return undefined;
+  const missing = [
+    config.embeddings.url === undefined ? 'embeddings.url (MCP_PA_EMBEDDINGS_URL)' : '',
+    config.embeddings.model === undefined ? 'embeddings.model (MCP_PA_EMBEDDINGS_MODEL)' : '',
+  ].filter(Boolean);
+  return missing.length ? missing.join(' and ') : undefined;
 }
 
 /**

@@ -199,6 +199,36 @@ export const ConfigSchema = z
           .default(3600),
       })
       .prefault({}),
+    /**
+     * Where embeddings come from (recall by meaning, features.vector_search): any OpenAI-compatible
+     * /v1/embeddings endpoint (Ollama, LM Studio, llama.cpp's server, vLLM, OpenAI).
+     */
+    embeddings: z
+      .strictObject({
+        /** The API's base URL (…/v1) or the embeddings endpoint itself (…/v1/embeddings). */
+        url: z
+          .string()
+          .trim()
+          .refine((raw) => {
+            const url = URL.parse(raw);
+            return url !== null && (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash && !url.username && !url.password;
+          }, 'must be an http(s) URL such as http://127.0.0.1:11434/v1, without query, fragment or credentials')
+          .transform((raw) => raw.replace(/\/+$/, ''))
+          .optional(),
+        /** The model's name as the provider knows it (nomic-embed-text, text-embedding-3-small). */
+        model: z
+          .string()
+          .trim()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/, 'must be a model name (letters, digits and . _ : / @ + -, at most 200 characters)')
+          .optional(),
+        /** Sent as a bearer token. */
+        api_key: z.string().min(1).max(1000).optional(),
+        /** Passages per request to the provider. */
+        batch_size: wholeNumber(1, 512).default(32),
+        /** How long one request may take. */
+        timeout_seconds: wholeNumber(1, 600).default(60),
+      })
+      .prefault({}),
     history: z
       .strictObject({
         /** How long the history of changes (get_history, undo_change) is kept, in days. */
@@ -265,7 +295,7 @@ export const ConfigSchema = z
       .prefault({}),
     features: z
       .strictObject({
-        /** Accepted; no effect until embeddings land (a warning at start-up says so). */
+        /** Recall by meaning: items embedded in the background, search by meaning (needs embeddings.url and .model). */
         vector_search: bool().default(false),
         /** false: the deployment holds one account. Unset: no limit, as before the key had a meaning. */
         multi_tenant: bool().optional(),
@@ -290,6 +320,14 @@ export const ConfigSchema = z
         message:
           `may be true only when the server binds a loopback address (server.host is "${cfg.server.host}"): ` +
           'it lets clients make the server fetch from private networks',
+      });
+    }
+    const embeddingsUrl = cfg.embeddings.url === undefined ? undefined : URL.parse(cfg.embeddings.url);
+    if (embeddingsUrl?.protocol === 'http:' && cfg.embeddings.api_key !== undefined && !isLoopbackHostname(embeddingsUrl.hostname)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['embeddings', 'url'],
+        message: 'must be https:// when embeddings.api_key is set (over plain http the key would travel in clear); http is fine for a provider on this machine',
       });
     }
     const { tls_cert, tls_key } = cfg.server;

@@ -8,6 +8,7 @@ import type { Logger } from '../logging.js';
 import type { Runtime } from '../runtime.js';
 import type { Access } from '../storage/engine.js';
 import type { ToolOffer } from './offer.js';
+import type { QueryEmbedder } from '../domain/search/recall.js';
 
 /** What a failed call tells the client, whichever door it came through. */
 export interface Failure {
@@ -43,6 +44,8 @@ export interface McpDeps {
   run: Runtime['run'];
   logger: Logger;
   offer: ToolOffer;
+  /** Embeds search queries before their transaction (or says why it cannot). */
+  recall: QueryEmbedder;
 }
 
 /**

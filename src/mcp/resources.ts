@@ -115,7 +115,11 @@ export function registerResources(server: McpServer, work: TenantWork) {
     async (uri, { id }): Promise<ReadResourceResult> => {
       // The domain's read (checksum checked), whole: a resource is not cut at max_chars.
       const content = await read(uri, (d) =>
-        readDocument(d, { document_id: DocumentIdInput.parse({ document_id: variable(id, 'document_id') }).document_id, max_chars: Number.POSITIVE_INFINITY }),
+        readDocument(d, {
+          document_id: DocumentIdInput.parse({ document_id: variable(id, 'document_id') }).document_id,
+          as_text: false,
+          max_chars: Number.POSITIVE_INFINITY,
+        }),
       );
       if (content.encoding === 'none') return json(uri, content.document);
       const mimeType = content.document.mime_type ?? 'application/octet-stream';

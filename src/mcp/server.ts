@@ -45,7 +45,8 @@ function clientNamed(server: McpServer, ctx: unknown): string {
   return name || 'unknown client';
 }
 
-function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration, offer: ToolOffer) {
+function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration, deps: McpDeps) {
+  const { offer } = deps;
   server.registerTool(
     tool.name,
     {
@@ -57,17 +58,19 @@ function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration
       // Over HTTP, a token without the tool's scope gets 403 insufficient_scope (no token, no check: stdio).
       scopeChallenge: requireScopes(scopeOf(tool)),
     },
-    (input: unknown, ctx: unknown) =>
-      work.tool(
+    async (input: unknown, ctx: unknown) => {
+      const prepared = tool.prepare ? await tool.prepare(input as never, deps) : undefined;
+      return work.tool(
         tool.access,
         tool.name,
-        async (domain) => ({ result: await tool.run(domain, await readWords(domain, tool.input, input as never)), readings: domain.readings }),
+        async (domain) => ({ result: await tool.run(domain, await readWords(domain, tool.input, input as never), prepared), readings: domain.readings }),
         ({ result, readings }) => ({
           content: [{ type: 'text' as const, text: tool.summarize(result) + readingsText(readings) }, ...(tool.content?.(result) ?? [])],
           structuredContent: result as Record<string, unknown>,
         }),
         () => clientNamed(server, ctx),
-      ),
+      );
+    },
   );
 }
 
@@ -89,7 +92,7 @@ export function createMcpServer(deps: McpDeps, tenantId: string, extension?: Ser
     },
   );
   const work = tenantWork(deps, tenantId, actor);
-  for (const tool of deps.offer.tools) registerTool(server, work, tool, deps.offer);
+  for (const tool of deps.offer.tools) registerTool(server, work, tool, deps);
   registerResources(server, work);
   registerPrompts(server, work);
   extension?.register(server);

@@ -4,6 +4,7 @@ import type { DomainContext } from '../domain/context.js';
 import { SCOPES, type Scope } from '../scopes.js';
 import type { Access } from '../storage/engine.js';
 import type { StandardSchema } from './json-schema-cache.js';
+import type { QueryEmbedder } from '../domain/search/recall.js';
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
@@ -11,7 +12,13 @@ type AnyObject = z.ZodObject<z.ZodRawShape>;
  * Everything about a tool, declared once: the MCP registration, the OAuth scope the HTTP layer
  * enforces and the docs' tool reference all read from this object.
  */
-export interface ToolDeclaration<I extends AnyObject = AnyObject, O extends z.ZodType = z.ZodType> {
+/** What a tool may prepare before its transaction: a search query's embedding (a provider call never holds a transaction open). */
+export interface ToolServices {
+  readonly recall: QueryEmbedder;
+  readonly offer: { readonly maxFileSizeMb: number };
+}
+
+export interface ToolDeclaration<I extends AnyObject = AnyObject, O extends z.ZodType = z.ZodType, P = unknown> {
   name: string;
   title: string;
   /** A function when the text depends on the server's settings (an upload limit). */
@@ -25,14 +32,16 @@ export interface ToolDeclaration<I extends AnyObject = AnyObject, O extends z.Zo
   /** For write tools: may it overwrite or remove data? Is calling it twice the same as once? */
   destructive?: boolean;
   idempotent?: boolean;
-  run(ctx: DomainContext, input: z.output<I>): Promise<z.output<O>>;
+  /** Work done before the transaction; its result is run's third argument. */
+  prepare?(input: z.output<I>, services: ToolServices): Promise<P>;
+  run(ctx: DomainContext, input: z.output<I>, prepared: P): Promise<z.output<O>>;
   /** A short human-readable account of the result, sent next to the structured content. */
   summarize(result: z.output<O>): string;
   /** Extra content blocks (e.g. a document's bytes as an embedded resource). */
   content?(result: z.output<O>): ContentBlock[];
 }
 
-export function defineTool<I extends AnyObject, O extends z.ZodType>(tool: ToolDeclaration<I, O>): ToolDeclaration<I, O> {
+export function defineTool<I extends AnyObject, O extends z.ZodType, P = undefined>(tool: ToolDeclaration<I, O, P>): ToolDeclaration<I, O, P> {
   return tool;
 }
 

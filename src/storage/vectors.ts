@@ -38,7 +38,14 @@ export interface VectorIndex {
   remove(db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string): Promise<void>;
   clear(db: Kysely<Database>, tenantId: string): Promise<void>;
   /** The passages nearest to `vector`, most similar first. */
-  nearest(db: Kysely<Database>, tenantId: string, model: EmbeddingModel, vector: readonly number[], kinds: readonly ItemKind[], limit: number): Promise<PassageHit[]>;
+  nearest(
+    db: Kysely<Database>,
+    tenantId: string,
+    model: EmbeddingModel,
+    vector: readonly number[],
+    kinds: readonly ItemKind[],
+    limit: number,
+  ): Promise<PassageHit[]>;
   /** An item's passage vectors under this model (none: not embedded yet). */
   vectorsOf(db: Kysely<Database>, tenantId: string, model: EmbeddingModel, kind: ItemKind, id: string): Promise<number[][]>;
 }
@@ -62,6 +69,8 @@ function vectorIndex(options: {
   prepare?: VectorIndex['prepare'];
   /** Statements to run before a nearest-neighbour query (index settings). */
   beforeQuery?: (db: Kysely<Database>) => Promise<void>;
+  /** The same distance written so that no index serves it: asked when an index found fewer than wanted. */
+  exactDistance?: (model: EmbeddingModel, query: readonly number[]) => RawBuilder<number>;
 }): VectorIndex {
   const itemRows = (db: Kysely<Database>, tenantId: string, kind: ItemKind, id: string) =>
     db.deleteFrom('item_vectors').where('tenant_id', '=', tenantId).where('item_kind', '=', kind).where('item_id', '=', id);
@@ -95,17 +104,24 @@ function vectorIndex(options: {
     async nearest(db, tenantId, model, vector, kinds, limit) {
       if (kinds.length === 0 || limit <= 0) return [];
       await options.beforeQuery?.(db);
-      const distance = options.distance(model, unitLength(vector));
+      const query = unitLength(vector);
       // The model's id is written into the statement so that a partial index on it can serve the query.
-      const rows = await sql<{ kind: ItemKind; id: string; passage: number; text: string; distance: number }>`
-        SELECT * FROM (
-          SELECT item_kind AS kind, item_id AS id, passage, passage_text AS text, ${distance} AS distance
-          FROM item_vectors
-          WHERE tenant_id = ${tenantId} AND model_id = ${sql.lit(model.id)} AND item_kind IN (${sql.join(kinds)})
-          ORDER BY ${distance}
-          LIMIT ${limit}
-        ) nearest ORDER BY distance, kind, id, passage`.execute(db);
-      return rows.rows.map((r) => ({ kind: r.kind, id: r.id, passage: Number(r.passage), text: r.text, similarity: 1 - Number(r.distance) }));
+      const nearestBy = async (distance: RawBuilder<number>) =>
+        (
+          await sql<{ kind: ItemKind; id: string; passage: number; text: string; distance: number }>`
+          SELECT * FROM (
+            SELECT item_kind AS kind, item_id AS id, passage, passage_text AS text, ${distance} AS distance
+            FROM item_vectors
+            WHERE tenant_id = ${tenantId} AND model_id = ${sql.lit(model.id)} AND item_kind IN (${sql.join(kinds)})
+            ORDER BY ${distance}
+            LIMIT ${limit}
+          ) nearest ORDER BY distance, kind, id, passage`.execute(db)
+        ).rows;
+      let rows = await nearestBy(options.distance(model, query));
+      // An approximate index can come back short (a small tenant whose rows sit among many near
+      // duplicates of others'); the tenant's own rows, scanned exactly, then answer.
+      if (rows.length < limit && options.exactDistance) rows = await nearestBy(options.exactDistance(model, query));
+      return rows.map((r) => ({ kind: r.kind, id: r.id, passage: Number(r.passage), text: r.text, similarity: 1 - Number(r.distance) }));
     },
     async vectorsOf(db, tenantId, model, kind, id) {
       const rows = await db
@@ -177,6 +193,9 @@ export const pgvectorIndex: VectorIndex = vectorIndex({
   decode: (stored) => (stored as number[]).map(Number),
   distance: (model, query) =>
     sql<number>`((embedding::vector(${sql.lit(model.dimensions)})) <=> ${vectorLiteral(query)}::vector(${sql.lit(model.dimensions)}))`,
+  // "+ 0": an expression the index does not match, so the tenant's rows are read by its key.
+  exactDistance: (model, query) =>
+    sql<number>`(((embedding::vector(${sql.lit(model.dimensions)})) <=> ${vectorLiteral(query)}::vector(${sql.lit(model.dimensions)})) + 0)`,
   async prepare(db, model) {
     await sql
       .raw(

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { createMcpServer } from '../../src/mcp/server.js';
 import { openLocal } from '../../src/compose/local.js';
+import type { RecallWorker } from '../../src/compose/recall.js';
 import { LOCAL_TENANT, type OpenedRuntime } from '../../src/runtime.js';
 
 /**
@@ -87,6 +88,8 @@ export interface InProcessServer {
   /** The client's end of the connection. */
   transport: Transport;
   runtime: OpenedRuntime;
+  /** The embedding worker (tests await its queue). */
+  recall: RecallWorker;
   /** Closes the connection, then the runtime (and with it the database). */
   close(): Promise<void>;
 }
@@ -100,7 +103,7 @@ export interface InProcessServer {
 export async function startInProcess(options: InProcessOptions): Promise<InProcessServer> {
   const config = loadConfig({}, options.env);
   const logger = createLogger(config.logging.level, options.log);
-  const { runtime, mcp, close } = await openLocal(config, logger, options.clock);
+  const { runtime, mcp, recall, close } = await openLocal(config, logger, options.clock);
   const [clientEnd, serverEnd] = WireEnd.pair();
   const handle = serveStdio(() => createMcpServer(mcp, LOCAL_TENANT), {
     transport: serverEnd,
@@ -110,6 +113,7 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
   return {
     transport: clientEnd,
     runtime,
+    recall,
     close: () =>
       (closed ??= (async () => {
         await handle.close().catch(() => undefined);

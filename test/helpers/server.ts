@@ -7,6 +7,7 @@ import { after } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { Clock } from '../../src/clock.js';
+import type { RecallWorker } from '../../src/compose/recall.js';
 import { TEST_NOON, TestClock } from './clock.js';
 import { engineEnv } from './engines.js';
 import { LogLines, startInProcess } from './in-process.js';
@@ -66,6 +67,8 @@ export class TestServer {
   readonly #logged = new EventEmitter();
   /** The in-process server's clock (undefined for the binary, which runs on the system clock). */
   readonly clock: TestClock | undefined;
+  /** The in-process server's embedding worker (undefined for the binary). */
+  recall: RecallWorker | undefined;
   #stop: () => Promise<void>;
 
   private constructor(
@@ -108,6 +111,9 @@ export class TestServer {
         await client.close();
         await inProcess.close();
       });
+      server.recall = inProcess.recall;
+      // What it logged while starting, then the rest as it comes.
+      for (const line of log.lines) server.#log(line);
       log.on('line', (line: string) => server.#log(line));
       await client.connect(inProcess.transport);
     }

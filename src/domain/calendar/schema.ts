@@ -1,3 +1,4 @@
+import { Attachments } from '../documents/attachments.js';
 import { z } from 'zod';
 import { recurrenceFields } from '../common/recurrence.js';
 import { clearable, cursor, description, id, limit, moment, pageOf, shortText, tag, tags, timestamps, title } from '../common/fields.js';
@@ -103,6 +104,7 @@ export const Event = z.object({
   occurrence_of: z.string().nullable(),
   occurrence_start: z.string().nullable().describe('Its original start on an occurrence.'),
   todo_id: z.string().nullable(),
+  attachments: Attachments,
   ...timestamps,
   conflicts: z.array(Conflict).optional().describe('Timed events it overlaps: a warning, not a refusal.'),
 });

@@ -1,3 +1,4 @@
+import { attachmentsOf } from '../documents/attachments.js';
 import { newItemColumns, tagsAndZone } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import { LONG_EVENT_MS, SPAN, type EventRow, type StoredOccurrence } from '../../storage/repositories/events.js';
@@ -102,6 +103,7 @@ export type Shown = EventRow & { occurrence?: Occurrence };
 /** Events as users see them; `known` tags (by id) save the query when the caller has them. */
 export async function presentEvents(ctx: DomainContext, rows: readonly Shown[], known?: TagsById): Promise<Event[]> {
   const [tags, zone] = await tagsAndZone(ctx, 'event', rows, known);
+  const attached = await attachmentsOf(ctx, 'event', [...new Set(rows.map((r) => r.id))]);
   return rows.map(({ occurrence, ...series }) => {
     const r = occurrence
       ? { ...withException(series, exceptionsOf(series)[occurrence.occurrence_start]), start_at: occurrence.start_at, end_at: occurrence.end_at }
@@ -122,6 +124,7 @@ export async function presentEvents(ctx: DomainContext, rows: readonly Shown[], 
       rdates: displayDates(r, r.rdates),
       occurrence_of: occurrence ? r.id : null,
       todo_id: r.todo_id,
+      attachments: attached.get(r.id) ?? [],
       occurrence_start: occurrence ? displayInstant(r, occurrence.occurrence_start) : null,
       created_at: formatInstant(r.created_at, zone),
       updated_at: formatInstant(r.updated_at, zone),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cursor, description, id, limit, pageOf, shortText, tag, tags, timestamps, title } from '../common/fields.js';
 import { DOCUMENT_TYPES } from './content-type.js';
+import { ITEM_KINDS } from '../../storage/schema.js';
 
 export const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
@@ -32,6 +33,7 @@ export const DocumentIdInput = z.strictObject({ document_id: id('document_id') }
 
 export const ReadDocumentInput = z.strictObject({
   document_id: id('document_id'),
+  as_text: z.boolean().default(false).describe('The text read from it (PDF, Word, HTML…) instead of its bytes.'),
   max_chars: z.number().int().min(1).max(5_000_000).default(200_000).describe('For text documents: return at most this many characters (default 200,000).'),
 });
 export type ReadDocumentInput = z.output<typeof ReadDocumentInput>;
@@ -59,10 +61,18 @@ export const Document = z.object({
   sha256: z.string().nullable(),
   external_url: z.string().nullable(),
   encrypted: z.boolean(),
+  text: z
+    .enum(['extracted', 'none', 'failed'])
+    .nullable()
+    .describe('Whether its text was read, so search finds it by content (why not: read_document with as_text); null for links.'),
+  attached_to: z.array(z.object({ kind: z.enum(ITEM_KINDS), id: z.string(), title: z.string() })),
   tags: z.array(z.string()),
   ...timestamps,
 });
 export type Document = z.infer<typeof Document>;
+
+export const UploadedDocument = Document.extend({ text_note: z.string().nullable().optional().describe('Why its text could not be read.') });
+export type UploadedDocument = z.infer<typeof UploadedDocument>;
 
 export const DocumentPage = pageOf(Document);
 
@@ -72,5 +82,6 @@ export const DocumentContent = z.object({
   text: z.string().nullable(),
   content_base64: z.string().nullable(),
   truncated: z.boolean(),
+  text_note: z.string().nullable().optional().describe('Why there is no text (as_text).'),
 });
 export type DocumentContent = z.infer<typeof DocumentContent>;

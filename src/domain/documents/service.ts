@@ -10,10 +10,28 @@ import { formatInstant } from '../common/time.js';
 import { MissingBlobError } from '../../errors.js';
 import { decodeUpload } from './base64.js';
 import { decodeText, detectMimeType, documentType, isTextType, type DocumentType } from './content-type.js';
+import { extractText } from './extract.js';
+import { attachedTo } from './attachments.js';
+import type { DocumentText, TextStatus } from '../../storage/repositories/document-texts.js';
 import { checkExternalUrl } from './external-url.js';
-import type { CreateExternalDocumentInput, Document, DocumentContent, ListDocumentsInput, ReadDocumentInput, UploadDocumentInput } from './schema.js';
+import type {
+  CreateExternalDocumentInput,
+  Document,
+  DocumentContent,
+  ListDocumentsInput,
+  ReadDocumentInput,
+  UploadDocumentInput,
+  UploadedDocument,
+} from './schema.js';
 
 const HINT = 'Use list_documents to find document ids.';
+
+/** A document's text status as shown: a link has none; an upload from before text extraction counts as read when it is text. */
+function textStatusOf(row: DocumentRow, stored: TextStatus | undefined): Document['text'] {
+  if (row.source !== 'upload') return null;
+  if (stored === 'extracted' || stored === 'none' || stored === 'failed') return stored;
+  return row.mime_type !== null && isTextType(row.mime_type) ? 'extracted' : 'none';
+}
 
 async function requireDocument(ctx: DomainContext, id: string): Promise<DocumentRow> {
   const row = await ctx.documents.findLive(id);
@@ -23,6 +41,8 @@ async function requireDocument(ctx: DomainContext, id: string): Promise<Document
 
 export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[], known?: TagsById): Promise<Document[]> {
   const [tags, zone] = await tagsAndZone(ctx, 'document', rows, known);
+  const ids = rows.map((r) => r.id);
+  const [texts, attached] = await Promise.all([ctx.documentTexts.statusOf(ids), attachedTo(ctx, ids)]);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,
@@ -35,6 +55,8 @@ export async function presentDocuments(ctx: DomainContext, rows: readonly Docume
     sha256: r.sha256,
     external_url: r.external_url,
     encrypted: r.encrypted === 1,
+    text: textStatusOf(r, texts.get(r.id)),
+    attached_to: attached.get(r.id) ?? [],
     tags: tags.get(r.id) ?? [],
     created_at: formatInstant(r.created_at, zone),
     updated_at: formatInstant(r.updated_at, zone),
@@ -46,9 +68,26 @@ async function present(ctx: DomainContext, row: DocumentRow): Promise<Document> 
   return doc!;
 }
 
-export async function uploadDocument(ctx: DomainContext, input: UploadDocumentInput): Promise<Document> {
-  const { bytes, declaredType } = decodeUpload(input.content_base64, ctx.limits.maxDocumentBytes);
+/** An upload's bytes, type and text, read before the transaction (reading a PDF's text takes a while). */
+export interface PreparedUpload {
+  bytes: Buffer;
+  mime: string;
+  text: DocumentText;
+}
+
+async function readUpload(input: UploadDocumentInput, maxBytes: number): Promise<PreparedUpload> {
+  const { bytes, declaredType } = decodeUpload(input.content_base64, maxBytes);
   const mime = await detectMimeType(bytes, input.filename, input.mime_type ?? declaredType);
+  return { bytes, mime, text: await extractText(bytes, mime) };
+}
+
+/** Reads an upload before its transaction; undefined when it is refused (uploadDocument then says why). */
+export function prepareUpload(input: UploadDocumentInput, maxBytes: number): Promise<PreparedUpload | undefined> {
+  return readUpload(input, maxBytes).catch(() => undefined);
+}
+
+export async function uploadDocument(ctx: DomainContext, input: UploadDocumentInput, prepared?: PreparedUpload): Promise<UploadedDocument> {
+  const { bytes, mime, text } = prepared ?? (await readUpload(input, ctx.limits.maxDocumentBytes));
   const { id, ...lifecycle } = newItemColumns(ctx);
   const row: DocumentRow = {
     id,
@@ -68,9 +107,9 @@ export async function uploadDocument(ctx: DomainContext, input: UploadDocumentIn
   // The bytes become visible with the row: if the call fails later, neither is kept.
   await ctx.blobs.save(id, bytes);
   await ctx.tags.set('document', id, input.tags);
-  const text = isTextType(mime) ? decodeText(bytes) : undefined;
-  await indexItem(ctx, { kind: 'document', row }, text ?? '');
-  return present(ctx, row);
+  await ctx.documentTexts.set(id, text);
+  await indexItem(ctx, { kind: 'document', row }, text.content ?? '');
+  return { ...(await present(ctx, row)), ...(text.status === 'extracted' ? {} : { text_note: text.reason }) };
 }
 
 export async function createExternalDocument(ctx: DomainContext, input: CreateExternalDocumentInput): Promise<Document> {
@@ -122,12 +161,19 @@ export async function readDocument(ctx: DomainContext, input: ReadDocumentInput)
   if (row.source !== 'upload') {
     return { document, encoding: 'none', text: null, content_base64: null, truncated: false };
   }
+  const asText = (text: string) => {
+    const truncated = text.length > input.max_chars;
+    return { document, encoding: 'text' as const, text: truncated ? text.slice(0, input.max_chars) : text, content_base64: null, truncated };
+  };
+  if (input.as_text) {
+    // Read at upload; a document from before then is read now (and not kept: this is a read).
+    const stored = (await ctx.documentTexts.get(row.id)) ?? (await extractText(await documentBytes(ctx, row), row.mime_type));
+    if (stored.content !== null) return { ...asText(stored.content), ...(stored.reason ? { text_note: stored.reason } : {}) };
+    return { document, encoding: 'none', text: null, content_base64: null, truncated: false, text_note: `No text: ${stored.reason ?? 'none was found'}.` };
+  }
   const bytes = await documentBytes(ctx, row);
   const text = row.mime_type && isTextType(row.mime_type) ? decodeText(bytes) : undefined;
-  if (text !== undefined) {
-    const truncated = text.length > input.max_chars;
-    return { document, encoding: 'text', text: truncated ? text.slice(0, input.max_chars) : text, content_base64: null, truncated };
-  }
+  if (text !== undefined) return asText(text);
   return { document, encoding: 'base64', text: null, content_base64: bytes.toString('base64'), truncated: false };
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_WORKING_HOURS, type CurrentTime, type Status, type UpdateStatus
 export async function getStatus(ctx: DomainContext): Promise<Status> {
   const row = await ctx.profile();
   const zone = await ctx.zone();
+  const backlog = await ctx.embeddingQueue.backlog();
   return {
     name: row?.name ?? null,
     location: { city: row?.city ?? null, state: row?.state ?? null, country: row?.country ?? null, details: row?.location_details ?? null },
@@ -17,6 +18,13 @@ export async function getStatus(ctx: DomainContext): Promise<Status> {
     working_hours: workingHoursOf(row),
     reminder_webhook: row?.reminder_webhook_url ? { url: row.reminder_webhook_url, format: row.reminder_webhook_format ?? 'json' } : null,
     updated_at: row ? formatInstant(row.updated_at, zone) : null,
+    recall: {
+      embeddings: ctx.recall.enabled,
+      model: ctx.recall.model()?.name ?? null,
+      waiting: backlog.waiting,
+      failing: backlog.failing,
+      warning: ctx.recall.warning() ?? (backlog.lastError ? `embedding failed: ${backlog.lastError}` : null),
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { Attachments } from '../documents/attachments.js';
 import { z } from 'zod';
 import { repeatingInput, repeatingOutput } from '../common/repeating.js';
 import { subtaskFilters, subtaskInput } from '../common/subtasks.js';
@@ -134,6 +135,7 @@ export const Task = z.object({
   due_date: z.string().nullable(),
   overdue: z.boolean(),
   tags: z.array(z.string()),
+  attachments: Attachments,
   completed_at: z.string().nullable(),
   ...repeatingOutput,
   ...timestamps,
@@ -161,6 +163,7 @@ export const Project = z.object({
   progress: z.number(),
   progress_source: z.enum(['tasks', 'manual']),
   task_counts: TaskCounts,
+  attachments: Attachments,
   ...timestamps,
 });
 export type Project = z.infer<typeof Project>;

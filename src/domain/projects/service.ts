@@ -1,3 +1,4 @@
+import { attachmentsOf } from '../documents/attachments.js';
 import { newItemColumns, tagsAndZone } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
@@ -50,7 +51,12 @@ const emptyCounts = (): Counts => ({ total: 0, todo: 0, in_progress: 0, done: 0,
 /** Turns project rows into what users see: tags, task counts and progress loaded in two queries. */
 export async function presentProjects(ctx: DomainContext, rows: readonly ProjectRow[], known?: TagsById): Promise<Project[]> {
   const ids = rows.map((r) => r.id);
-  const [tags, counts, zone] = await Promise.all([known ?? ctx.tags.of('project', ids), ctx.tasks.statusCounts(ids), ctx.zone()]);
+  const [tags, counts, zone, attached] = await Promise.all([
+    known ?? ctx.tags.of('project', ids),
+    ctx.tasks.statusCounts(ids),
+    ctx.zone(),
+    attachmentsOf(ctx, 'project', ids),
+  ]);
   const countsById = new Map<string, Counts>(ids.map((i) => [i, emptyCounts()]));
   for (const c of counts) {
     const entry = countsById.get(c.project_id)!;
@@ -73,6 +79,7 @@ export async function presentProjects(ctx: DomainContext, rows: readonly Project
       progress: r.progress_override ?? derived,
       progress_source: r.progress_override === null ? 'tasks' : 'manual',
       task_counts: taskCounts,
+      attachments: attached.get(r.id) ?? [],
       created_at: formatInstant(r.created_at, zone),
       updated_at: formatInstant(r.updated_at, zone),
     };
@@ -81,11 +88,8 @@ export async function presentProjects(ctx: DomainContext, rows: readonly Project
 
 export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[], known?: TagsById): Promise<Task[]> {
   const [tags, zone] = await tagsAndZone(ctx, 'task', rows, known);
-  const open = await openSubtaskCounts(
-    ctx,
-    'task',
-    rows.map((r) => r.id),
-  );
+  const ids = rows.map((r) => r.id);
+  const [open, attached] = await Promise.all([openSubtaskCounts(ctx, 'task', ids), attachmentsOf(ctx, 'task', ids)]);
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,
@@ -99,6 +103,7 @@ export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[],
     due_date: formatDue(r.due_at, r.due_date, zone),
     overdue: r.due_at !== null && r.completed_at === null && r.due_at < now,
     tags: tags.get(r.id) ?? [],
+    attachments: attached.get(r.id) ?? [],
     completed_at: r.completed_at === null ? null : formatInstant(r.completed_at, zone),
     ...presentRepeating(r, zone),
     created_at: formatInstant(r.created_at, zone),

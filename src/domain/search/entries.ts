@@ -53,8 +53,11 @@ export const hasIndexableText = (row: DocumentRow) => row.source === 'upload' &&
 export async function indexItem(ctx: DomainContext, item: ItemRow, documentText?: string): Promise<void> {
   const tags = (await ctx.tags.of(item.kind, [item.row.id])).get(item.row.id) ?? [];
   let text = documentText;
-  if (text === undefined && item.kind === 'document' && hasIndexableText(item.row)) {
-    text = decodeText(await ctx.blobs.read(item.row.id, item.row.encrypted === 1).catch(() => Buffer.alloc(0)));
+  if (text === undefined && item.kind === 'document' && item.row.source === 'upload') {
+    const stored = await ctx.documentTexts.get(item.row.id);
+    // A text file uploaded before text extraction has no stored text: its bytes are its text.
+    if (stored) text = stored.content ?? undefined;
+    else if (hasIndexableText(item.row)) text = decodeText(await ctx.blobs.read(item.row.id, item.row.encrypted === 1).catch(() => Buffer.alloc(0)));
   }
   await ctx.search.upsert(searchEntry(item, tags, text));
 }

@@ -6,9 +6,11 @@ export interface Recall {
   readonly enabled: boolean;
   /** The model whose vectors are compared, once known (its dimension comes with its first answer). */
   model(): EmbeddingModel | undefined;
+  /** What is wrong, if anything: a missing setting, the provider failing. */
+  warning(): string | undefined;
 }
 
-export const RECALL_OFF: Recall = { enabled: false, model: () => undefined };
+export const RECALL_OFF: Recall = { enabled: false, model: () => undefined, warning: () => undefined };
 
 /** A query's embedding, made before the call's transaction (a provider call never holds one open). */
 export interface QueryVector {
@@ -24,3 +26,13 @@ export interface QueryEmbedder {
   readonly enabled: boolean;
   embedQuery(text: string): Promise<SemanticQuery>;
 }
+
+/** Where embeddings come from: a provider's model, many texts per request. */
+export interface Embedder {
+  readonly model: string;
+  /** One vector per text, in order; throws with a message fit for a log and get_status. */
+  embed(texts: readonly string[]): Promise<number[][]>;
+}
+
+/** Where no embeddings are made (a command, a test): every query is searched by its words. */
+export const NO_QUERY_EMBEDDINGS: QueryEmbedder = { enabled: false, embedQuery: () => Promise.resolve({ unavailable: 'embeddings are off' }) };

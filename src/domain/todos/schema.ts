@@ -1,3 +1,4 @@
+import { Attachments } from '../documents/attachments.js';
 import { z } from 'zod';
 import { repeatingInput, repeatingOutput } from '../common/repeating.js';
 import { subtaskFilters, subtaskInput } from '../common/subtasks.js';
@@ -77,6 +78,7 @@ export const Todo = z.object({
   ...timestamps,
   ...repeatingOutput,
   scheduled_event_id: z.string().nullable(),
+  attachments: Attachments,
 });
 export type Todo = z.infer<typeof Todo>;
 

@@ -1,3 +1,4 @@
+import { attachmentsOf } from '../documents/attachments.js';
 import { newItemColumns, tagsAndZone } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
@@ -31,6 +32,12 @@ export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[],
         'todo',
         rows.map((r) => r.id),
       );
+  const attached = await attachmentsOf(
+    ctx,
+    'todo',
+    rows.map((r) => r.id),
+    isNew,
+  );
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,
@@ -48,6 +55,7 @@ export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[],
     open_subtasks: open.get(r.id) ?? 0,
     ...presentRepeating(r, zone),
     scheduled_event_id: r.scheduled_event_id,
+    attachments: attached.get(r.id) ?? [],
     created_at: formatInstant(r.created_at, zone),
     updated_at: formatInstant(r.updated_at, zone),
   }));

@@ -6,8 +6,8 @@ import { WHOLE_TENANT } from '../../storage/repositories/due-work.js';
 import type { ItemKind } from '../../storage/schema.js';
 import { LONG_EVENT_MS, SPAN } from '../../storage/repositories/events.js';
 import { keepOccurrences } from '../calendar/series.js';
-import { decodeText } from '../documents/content-type.js';
-import { hasIndexableText, searchEntry, type ItemRow } from '../search/entries.js';
+import { extractText } from '../documents/extract.js';
+import { searchEntry, type ItemRow } from '../search/entries.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, type ImportReport, type TenantExport } from './schema.js';
 
 const KINDS = ['project', 'task', 'todo', 'event', 'document'] as const;
@@ -128,7 +128,10 @@ export async function importTenant(ctx: DomainContext, data: TenantExport, optio
   for (const doc of documents) {
     if (!doc.bytes) continue;
     await ctx.blobs.save(doc.id, doc.bytes);
-    if (hasIndexableText(doc)) texts.set(doc.id, decodeText(doc.bytes) ?? '');
+    // The text is read again here, as at upload (the file carries bytes, not what was read from them).
+    const text = await extractText(doc.bytes, doc.mime_type);
+    await ctx.documentTexts.set(doc.id, text);
+    texts.set(doc.id, text.content ?? '');
   }
 
   const items: [ItemRow, string[]][] = [

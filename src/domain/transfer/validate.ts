@@ -70,7 +70,8 @@ function checkReferences(data: TenantExport) {
   });
   data.attachments.forEach((a, i) => {
     const where = `attachments[${i}]`;
-    if (!ids.get('document')!.has(a.document_id)) throw new UserError(`${where}: document_id: no document in the file has the id ${JSON.stringify(a.document_id)}`);
+    if (!ids.get('document')!.has(a.document_id))
+      throw new UserError(`${where}: document_id: no document in the file has the id ${JSON.stringify(a.document_id)}`);
     if (!ids.get(a.item_kind)!.has(a.item_id)) throw new UserError(`${where}: item_id: no ${a.item_kind} in the file has the id ${JSON.stringify(a.item_id)}`);
   });
 }

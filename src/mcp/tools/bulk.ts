@@ -55,7 +55,7 @@ function bulkOf<T extends ToolDeclaration, P = never>(
         ctx,
         input,
         single.input as unknown as z.ZodType<Item>,
-        way ?? { one: (c, item) => single.run(c, item as never) as Promise<Out> },
+        way ?? { one: (c, item) => single.run(c, item as never, undefined as never) as Promise<Out> },
       ) as Promise<BulkResult<{ id: string }>>,
     summarize,
   });

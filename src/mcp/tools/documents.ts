@@ -7,8 +7,10 @@ import {
   ListDocumentsInput,
   ReadDocumentInput,
   UploadDocumentInput,
+  UploadedDocument,
 } from '../../domain/documents/schema.js';
-import { createExternalDocument, getDocument, listDocuments, readDocument, uploadDocument } from '../../domain/documents/service.js';
+import { createExternalDocument, getDocument, listDocuments, prepareUpload, readDocument, uploadDocument } from '../../domain/documents/service.js';
+import { AttachInput, AttachResult, attachDocument, detachDocument } from '../../domain/documents/attachments.js';
 import { documentLine, listText } from '../text.js';
 import { defineTool } from '../tool.js';
 
@@ -16,12 +18,15 @@ export const uploadDocumentTool = defineTool({
   name: 'upload_document',
   title: 'Upload document',
   description: ({ maxFileSizeMb }) =>
-    `Store a file of up to ${maxFileSizeMb} MB, base64-encoded in content_base64. Its type is recognised from its content; text files become searchable.`,
+    `Store a file of up to ${maxFileSizeMb} MB, base64-encoded in content_base64. Its type is recognised from its content; the text of text, HTML, PDF and Word files is read and searchable.`,
   input: UploadDocumentInput,
-  output: Document,
+  output: UploadedDocument,
   access: 'write',
-  run: (ctx, input) => uploadDocument(ctx, input),
-  summarize: (d) => `Stored document ${documentLine(d)}, sha256 ${d.sha256}.`,
+  // Its text is read before the transaction (a long PDF takes a while): nothing waits on it.
+  prepare: (input, { offer }) => prepareUpload(input, Math.floor(offer.maxFileSizeMb * 1024 * 1024)),
+  run: (ctx, input, prepared) => uploadDocument(ctx, input, prepared),
+  summarize: (d) =>
+    `Stored document ${documentLine(d)}, sha256 ${d.sha256}.${d.text_note ? ` Its text could not be read: ${d.text_note}; search finds it by its title, description and tags.` : ''}`,
 });
 
 export const createExternalDocumentTool = defineTool({
@@ -60,7 +65,7 @@ export const getDocumentTool = defineTool({
 export const readDocumentTool = defineTool({
   name: 'read_document',
   title: 'Read document',
-  description: 'A document’s content, checked against its checksum: text for text files (up to max_chars), else base64.',
+  description: 'A document’s content, checked against its checksum: text for text files (up to max_chars), else base64; as_text: the text read from it.',
   input: ReadDocumentInput,
   output: DocumentContent,
   access: 'read',
@@ -70,7 +75,9 @@ export const readDocumentTool = defineTool({
       ? `${c.document.title}${c.truncated ? ' (truncated)' : ''}:\n\n${c.text}`
       : c.encoding === 'base64'
         ? `${documentLine(c.document)}: binary content attached.`
-        : `${c.document.title} is a link: ${c.document.external_url}`,
+        : c.text_note
+          ? `${c.document.title}: ${c.text_note}`
+          : `${c.document.title} is a link: ${c.document.external_url}`,
   content: (c) =>
     c.encoding === 'base64'
       ? [
@@ -80,4 +87,28 @@ export const readDocumentTool = defineTool({
           },
         ]
       : [],
+});
+
+export const attachDocumentTool = defineTool({
+  name: 'attach_document',
+  title: 'Attach document',
+  description: 'Link a document to a todo, task, event or project (many to many). The item’s results then list it.',
+  input: AttachInput,
+  output: AttachResult,
+  access: 'write',
+  idempotent: true,
+  run: (ctx, input) => attachDocument(ctx, input),
+  summarize: (r) =>
+    `${r.changed ? 'Attached' : 'Already attached:'} ${r.document.title} (id ${r.document.id}) to the ${r.item.kind} ${r.item.title} (id ${r.item.id}).`,
+});
+
+export const detachDocumentTool = defineTool({
+  name: 'detach_document',
+  title: 'Detach document',
+  description: 'Unlink a document from a todo, task, event or project; both stay.',
+  input: AttachInput,
+  output: AttachResult,
+  access: 'write',
+  run: (ctx, input) => detachDocument(ctx, input),
+  summarize: (r) => `Detached ${r.document.title} (id ${r.document.id}) from the ${r.item.kind} ${r.item.title} (id ${r.item.id}).`,
 });

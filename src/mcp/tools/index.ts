@@ -1,7 +1,16 @@
 import type { ToolDeclaration } from '../tool.js';
 import { createCalendarEventTool, findFreeTimeTool, listCalendarEventsTool, scheduleTodoTool, updateCalendarEventTool } from './calendar.js';
-import { createExternalDocumentTool, getDocumentTool, listDocumentsTool, readDocumentTool, uploadDocumentTool } from './documents.js';
-import { getDashboardTool, searchTool } from './overview.js';
+import {
+  attachDocumentTool,
+  createExternalDocumentTool,
+  detachDocumentTool,
+  getDocumentTool,
+  listDocumentsTool,
+  readDocumentTool,
+  uploadDocumentTool,
+} from './documents.js';
+import { getDashboardTool } from './overview.js';
+import { findRelatedTool, searchTool } from './recall.js';
 import {
   addProjectTaskTool,
   createProjectTool,
@@ -27,6 +36,7 @@ export const TOOLS = [
   getCurrentTimeTool,
   getDashboardTool,
   searchTool,
+  findRelatedTool,
   createProjectTool,
   listProjectsTool,
   getProjectTool,
@@ -57,6 +67,8 @@ export const TOOLS = [
   listDocumentsTool,
   getDocumentTool,
   readDocumentTool,
+  attachDocumentTool,
+  detachDocumentTool,
   deleteItemTool,
   restoreItemTool,
   getHistoryTool,

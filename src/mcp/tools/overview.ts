@@ -1,7 +1,5 @@
 import { Dashboard, DashboardAtAGlance, DashboardInput } from '../../domain/dashboard/schema.js';
 import { getDashboard } from '../../domain/dashboard/service.js';
-import { SearchInput, SearchResults } from '../../domain/search/schema.js';
-import { search } from '../../domain/search/service.js';
 import { eventLine, projectLine, reminderLine, todoLine } from '../text.js';
 import { defineTool } from '../tool.js';
 
@@ -32,18 +30,4 @@ export const getDashboardTool = defineTool({
       ...section('Active projects', d.active_projects, projectLine),
       `Open todos: ${d.counts.todos_open}; documents: ${d.counts.documents}.`,
     ].join('\n'),
-});
-
-export const searchTool = defineTool({
-  name: 'search',
-  title: 'Search',
-  description: 'Search projects, tasks, todos, events and documents (with the text of text documents), best first.',
-  input: SearchInput,
-  output: SearchResults,
-  access: 'read',
-  run: (ctx, input) => search(ctx, input),
-  summarize: (r) =>
-    r.results.length === 0
-      ? 'Nothing matches.'
-      : `${r.results.length} results:\n${r.results.map((h) => `- ${h.kind} ${h.title} (id ${h.id}): ${h.snippet}`).join('\n')}`,
 });

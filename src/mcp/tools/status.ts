@@ -10,6 +10,8 @@ const statusText = (s: Status) =>
     s.laptop.os || s.laptop.model ? `Computer: ${[s.laptop.model, s.laptop.os, s.laptop.specs].filter(Boolean).join(', ')}` : undefined,
     `Time zone: ${s.timezone}${s.timezone_source === 'system' ? ' (system default)' : ''}`,
     s.permissions.length ? `Permissions: ${s.permissions.join('; ')}` : undefined,
+    `Search by meaning: ${s.recall.embeddings ? `on (${s.recall.model ?? 'model not yet known'}), ${s.recall.waiting} items waiting` : 'off'}`,
+    s.recall.warning ? `Warning: ${s.recall.warning}` : undefined,
   ]
     .filter(Boolean)
     .join('\n');

@@ -59,16 +59,19 @@ export class AttachmentRepository {
     return byItem;
   }
 
-  /** The items a document is attached to (live or not: the caller shows the live ones), oldest link first. */
-  async itemsOf(documentId: string): Promise<{ kind: ItemKind; id: string }[]> {
+  /** The items each document is attached to (live or not: the caller shows the live ones), oldest link first. */
+  async itemsOfDocuments(documentIds: readonly string[]): Promise<Map<string, { kind: ItemKind; id: string }[]>> {
+    const byDocument = new Map<string, { kind: ItemKind; id: string }[]>(documentIds.map((id) => [id, []]));
+    if (documentIds.length === 0) return byDocument;
     const rows = await this.rows()
-      .select(['item_kind', 'item_id'])
-      .where('document_id', '=', documentId)
+      .select(['document_id', 'item_kind', 'item_id'])
+      .where('document_id', 'in', [...documentIds])
       .orderBy('created_at')
       .orderBy('item_kind')
       .orderBy('item_id')
       .execute();
-    return rows.map((r) => ({ kind: r.item_kind as ItemKind, id: r.item_id }));
+    for (const r of rows) byDocument.get(r.document_id)?.push({ kind: r.item_kind as ItemKind, id: r.item_id });
+    return byDocument;
   }
 
   /** Forgets the links of items removed for good. */

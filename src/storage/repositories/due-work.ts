@@ -7,7 +7,7 @@ import type { TenantScope } from './scope.js';
  * where the server is composed (src/compose/due-work.ts); a row names the kind, the item and the
  * moment, never any content.
  */
-export type DueWorkKind = 'trash.purge' | 'reminders.send' | 'history.purge' | 'embeddings.embed' | 'documents.extract';
+export type DueWorkKind = 'trash.purge' | 'reminders.send' | 'history.purge' | 'embeddings.embed';
 
 /** Work about the whole tenant rather than one item. */
 export const WHOLE_TENANT = '';

@@ -1,0 +1,189 @@
+import { embeddingsMissing, type ResolvedConfig } from '../config/load.js';
+import type { Logger } from '../logging.js';
+import type { OpenedRuntime } from '../runtime.js';
+import { embeddingFailed, storeEmbeddings, takeEmbeddingWork, queueAllForEmbedding, type EmbeddingJob } from '../domain/search/embedding-work.js';
+import type { Embedder, QueryEmbedder, Recall, SemanticQuery } from '../domain/search/recall.js';
+import { createEmbeddingsClient } from '../net/embeddings-client.js';
+import {
+  allTenantIds,
+  currentEmbeddingModelName,
+  knownEmbeddingModel,
+  registerEmbeddingModel,
+  setCurrentEmbeddingModelName,
+} from '../storage/embedding-models.js';
+import type { EmbeddingModel } from '../storage/vectors.js';
+import { runDueWork, type DueWorkHandlers } from './due-work.js';
+
+/** Items taken from a tenant's queue at a time. */
+const ITEMS_PER_TAKE = 64;
+/** How long taken items are held before another instance may take them (longer than a slow provider's answers). */
+const LEASE_MS = 10 * 60_000;
+/** Writes that queue embeddings within this long are embedded together. */
+const GATHER_MS = 200;
+/** How often the queue is looked at besides (retries that fall due). */
+const LOOK_EVERY_MS = 30_000;
+
+type Parts = Pick<OpenedRuntime, 'run' | 'engine' | 'clock' | 'config' | 'provide'>;
+
+/** Recall by meaning as a server runs it: the queue worker, the query embedder, and what get_status says. */
+export interface RecallWorker extends Recall, QueryEmbedder {
+  /** Resolves once the queue has nothing ready (what the worker is doing, and anything asked of it meanwhile, done). */
+  settled(): Promise<void>;
+  /** Queues every item of every tenant (mcp-pa reindex); reports progress per tenant. */
+  reindexAll(progress?: (done: number, total: number) => void): Promise<number>;
+  stop(): void;
+}
+
+const nowStored = (parts: Parts) => new Date(parts.clock.now()).toISOString();
+
+/**
+ * Starts recall: with features.vector_search on and a provider set, items are embedded in the
+ * background (a write only queues them), queries are embedded before their transaction, and a
+ * change of model queues everything again. Otherwise nothing calls a provider, ever.
+ */
+export async function startRecall(parts: Parts, logger: Logger, embedder?: Embedder): Promise<RecallWorker> {
+  const { config, engine } = parts;
+  const missing = embeddingsMissing(config);
+  const client = embedder ?? providerOf(config);
+  if (!config.features.vector_search || !client) {
+    const why = config.features.vector_search ? `${missing} is not set` : 'features.vector_search is off';
+    const off: RecallWorker = {
+      enabled: false,
+      model: () => undefined,
+      warning: () => (config.features.vector_search ? `vector search is on but ${missing} is not set` : undefined),
+      embedQuery: () => Promise.resolve({ unavailable: why }),
+      settled: () => Promise.resolve(),
+      reindexAll: () => Promise.resolve(0),
+      stop: () => undefined,
+    };
+    parts.provide({ recall: { ...off, queued: () => undefined } });
+    // Writes made meanwhile queue nothing: when embeddings come back on, everything is queued again.
+    if ((await currentEmbeddingModelName(engine)) !== undefined) await setCurrentEmbeddingModelName(engine, undefined);
+    return off;
+  }
+
+  let model: EmbeddingModel | undefined = await knownEmbeddingModel(engine, client.model);
+  let lastError: string | undefined;
+  /** The model of a vector of `dimensions` numbers: registered on first sight (its index made). */
+  const modelFor = async (dimensions: number): Promise<EmbeddingModel> => {
+    if (model?.dimensions !== dimensions) model = await registerEmbeddingModel(engine, client.model, dimensions, nowStored(parts));
+    return model;
+  };
+
+  const embedJobs = async (tenant: string, jobs: readonly EmbeddingJob[]) => {
+    const texts = jobs.flatMap((j) => j.passages);
+    const vectors: number[][] = [];
+    try {
+      for (let i = 0; i < texts.length; i += config.embeddings.batch_size)
+        vectors.push(...(await client.embed(texts.slice(i, i + config.embeddings.batch_size))));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (message !== lastError) logger.warn({ err: message, items: jobs.length }, 'embedding failed; the items are retried with back-off');
+      lastError = message;
+      await parts.run('write', tenant, (ctx) => embeddingFailed(ctx, jobs, message));
+      return;
+    }
+    lastError = undefined;
+    const used = await modelFor(vectors[0]!.length);
+    let next = 0;
+    const done = jobs.map((job) => ({ job, vectors: vectors.slice(next, (next += job.passages.length)) }));
+    await parts.run('write', tenant, (ctx) => storeEmbeddings(ctx, used, done));
+  };
+
+  // One sweep at a time: take batches tenant by tenant (due work finds who has some), embed them
+  // outside any transaction, store them, and go on while more is ready.
+  let running: Promise<void> | undefined;
+  let again = false;
+  const sweep = async () => {
+    for (;;) {
+      again = false;
+      const taken: [string, EmbeddingJob[]][] = [];
+      const handlers: DueWorkHandlers = {
+        'embeddings.embed': async (ctx, _item, tenant) => taken.push([tenant, await takeEmbeddingWork(ctx, ITEMS_PER_TAKE, LEASE_MS)]),
+      };
+      await runDueWork(parts, parts.clock, handlers, logger);
+      for (const [tenant, jobs] of taken) if (jobs.length) await embedJobs(tenant, jobs);
+      if (!again && !taken.some(([, jobs]) => jobs.length === ITEMS_PER_TAKE)) return;
+    }
+  };
+  const run = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = sweep()
+      .catch((err: unknown) => logger.error({ err }, 'the embedding worker failed; it tries again shortly'))
+      .finally(() => (running = undefined));
+    return running;
+  };
+  let gathering: ReturnType<typeof setTimeout> | undefined;
+  const timer = setInterval(() => void run(), LOOK_EVERY_MS);
+  timer.unref();
+
+  const worker: RecallWorker = {
+    enabled: true,
+    model: () => model,
+    warning: () => (lastError ? `the embeddings provider failed: ${lastError}` : undefined),
+    async embedQuery(text): Promise<SemanticQuery> {
+      try {
+        const [vector] = await client.embed([text]);
+        return { vector: { model: await modelFor(vector!.length), vector: vector! } };
+      } catch (err) {
+        return { unavailable: `the embeddings provider failed: ${err instanceof Error ? err.message : String(err)}` };
+      }
+    },
+    async settled() {
+      clearTimeout(gathering);
+      gathering = undefined;
+      while (running) await running;
+      await run();
+    },
+    async reindexAll(progress) {
+      const tenants = await allTenantIds(engine);
+      let queued = 0;
+      for (const [i, tenant] of tenants.entries()) {
+        queued += await parts.run('write', tenant, queueAllForEmbedding);
+        progress?.(i + 1, tenants.length);
+      }
+      return queued;
+    },
+    stop: () => {
+      clearInterval(timer);
+      clearTimeout(gathering);
+    },
+  };
+  parts.provide({
+    recall: {
+      ...worker,
+      queued: () => {
+        gathering ??= setTimeout(() => {
+          gathering = undefined;
+          void run();
+        }, GATHER_MS);
+        gathering.unref?.();
+      },
+    },
+  });
+
+  // A model other than the one the installation's vectors were made with: everything again, in the background.
+  if ((await currentEmbeddingModelName(engine)) !== client.model) {
+    void worker
+      .reindexAll()
+      .then(async (queued) => {
+        await setCurrentEmbeddingModelName(engine, client.model);
+        if (queued) logger.info({ model: client.model, queued }, 'embedding model changed: every item is embedded again in the background');
+        return run();
+      })
+      .catch((err: unknown) => logger.error({ err }, 'queueing items for the new embedding model failed'));
+  } else {
+    void run();
+  }
+  return worker;
+}
+
+/** The configured provider, if both its URL and model are set. */
+function providerOf(config: ResolvedConfig): Embedder | undefined {
+  const { url, model, api_key: apiKey, timeout_seconds: timeout } = config.embeddings;
+  if (url === undefined || model === undefined) return undefined;
+  return createEmbeddingsClient({ url, model, apiKey, timeoutMs: timeout * 1000 });
+}
