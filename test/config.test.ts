@@ -181,14 +181,14 @@ describe('every key does what it says', () => {
     assert.match(httpWithCertificate.stderr, /transport in .*d\.json: "http" is plain HTTP, but MCP_TLS_CERT is set/);
   });
 
-  it('features.vector_search: true is accepted, and the log says it has no effect yet', async () => {
+  it('features.vector_search: true without a provider is served, and the log names the missing settings', async () => {
     const home = tempHome();
     const file = writeJson(home, 'vectors.json', { features: { vector_search: true } });
     const stderr = await withServer({ home, binary: true, args: ['--config', file] }, async (server) => {
       await server.ok('create_todo', { title: 'still served' });
       return server.stderr.join('');
     });
-    assert.match(stderr, /features\.vector_search is true but has no effect yet/);
+    assert.match(stderr, /features\.vector_search is true but embeddings\.url \(MCP_PA_EMBEDDINGS_URL\) and embeddings\.model \(MCP_PA_EMBEDDINGS_MODEL\) is not set/);
   });
 
   it('features.multi_tenant: false allows one account: user add refuses a second, serve refuses a database with two', async () => {

@@ -41,7 +41,7 @@ describe('tool declarations', () => {
 
   it('every tool has a title, description, input and output schema and annotations', async () => {
     const { tools } = await server.client.listTools();
-    assert.equal(tools.length, 39);
+    assert.equal(tools.length, 42);
     for (const tool of tools) {
       assert.ok(tool.title, `${tool.name} has no title`);
       assert.ok((tool.description ?? '').length > 20, `${tool.name} has no real description`);

@@ -52,6 +52,9 @@ function tidy(node: Node, io: 'input' | 'output'): Node {
     delete result.required;
     // Nor does the list of values a field can take (the inputs state them), or an open object's `{}`.
     if (Array.isArray(result.enum) && result.type !== undefined) delete result.enum;
+    // Nor the bounds of a number the server returns (zod gives every integer the safe-integer range).
+    delete result.minimum;
+    delete result.maximum;
     const extra = result.additionalProperties;
     if (isNode(extra) && Object.keys(extra).length === 0) delete result.additionalProperties;
   }

@@ -1,3 +1,5 @@
+import { registerEmbeddingModel } from '../../src/storage/embedding-models.js';
+import { attachDocument } from '../../src/domain/documents/attachments.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -190,13 +192,21 @@ for (const engine of AVAILABLE_ENGINES) {
       'under the application role, SELECT * without WHERE returns only the tenant’s rows in every table',
       { skip: !rowLevelSecurity && 'SQLite has no row-level security' },
       async () => {
+        const model = await registerEmbeddingModel(runtime.engine, 'isolation-model', 3, '2026-11-02T08:00:00.000Z');
         for (const t of ['raw-a', 'raw-b']) {
           await runtime.ensureTenant(t);
           await runtime.run('write', t, async (ctx) => {
-            await createTodo(ctx, CreateTodoInput.parse({ title: `todo of ${t}`, tags: ['x'] }));
+            const todo = await createTodo(ctx, CreateTodoInput.parse({ title: `todo of ${t}`, tags: ['x'] }));
             await createProject(ctx, CreateProjectInput.parse({ name: `project of ${t}` }));
-            // Document bytes too, so their table (document_blob_chunks on PostgreSQL) holds both tenants' rows.
-            await uploadDocument(ctx, UploadDocumentInput.parse({ title: `file of ${t}`, content_base64: Buffer.from(`bytes of ${t}`).toString('base64') }));
+            // Document bytes too, so their table (document_blob_chunks on PostgreSQL) holds both tenants' rows,
+            // with its text, attached to the todo; the todo embedded, and queued again.
+            const file = await uploadDocument(
+              ctx,
+              UploadDocumentInput.parse({ title: `file of ${t}`, content_base64: Buffer.from(`bytes of ${t}`).toString('base64') }),
+            );
+            await attachDocument(ctx, { document_id: file.id, kind: 'todo', id: todo.id });
+            await ctx.vectors.replace(model, 'todo', todo.id, [{ passage: 0, text: `todo of ${t}`, vector: [1, 0, 0] }]);
+            await ctx.embeddingQueue.add([{ kind: 'todo', id: todo.id }], '2026-11-02T08:00:00.000Z');
             // And a todo in the trash, so the due-work queue holds both tenants' rows.
             const trashed = await createTodo(ctx, CreateTodoInput.parse({ title: `trashed of ${t}` }));
             await deleteItem(ctx, { kind: 'todo', id: trashed.id });
@@ -230,6 +240,10 @@ for (const engine of AVAILABLE_ENGINES) {
           'reminder_deliveries',
           'calendar_feeds',
           'item_changes',
+          'item_vectors',
+          'embedding_queue',
+          'item_attachments',
+          'document_texts',
         ];
         await runtime.engine.transaction('read', 'raw-a', async (trx) => {
           const role = await sql<{ role: string; tenant: string }>`SELECT current_user AS role, current_setting('app.tenant_id') AS tenant`.execute(trx);

@@ -9,8 +9,8 @@ import type { ItemKind } from '../../storage/schema.js';
 export const ATTACHABLE_KINDS = ['todo', 'task', 'event', 'project'] as const;
 type Attachable = (typeof ATTACHABLE_KINDS)[number];
 
-/** The documents attached to an item, as every item shows them. */
-export const Attachments = z.array(z.object({ id: z.string(), title: z.string() })).describe('Documents attached (attach_document).');
+/** The ids of the documents attached to an item, as every item shows them (get_document has their details). */
+export const Attachments = z.array(z.string());
 
 export const AttachInput = z.strictObject({
   document_id: id('document_id'),
@@ -22,8 +22,9 @@ export type AttachInput = z.output<typeof AttachInput>;
 export const AttachResult = z.object({
   document: z.object({ id: z.string(), title: z.string() }),
   item: z.object({ kind: z.enum(ATTACHABLE_KINDS), id: z.string(), title: z.string() }),
-  attached: z.boolean().describe('Whether they are linked now.'),
-  changed: z.boolean().describe('False when they already were (attach) or were not (detach).'),
+  attached: z.boolean(),
+  // False when they were linked already (attach).
+  changed: z.boolean(),
 });
 export type AttachResult = z.infer<typeof AttachResult>;
 
@@ -50,9 +51,11 @@ export async function detachDocument(ctx: DomainContext, input: AttachInput): Pr
   return { ...both, attached: false, changed };
 }
 
-/** The live documents attached to each of these items (none for new ones: nothing can be attached yet). */
-export function attachmentsOf(ctx: DomainContext, kind: Attachable, ids: readonly string[], isNew = false) {
-  return isNew ? Promise.resolve(new Map<string, { id: string; title: string }[]>()) : ctx.attachments.documentsOf(kind, ids);
+/** The ids of the live documents attached to each of these items (none for new ones: nothing can be attached yet). */
+export async function attachmentsOf(ctx: DomainContext, kind: Attachable, ids: readonly string[], isNew = false): Promise<Map<string, string[]>> {
+  if (isNew) return new Map();
+  const byItem = await ctx.attachments.documentsOf(kind, ids);
+  return new Map([...byItem].map(([id, documents]) => [id, documents.map((d) => d.id)]));
 }
 
 /** The live items each document is attached to. */

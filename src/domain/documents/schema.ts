@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { cursor, description, id, limit, pageOf, shortText, tag, tags, timestamps, title } from '../common/fields.js';
 import { DOCUMENT_TYPES } from './content-type.js';
-import { ITEM_KINDS } from '../../storage/schema.js';
 
 export const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
@@ -61,17 +60,17 @@ export const Document = z.object({
   sha256: z.string().nullable(),
   external_url: z.string().nullable(),
   encrypted: z.boolean(),
-  text: z
-    .enum(['extracted', 'none', 'failed'])
-    .nullable()
-    .describe('Whether its text was read, so search finds it by content (why not: read_document with as_text); null for links.'),
-  attached_to: z.array(z.object({ kind: z.enum(ITEM_KINDS), id: z.string(), title: z.string() })),
+  text: z.enum(['extracted', 'none', 'failed']).nullable().describe('Its text read (searchable): extracted, none or failed.'),
   tags: z.array(z.string()),
   ...timestamps,
 });
 export type Document = z.infer<typeof Document>;
 
-export const UploadedDocument = Document.extend({ text_note: z.string().nullable().optional().describe('Why its text could not be read.') });
+/** get_document's answer: the document and what it is attached to. */
+export const DocumentDetail = Document.extend({ attached_to: z.array(z.object({ kind: z.string(), id: z.string(), title: z.string() })) });
+export type DocumentDetail = z.infer<typeof DocumentDetail>;
+
+export const UploadedDocument = Document.extend({ text_note: z.string().nullable().optional() });
 export type UploadedDocument = z.infer<typeof UploadedDocument>;
 
 export const DocumentPage = pageOf(Document);
@@ -82,6 +81,6 @@ export const DocumentContent = z.object({
   text: z.string().nullable(),
   content_base64: z.string().nullable(),
   truncated: z.boolean(),
-  text_note: z.string().nullable().optional().describe('Why there is no text (as_text).'),
+  text_note: z.string().nullable().optional(),
 });
 export type DocumentContent = z.infer<typeof DocumentContent>;

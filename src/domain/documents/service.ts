@@ -22,6 +22,7 @@ import type {
   ReadDocumentInput,
   UploadDocumentInput,
   UploadedDocument,
+  DocumentDetail,
 } from './schema.js';
 
 const HINT = 'Use list_documents to find document ids.';
@@ -42,7 +43,7 @@ async function requireDocument(ctx: DomainContext, id: string): Promise<Document
 export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[], known?: TagsById): Promise<Document[]> {
   const [tags, zone] = await tagsAndZone(ctx, 'document', rows, known);
   const ids = rows.map((r) => r.id);
-  const [texts, attached] = await Promise.all([ctx.documentTexts.statusOf(ids), attachedTo(ctx, ids)]);
+  const texts = await ctx.documentTexts.statusOf(ids);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,
@@ -56,7 +57,6 @@ export async function presentDocuments(ctx: DomainContext, rows: readonly Docume
     external_url: r.external_url,
     encrypted: r.encrypted === 1,
     text: textStatusOf(r, texts.get(r.id)),
-    attached_to: attached.get(r.id) ?? [],
     tags: tags.get(r.id) ?? [],
     created_at: formatInstant(r.created_at, zone),
     updated_at: formatInstant(r.updated_at, zone),
@@ -135,8 +135,9 @@ export async function createExternalDocument(ctx: DomainContext, input: CreateEx
   return present(ctx, row);
 }
 
-export async function getDocument(ctx: DomainContext, id: string): Promise<Document> {
-  return present(ctx, await requireDocument(ctx, id));
+export async function getDocument(ctx: DomainContext, id: string): Promise<DocumentDetail> {
+  const document = await present(ctx, await requireDocument(ctx, id));
+  return { ...document, attached_to: (await attachedTo(ctx, [id])).get(id) ?? [] };
 }
 
 /** The stored bytes of an upload, after checking them against the checksum taken at upload. */

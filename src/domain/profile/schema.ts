@@ -52,15 +52,8 @@ export const Status = z.object({
   working_hours: z.object({ days: z.array(z.enum(WEEKDAY_NAMES)), start: z.string(), end: z.string() }),
   reminder_webhook: z.object({ url: z.string(), format: z.string() }).nullable(),
   updated_at: z.string().nullable(),
-  recall: z
-    .object({
-      embeddings: z.boolean(),
-      model: z.string().nullable(),
-      waiting: z.number().describe('Items waiting for embeddings.'),
-      failing: z.number(),
-      warning: z.string().nullable(),
-    })
-    .describe('Search by meaning: whether items are embedded, the backlog, and what is wrong if anything.'),
+  // Search by meaning: whether items are embedded, how many wait, how many fail, and what is wrong.
+  recall: z.object({ embeddings: z.boolean(), model: z.string().nullable(), waiting: z.number(), failing: z.number(), warning: z.string().nullable() }),
 });
 export type Status = z.infer<typeof Status>;
 

@@ -40,17 +40,17 @@ const SearchResult = z.object({
   kind: z.enum(ITEM_KINDS),
   id: z.string(),
   title: z.string(),
-  snippet: z.string().describe('The matched passage; matched words in [brackets].'),
-  score: z.number().describe('Higher is better, within one answer.'),
+  snippet: z.string().describe('Matched words in [brackets].'),
+  score: z.number(),
   project_id: z.string().nullable(),
   found_by: z.array(z.enum(['keyword', 'semantic'])),
-  passage: z.number().int().nullable().describe('Which passage of a long text matched by meaning (0 = the first).'),
+  passage: z.number().int().nullable(),
 });
 export type SearchResult = z.infer<typeof SearchResult>;
 
 export const SearchResults = z.object({
   results: z.array(SearchResult),
-  mode: z.enum(SEARCH_MODES).describe('The mode the results come from.'),
-  note: z.string().optional().describe('Why the mode differs from the one asked for.'),
+  mode: z.enum(SEARCH_MODES),
+  note: z.string().optional().describe('Why another mode than asked answered.'),
 });
 export type SearchResults = z.infer<typeof SearchResults>;

@@ -14,8 +14,7 @@ const resultsText = (r: SearchResults, none: string) =>
 export const searchTool = defineTool({
   name: 'search',
   title: 'Search',
-  description:
-    'Search projects, tasks, todos, events and documents (with their text) by words, by meaning, or both (hybrid), best first. A hit says which found it and, for long texts, the passage.',
+  description: 'Search projects, tasks, todos, events and documents (with their text) by words, meaning, or both; best first.',
   input: SearchInput,
   output: SearchResults,
   access: 'read',
@@ -29,7 +28,7 @@ export const searchTool = defineTool({
 export const findRelatedTool = defineTool({
   name: 'find_related',
   title: 'Find related items',
-  description: 'The items nearest in meaning to one item, across kinds (a todo’s documents, events and tasks about the same thing).',
+  description: 'The items nearest in meaning to one item, across kinds.',
   input: FindRelatedInput,
   output: SearchResults,
   access: 'read',
