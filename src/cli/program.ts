@@ -6,6 +6,7 @@ import { addClientCommands } from './commands/clients.js';
 import { addKeysCommands } from './commands/keys.js';
 import { addServeCommands, runStdio } from './commands/serve.js';
 import { addTransferCommands } from './commands/transfer.js';
+import { addReindexCommands } from './commands/reindex.js';
 import { addIcsCommands } from './commands/ics.js';
 import { addFeedCommands } from './commands/feeds.js';
 import { addUserCommands } from './commands/users.js';
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIo): Command {
     addUserCommands,
     addIcsCommands,
     addFeedCommands,
+    addReindexCommands,
   ])
     addCommands(cli);
   return program;

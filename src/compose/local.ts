@@ -35,7 +35,7 @@ export async function openLocal(config: ResolvedConfig, logger: Logger, clock: C
     provideParts(opened, { http: false });
     // The audit trail is HTTP mode's; here only its retention sweep runs (on an empty table, a no-op).
     const stopMaintenance = await startMaintenance({ runtime: opened, audit: new AuditLog(opened), logger });
-    const recall = await startRecall(opened, logger, embedder);
+    const recall = await startRecall(opened, logger, { embedder });
     return {
       runtime: opened,
       recall,

@@ -41,8 +41,18 @@ const nowStored = (parts: Parts) => new Date(parts.clock.now()).toISOString();
  * background (a write only queues them), queries are embedded before their transaction, and a
  * change of model queues everything again. Otherwise nothing calls a provider, ever.
  */
-export async function startRecall(parts: Parts, logger: Logger, embedder?: Embedder): Promise<RecallWorker> {
+export interface RecallOptions {
+  /** Where embeddings come from instead of the configured provider (a test's). */
+  embedder?: Embedder;
+  /** Told after each batch: how many items were embedded, and how many failed (mcp-pa reindex's progress). */
+  onBatch?: (stored: number, failed: number) => void;
+  /** false: a changed model does not queue everything by itself (mcp-pa reindex does it, and waits). */
+  followModelChange?: boolean;
+}
+
+export async function startRecall(parts: Parts, logger: Logger, options: RecallOptions = {}): Promise<RecallWorker> {
   const { config, engine } = parts;
+  const { embedder, onBatch, followModelChange = true } = options;
   const missing = embeddingsMissing(config);
   const client = embedder ?? providerOf(config);
   if (!config.features.vector_search || !client) {
@@ -81,13 +91,15 @@ export async function startRecall(parts: Parts, logger: Logger, embedder?: Embed
       if (message !== lastError) logger.warn({ err: message, items: jobs.length }, 'embedding failed; the items are retried with back-off');
       lastError = message;
       await parts.run('write', tenant, (ctx) => embeddingFailed(ctx, jobs, message));
+      onBatch?.(0, jobs.length);
       return;
     }
     lastError = undefined;
     const used = await modelFor(vectors[0]!.length);
     let next = 0;
     const done = jobs.map((job) => ({ job, vectors: vectors.slice(next, (next += job.passages.length)) }));
-    await parts.run('write', tenant, (ctx) => storeEmbeddings(ctx, used, done));
+    const stored = await parts.run('write', tenant, (ctx) => storeEmbeddings(ctx, used, done));
+    onBatch?.(stored, 0);
   };
 
   // One sweep at a time: take batches tenant by tenant (due work finds who has some), embed them
@@ -117,6 +129,8 @@ export async function startRecall(parts: Parts, logger: Logger, embedder?: Embed
     return running;
   };
   let gathering: ReturnType<typeof setTimeout> | undefined;
+  /** Queueing everything for a new model, in the background. */
+  let backfilling: Promise<void> | undefined;
   const timer = setInterval(() => void run(), LOOK_EVERY_MS);
   timer.unref();
 
@@ -133,6 +147,7 @@ export async function startRecall(parts: Parts, logger: Logger, embedder?: Embed
       }
     },
     async settled() {
+      await backfilling;
       clearTimeout(gathering);
       gathering = undefined;
       while (running) await running;
@@ -145,6 +160,7 @@ export async function startRecall(parts: Parts, logger: Logger, embedder?: Embed
         queued += await parts.run('write', tenant, queueAllForEmbedding);
         progress?.(i + 1, tenants.length);
       }
+      await setCurrentEmbeddingModelName(engine, client.model);
       return queued;
     },
     stop: () => {
@@ -166,13 +182,12 @@ export async function startRecall(parts: Parts, logger: Logger, embedder?: Embed
   });
 
   // A model other than the one the installation's vectors were made with: everything again, in the background.
-  if ((await currentEmbeddingModelName(engine)) !== client.model) {
-    void worker
+  if (followModelChange && (await currentEmbeddingModelName(engine)) !== client.model) {
+    backfilling = worker
       .reindexAll()
       .then(async (queued) => {
-        await setCurrentEmbeddingModelName(engine, client.model);
         if (queued) logger.info({ model: client.model, queued }, 'embedding model changed: every item is embedded again in the background');
-        return run();
+        await run();
       })
       .catch((err: unknown) => logger.error({ err }, 'queueing items for the new embedding model failed'));
   } else {

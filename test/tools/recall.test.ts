@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EmbeddingStandIn } from '../helpers/embedding-stand-in.js';
-import { TestServer, tempHome } from '../helpers/server.js';
+import { engineEnv } from '../helpers/engines.js';
+import { runCli, TestServer, tempHome } from '../helpers/server.js';
 
 interface Hit {
   kind: string;
@@ -171,6 +172,74 @@ describe('recall with vector search off', () => {
       assert.match(status.recall.warning!, /embeddings\.url \(MCP_PA_EMBEDDINGS_URL\) and embeddings\.model \(MCP_PA_EMBEDDINGS_MODEL\)/);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('changing the embedding model', () => {
+  it('mcp-pa reindex embeds everything with the new model, with progress; a server started with another model re-embeds by itself', async () => {
+    const standIn = await EmbeddingStandIn.start();
+    const home = tempHome();
+    try {
+      const first = await recallServer(standIn, {}, home);
+      for (const title of ['Book movers', 'Call the dentist', 'Renew the passport']) await first.ok('create_todo', { title });
+      await first.recall!.settled();
+      await first.close();
+
+      // A new model (another dimension): reindex embeds every item with it, and says so.
+      standIn.dimensions = 128;
+      standIn.texts.length = 0;
+      const config = path.join(home, 'recall.json');
+      const env = { MCP_PA_CONFIG: config, MCP_PA_EMBEDDINGS_URL: standIn.url, MCP_PA_EMBEDDINGS_MODEL: 'stand-in-v2' };
+      const reindex = await runCli(['reindex'], home, { ...(await engineEnv(home)), ...env });
+      assert.equal(reindex.code, 0, reindex.stderr);
+      assert.match(reindex.stdout, /^embedded 3 of 3 items with stand-in-v2$/m);
+      assert.match(reindex.stderr, /3\/3 items embedded/);
+      assert.equal(standIn.texts.length, 3);
+
+      const second = await recallServer(standIn, { MCP_PA_EMBEDDINGS_MODEL: 'stand-in-v2' }, home);
+      await second.recall!.settled();
+      assert.equal(standIn.texts.length, 3, 'already embedded with this model: nothing queued again');
+      const status = await second.ok<Status>('get_status');
+      assert.deepEqual([status.recall.model, status.recall.waiting], ['stand-in-v2', 0]);
+      assert.equal((await second.ok<Results>('search', { query: 'relocation', mode: 'semantic', limit: 1 })).results[0]!.title, 'Book movers');
+      await second.close();
+
+      // Started with yet another model, without reindex: everything is queued and embedded in the background.
+      standIn.dimensions = 64;
+      const third = await recallServer(standIn, { MCP_PA_EMBEDDINGS_MODEL: 'stand-in-v3' }, home);
+      await third.recall!.settled();
+      const now = await third.ok<Status>('get_status');
+      assert.deepEqual([now.recall.model, now.recall.waiting], ['stand-in-v3', 0]);
+      assert.equal((await third.ok<Results>('search', { query: 'teeth', mode: 'semantic', limit: 1 })).results[0]!.title, 'Call the dentist');
+      await third.close();
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it('mcp-pa reindex refuses without vector search, and exits 1 when the provider fails', async () => {
+    const home = tempHome();
+    const off = await runCli(['reindex'], home, await engineEnv(home));
+    assert.equal(off.code, 2);
+    assert.match(off.stderr, /reindex: vector search is off: set features\.vector_search/);
+    const standIn = await EmbeddingStandIn.start();
+    try {
+      const server = await recallServer(standIn, {}, home);
+      await server.ok('create_todo', { title: 'Something' });
+      await server.recall!.settled();
+      await server.close();
+      standIn.down = true;
+      const down = await runCli(['reindex'], home, {
+        ...(await engineEnv(home)),
+        MCP_PA_CONFIG: path.join(home, 'recall.json'),
+        MCP_PA_EMBEDDINGS_URL: standIn.url,
+        MCP_PA_EMBEDDINGS_MODEL: 'stand-in',
+      });
+      assert.equal(down.code, 1, down.stderr);
+      assert.match(down.stdout, /embedded 0 of 1 items with stand-in; 1 failed: the embeddings provider failed: the embeddings provider answered 503/);
+    } finally {
+      await standIn.close();
     }
   });
 });
