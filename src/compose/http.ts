@@ -13,9 +13,10 @@ import { toolOffer } from '../mcp/offer.js';
 import { listenHttp, planListen, type HttpServerHandle, type ListenPlan } from '../transports/http/server.js';
 import { shutdownOnce } from '../transports/shutdown.js';
 import { startMaintenance } from './maintenance.js';
-import { startRecall } from './recall.js';
+import { startRecall, type RecallWorker } from './recall.js';
 
-export type { HttpServerHandle } from '../transports/http/server.js';
+/** A listening server, and its embedding worker (tests await its queue). */
+export type ServedHttp = HttpServerHandle & { recall: RecallWorker };
 
 /**
  * HTTP mode's composition root: builds the audit trail, the embedded authorization server (with
@@ -26,7 +27,7 @@ export async function startHttpServer(
   opened: OpenedRuntime,
   plan: ListenPlan = planListen(opened.config),
   extension?: ServerExtension,
-): Promise<HttpServerHandle> {
+): Promise<ServedHttp> {
   const { config, logger, clock, engine } = opened;
   for (const warning of configWarnings(config)) logger.warn(warning);
   const offer = toolOffer(config);
@@ -59,7 +60,7 @@ export async function startHttpServer(
     );
     // The URL clients reach it by is known once it listens (port 0 in development and tests).
     opened.provide({ server: { http: true, publicUrl: handle.url } });
-    return { ...handle, close: () => handle.close().finally(stopBackground) };
+    return { ...handle, recall, close: () => handle.close().finally(stopBackground) };
   } catch (err) {
     stopBackground();
     authorizationServer?.stop();
@@ -71,7 +72,7 @@ export async function startHttpServer(
 /** A server `mcp-pa serve` started: its runtime and listener; `stop` finishes the requests in flight and closes both. */
 export interface ServingHttp {
   opened: OpenedRuntime;
-  handle: HttpServerHandle;
+  handle: ServedHttp;
   stop(): Promise<void>;
 }
 
@@ -81,7 +82,7 @@ export interface ServingHttp {
  */
 export async function startServing(config: ResolvedConfig, logger: Logger, plan: ListenPlan, clock?: Clock): Promise<ServingHttp> {
   const opened = await openRuntime(config, logger, clock);
-  let handle: HttpServerHandle;
+  let handle: ServedHttp;
   try {
     // Without authentication (loopback development) every request acts as the local tenant.
     // features.multi_tenant false: a database that already holds more than one person is refused.

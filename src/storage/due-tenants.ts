@@ -36,3 +36,20 @@ export const feedOwnerDirectly: FeedOwnerQuery = async (trx, secretHash) =>
 /** Under row-level security: the owner's function, which returns the tenant id and nothing else (migration 017). */
 export const feedOwnerThroughOwner: FeedOwnerQuery = async (trx, secretHash) =>
   (await sql<{ tenant_id: string | null }>`SELECT calendar_feed_tenant(${secretHash}) AS tenant_id`.execute(trx)).rows[0]?.tenant_id ?? undefined;
+
+/** Items waiting for embeddings across every tenant (counts only): an engine's way of asking. */
+export type EmbeddingBacklogQuery = (trx: Kysely<Database>) => Promise<{ waiting: number; failing: number }>;
+
+export const embeddingBacklogDirectly: EmbeddingBacklogQuery = async (trx) => {
+  const row = await trx
+    .selectFrom('embedding_queue')
+    .select((eb) => [eb.fn.countAll<number>().as('waiting'), eb.fn.sum<number>(sql`CASE WHEN attempts > 0 THEN 1 ELSE 0 END`).as('failing')])
+    .executeTakeFirst();
+  return { waiting: Number(row?.waiting ?? 0), failing: Number(row?.failing ?? 0) };
+};
+
+/** Under row-level security: the owner's function, which returns two counts and nothing else (migration 020). */
+export const embeddingBacklogThroughOwner: EmbeddingBacklogQuery = async (trx) => {
+  const row = (await sql<{ waiting: string; failing: string }>`SELECT waiting, failing FROM embedding_backlog()`.execute(trx)).rows[0];
+  return { waiting: Number(row?.waiting ?? 0), failing: Number(row?.failing ?? 0) };
+};

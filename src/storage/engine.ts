@@ -4,7 +4,7 @@ import type { TransactionHooks } from './transaction-hooks.js';
 import type { Database } from './schema.js';
 import type { SearchIndex } from './search.js';
 import type { VectorIndex } from './vectors.js';
-import type { DueTenantsQuery, FeedOwnerQuery } from './due-tenants.js';
+import type { DueTenantsQuery, EmbeddingBacklogQuery, FeedOwnerQuery } from './due-tenants.js';
 
 export type { TransactionHooks };
 
@@ -45,6 +45,8 @@ export interface Engine {
   readonly dueTenants: DueTenantsQuery;
   /** Whose calendar feed a secret's keyed hash opens (ids only; the feed is then read as that tenant). */
   readonly feedOwner: FeedOwnerQuery;
+  /** Items waiting for embeddings across every tenant (counts only). */
+  readonly embeddingBacklog: EmbeddingBacklogQuery;
   /** How logs and messages name the engine and where its data lives: for people, never to branch on. */
   readonly description: EngineDescription;
   /** Where document bytes live: files beside an SQLite database, rows in PostgreSQL (sealed with `key` when given). */

@@ -13,7 +13,7 @@ import { postgresSearchIndex } from './search.js';
 import { TENANT_TABLES } from './tenant-tables.js';
 import { pgvectorIndex, postgresArrayVectorIndex } from './vectors.js';
 import { keepNewFilesPrivate, makeTreePrivate } from './private-files.js';
-import { dueTenantsThroughOwner, feedOwnerThroughOwner } from './due-tenants.js';
+import { dueTenantsThroughOwner, embeddingBacklogThroughOwner, feedOwnerThroughOwner } from './due-tenants.js';
 import { StorageError } from '../errors.js';
 
 /** Role names go into grants and policies: keep them to plain identifiers. */
@@ -105,6 +105,7 @@ function pgEngine(description: EngineDescription, db: Kysely<Database>, appRole:
     searchIndex: postgresSearchIndex,
     dueTenants: dueTenantsThroughOwner,
     feedOwner: feedOwnerThroughOwner,
+    embeddingBacklog: embeddingBacklogThroughOwner,
     vectorIndex: vectorSearch ? pgvectorIndex : postgresArrayVectorIndex,
     description,
     blobStore: (key) => new DatabaseBlobStore(key),

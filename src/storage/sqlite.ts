@@ -10,7 +10,7 @@ import { keepNewFilesPrivate, makeFilesPrivate } from './private-files.js';
 import { sqliteSearchIndex } from './search.js';
 import * as sqliteVec from 'sqlite-vec';
 import { cosineDistanceOfBytes, sqliteVectorIndex } from './vectors.js';
-import { dueTenantsDirectly, feedOwnerDirectly } from './due-tenants.js';
+import { dueTenantsDirectly, embeddingBacklogDirectly, feedOwnerDirectly } from './due-tenants.js';
 import { StorageError } from '../errors.js';
 
 export interface SqliteOptions {
@@ -145,6 +145,7 @@ export function openSqliteEngine(options: SqliteOptions): Engine {
     searchIndex: sqliteSearchIndex,
     dueTenants: dueTenantsDirectly,
     feedOwner: feedOwnerDirectly,
+    embeddingBacklog: embeddingBacklogDirectly,
     vectorIndex: sqliteVectorIndex(vectorFunctions),
     description: { engine: 'sqlite', location: options.path, label: options.path },
     blobStore: (key) => new FileBlobStore(documentsPath, key),

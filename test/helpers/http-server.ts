@@ -57,6 +57,12 @@ export class HttpTestServer {
     return this.#serving.handle.listener;
   }
 
+  /** The in-process server's embedding worker. */
+  get recall() {
+    if (!this.#serving) throw new Error("the binary's server is in another process");
+    return this.#serving.handle.recall;
+  }
+
   /** The binary's process (only with `binary: true`). */
   get child(): ChildProcess {
     if (!this.#child) throw new Error('this server runs in the test process: start it with binary: true for a process to signal');

@@ -8,7 +8,7 @@ import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { openRuntime, type OpenedRuntime } from '../../src/runtime.js';
-import { startHttpServer, type HttpServerHandle } from '../../src/compose/http.js';
+import { startHttpServer, type ServedHttp } from '../../src/compose/http.js';
 import { ADA } from '../helpers/embedded-as.js';
 import { engineEnv } from '../helpers/engines.js';
 import { modernToolCall } from '../helpers/mcp-wire.js';
@@ -26,7 +26,7 @@ const REDIRECT = 'http://127.0.0.1:9/callback';
  */
 describe('the embedded authorization server tells the truth', () => {
   let runtime: OpenedRuntime;
-  let server: HttpServerHandle;
+  let server: ServedHttp;
   before(async () => {
     const home = tempHome('mcp-pa-as-truth-');
     // On the real PostgreSQL server when there is one (as homeWithAda does); embedded PGlite otherwise.

@@ -25,6 +25,8 @@ export type SemanticQuery = { vector: QueryVector } | { unavailable: string };
 export interface QueryEmbedder {
   readonly enabled: boolean;
   embedQuery(text: string): Promise<SemanticQuery>;
+  /** What is wrong, if anything (for /readyz). */
+  warning(): string | undefined;
 }
 
 /** Where embeddings come from: a provider's model, many texts per request. */
@@ -35,4 +37,8 @@ export interface Embedder {
 }
 
 /** Where no embeddings are made (a command, a test): every query is searched by its words. */
-export const NO_QUERY_EMBEDDINGS: QueryEmbedder = { enabled: false, embedQuery: () => Promise.resolve({ unavailable: 'embeddings are off' }) };
+export const NO_QUERY_EMBEDDINGS: QueryEmbedder = {
+  enabled: false,
+  embedQuery: () => Promise.resolve({ unavailable: 'embeddings are off' }),
+  warning: () => undefined,
+};

@@ -15,6 +15,9 @@ import { forceRowSecurity } from './row-security.js';
  * - `item_attachments`: documents linked to todos, tasks, events and projects (many to many).
  * - `document_texts`: the text extracted from a document, or why there is none.
  */
+/** What the application role may call to learn the embedding backlog; granted in the role step. */
+export const EMBEDDING_BACKLOG_FUNCTION = 'embedding_backlog()';
+
 export const recall: Migration = {
   version: 20,
   name: 'recall by meaning',
@@ -71,6 +74,18 @@ export const recall: Migration = {
     )`.execute(db);
     if (dialect !== 'postgresql') return;
     for (const table of ['item_vectors', 'embedding_queue', 'item_attachments', 'document_texts']) await forceRowSecurity(db, table);
+    // How many items wait for embeddings across every tenant, and nothing else (for /readyz and
+    // doctor): the owner's function, as for due work (migration 016).
+    await sql`CREATE POLICY embedding_queue_owner_select ON embedding_queue FOR SELECT TO CURRENT_USER USING (true)`.execute(db);
+    await sql`
+      CREATE FUNCTION public.embedding_backlog()
+      RETURNS TABLE (waiting bigint, failing bigint)
+      LANGUAGE sql STABLE SECURITY DEFINER
+      SET search_path = pg_catalog, pg_temp
+      AS $$
+        SELECT count(*), count(*) FILTER (WHERE q.attempts > 0) FROM public.embedding_queue q
+      $$`.execute(db);
+    await sql.raw(`REVOKE ALL ON FUNCTION public.${EMBEDDING_BACKLOG_FUNCTION} FROM PUBLIC`).execute(db);
     // The fixed-size table of earlier versions, which nothing ever filled.
     await sql`DROP TABLE IF EXISTS item_embeddings`.execute(db);
   },

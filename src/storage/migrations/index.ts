@@ -20,7 +20,7 @@ import { DUE_TENANTS_FUNCTION, dueWork } from './016-due-work.js';
 import { FEED_TENANT_FUNCTION, recurrence } from './017-recurrence.js';
 import { subtasks } from './018-subtasks.js';
 import { history } from './019-history.js';
-import { recall } from './020-recall.js';
+import { EMBEDDING_BACKLOG_FUNCTION, recall } from './020-recall.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
@@ -173,7 +173,7 @@ async function grantApplicationRole(conn: Kysely<unknown>, role: string): Promis
   // The sweeper's list of tenants with work due and the feed route's owner of a feed (ids only;
   // the work itself runs as each tenant), once their migrations have made them (a run that stops
   // earlier, as a test's, has none yet).
-  for (const fn of [DUE_TENANTS_FUNCTION, FEED_TENANT_FUNCTION]) {
+  for (const fn of [DUE_TENANTS_FUNCTION, FEED_TENANT_FUNCTION, EMBEDDING_BACKLOG_FUNCTION]) {
     const name = `public.${fn}`;
     const due = await sql<{ missing: boolean }>`
       SELECT CASE WHEN to_regprocedure(${name}) IS NULL THEN false

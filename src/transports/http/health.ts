@@ -7,6 +7,8 @@ import type { IssuerConnection } from './issuer.js';
 export interface Readiness {
   issuer?: IssuerConnection;
   draining: boolean;
+  /** Recall by meaning: on or off, what is wrong (never a reason to be unready: search falls back to words). */
+  embeddings?: () => { enabled: boolean; warning: string | undefined };
 }
 
 type Check = 'ok' | 'enforced' | 'not-applicable' | string;
@@ -16,11 +18,12 @@ type Check = 'ok' | 'enforced' | 'not-applicable' | string;
  * metadata and keys loaded, row-level security in force, and not shutting down. 503 otherwise, so a
  * load balancer sends traffic elsewhere.
  */
-export function healthRoutes(engine: Pick<Engine, 'db' | 'security'>, readiness: Readiness): Router {
+export function healthRoutes(engine: Pick<Engine, 'db' | 'security' | 'transaction' | 'embeddingBacklog'>, readiness: Readiness): Router {
   const router = express.Router();
   router.get('/healthz', (_req, res) => void res.set('Cache-Control', 'no-store').json({ status: 'ok' }));
   router.get('/readyz', async (_req, res) => {
     const checks: Record<string, Check> = {};
+    const details: Record<string, unknown> = {};
     let ready = !readiness.draining;
     if (readiness.draining) checks.shutdown = 'in progress';
     try {
@@ -29,6 +32,13 @@ export function healthRoutes(engine: Pick<Engine, 'db' | 'security'>, readiness:
       const security = await engine.security();
       checks.row_level_security = security.rowLevelSecurity;
       if (security.rowLevelSecurity === 'NOT ENFORCED') ready = false;
+      const embeddings = readiness.embeddings?.();
+      if (embeddings?.enabled) {
+        const backlog = await engine.transaction('read', '', (trx) => engine.embeddingBacklog(trx));
+        details.embeddings = { status: embeddings.warning ?? 'ok', waiting: backlog.waiting, failing: backlog.failing };
+      } else if (embeddings?.warning) {
+        details.embeddings = { status: embeddings.warning, waiting: 0, failing: 0 };
+      }
     } catch {
       checks.database = 'unreachable';
       ready = false;
@@ -41,7 +51,7 @@ export function healthRoutes(engine: Pick<Engine, 'db' | 'security'>, readiness:
     res
       .status(ready ? 200 : 503)
       .set('Cache-Control', 'no-store')
-      .json({ status: ready ? 'ready' : 'not ready', checks });
+      .json({ status: ready ? 'ready' : 'not ready', checks, ...(Object.keys(details).length ? { details } : {}) });
   });
   return router;
 }

@@ -131,7 +131,8 @@ export interface HttpServerHandle {
 export async function listenHttp(parts: HttpParts, plan: ListenPlan, extension?: ServerExtension): Promise<HttpServerHandle> {
   const { config, logger, authorizationServer, audit } = parts;
   let issuer = plan.issuer ? new IssuerConnection(plan.issuer) : undefined;
-  const readiness: Readiness = { issuer, draining: false };
+  const { recall } = parts.mcp;
+  const readiness: Readiness = { issuer, draining: false, embeddings: () => ({ enabled: recall.enabled, warning: recall.warning() }) };
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
   const server = plan.tls
     ? https.createServer(
