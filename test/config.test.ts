@@ -188,7 +188,29 @@ describe('every key does what it says', () => {
       await server.ok('create_todo', { title: 'still served' });
       return server.stderr.join('');
     });
-    assert.match(stderr, /features\.vector_search is true but embeddings\.url \(MCP_PA_EMBEDDINGS_URL\) and embeddings\.model \(MCP_PA_EMBEDDINGS_MODEL\) is not set/);
+    assert.match(
+      stderr,
+      /features\.vector_search is true but embeddings\.url \(MCP_PA_EMBEDDINGS_URL\) and embeddings\.model \(MCP_PA_EMBEDDINGS_MODEL\) is not set/,
+    );
+  });
+
+  it('embeddings settings: a bad URL or model name is refused naming its source, a key over plain http to another host too, and the key is never echoed', async () => {
+    const home = tempHome();
+    const bad = await runCli([], home, { MCP_PA_EMBEDDINGS_URL: 'ftp://models.example.com', MCP_PA_EMBEDDINGS_MODEL: 'bad name; drop' });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /MCP_PA_EMBEDDINGS_URL: must be an http\(s\) URL such as http:\/\/127\.0\.0\.1:11434\/v1/);
+    assert.match(bad.stderr, /MCP_PA_EMBEDDINGS_MODEL: must be a model name/);
+    const clear = await runCli([], home, { MCP_PA_EMBEDDINGS_URL: 'http://models.example.com/v1', MCP_PA_EMBEDDINGS_API_KEY: 'sk-do-not-print' });
+    assert.equal(clear.code, 2);
+    assert.match(clear.stderr, /must be https:\/\/ when embeddings\.api_key is set/);
+    const file = writeJson(home, 'key.json', { embeddings: { api_key: '' } });
+    const empty = await runCli(['--config', file], home, {});
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /embeddings\.api_key in .*key\.json: /);
+    assert.doesNotMatch(clear.stderr + empty.stderr, /sk-do-not-print|got ""/, 'a key is never echoed');
+    // Over plain http to this machine (a local Ollama) the key is fine.
+    const local = await runCli(['migrate'], home, { MCP_PA_EMBEDDINGS_URL: 'http://127.0.0.1:11434/v1', MCP_PA_EMBEDDINGS_API_KEY: 'sk-local' });
+    assert.equal(local.code, 0, local.stderr);
   });
 
   it('features.multi_tenant: false allows one account: user add refuses a second, serve refuses a database with two', async () => {

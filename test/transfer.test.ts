@@ -60,11 +60,17 @@ async function seed(server: TestServer) {
     timezone: 'America/New_York',
     reminder_minutes: 15,
   });
-  await server.ok('upload_document', {
+  const outline = await server.ok<{ id: string }>('upload_document', {
     title: 'Outline',
     filename: 'outline.md',
     content_base64: Buffer.from('# Outline\nAct one: ünïcödé\n').toString('base64'),
     tags: ['plan'],
+  });
+  await server.ok('attach_document', { document_id: outline.id, kind: 'todo', id: call.id });
+  // A PDF: its text is read again by the importing server.
+  await server.ok('upload_document', {
+    title: 'Agreement',
+    content_base64: fs.readFileSync(new URL('./fixtures/documents/tenancy.pdf', import.meta.url)).toString('base64'),
   });
   await server.ok('upload_document', { title: 'Cover', content_base64: PNG.toString('base64') });
   await server.ok('create_external_document', { title: 'Style guide', external_url: 'https://example.com/style' });
@@ -87,7 +93,9 @@ describe('export and import', () => {
     const source = await home('sqlite');
     await withServer({ home: source.dir }, seed);
     const original = await exportOf(source);
-    assert.equal((original.documents as unknown[]).length, 3);
+    assert.equal((original.documents as unknown[]).length, 4);
+    assert.equal((original.attachments as unknown[]).length, 1);
+    assert.equal(original.version, 4);
     assert.equal((original.todos as unknown[]).length, 4, 'the trash is exported too');
     assert.ok(
       (original.tasks as { title: string; parent_id: string | null }[]).some((t) => t.title === 'Chapter 1' && t.parent_id !== null),
@@ -100,7 +108,7 @@ describe('export and import', () => {
       const file = path.join(previous.dir, 'export.json');
       const imported = await runCli(['import', file], target.dir, target.env);
       assert.equal(imported.code, 0, imported.stderr);
-      assert.match(imported.stdout, /imported 1 projects, 3 tasks, 4 todos, 2 events, 3 documents/);
+      assert.match(imported.stdout, /imported 1 projects, 3 tasks, 4 todos, 2 events, 4 documents and 1 attachments/);
       assert.deepEqual(await exportOf(target), original, `the export after ${engine} differs`);
       previous = target;
     }
@@ -116,9 +124,47 @@ describe('export and import', () => {
       const cover = await server.ok<{ content_base64: string }>('read_document', { document_id: docs.items[0]!.id });
       assert.deepEqual(Buffer.from(cover.content_base64, 'base64'), PNG);
       const dashboard = await server.ok<{ counts: { todos_open: number; todos_completed: number; documents: number } }>('get_dashboard');
-      assert.deepEqual([dashboard.counts.todos_open, dashboard.counts.todos_completed, dashboard.counts.documents], [2, 1, 3]);
+      assert.deepEqual([dashboard.counts.todos_open, dashboard.counts.todos_completed, dashboard.counts.documents], [2, 1, 4]);
+      const agreement = await server.ok<{ results: { title: string }[] }>('search', { query: 'tenancy' });
+      assert.deepEqual(
+        agreement.results.map((h) => h.title),
+        ['Agreement'],
+        "a PDF's text is read again on import",
+      );
+      const outline = (await server.ok<{ items: { id: string; title: string }[] }>('list_documents', { type: 'text' })).items[0]!;
+      const attached = await server.ok<{ attached_to: { kind: string; title: string }[] }>('get_document', { document_id: outline.id });
+      assert.deepEqual(attached.attached_to, [{ kind: 'todo', id: attached.attached_to[0]!.id, title: 'Call editor' }]);
       assert.equal((await server.ok<{ timezone: string }>('get_status')).timezone, 'Europe/Lisbon');
     });
+  });
+
+  it('imports a file of version 3: its stored embeddings are left out (and said so), an attachment naming nothing in the file is refused', async () => {
+    const source = await home('sqlite');
+    const todo = await withServer({ home: source.dir }, (server) => server.ok<{ id: string }>('create_todo', { title: 'Old file' }));
+    const data = await exportOf(source);
+    const file = path.join(source.dir, 'v3.json');
+    const { attachments: _none, ...v3 } = data;
+    fs.writeFileSync(file, JSON.stringify({ ...v3, version: 3, exported_at: 'x', embeddings: [{ kind: 'todo', id: todo.id, embedding: [0.1, 0.2, 0.3] }] }));
+    const target = await home('sqlite');
+    const imported = await runCli(['import', file], target.dir, target.env);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(
+      imported.stdout,
+      /imported 0 projects, 0 tasks, 1 todos, 0 events, 0 documents and 0 attachments \(1 stored embeddings left out: they are made again where embeddings are on\)/,
+    );
+
+    const broken = path.join(source.dir, 'broken.json');
+    fs.writeFileSync(
+      broken,
+      JSON.stringify({
+        ...data,
+        exported_at: 'x',
+        attachments: [{ document_id: 'nope', item_kind: 'todo', item_id: todo.id, created_at: '2031-01-01T00:00:00.000Z' }],
+      }),
+    );
+    const refused = await runCli(['import', broken], (await home('sqlite')).dir);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /attachments\[0\]: document_id: no document in the file has the id "nope"/);
   });
 
   it('refuses to import over data unless told to replace it, and a damaged file changes nothing', async () => {

@@ -23,11 +23,7 @@ export type ServedHttp = HttpServerHandle & { recall: RecallWorker };
  * its key-encryption key) and the rate limits once, hands each part only what it uses, starts the
  * hourly maintenance and listens. Resolves once it listens; closing the handle leaves `opened` open.
  */
-export async function startHttpServer(
-  opened: OpenedRuntime,
-  plan: ListenPlan = planListen(opened.config),
-  extension?: ServerExtension,
-): Promise<ServedHttp> {
+export async function startHttpServer(opened: OpenedRuntime, plan: ListenPlan = planListen(opened.config), extension?: ServerExtension): Promise<ServedHttp> {
   const { config, logger, clock, engine } = opened;
   for (const warning of configWarnings(config)) logger.warn(warning);
   const offer = toolOffer(config);

@@ -20,6 +20,19 @@ export interface EmbeddingsClient {
 /** Why a provider's answer cannot be used, for the log and get_status (never the key). */
 export class EmbeddingsProviderError extends Error {}
 
+/** The message of an error answer: OpenAI's `{ error: { message } }`, Ollama's `{ error }`, or the text itself. */
+function errorMessageOf(text: string): string {
+  try {
+    const error = (JSON.parse(text) as { error?: unknown }).error;
+    if (typeof error === 'string') return error;
+    const message = (error as { message?: unknown } | undefined)?.message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // not JSON: the text as it is
+  }
+  return text;
+}
+
 function vectorsOf(json: unknown, count: number): number[][] {
   const data = (json as { data?: unknown } | null)?.data;
   if (!Array.isArray(data) || data.length !== count) {
@@ -68,7 +81,9 @@ export function createEmbeddingsClient(options: EmbeddingsClientOptions): Embedd
       });
       if (response.status < 200 || response.status > 299) {
         // A provider's error says what is wrong (an unknown model); a short, printable piece of it.
-        const said = text.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 200);
+        const said = errorMessageOf(text)
+          .replace(/[^\x20-\x7e]+/g, ' ')
+          .slice(0, 200);
         throw new EmbeddingsProviderError(`the embeddings provider answered ${response.status}${said ? `: ${said}` : ''}`);
       }
       let json: unknown;

@@ -141,6 +141,36 @@ describe('recall by meaning', () => {
   });
 });
 
+describe('recall on an encrypted SQLite database', () => {
+  it('stores and compares vectors inside the encrypted file (sqlite-vec on SQLCipher)', async () => {
+    const standIn = await EmbeddingStandIn.start();
+    const home = tempHome();
+    const config = path.join(home, 'recall.json');
+    fs.writeFileSync(config, JSON.stringify({ features: { vector_search: true } }));
+    const server = await TestServer.start({
+      home,
+      engine: false,
+      env: {
+        MCP_PA_CONFIG: config,
+        MCP_PA_EMBEDDINGS_URL: standIn.url,
+        MCP_PA_EMBEDDINGS_MODEL: 'stand-in',
+        MCP_PA_ENCRYPTION_KEY: 'a long enough passphrase',
+      },
+    });
+    try {
+      const todo = await server.ok<{ id: string }>('create_todo', { title: 'Sign the tenancy' });
+      await server.recall!.settled();
+      const found = await server.ok<Results>('search', { query: 'apartment lease', mode: 'semantic', limit: 1 });
+      assert.equal(found.results[0]!.id, todo.id);
+      const file = fs.readFileSync(path.join(home, '.config', 'mcp-pa', 'database.sqlite'));
+      assert.ok(!file.includes(Buffer.from('Sign the tenancy')), 'the passage text is not in the file in the clear');
+    } finally {
+      await server.close();
+      await standIn.close();
+    }
+  });
+});
+
 describe('recall with vector search off', () => {
   it('never calls a provider, and search is keyword', async () => {
     const standIn = await EmbeddingStandIn.start();

@@ -29,7 +29,8 @@ function progressWriter(out: NodeJS.WritableStream & { isTTY?: boolean }) {
 async function runReindex(cli: Cli) {
   await withAdminRuntime(cli, undefined, async (runtime) => {
     const { config, logger } = runtime;
-    if (!config.features.vector_search) throw new UserError('reindex: vector search is off: set features.vector_search to true (and the embeddings provider) first.');
+    if (!config.features.vector_search)
+      throw new UserError('reindex: vector search is off: set features.vector_search to true (and the embeddings provider) first.');
     const missing = embeddingsMissing(config);
     if (missing) throw new UserError(`reindex: ${missing} is not set: mcp-pa needs an embeddings provider to embed with.`);
     let total = 0;
@@ -52,7 +53,9 @@ async function runReindex(cli: Cli) {
       recall.stop();
     }
     if ((cli.io.stderr as { isTTY?: boolean }).isTTY) cli.io.stderr.write('\n');
-    cli.io.stdout.write(`embedded ${done} of ${total} items with ${config.embeddings.model}${failed ? `; ${failed} failed: ${recall.warning() ?? 'see the log'}` : ''}\n`);
+    cli.io.stdout.write(
+      `embedded ${done} of ${total} items with ${config.embeddings.model}${failed ? `; ${failed} failed: ${recall.warning() ?? 'see the log'}` : ''}\n`,
+    );
     if (failed) cli.io.exitCode = 1;
   });
 }
