@@ -132,7 +132,7 @@ describe('export and import', () => {
         "a PDF's text is read again on import",
       );
       const outline = (await server.ok<{ items: { id: string; title: string }[] }>('list_documents', { type: 'text' })).items[0]!;
-      const attached = await server.ok<{ attached_to: { kind: string; title: string }[] }>('get_document', { document_id: outline.id });
+      const attached = await server.ok<{ attached_to: { kind: string; id: string; title: string }[] }>('get_document', { document_id: outline.id });
       assert.deepEqual(attached.attached_to, [{ kind: 'todo', id: attached.attached_to[0]!.id, title: 'Call editor' }]);
       assert.equal((await server.ok<{ timezone: string }>('get_status')).timezone, 'Europe/Lisbon');
     });

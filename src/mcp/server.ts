@@ -8,7 +8,6 @@ import type { Reading } from '../domain/context.js';
 import { convertOnce, shownAs } from './json-schema-cache.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
-import type { ToolOffer } from './offer.js';
 import { annotationsOf, scopeOf, type ToolDeclaration } from './tool.js';
 import { TOOLS } from './tools/index.js';
 

@@ -13,7 +13,7 @@ type AnyObject = z.ZodObject<z.ZodRawShape>;
  * enforces and the docs' tool reference all read from this object.
  */
 /** What a tool may prepare before its transaction: a search query's embedding (a provider call never holds a transaction open). */
-export interface ToolServices {
+interface ToolServices {
   readonly recall: QueryEmbedder;
   readonly offer: { readonly maxFileSizeMb: number };
 }

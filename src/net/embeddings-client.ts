@@ -18,7 +18,7 @@ export interface EmbeddingsClient {
 }
 
 /** Why a provider's answer cannot be used, for the log and get_status (never the key). */
-export class EmbeddingsProviderError extends Error {}
+class EmbeddingsProviderError extends Error {}
 
 /** The message of an error answer: OpenAI's `{ error: { message } }`, Ollama's `{ error }`, or the text itself. */
 function errorMessageOf(text: string): string {

@@ -51,7 +51,7 @@ export interface VectorIndex {
 }
 
 /** Scaled to length 1 (a zero vector stays zero: it is similar to nothing). */
-export function unitLength(vector: readonly number[]): number[] {
+function unitLength(vector: readonly number[]): number[] {
   const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
   return norm === 0 ? [...vector] : vector.map((x) => x / norm);
 }
@@ -210,7 +210,7 @@ export const pgvectorIndex: VectorIndex = vectorIndex({
 });
 
 /** Whether the `vector` extension is installed in this database (installed by migrate when available). */
-export async function vectorExtensionInstalled(db: Kysely<unknown>): Promise<boolean> {
+async function vectorExtensionInstalled(db: Kysely<unknown>): Promise<boolean> {
   const row = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'vector'`.execute(db);
   return Number(row.rows[0]?.n) > 0;
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
  * concept's axis as well as its own, so "relocation" finds the lease. A lexical stand-in for a
  * real model, for tests and the benchmark's pipeline; not a measure of quality.
  */
-export const CONCEPTS: Readonly<Record<string, readonly string[]>> = {
+const CONCEPTS: Readonly<Record<string, readonly string[]>> = {
   home: [
     'move',
     'moving',
@@ -112,13 +112,13 @@ export class EmbeddingStandIn {
   }
 
   static async start(options: StandInOptions = {}): Promise<EmbeddingStandIn> {
-    let standIn: EmbeddingStandIn;
-    const server = http.createServer((req, res) => {
+    const server = http.createServer();
+    const standIn = new EmbeddingStandIn(server, options);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => standIn.answer(req, Buffer.concat(chunks).toString('utf8'), res));
     });
-    standIn = new EmbeddingStandIn(server, options);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return standIn;
   }

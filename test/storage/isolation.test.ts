@@ -1,5 +1,3 @@
-import { registerEmbeddingModel } from '../../src/storage/embedding-models.js';
-import { attachDocument } from '../../src/domain/documents/attachments.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -23,6 +21,11 @@ import { createEvent } from '../../src/domain/calendar/service.js';
 import type { OpenedRuntime } from '../../src/runtime.js';
 import { TENANT_TABLES } from '../../src/storage/tenant-tables.js';
 import { AVAILABLE_ENGINES, openTestRuntime } from '../helpers/engines.js';
+import { registerEmbeddingModel } from '../../src/storage/embedding-models.js';
+import { attachDocument } from '../../src/domain/documents/attachments.js';
+import { storeEmbeddings, takeEmbeddingWork } from '../../src/domain/search/embedding-work.js';
+import type { EmbeddingModel } from '../../src/storage/vectors.js';
+import { standInEmbedding } from '../helpers/embedding-stand-in.js';
 
 type Op =
   | { op: 'todo'; tenant: number; title: string }
@@ -64,7 +67,14 @@ for (const engine of AVAILABLE_ENGINES) {
   const rowLevelSecurity = engine !== 'sqlite';
   describe(`tenant isolation on ${engine}`, () => {
     let runtime: OpenedRuntime;
-    before(async () => ({ runtime } = await openTestRuntime(engine)));
+    let model: EmbeddingModel;
+    before(async () => {
+      ({ runtime } = await openTestRuntime(engine));
+      // Embeddings on: every write queues its items, and the checks below embed them (the stand-in's
+      // vectors, made here instead of by a provider) and search by meaning as each tenant.
+      model = await registerEmbeddingModel(runtime.engine, 'isolation-stand-in', 64, '2026-11-02T08:00:00.000Z');
+      runtime.provide({ recall: { enabled: true, model: () => model, warning: () => undefined, queued: () => undefined } });
+    });
     after(() => runtime.close());
 
     /** A user error (nothing of theirs has that id) or the value. */
@@ -135,6 +145,18 @@ for (const engine of AVAILABLE_ENGINES) {
               hits: (await search(ctx, SearchInput.parse({ query: 'prop', limit: 100 }))).results,
               dashboard: (await getDashboard(ctx, DashboardInput.parse({}))).counts,
             }));
+            await runtime.run('write', tenant, async (ctx) => {
+              for (let jobs = await takeEmbeddingWork(ctx, 500, 60_000); jobs.length; jobs = await takeEmbeddingWork(ctx, 500, 60_000)) {
+                await storeEmbeddings(
+                  ctx,
+                  model,
+                  jobs.map((job) => ({ job, vectors: job.passages.map((p) => standInEmbedding(p, 64)) })),
+                );
+              }
+            });
+            const near = await runtime.run('read', tenant, (ctx) =>
+              search(ctx, SearchInput.parse({ query: 'prop', mode: 'semantic', limit: 100 }), { vector: { model, vector: standInEmbedding('prop', 64) } }),
+            );
             const mine = known.filter((k) => k.owner === index);
             const live = (kind: Known['kind']) => mine.filter((k) => k.kind === kind && !k.trashed);
             assert.deepEqual(
@@ -176,6 +198,14 @@ for (const engine of AVAILABLE_ENGINES) {
               'search: own items only',
             );
             assert.equal(seen.dashboard.todos_open, live('todo').length, 'dashboard: own totals only');
+            assert.deepEqual(
+              near.results.map((h) => `${h.kind} ${h.id}`).sort(),
+              mine
+                .filter((k) => !k.trashed)
+                .map((k) => `${k.kind} ${k.id}`)
+                .sort(),
+              'search by meaning: every own live item (each is embedded), and nothing else',
+            );
             if (rowLevelSecurity) {
               const rows = await runtime.engine.transaction('read', tenant, (trx) =>
                 sql<{ id: string }>`SELECT id FROM todos UNION ALL SELECT id FROM projects`.execute(trx),

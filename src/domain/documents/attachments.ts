@@ -6,7 +6,7 @@ import { id } from '../common/fields.js';
 import type { ItemKind } from '../../storage/schema.js';
 
 /** What a document can be attached to. */
-export const ATTACHABLE_KINDS = ['todo', 'task', 'event', 'project'] as const;
+const ATTACHABLE_KINDS = ['todo', 'task', 'event', 'project'] as const;
 type Attachable = (typeof ATTACHABLE_KINDS)[number];
 
 /** The ids of the documents attached to an item, as every item shows them (get_document has their details). */

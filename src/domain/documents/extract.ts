@@ -3,16 +3,16 @@ import { decodeText, isTextType } from './content-type.js';
 import type { DocumentText } from '../../storage/repositories/document-texts.js';
 
 /** The most text kept of one document (about 500 pages); search and embeddings read its start. */
-export const MAX_TEXT_CHARS = 2_000_000;
+const MAX_TEXT_CHARS = 2_000_000;
 /** How long reading one document's text may take before it is given up (a pathological PDF). */
-export const EXTRACT_DEADLINE_MS = 20_000;
+const EXTRACT_DEADLINE_MS = 20_000;
 /** PDF pages read at most. */
 const MAX_PDF_PAGES = 2_000;
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 /** Whether a document of this type has text we can read. */
-export const hasReadableText = (mime: string | null) => mime !== null && (isTextType(mime) || mime === 'application/pdf' || mime === DOCX);
+const hasReadableText = (mime: string | null) => mime !== null && (isTextType(mime) || mime === 'application/pdf' || mime === DOCX);
 
 const extracted = (text: string): DocumentText => {
   const trimmed = text

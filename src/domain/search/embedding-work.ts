@@ -13,7 +13,7 @@ export interface EmbeddingJob {
 
 const MINUTE_MS = 60_000;
 /** After n failed attempts, wait 2^n minutes, at most six hours. */
-export const embeddingBackoffMs = (attempts: number) => Math.min(6 * 60 * MINUTE_MS, MINUTE_MS * 2 ** attempts);
+const embeddingBackoffMs = (attempts: number) => Math.min(6 * 60 * MINUTE_MS, MINUTE_MS * 2 ** attempts);
 
 /** The worker comes back for this tenant when its next item is ready (at once when more wait). */
 async function scheduleNext(ctx: DomainContext): Promise<void> {

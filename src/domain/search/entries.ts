@@ -44,7 +44,7 @@ export function searchEntry(item: ItemRow, tags: readonly string[], documentText
 }
 
 /** Whether a document's bytes are text worth indexing. */
-export const hasIndexableText = (row: DocumentRow) => row.source === 'upload' && row.mime_type !== null && isTextType(row.mime_type);
+const hasIndexableText = (row: DocumentRow) => row.source === 'upload' && row.mime_type !== null && isTextType(row.mime_type);
 
 /**
  * (Re)indexes an item with its current tags. A text document's content is read back from the blob

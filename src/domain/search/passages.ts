@@ -5,7 +5,7 @@ const PASSAGE_CHARS = 1200;
 /** Carried over from the passage before, so a thought cut at a boundary is whole in one of them. */
 const OVERLAP_CHARS = 150;
 /** A long document's first passages (about 75,000 characters) are embedded; keyword search reads it all. */
-export const MAX_PASSAGES = 64;
+const MAX_PASSAGES = 64;
 
 /** Where to cut text at or before `end`: a paragraph, else a sentence, else a space, else `end`. */
 function cutPoint(text: string, start: number, end: number): number {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ITEM_KINDS } from '../../storage/schema.js';
 import { CONTROL_PROBLEM, hasControlCharacters } from '../common/fields.js';
 
-export const SEARCH_MODES = ['keyword', 'semantic', 'hybrid'] as const;
+const SEARCH_MODES = ['keyword', 'semantic', 'hybrid'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
 
 const kindsFilter = z
