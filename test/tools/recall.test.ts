@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EmbeddingStandIn } from '../helpers/embedding-stand-in.js';
 import { engineEnv } from '../helpers/engines.js';
+import { TEST_NOON, TestClock } from '../helpers/clock.js';
 import { runCli, TestServer, tempHome } from '../helpers/server.js';
 
 interface Hit {
@@ -24,11 +25,12 @@ interface Status {
 }
 
 /** A server whose configuration turns vector search on, with the stand-in as its provider. */
-async function recallServer(standIn: EmbeddingStandIn, extra: Record<string, string> = {}, home = tempHome()): Promise<TestServer> {
+async function recallServer(standIn: EmbeddingStandIn, extra: Record<string, string> = {}, home = tempHome(), clock?: TestClock): Promise<TestServer> {
   const config = path.join(home, 'recall.json');
   fs.writeFileSync(config, JSON.stringify({ features: { vector_search: true } }));
   return TestServer.start({
     home,
+    clock,
     env: { MCP_PA_CONFIG: config, MCP_PA_EMBEDDINGS_URL: standIn.url, MCP_PA_EMBEDDINGS_MODEL: 'stand-in', ...extra },
   });
 }
@@ -137,6 +139,32 @@ describe('recall by meaning', () => {
       assert.equal((await server.ok<Results>('search', { query: 'garden', mode: 'semantic', kinds: ['todo'], limit: 1 })).results[0]!.id, todo.id);
     } finally {
       standIn.down = false;
+    }
+  });
+});
+
+describe('the embedding queue across a restart', () => {
+  it('items queued while the provider was down are embedded by the next server, once it is back', async () => {
+    const standIn = await EmbeddingStandIn.start();
+    const home = tempHome();
+    try {
+      standIn.down = true;
+      const first = await recallServer(standIn, {}, home);
+      const todo = await first.ok<{ id: string }>('create_todo', { title: 'Pack the boxes' });
+      await first.recall!.settled();
+      assert.equal((await first.ok<Status>('get_status')).recall.failing, 1);
+      await first.close();
+
+      standIn.down = false;
+      // The next start is later than the retry's back-off: the item is taken up where it was left.
+      const second = await recallServer(standIn, { MCP_PA_LOG_LEVEL: 'warn' }, home, new TestClock(TEST_NOON + 60 * 60_000));
+      await second.recall!.settled();
+      const status = await second.ok<Status>('get_status');
+      assert.deepEqual([status.recall.waiting, status.recall.failing], [0, 0]);
+      assert.equal((await second.ok<Results>('search', { query: 'relocation', mode: 'semantic', limit: 1 })).results[0]!.id, todo.id);
+      await second.close();
+    } finally {
+      await standIn.close();
     }
   });
 });
