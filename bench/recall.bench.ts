@@ -1,4 +1,5 @@
-// Recall by meaning (issue 16), in two parts. Run: npm run bench:recall. Writes bench/results/recall.json.
+// Recall by meaning (issue 16), in three parts. Run: npm run bench:recall (BENCH_PARTS=quality,cost,scan
+// to choose). Writes bench/results/recall-<part>.json.
 //
 // 1. Quality: the labelled set of bench/recall-corpus.ts (60 questions over one person's items)
 //    on embedded PostgreSQL (PGlite, pgvector), the person among BENCH_TENANTS others who hold the
@@ -6,6 +7,7 @@
 //    questions and over those that share no word with their items.
 // 2. Cost: search at 100k items in local mode (SQLite, sqlite-vec), over stdio with a real client:
 //    keyword against hybrid and semantic, in alternating rounds of one run.
+// 3. Scan: the nearest passages of one person at three sizes on each engine (below).
 //
 // The provider: BENCH_EMBEDDINGS_URL and BENCH_EMBEDDINGS_MODEL (an Ollama on this machine, say:
 // docs/recall.md has the procedure), else the tests' lexical stand-in (hashed words and trigrams
@@ -14,7 +16,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/logging.js';
 import { openRuntime } from '../src/runtime.js';
@@ -30,7 +33,10 @@ import { uploadDocument } from '../src/domain/documents/service.js';
 import { UploadDocumentInput } from '../src/domain/documents/schema.js';
 import { createProject } from '../src/domain/projects/service.js';
 import { CreateProjectInput } from '../src/domain/projects/schema.js';
-import { EmbeddingStandIn } from '../test/helpers/embedding-stand-in.js';
+import { EmbeddingStandIn, standInEmbedding } from '../test/helpers/embedding-stand-in.js';
+import { registerEmbeddingModel } from '../src/storage/embedding-models.js';
+import { adminQuery, adminUrl } from './admin.js';
+import { sql } from 'kysely';
 import { CORPUS, QUERIES, type CorpusItem } from './recall-corpus.js';
 import { connect, stats } from './measure.js';
 import { seed, type Volume } from './seed.js';
@@ -49,8 +55,9 @@ const provider = {
 };
 
 /** A home whose configuration turns vector search on with the provider. */
-function recallHome(prefix: string): { home: string; env: Record<string, string> } {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+function recallHome(prefix: string, given?: string): { home: string; env: Record<string, string> } {
+  const home = given ?? fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.mkdirSync(home, { recursive: true });
   const config = path.join(home, 'recall.json');
   fs.writeFileSync(config, JSON.stringify({ features: { vector_search: true }, embeddings: { batch_size: 64 } }));
   return { home, env: { HOME: home, MCP_PA_CONFIG: config, MCP_PA_EMBEDDINGS_URL: provider.url, MCP_PA_EMBEDDINGS_MODEL: provider.model } };
@@ -131,18 +138,29 @@ async function quality() {
 
 const VOLUME: Volume = { todos: 60_000, projects: 5_000, tasks: 25_000, events: 8_000, documents: 2_000 };
 
+/** Runs `mcp-pa reindex` (not blocking this process: the stand-in answers from here). */
+async function reindex(env: Record<string, string>): Promise<string> {
+  const child = spawn(SERVER_NODE.bin, [path.resolve('dist/cli.js'), 'reindex'], { env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  if (code !== 0) throw new Error(`reindex failed (${code}): ${stderr}`);
+  return stdout.trim();
+}
+
 async function cost() {
-  const { home, env } = recallHome('mcp-pa-bench-recall-cost-');
-  const t0 = Date.now();
-  await seed(home, VOLUME, (m) => log(`cost seed ${m}`));
-  log(`cost: seeded 100k items in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  // BENCH_RECALL_COST_HOME: a home seeded by an earlier run (seeding takes minutes), kept afterwards.
+  const kept = process.env.BENCH_RECALL_COST_HOME;
+  const { home, env } = recallHome('mcp-pa-bench-recall-cost-', kept);
+  if (!kept || !fs.existsSync(path.join(home, '.config'))) {
+    const t0 = Date.now();
+    await seed(home, VOLUME, (m) => log(`cost seed ${m}`));
+    log(`cost: seeded 100k items in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
   const t1 = Date.now();
-  const reindex = spawnSync(SERVER_NODE.bin, [path.resolve('dist/cli.js'), 'reindex'], {
-    env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env },
-    encoding: 'utf8',
-  });
-  if (reindex.status !== 0) throw new Error(`reindex failed: ${reindex.stderr}`);
-  log(`cost: ${reindex.stdout.trim()} in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+  log(`cost: ${await reindex(env)} in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
   const { client, call } = await connect(home, env);
   const queries = QUERIES.map((q) => q.query);
   const samples: Record<SearchMode, number[]> = { keyword: [], semantic: [], hybrid: [] };
@@ -159,7 +177,7 @@ async function cost() {
     }
   }
   await client.close();
-  fs.rmSync(home, { recursive: true, force: true });
+  if (!kept) fs.rmSync(home, { recursive: true, force: true });
   const latency = Object.fromEntries(MODES.map((m) => [m, stats(samples[m])]));
   return {
     items: Object.values(VOLUME).reduce((a, b) => a + b, 0),
@@ -171,8 +189,73 @@ async function cost() {
   };
 }
 
-const report = { provider: provider.label, quality: await quality(), cost: process.env.BENCH_SKIP_COST ? undefined : await cost() };
+/**
+ * 3. The exact scan where there is no vector index: one tenant's passages (384 numbers each) on a
+ * PostgreSQL server without pgvector (real[], compared in SQL), beside PGlite's HNSW index and
+ * SQLite's sqlite-vec, at three sizes; the nearest 30 to a query, p50 of 30 queries after a warm-up.
+ * The tenant is alone on its database, the case the exact scan is for (a person's own rows).
+ */
+async function scan() {
+  const sizes = [1_000, 5_000, 20_000];
+  const engines: [string, Record<string, string>][] = [
+    ['sqlite (sqlite-vec)', {}],
+    ['pglite (pgvector hnsw)', { MCP_DATABASE_TYPE: 'postgresql' }],
+  ];
+  if (process.env.BENCH_DATABASE_URL) {
+    await adminQuery('DROP DATABASE IF EXISTS mcp_pa_bench_scan');
+    await adminQuery('CREATE DATABASE mcp_pa_bench_scan');
+    const url = new URL(adminUrl());
+    url.pathname = '/mcp_pa_bench_scan';
+    engines.push(['postgresql (no pgvector: real[] exact scan)', { MCP_DATABASE_URL: url.href, MCP_DATABASE_APP_ROLE: 'mcp_pa_bench_scan_app' }]);
+  }
+  const vector = (i: number) => standInEmbedding(`passage ${i} ${CORPUS[i % CORPUS.length]!.title}`, 384);
+  const out: Record<string, Record<string, number>> = {};
+  for (const [label, extra] of engines) {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pa-bench-scan-'));
+    const runtime = await openRuntime(loadConfig({}, { HOME: home, MCP_PA_LOG_LEVEL: 'silent', ...extra }), createLogger('silent'));
+    const model = await registerEmbeddingModel(runtime.engine, 'scan-bench', 384, new Date().toISOString());
+    await runtime.ensureTenant('person');
+    out[label] = {};
+    let stored = 0;
+    for (const size of sizes) {
+      for (; stored < size; stored += 500) {
+        await runtime.run('write', 'person', async (ctx) => {
+          for (let i = stored; i < stored + 500; i++)
+            await ctx.vectors.replace(model, 'todo', `t${i}`, [{ passage: 0, text: `passage ${i}`, vector: vector(i) }]);
+        });
+      }
+      // Fresh statistics, as autovacuum keeps them on a server (PGlite runs no autovacuum: without
+      // this its planner, thinking the table empty, sorts every row instead of walking the index).
+      if (label !== 'sqlite (sqlite-vec)') await sql`ANALYZE item_vectors`.execute(runtime.engine.db);
+      const samples: number[] = [];
+      for (let q = -5; q < 30; q++) {
+        const start = process.hrtime.bigint();
+        await runtime.run('read', 'person', (ctx) => ctx.vectors.nearest(model, vector(1_000_000 + q * 7919), ['todo'], 30));
+        if (q >= 0) samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+      }
+      out[label][`${size}`] = stats(samples).p50;
+      log(`scan ${label} at ${size}: p50 ${out[label][`${size}`]} ms`);
+    }
+    await runtime.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+  if (process.env.BENCH_DATABASE_URL) await adminQuery('DROP DATABASE IF EXISTS mcp_pa_bench_scan');
+  return { passages: sizes, dimensions: 384, nearest_30_p50_ms: out };
+}
+
+const parts = new Set((process.env.BENCH_PARTS ?? 'quality,cost,scan').split(','));
+const report = {
+  provider: provider.label,
+  quality: parts.has('quality') ? await quality() : undefined,
+  cost: parts.has('cost') && !process.env.BENCH_SKIP_COST ? await cost() : undefined,
+  scan: parts.has('scan') ? await scan() : undefined,
+};
 await standIn?.close();
 fs.mkdirSync('bench/results', { recursive: true });
-fs.writeFileSync('bench/results/recall.json', JSON.stringify(report, null, 2) + '\n');
+// One file per part, so that a part run alone (BENCH_PARTS) keeps the others' figures.
+for (const part of parts)
+  fs.writeFileSync(
+    `bench/results/recall-${part}.json`,
+    JSON.stringify({ provider: report.provider, [part]: report[part as keyof typeof report] }, null, 2) + '\n',
+  );
 console.log(JSON.stringify(report, null, 2));

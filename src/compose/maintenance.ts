@@ -93,7 +93,18 @@ export async function startMaintenance({ runtime, audit, logger }: MaintenanceDe
     }
   };
   await sweep();
-  const timers = [setInterval(() => void sweep(), HOUR_MS), setInterval(() => void dueWork(), config.reminders.check_every_seconds * 1000)];
+  // The planner's statistics, where no autovacuum keeps them (PGlite; SQLite's optimize): a minute
+  // after the start, when the first writes are in, then every hour.
+  const refresh = () =>
+    void engine
+      .refreshStatistics()
+      .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'refreshing statistics failed'));
+  const timers = [
+    setInterval(() => void sweep(), HOUR_MS),
+    setInterval(() => void dueWork(), config.reminders.check_every_seconds * 1000),
+    setTimeout(refresh, 60_000),
+    setInterval(refresh, HOUR_MS),
+  ];
   for (const timer of timers) timer.unref();
   return () => timers.forEach((timer) => clearInterval(timer));
 }

@@ -59,6 +59,12 @@ export interface Engine {
    * serialises such work itself) it does nothing.
    */
   lockNamed(trx: Kysely<Database>, name: string): Promise<void>;
+  /**
+   * Brings the query planner's statistics up to date where nothing else does: PGlite runs no
+   * autovacuum (without statistics its planner sorts every vector instead of walking the index),
+   * SQLite's are refreshed by PRAGMA optimize. A PostgreSQL server's autovacuum does it there.
+   */
+  refreshStatistics(): Promise<void>;
   transaction<T>(access: Access, tenantId: string, fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>): Promise<T>;
   security(): Promise<SecurityReport>;
   close(): Promise<void>;

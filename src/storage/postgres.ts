@@ -111,6 +111,8 @@ function pgEngine(description: EngineDescription, db: Kysely<Database>, appRole:
     blobStore: (key) => new DatabaseBlobStore(key),
     migrate: (options) => migrate(db as Kysely<unknown>, 'postgresql', { ...options, vectors: vectorSearch }),
     lockNamed: async (trx, name) => void (await sql`SELECT pg_advisory_xact_lock(hashtext(${name}))`.execute(trx)),
+    // A server's autovacuum keeps them (PGlite's engine overrides this).
+    refreshStatistics: async () => undefined,
     transaction: (access, tenantId, fn) => runTransaction(db, tenantPlan(access, appRole, tenantId), fn),
     security: () => securityReport(db, kind, appRole),
     close: () => db.destroy(),
@@ -251,5 +253,5 @@ export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> 
     checkRoleName(options.appRole),
     await hasVectorExtension(db),
   );
-  return { ...engine, close: () => engine.close().finally(unlock) };
+  return { ...engine, refreshStatistics: async () => void (await sql`ANALYZE`.execute(db)), close: () => engine.close().finally(unlock) };
 }

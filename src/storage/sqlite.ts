@@ -151,6 +151,7 @@ export function openSqliteEngine(options: SqliteOptions): Engine {
     blobStore: (key) => new FileBlobStore(documentsPath, key),
     migrate: (migration) => migrate(db as Kysely<unknown>, 'sqlite', migration),
     lockNamed: async () => undefined,
+    refreshStatistics: async () => void (await sql`PRAGMA optimize`.execute(db)),
     transaction: (access, _tenantId, fn) =>
       runTransaction(
         db,

@@ -120,4 +120,17 @@ describe('pgvector on PGlite: a small tenant among many', () => {
       ['mine-1', 'mine-2', 'mine-3'],
     );
   });
+
+  it('walks the index by itself once statistics are fresh (PGlite runs no autovacuum: the maintenance refreshes them)', async () => {
+    const planOf = () =>
+      runtime.engine.transaction('read', 'crowd', async (trx) => {
+        const query = `[${direction(0).join(',')}]`;
+        const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT item_id FROM item_vectors
+          WHERE tenant_id = 'crowd' AND model_id = ${sql.lit(model.id)} AND item_kind IN ('todo')
+          ORDER BY ((embedding::vector(${sql.lit(DIMENSIONS)})) <=> ${query}::vector(${sql.lit(DIMENSIONS)})) LIMIT 3`.execute(trx);
+        return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+    await runtime.engine.refreshStatistics();
+    assert.match(await planOf(), new RegExp(`Index Scan using item_vectors_hnsw_${model.id}`));
+  });
 });

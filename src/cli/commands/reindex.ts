@@ -49,6 +49,8 @@ async function runReindex(cli: Cli) {
       total = await recall.reindexAll();
       show(0, total, 0);
       await recall.settled();
+      // So that the first searches walk the vector index (PGlite plans by statistics nobody else refreshes).
+      await runtime.engine.refreshStatistics();
     } finally {
       recall.stop();
     }
