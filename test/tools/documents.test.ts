@@ -57,7 +57,7 @@ describe('document tools', () => {
     assert.equal(content.encoding, 'text');
     assert.equal(content.text, text);
     const meta = await server.ok<Document>('get_document', { document_id: doc.id });
-    assert.deepEqual(meta, doc);
+    assert.deepEqual(meta, { ...doc, attached_to: [] }, 'get_document: the upload’s details, and what it is attached to');
     const truncated = await server.ok<Content>('read_document', { document_id: doc.id, max_chars: 6 });
     assert.equal(truncated.text, '# Plan');
     assert.equal(truncated.truncated, true);
