@@ -68,7 +68,14 @@ export async function startRecall(parts: Parts, logger: Logger, options: RecallO
     };
     parts.provide({ recall: { ...off, queued: () => undefined } });
     // Writes made meanwhile queue nothing: when embeddings come back on, everything is queued again.
-    if ((await currentEmbeddingModelName(engine)) !== undefined) await setCurrentEmbeddingModelName(engine, undefined);
+    if ((await currentEmbeddingModelName(engine)) !== undefined) {
+      await setCurrentEmbeddingModelName(engine, undefined).catch((err: unknown) =>
+        logger.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'cannot record that embeddings are off; turning them on again will not re-embed by itself (run mcp-pa reindex)',
+        ),
+      );
+    }
     return off;
   }
 
@@ -83,9 +90,12 @@ export async function startRecall(parts: Parts, logger: Logger, options: RecallO
   const embedJobs = async (tenant: string, jobs: readonly EmbeddingJob[]) => {
     const texts = jobs.flatMap((j) => j.passages);
     const vectors: number[][] = [];
+    let used: EmbeddingModel;
     try {
       for (let i = 0; i < texts.length; i += config.embeddings.batch_size)
         vectors.push(...(await client.embed(texts.slice(i, i + config.embeddings.batch_size))));
+      // A new model is recorded (and indexed) by the login role: where it may not, say so like a provider's failure.
+      used = await modelFor(vectors[0]!.length);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (message !== lastError) logger.warn({ err: message, items: jobs.length }, 'embedding failed; the items are retried with back-off');
@@ -95,7 +105,6 @@ export async function startRecall(parts: Parts, logger: Logger, options: RecallO
       return;
     }
     lastError = undefined;
-    const used = await modelFor(vectors[0]!.length);
     let next = 0;
     const done = jobs.map((job) => ({ job, vectors: vectors.slice(next, (next += job.passages.length)) }));
     const stored = await parts.run('write', tenant, (ctx) => storeEmbeddings(ctx, used, done));
