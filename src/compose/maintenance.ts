@@ -93,7 +93,7 @@ export async function startMaintenance({ runtime, audit, logger }: MaintenanceDe
     }
   };
   await sweep();
-  // The planner's statistics, where no autovacuum keeps them (PGlite; SQLite's optimize): a minute
+  // The planner's statistics, where no autovacuum keeps them (PGlite): a minute
   // after the start, when the first writes are in, then every hour.
   const refresh = () =>
     void engine

@@ -61,8 +61,8 @@ export interface Engine {
   lockNamed(trx: Kysely<Database>, name: string): Promise<void>;
   /**
    * Brings the query planner's statistics up to date where nothing else does: PGlite runs no
-   * autovacuum (without statistics its planner sorts every vector instead of walking the index),
-   * SQLite's are refreshed by PRAGMA optimize. A PostgreSQL server's autovacuum does it there.
+   * autovacuum (without statistics its planner sorts every vector instead of walking the index).
+   * A PostgreSQL server's autovacuum does it there; SQLite's queries do without.
    */
   refreshStatistics(): Promise<void>;
   transaction<T>(access: Access, tenantId: string, fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>): Promise<T>;
