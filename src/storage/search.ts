@@ -34,15 +34,16 @@ export interface SearchIndex {
 const asEntries = (rows: readonly { kind: string; id: string; title: string; body: string; tags: string }[]): SearchEntry[] =>
   rows.map((r) => ({ kind: r.kind as ItemKind, id: r.id, title: r.title, body: r.body, tags: r.tags.split(' ').filter(Boolean) }));
 
-/** The entries of `keys`, asked by id (a few hundred at most) and kept to the kinds asked. */
+/** The entries of `keys` (a few hundred at most), asked kind by kind so the key's index serves each query. */
 async function entriesOf(
   keys: readonly { kind: ItemKind; id: string }[],
-  read: (ids: string[]) => Promise<{ kind: string; id: string; title: string; body: string; tags: string }[]>,
+  read: (kind: ItemKind, ids: string[]) => Promise<{ kind: string; id: string; title: string; body: string; tags: string }[]>,
 ): Promise<SearchEntry[]> {
-  if (keys.length === 0) return [];
-  const wanted = new Set(keys.map((k) => `${k.kind}:${k.id}`));
-  const rows = await read([...new Set(keys.map((k) => k.id))]);
-  return asEntries(rows.filter((r) => wanted.has(`${r.kind}:${r.id}`)));
+  const entries: SearchEntry[] = [];
+  for (const kind of new Set(keys.map((k) => k.kind))) {
+    entries.push(...asEntries(await read(kind, [...new Set(keys.filter((k) => k.kind === kind).map((k) => k.id))])));
+  }
+  return entries;
 }
 
 /** The words of a query, letters and digits only (at most 32): nothing of it is ever query syntax. */
@@ -136,11 +137,11 @@ export const sqliteSearchIndex: SearchIndex = {
   },
 
   entries: (db, tenantId, keys) =>
-    entriesOf(keys, async (ids) => {
+    entriesOf(keys, async (kind, ids) => {
       const rows = await sql<{ kind: string; id: string; title: string; body: string; tags: string }>`
         SELECT si.item_kind AS kind, si.item_id AS id, f.title, f.body, f.tags
         FROM search_items si JOIN search_fts f ON f.rowid = si.rowid
-        WHERE si.tenant_id = ${tenantId} AND si.item_id IN (${sql.join(ids)})`.execute(db);
+        WHERE si.tenant_id = ${tenantId} AND si.item_kind = ${kind} AND si.item_id IN (${sql.join(ids)})`.execute(db);
       return rows.rows;
     }),
 
@@ -206,11 +207,12 @@ export const postgresSearchIndex: SearchIndex = {
   },
 
   entries: (db, tenantId, keys) =>
-    entriesOf(keys, (ids) =>
+    entriesOf(keys, (kind, ids) =>
       db
         .selectFrom('search_items')
         .select(['item_kind as kind', 'item_id as id', 'title', 'body', 'tags'])
         .where('tenant_id', '=', tenantId)
+        .where('item_kind', '=', kind)
         .where('item_id', 'in', ids)
         .execute(),
     ),
