@@ -118,6 +118,18 @@ describe('recall by meaning', () => {
     assert.match(hit.snippet, /marathon/);
   });
 
+  it('finds what is related to a long document, not its own passages', async () => {
+    const chapters = Array.from({ length: 12 }, (_, c) =>
+      Array.from({ length: 25 }, (_, i) => `Chapter ${c} line ${i}: the lease and the deposit.`).join(' '),
+    ).join('\n\n');
+    const doc = await server.ok<{ id: string }>('upload_document', { title: 'Tenancy handbook', content_base64: b64(chapters), filename: 'handbook.md' });
+    await server.recall!.settled();
+    const related = await server.ok<Results>('find_related', { kind: 'document', id: doc.id, limit: 1 });
+    assert.equal(related.mode, 'semantic');
+    assert.equal(related.results.length, 1, 'one related item, though the document has more passages than were asked for');
+    assert.notEqual(related.results[0]!.id, doc.id);
+  });
+
   it('with the provider down: writes still work, search falls back to keyword and says so, the backlog is retried', async () => {
     standIn.down = true;
     try {

@@ -29,9 +29,13 @@ function bestPassages(hits: readonly PassageHit[]): Hit[] {
   return [...seen.values()];
 }
 
-/** The items nearest to a vector (passages asked for generously: an item may have several). */
-async function nearestItems(ctx: DomainContext, query: QueryVector, kinds: readonly ItemKind[], limit: number): Promise<Hit[]> {
-  return bestPassages(await ctx.vectors.nearest(query.model, query.vector, kinds, limit * 3)).slice(0, limit);
+/**
+ * The items nearest to a vector (passages asked for generously: an item may have several), and
+ * `skipPassages` more where the caller will drop an item's own (find_related: a long document's
+ * passages would otherwise fill the list with itself).
+ */
+async function nearestItems(ctx: DomainContext, query: QueryVector, kinds: readonly ItemKind[], limit: number, skipPassages = 0): Promise<Hit[]> {
+  return bestPassages(await ctx.vectors.nearest(query.model, query.vector, kinds, limit * 3 + skipPassages)).slice(0, limit);
 }
 
 /**
@@ -129,7 +133,7 @@ export async function findRelated(ctx: DomainContext, input: FindRelatedInput): 
   const model = ctx.recall.model();
   const vectors = ctx.recall.enabled && model ? await ctx.vectors.vectorsOf(model, input.kind, input.id) : [];
   if (model && vectors.length > 0) {
-    const near = await nearestItems(ctx, { model, vector: meanVector(vectors) }, kinds, input.limit + 1);
+    const near = await nearestItems(ctx, { model, vector: meanVector(vectors) }, kinds, input.limit + 1, vectors.length);
     const hits = near.filter((h) => !isItself(h)).slice(0, input.limit);
     return { results: await asResults(ctx, hits, new Map(hits.map((h) => [keyOf(h), ['semantic']]))), mode: 'semantic' };
   }
