@@ -128,6 +128,10 @@ describe('recall by meaning', () => {
     assert.equal(related.mode, 'semantic');
     assert.equal(related.results.length, 1, 'one related item, though the document has more passages than were asked for');
     assert.notEqual(related.results[0]!.id, doc.id);
+    // Its passages outrank everything else for its own words, yet the other items still come back.
+    const search = await server.ok<Results>('search', { query: 'lease deposit', mode: 'semantic', limit: 3 });
+    assert.equal(search.results.length, 3);
+    assert.equal(new Set(search.results.map((h) => h.id)).size, 3);
   });
 
   it('with the provider down: writes still work, search falls back to keyword and says so, the backlog is retried', async () => {

@@ -7,6 +7,9 @@ import type { QueryVector, SemanticQuery } from './recall.js';
 import { passageSnippet } from './passages.js';
 import type { FindRelatedInput, SearchInput, SearchMode, SearchResult, SearchResults } from './schema.js';
 
+/** The most passages one search asks for, however many of them belong to the same long documents. */
+const MAX_PASSAGES_ASKED = 2_000;
+
 /** Reciprocal rank fusion's constant: how much the first places outweigh the later ones (the usual 60). */
 const RRF_K = 60;
 
@@ -35,7 +38,13 @@ function bestPassages(hits: readonly PassageHit[]): Hit[] {
  * passages would otherwise fill the list with itself).
  */
 async function nearestItems(ctx: DomainContext, query: QueryVector, kinds: readonly ItemKind[], limit: number, skipPassages = 0): Promise<Hit[]> {
-  return bestPassages(await ctx.vectors.nearest(query.model, query.vector, kinds, limit * 3 + skipPassages)).slice(0, limit);
+  // A long document's passages can fill the list: ask again for more until enough items come back
+  // (or there is nothing more, or the asking grows unreasonable).
+  for (let ask = limit * 3 + skipPassages; ; ask *= 4) {
+    const passages = await ctx.vectors.nearest(query.model, query.vector, kinds, ask);
+    const items = bestPassages(passages);
+    if (items.length >= limit || passages.length < ask || ask >= MAX_PASSAGES_ASKED) return items.slice(0, limit);
+  }
 }
 
 /**
