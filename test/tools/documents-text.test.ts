@@ -23,6 +23,44 @@ interface Hit {
 }
 type Page<T> = { items: T[]; next_cursor: string | null };
 
+/** A zip of these entries (deflated), as the smallest Word document needs: local headers, then the central directory. */
+function zipOf(entries: [string, Buffer][], deflate: (b: Buffer) => Buffer): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of entries) {
+    const packed = deflate(data);
+    const nameBytes = Buffer.from(name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const header = Buffer.alloc(46);
+    header.writeUInt32LE(0x02014b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt16LE(20, 6);
+    header.writeUInt16LE(8, 10);
+    header.writeUInt32LE(packed.length, 20);
+    header.writeUInt32LE(data.length, 24);
+    header.writeUInt16LE(nameBytes.length, 28);
+    header.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, packed);
+    central.push(header, nameBytes);
+    offset += 30 + nameBytes.length + packed.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
 const fixture = (name: string) => fs.readFileSync(new URL(`../fixtures/documents/${name}`, import.meta.url)).toString('base64');
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -71,6 +109,28 @@ describe('documents that can be read', () => {
     assert.match(asText.text_note!, /^No text: it could not be read/);
     const listed = await server.ok<Page<Doc>>('list_documents', { type: 'pdf' });
     assert.ok(listed.items.some((d) => d.id === doc.id && d.text === 'failed'));
+  });
+
+  it('refuses to unpack a Word file that would unpack to more than 64 MB (a zip bomb), and keeps it', async () => {
+    // 80 KB that unpack to 80 MB of XML: parsed, it would take the server's memory for every person.
+    const zip = await import('node:zlib');
+    const xml = Buffer.concat([Buffer.from('<w:document xmlns:w="x"><w:body>'), Buffer.alloc(80 * 1024 * 1024, 0x20), Buffer.from('</w:body></w:document>')]);
+    const bomb = zipOf(
+      [
+        [
+          '[Content_Types].xml',
+          Buffer.from(
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+          ),
+        ],
+        ['word/document.xml', xml],
+      ],
+      zip.deflateRawSync,
+    );
+    assert.ok(bomb.length < 200_000);
+    const doc = await server.ok<Doc>('upload_document', { title: 'Bomb', content_base64: bomb.toString('base64'), filename: 'bomb.docx' });
+    assert.equal(doc.text, 'failed');
+    assert.match(doc.text_note!, /unpacks to more than 64 MB/);
   });
 
   it('says an image has no text, and a link has no text status', async () => {

@@ -10,6 +10,24 @@ const EXTRACT_DEADLINE_MS = 20_000;
 const MAX_PDF_PAGES = 2_000;
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+/** The most a DOCX may unpack to (a zip bomb would exhaust the server's memory in the XML parser). */
+const MAX_UNZIPPED_BYTES = 64 * 1024 * 1024;
+/** The most HTML converted (the conversion runs in one go, on the server's thread). */
+const MAX_HTML_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What a zip says its entries unpack to, from its central directory (entry headers, signature
+ * PK\x01\x02, the uncompressed size at offset 24), read before anything is unpacked. A size the
+ * directory hides (ZIP64's 0xFFFFFFFF) counts as too large.
+ */
+function unzippedSize(bytes: Buffer): number {
+  let total = 0;
+  for (let at = bytes.indexOf('PK\x01\x02', 0, 'latin1'); at !== -1 && at + 46 <= bytes.length; at = bytes.indexOf('PK\x01\x02', at + 46, 'latin1')) {
+    const size = bytes.readUInt32LE(at + 24);
+    total += size === 0xffffffff ? Infinity : size;
+  }
+  return total;
+}
 
 /** Whether a document of this type has text we can read. */
 const hasReadableText = (mime: string | null) => mime !== null && (isTextType(mime) || mime === 'application/pdf' || mime === DOCX);
@@ -54,6 +72,7 @@ async function pdfText(bytes: Buffer, deadline: number): Promise<DocumentText> {
 }
 
 async function docxText(bytes: Buffer): Promise<DocumentText> {
+  if (unzippedSize(bytes) > MAX_UNZIPPED_BYTES) return failed(`it unpacks to more than ${MAX_UNZIPPED_BYTES / 1024 / 1024} MB`);
   const mammoth = await import('mammoth');
   const result = await mammoth.extractRawText({ buffer: bytes });
   return extracted(result.value);
@@ -71,7 +90,9 @@ export async function extractText(bytes: Buffer, mime: string | null, now: () =>
     if (mime === DOCX) return await docxText(bytes);
     const text = decodeText(bytes);
     if (text === undefined) return failed('its bytes are not UTF-8 text');
-    return extracted(mime === 'text/html' ? htmlToText(text, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] }) : text);
+    if (mime !== 'text/html') return extracted(text);
+    if (bytes.length > MAX_HTML_BYTES) return failed(`it is HTML of more than ${MAX_HTML_BYTES / 1024 / 1024} MB`);
+    return extracted(htmlToText(text, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] }));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return failed(`it could not be read (${message.slice(0, 200)}); it is kept, but search finds it by its title, description and tags only`);
