@@ -41,15 +41,16 @@ export async function takeEmbeddingWork(ctx: DomainContext, max: number, leaseMs
 }
 
 /**
- * Keeps the vectors the provider made (one per passage), for the items still indexed (one
- * trashed meanwhile keeps none), and lets each go from the queue unless it changed meanwhile.
+ * Keeps the vectors the provider made (one per passage) for the items whose queued version is
+ * still the one taken (changed, trashed or done by another instance meanwhile: nothing is kept,
+ * and a newer version stays queued), and lets those go from the queue.
  */
 export async function storeEmbeddings(ctx: DomainContext, model: EmbeddingModel, done: readonly { job: EmbeddingJob; vectors: number[][] }[]): Promise<number> {
-  const indexed = new Set((await ctx.search.entries(done.map((d) => d.job.item))).map((e) => `${e.kind}:${e.id}`));
+  const versions = await ctx.embeddingQueue.versionsOf(done.map((d) => d.job.item));
   let stored = 0;
   for (const { job, vectors } of done) {
     const { kind, id } = job.item;
-    if (indexed.has(`${kind}:${id}`)) {
+    if (versions.get(`${kind}:${id}`) === job.item.version) {
       await ctx.vectors.replace(
         model,
         kind,

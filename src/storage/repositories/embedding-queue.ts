@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { ItemKind } from '../schema.js';
 import type { TenantScope } from './scope.js';
@@ -31,15 +32,29 @@ export class EmbeddingQueueRepository {
     return this.scope.db.selectFrom('embedding_queue').where('tenant_id', '=', this.scope.tenantId);
   }
 
-  /** Queues items (again): a new version, ready at `at`, its failures forgotten. */
+  /**
+   * Queues items (again): a new version, ready at `at`, its failures forgotten. A version is drawn
+   * at random, not counted: an item trashed and restored is queued afresh, and a count restarting at
+   * 1 would let a batch taken before that pass for the new one.
+   */
   async add(items: readonly { kind: ItemKind; id: string }[], at: string): Promise<void> {
     for (let i = 0; i < items.length; i += 500) {
       await this.scope.db
         .insertInto('embedding_queue')
-        .values(items.slice(i, i + 500).map((item) => ({ tenant_id: this.scope.tenantId, item_kind: item.kind, item_id: item.id, ready_at: at })))
+        .values(
+          items
+            .slice(i, i + 500)
+            .map((item) => ({
+              tenant_id: this.scope.tenantId,
+              item_kind: item.kind,
+              item_id: item.id,
+              ready_at: at,
+              version: crypto.randomInt(1, 2 ** 31 - 1),
+            })),
+        )
         .onConflict((oc) =>
           oc.columns(['tenant_id', 'item_kind', 'item_id']).doUpdateSet({
-            version: sql<number>`embedding_queue.version + 1`,
+            version: sql<number>`excluded.version`,
             attempts: 0,
             ready_at: at,
             last_error: null,
@@ -91,6 +106,27 @@ export class EmbeddingQueueRepository {
       .where('tenant_id', '=', this.scope.tenantId)
       .where('item_kind', '=', item.kind)
       .where('item_id', '=', item.id);
+  }
+
+  /**
+   * The versions now queued of these items, their rows held until the transaction ends (where the
+   * engine has row locks): a batch stores its vectors only for the version it took.
+   */
+  async versionsOf(items: readonly { kind: ItemKind; id: string }[]): Promise<Map<string, number>> {
+    const versions = new Map<string, number>();
+    for (const kind of new Set(items.map((i) => i.kind))) {
+      let query = this.rows()
+        .select(['item_id', 'version'])
+        .where('item_kind', '=', kind)
+        .where(
+          'item_id',
+          'in',
+          items.filter((i) => i.kind === kind).map((i) => i.id),
+        );
+      if (this.scope.rowLocks) query = query.forUpdate();
+      for (const r of await query.execute()) versions.set(`${kind}:${r.item_id}`, Number(r.version));
+    }
+    return versions;
   }
 
   /** Done: removed unless it changed (a newer version) while it was out. */
