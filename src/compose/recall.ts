@@ -20,6 +20,10 @@ const ITEMS_PER_TAKE = 64;
 const LEASE_MS = 10 * 60_000;
 /** Writes that queue embeddings within this long are embedded together. */
 const GATHER_MS = 200;
+/** How long a search waits for its query's embedding before it answers with words. */
+const QUERY_DEADLINE_MS = 5_000;
+/** After the provider failed, searches do not ask it for this long. */
+const QUERY_SKIP_AFTER_FAILURE_MS = 30_000;
 /** How often the queue is looked at besides (retries that fall due). */
 const LOOK_EVERY_MS = 30_000;
 
@@ -81,6 +85,8 @@ export async function startRecall(parts: Parts, logger: Logger, options: RecallO
 
   let model: EmbeddingModel | undefined = await knownEmbeddingModel(engine, client.model);
   let lastError: string | undefined;
+  /** When the provider last failed (wall time): searches skip it for a while after. */
+  let lastFailureAt = 0;
   /** The model of a vector of `dimensions` numbers: registered on first sight (its index made). */
   const modelFor = async (dimensions: number): Promise<EmbeddingModel> => {
     if (model?.dimensions !== dimensions) model = await registerEmbeddingModel(engine, client.model, dimensions, nowStored(parts));
@@ -98,8 +104,10 @@ export async function startRecall(parts: Parts, logger: Logger, options: RecallO
       used = await modelFor(vectors[0]!.length);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (message !== lastError) logger.warn({ err: message, items: jobs.length }, 'embedding failed; the items are retried with back-off');
+      const detail = (err as { detail?: string }).detail;
+      if (message !== lastError) logger.warn({ err: message, detail, items: jobs.length }, 'embedding failed; the items are retried with back-off');
       lastError = message;
+      lastFailureAt = Date.now();
       await parts.run('write', tenant, (ctx) => embeddingFailed(ctx, jobs, message));
       onBatch?.(0, jobs.length);
       return;
@@ -148,11 +156,18 @@ export async function startRecall(parts: Parts, logger: Logger, options: RecallO
     model: () => model,
     warning: () => (lastError ? `the embeddings provider failed: ${lastError}` : undefined),
     async embedQuery(text): Promise<SemanticQuery> {
+      // A provider that just failed, or hangs, must not hold every search up: words answer meanwhile.
+      if (lastError !== undefined && Date.now() - lastFailureAt < QUERY_SKIP_AFTER_FAILURE_MS)
+        return { unavailable: `the embeddings provider failed: ${lastError}` };
       try {
-        const [vector] = await client.embed([text]);
-        return { vector: { model: await modelFor(vector!.length), vector: vector! } };
+        const [vector] = await client.embed([text], AbortSignal.timeout(QUERY_DEADLINE_MS));
+        const model = await modelFor(vector!.length);
+        lastError = undefined;
+        return { vector: { model, vector: vector! } };
       } catch (err) {
-        return { unavailable: `the embeddings provider failed: ${err instanceof Error ? err.message : String(err)}` };
+        lastError = err instanceof Error ? err.message : String(err);
+        lastFailureAt = Date.now();
+        return { unavailable: `the embeddings provider failed: ${lastError}` };
       }
     },
     async settled() {

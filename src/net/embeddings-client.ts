@@ -13,12 +13,23 @@ const MAX_DIMENSIONS = 8192;
 
 export interface EmbeddingsClient {
   readonly model: string;
-  /** One vector per text, in order. */
-  embed(texts: readonly string[]): Promise<number[][]>;
+  /** One vector per text, in order; `signal` cuts it short (a search's tighter deadline). */
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
 }
 
-/** Why a provider's answer cannot be used, for the log and get_status (never the key). */
-class EmbeddingsProviderError extends Error {}
+/**
+ * Why a provider's answer cannot be used. The message (shown in get_status and /readyz) never
+ * holds what the provider said: an error body may quote a person's text; `detail` does, for the
+ * operator's log. Neither holds the key.
+ */
+class EmbeddingsProviderError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** The message of an error answer: OpenAI's `{ error: { message } }`, Ollama's `{ error }`, or the text itself. */
 function errorMessageOf(text: string): string {
@@ -64,7 +75,7 @@ export function createEmbeddingsClient(options: EmbeddingsClientOptions): Embedd
   const fetch = createSafeFetch({ allowPrivateTargets: false, allowedHosts: new Set([host]), timeoutMs: options.timeoutMs });
   return {
     model: options.model,
-    async embed(texts) {
+    async embed(texts, signal) {
       if (texts.length === 0) return [];
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
       if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
@@ -72,9 +83,10 @@ export function createEmbeddingsClient(options: EmbeddingsClientOptions): Embedd
         method: 'POST',
         headers,
         body: JSON.stringify({ model: options.model, input: texts, encoding_format: 'float' }),
+        ...(signal ? { signal } : {}),
       }).catch((err: Error) => {
         const cause = err.cause instanceof Error ? err.cause : err;
-        throw new EmbeddingsProviderError(`cannot reach the embeddings provider at ${endpoint}: ${cause.message}`);
+        throw new EmbeddingsProviderError(`cannot reach the embeddings provider: ${cause.message}`, endpoint);
       });
       const text = await response.text().catch((err: Error) => {
         throw new EmbeddingsProviderError(`the embeddings provider's answer was cut off: ${err.message}`);
@@ -84,7 +96,7 @@ export function createEmbeddingsClient(options: EmbeddingsClientOptions): Embedd
         const said = errorMessageOf(text)
           .replace(/[^\x20-\x7e]+/g, ' ')
           .slice(0, 200);
-        throw new EmbeddingsProviderError(`the embeddings provider answered ${response.status}${said ? `: ${said}` : ''}`);
+        throw new EmbeddingsProviderError(`the embeddings provider answered ${response.status}`, said || undefined);
       }
       let json: unknown;
       try {

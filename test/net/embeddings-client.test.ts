@@ -74,12 +74,20 @@ describe('the embeddings client', () => {
         /not 2 lists of numbers/,
       ],
       [200, 'not json', /not JSON/],
-      [404, { error: { message: 'model "m" not found, try pulling it first' } }, /answered 404: model "m" not found, try pulling it first$/],
+      [404, { error: { message: 'model "m" not found, try pulling it first' } }, /answered 404$/],
       [302, '', /answered 302/],
     ] as const) {
       answer(status, body, status === 302 ? { location: 'http://169.254.169.254/latest' } : {});
       await assert.rejects(client.embed(['a', 'b']), why);
     }
+  });
+
+  it('keeps what the provider said out of the message (it may quote a person’s text) and in `detail`, for the log', async () => {
+    const client = createEmbeddingsClient({ url, model: 'm', timeoutMs: 5000 });
+    answer(422, { detail: [{ msg: 'input too long', input: 'my secret diary entry' }] });
+    const err = (await client.embed(['my secret diary entry']).catch((e: unknown) => e)) as Error & { detail?: string };
+    assert.equal(err.message, 'the embeddings provider answered 422');
+    assert.match(err.detail!, /my secret diary entry/);
   });
 
   it('says when the provider cannot be reached', async () => {

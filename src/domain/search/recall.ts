@@ -32,8 +32,11 @@ export interface QueryEmbedder {
 /** Where embeddings come from: a provider's model, many texts per request. */
 export interface Embedder {
   readonly model: string;
-  /** One vector per text, in order; throws with a message fit for a log and get_status. */
-  embed(texts: readonly string[]): Promise<number[][]>;
+  /**
+   * One vector per text, in order; throws with a message fit for get_status (never the provider's
+   * own words, which may quote a person's text: those are in the error's `detail`, for the log).
+   */
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
 }
 
 /** Where no embeddings are made (a command, a test): every query is searched by its words. */
