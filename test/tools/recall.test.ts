@@ -292,6 +292,31 @@ describe('changing the embedding model', () => {
     }
   });
 
+  it('mcp-pa import queues what it brings for embeddings, and the server embeds it', async () => {
+    const standIn = await EmbeddingStandIn.start();
+    const source = tempHome();
+    const target = tempHome();
+    try {
+      const first = await recallServer(standIn, {}, source);
+      await first.ok('create_todo', { title: 'Book movers' });
+      await first.close();
+      const file = path.join(source, 'export.json');
+      assert.equal((await runCli(['export', '--output', file], source, await engineEnv(source))).code, 0);
+      const config = path.join(target, 'recall.json');
+      fs.writeFileSync(config, JSON.stringify({ features: { vector_search: true } }));
+      const env = { ...(await engineEnv(target)), MCP_PA_CONFIG: config, MCP_PA_EMBEDDINGS_URL: standIn.url, MCP_PA_EMBEDDINGS_MODEL: 'stand-in' };
+      const imported = await runCli(['import', file], target, env);
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.match(imported.stdout, /queued 1 items for embeddings/);
+      const second = await recallServer(standIn, {}, target);
+      await second.recall!.settled();
+      assert.equal((await second.ok<Results>('search', { query: 'relocation', mode: 'semantic', limit: 1 })).results[0]!.title, 'Book movers');
+      await second.close();
+    } finally {
+      await standIn.close();
+    }
+  });
+
   it('mcp-pa reindex refuses without vector search, and exits 1 when the provider fails', async () => {
     const home = tempHome();
     const off = await runCli(['reindex'], home, await engineEnv(home));

@@ -4,6 +4,7 @@ import { UserError } from '../../errors.js';
 import type { TenantExport } from '../../domain/transfer/schema.js';
 import { exportTenant, importTenant } from '../../domain/transfer/service.js';
 import { parseExport } from '../../domain/transfer/validate.js';
+import { queueAllForEmbedding } from '../../domain/search/embedding-work.js';
 import { LOCAL_TENANT } from '../../runtime.js';
 import { withAdminRuntime } from '../admin.js';
 
@@ -37,11 +38,15 @@ async function runImport(cli: Cli, file: string, options: { tenant: string; repl
   await withAdminRuntime(cli, undefined, async (runtime) => {
     await runtime.ensureTenant(options.tenant);
     const report = await runtime.run('write', options.tenant, (ctx) => importTenant(ctx, data, { replace: options.replace === true }));
+    // This command runs no embedding worker, so its writes queued nothing: with embeddings on, the
+    // imported items are queued now, and the server embeds them.
+    const queued = runtime.config.features.vector_search ? await runtime.run('write', options.tenant, queueAllForEmbedding) : 0;
     const skipped = report.embeddings_skipped ? ` (${report.embeddings_skipped} stored embeddings left out: they are made again where embeddings are on)` : '';
     cli.io.stdout.write(
       `imported ${report.projects} projects, ${report.tasks} tasks, ${report.todos} todos, ${report.events} events, ` +
         `${report.documents} documents and ${report.attachments} attachments${skipped}\n`,
     );
+    if (queued) cli.io.stdout.write(`queued ${queued} items for embeddings: a running server embeds them (or run mcp-pa reindex)\n`);
   });
 }
 
