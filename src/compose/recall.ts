@@ -13,7 +13,11 @@ import {
 } from '../storage/embedding-models.js';
 import type { EmbeddingModel } from '../storage/vectors.js';
 import { runDueWork, type DueWorkHandlers } from './due-work.js';
+import { WHOLE_TENANT } from '../storage/repositories/due-work.js';
+import { toStored } from '../domain/common/time.js';
 
+/** Tenants whose batches are taken in one round (each then embedded before the next round). */
+const TENANTS_PER_ROUND = 8;
 /** Items taken from a tenant's queue at a time. */
 const ITEMS_PER_TAKE = 64;
 /** How long taken items are held before another instance may take them (longer than a slow provider's answers). */
@@ -127,12 +131,20 @@ export async function startRecall(parts: Parts, logger: Logger, options: RecallO
     for (;;) {
       again = false;
       const taken: [string, EmbeddingJob[]][] = [];
+      let deferred = false;
       const handlers: DueWorkHandlers = {
-        'embeddings.embed': async (ctx, _item, tenant) => taken.push([tenant, await takeEmbeddingWork(ctx, ITEMS_PER_TAKE, LEASE_MS)]),
+        'embeddings.embed': async (ctx, _item, tenant) => {
+          // A few tenants' batches at a time, embedded well within their lease; the rest next round.
+          if (taken.length >= TENANTS_PER_ROUND) {
+            deferred = true;
+            return ctx.dueWork.reschedule('embeddings.embed', WHOLE_TENANT, toStored(ctx.now));
+          }
+          taken.push([tenant, await takeEmbeddingWork(ctx, ITEMS_PER_TAKE, LEASE_MS)]);
+        },
       };
       await runDueWork(parts, parts.clock, handlers, logger);
       for (const [tenant, jobs] of taken) if (jobs.length) await embedJobs(tenant, jobs);
-      if (!again && !taken.some(([, jobs]) => jobs.length === ITEMS_PER_TAKE)) return;
+      if (!again && !deferred && !taken.some(([, jobs]) => jobs.length === ITEMS_PER_TAKE)) return;
     }
   };
   const run = (): Promise<void> => {
