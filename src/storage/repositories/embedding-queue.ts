@@ -42,15 +42,13 @@ export class EmbeddingQueueRepository {
       await this.scope.db
         .insertInto('embedding_queue')
         .values(
-          items
-            .slice(i, i + 500)
-            .map((item) => ({
-              tenant_id: this.scope.tenantId,
-              item_kind: item.kind,
-              item_id: item.id,
-              ready_at: at,
-              version: crypto.randomInt(1, 2 ** 31 - 1),
-            })),
+          items.slice(i, i + 500).map((item) => ({
+            tenant_id: this.scope.tenantId,
+            item_kind: item.kind,
+            item_id: item.id,
+            ready_at: at,
+            version: crypto.randomInt(1, 2 ** 31 - 1),
+          })),
         )
         .onConflict((oc) =>
           oc.columns(['tenant_id', 'item_kind', 'item_id']).doUpdateSet({
