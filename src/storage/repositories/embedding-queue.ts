@@ -94,7 +94,20 @@ export class EmbeddingQueueRepository {
     if (this.scope.rowLocks) query = query.forUpdate().skipLocked();
     const rows = await query.execute();
     const taken = rows.map((r) => ({ kind: r.item_kind as ItemKind, id: r.item_id, version: Number(r.version), attempts: Number(r.attempts) }));
-    for (const item of taken) await this.one(item).set({ ready_at: leaseUntil }).execute();
+    // One statement per kind, not one per item: the worker's every round passes here.
+    for (const kind of new Set(taken.map((t) => t.kind))) {
+      await this.scope.db
+        .updateTable('embedding_queue')
+        .set({ ready_at: leaseUntil })
+        .where('tenant_id', '=', this.scope.tenantId)
+        .where('item_kind', '=', kind)
+        .where(
+          'item_id',
+          'in',
+          taken.filter((t) => t.kind === kind).map((t) => t.id),
+        )
+        .execute();
+    }
     return taken;
   }
 
