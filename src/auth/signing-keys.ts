@@ -46,12 +46,28 @@ export async function loadSigningKeys(engine: Engine, kek: Buffer): Promise<{ ke
   const ordered = [...rows.filter((r) => r.retired_at === null), ...rows.filter((r) => r.retired_at !== null)];
   return {
     keys: ordered.map((row) => {
-      try {
-        return JSON.parse(decrypt(kek, Buffer.from(row.private_sealed, 'base64'), row.kid).toString('utf8')) as JWK;
-      } catch {
-        throw new Error(`the key-encryption key does not open signing key ${row.kid}: it is not the key they were sealed with`);
-      }
+      const key = openKey(row, kek);
+      if (!key) throw new Error(`the key-encryption key does not open signing key ${row.kid}: it is not the key they were sealed with`);
+      return key;
     }),
+  };
+}
+
+function openKey(row: { kid: string; private_sealed: string }, kek: Buffer): JWK | undefined {
+  try {
+    return JSON.parse(decrypt(kek, Buffer.from(row.private_sealed, 'base64'), row.kid).toString('utf8')) as JWK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The signing keys as they are (changing nothing, for `mcp-pa doctor`): which sign, which only verify, which the key does not open. */
+export async function inspectSigningKeys(engine: Engine, kek: Buffer): Promise<{ active: string[]; retired: number; unopened: string[] }> {
+  const rows = await engine.db.selectFrom('signing_keys').selectAll().execute();
+  return {
+    active: rows.filter((r) => r.retired_at === null).map((r) => r.alg),
+    retired: rows.filter((r) => r.retired_at !== null).length,
+    unopened: rows.filter((r) => !openKey(r, kek)).map((r) => r.kid),
   };
 }
 

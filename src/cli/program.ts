@@ -7,6 +7,7 @@ import { addKeysCommands } from './commands/keys.js';
 import { addServeCommands, runStdio } from './commands/serve.js';
 import { addTransferCommands } from './commands/transfer.js';
 import { addReindexCommands } from './commands/reindex.js';
+import { addDoctorCommands } from './commands/doctor.js';
 import { addIcsCommands } from './commands/ics.js';
 import { addFeedCommands } from './commands/feeds.js';
 import { addUserCommands } from './commands/users.js';
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo): Command {
     addIcsCommands,
     addFeedCommands,
     addReindexCommands,
+    addDoctorCommands,
   ])
     addCommands(cli);
   return program;

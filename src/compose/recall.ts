@@ -233,7 +233,7 @@ export async function startRecall(parts: Parts, logger: Logger, options: RecallO
 }
 
 /** The configured provider, if both its URL and model are set. */
-function providerOf(config: ResolvedConfig): Embedder | undefined {
+export function providerOf(config: ResolvedConfig): Embedder | undefined {
   const { url, model, api_key: apiKey, timeout_seconds: timeout } = config.embeddings;
   if (url === undefined || model === undefined) return undefined;
   return createEmbeddingsClient({ url, model, apiKey, timeoutMs: timeout * 1000 });

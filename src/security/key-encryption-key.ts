@@ -8,6 +8,16 @@ import { keyFromPassphrase } from '../storage/passphrase-key.js';
 
 const KEY_FILE = 'oauth-signing-keys.kek';
 
+/** Where a single-process deployment keeps its key-encryption key (when none is set). */
+export const keyEncryptionKeyFile = (dataDir: string) => path.join(dataDir, KEY_FILE);
+
+/** The key in its file, checked to be one (a file cut short or replaced is refused). */
+export function readKeyEncryptionKeyFile(file: string): Buffer {
+  const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new ConfigError(`${file} does not hold a 256-bit key: restore it from a backup (without it the signing keys cannot be opened).`);
+  return key;
+}
+
 /** What finding the key needs: the setting, the data directory, and the database it seals keys in. */
 export interface KeyEncryptionKeyDeps {
   engine: Engine;
@@ -36,7 +46,7 @@ export async function keyEncryptionKey({ engine, config }: KeyEncryptionKeyDeps)
       'Set MCP_OAUTH_KEY_ENCRYPTION_KEY (authentication.key_encryption_key): the embedded authorization server seals its signing keys in the database with it, and every instance needs the same one.',
     );
   }
-  const file = path.join(config.dataDir, KEY_FILE);
+  const file = keyEncryptionKeyFile(config.dataDir);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     // 'wx': a second process starting at the same moment keeps the first one's key.
@@ -46,7 +56,5 @@ export async function keyEncryptionKey({ engine, config }: KeyEncryptionKeyDeps)
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-  const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
-  if (key.length !== 32) throw new ConfigError(`${file} does not hold a 256-bit key: restore it from a backup (without it the signing keys cannot be opened).`);
-  return key;
+  return readKeyEncryptionKeyFile(file);
 }

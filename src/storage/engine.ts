@@ -18,6 +18,8 @@ export interface SecurityReport {
   rowLevelSecurity: 'enforced' | 'not-applicable' | 'NOT ENFORCED';
   /** Problems an operator must know about; empty when all is well. */
   warnings: string[];
+  /** PostgreSQL: what is wrong with the role queries run as (missing, superuser, BYPASSRLS, an owner), if anything. */
+  applicationRole?: { name: string; problem?: string };
 }
 
 /**
@@ -53,6 +55,8 @@ export interface Engine {
   blobStore(key: Buffer | undefined): BlobStore;
   /** Brings the schema up to date (every instance may call it at start: they take turns). Returns the steps taken. */
   migrate(options: { appRole?: string }): Promise<string[]>;
+  /** Which migrations are applied and which are not, without applying any. */
+  migrationStatus(): Promise<MigrationStatus>;
   /**
    * Holds a lock of this name until `trx` ends, across every instance of the database: what one
    * instance does under it, the others wait for. On SQLite (one serving process, which
@@ -68,6 +72,16 @@ export interface Engine {
   transaction<T>(access: Access, tenantId: string, fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>): Promise<T>;
   security(): Promise<SecurityReport>;
   close(): Promise<void>;
+}
+
+/** How the database's schema compares with this version's migrations (read only: nothing is applied). */
+export interface MigrationStatus {
+  /** The newest version applied (0: none, or not an mcp-pa database yet). */
+  current: number;
+  /** The newest version this mcp-pa knows. */
+  known: number;
+  /** Migrations the next start (or `mcp-pa migrate`) would apply, as "019 (history)". */
+  pending: string[];
 }
 
 export interface EngineDescription {

@@ -20,11 +20,35 @@ export async function keyFromPassphrase(db: Kysely<Database>, passphrase: string
       .execute();
   if (!(await read(`${purpose}_salt`))) await remember(`${purpose}_salt`, newSalt().toString('hex'));
   const key = deriveKey(passphrase, Buffer.from((await read(`${purpose}_salt`))!.value, 'hex'));
-  const check = crypto
-    .createHmac('sha256', key)
-    .update(`mcp-pa ${purpose.replace(/_/g, ' ')} check`)
-    .digest('hex');
+  const check = checkValue(key, purpose);
   if (!(await read(`${purpose}_check`))) await remember(`${purpose}_check`, check);
   if ((await read(`${purpose}_check`))!.value !== check) throw new StorageError(wrongKey);
   return key;
+}
+
+const checkValue = (key: Buffer, purpose: string) =>
+  crypto
+    .createHmac('sha256', key)
+    .update(`mcp-pa ${purpose.replace(/_/g, ' ')} check`)
+    .digest('hex');
+
+/**
+ * Whether a passphrase is the one this database's `<purpose>` key was made from, writing nothing
+ * (`mcp-pa doctor`): `unused` when no process has started with one yet; the key when it matches.
+ */
+export async function checkPassphrase(
+  db: Kysely<Database>,
+  passphrase: string,
+  purpose: string,
+): Promise<{ state: 'matches'; key: Buffer } | { state: 'differs' } | { state: 'unused' }> {
+  const rows = await db
+    .selectFrom('meta')
+    .select(['key', 'value'])
+    .where('key', 'in', [`${purpose}_salt`, `${purpose}_check`])
+    .execute();
+  const salt = rows.find((r) => r.key === `${purpose}_salt`)?.value;
+  const check = rows.find((r) => r.key === `${purpose}_check`)?.value;
+  if (salt === undefined || check === undefined) return { state: 'unused' };
+  const key = deriveKey(passphrase, Buffer.from(salt, 'hex'));
+  return checkValue(key, purpose) === check ? { state: 'matches', key } : { state: 'differs' };
 }

@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DatabaseBlobStore } from './blob-store.js';
 import { runTransaction, type Engine, type EngineDescription, type EngineKind, type SecurityReport, type TransactionPlan } from './engine.js';
-import { migrate } from './migrations/index.js';
+import { migrate, migrationStatus } from './migrations/index.js';
 import { PGLITE_BYTEA, PgliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 import { postgresSearchIndex } from './search.js';
@@ -62,17 +62,14 @@ async function securityReport(db: Kysely<Database>, kind: EngineKind, appRole: s
     SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class
     WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND relname IN (${sql.join(TENANT_TABLES)})`.execute(db);
   const unprotected = TENANT_TABLES.filter((t) => !tables.rows.some((r) => r.relname === t && r.relrowsecurity && r.relforcerowsecurity));
-  let enforced = true;
-  if (!app) {
-    warnings.push(`the application role "${appRole}" does not exist: run mcp-pa migrate`);
-    enforced = false;
-  } else if (app.rolsuper || app.rolbypassrls) {
-    warnings.push(`the application role "${appRole}" is ${app.rolsuper ? 'a superuser' : 'BYPASSRLS'}: row-level security does not apply to it`);
-    enforced = false;
-  } else if (await ownsTenantTables(db, appRole)) {
-    warnings.push(`the application role "${appRole}" owns the tables (or is a member of their owner): it could turn row-level security off`);
-    enforced = false;
-  }
+  let roleProblem: string | undefined;
+  if (!app) roleProblem = `the application role "${appRole}" does not exist: run mcp-pa migrate`;
+  else if (app.rolsuper || app.rolbypassrls)
+    roleProblem = `the application role "${appRole}" is ${app.rolsuper ? 'a superuser' : 'BYPASSRLS'}: row-level security does not apply to it`;
+  else if (await ownsTenantTables(db, appRole))
+    roleProblem = `the application role "${appRole}" owns the tables (or is a member of their owner): it could turn row-level security off`;
+  if (roleProblem) warnings.push(roleProblem);
+  let enforced = roleProblem === undefined;
   if (unprotected.length > 0) {
     warnings.push(`row-level security is not forced on: ${unprotected.join(', ')} (run mcp-pa migrate)`);
     enforced = false;
@@ -83,7 +80,11 @@ async function securityReport(db: Kysely<Database>, kind: EngineKind, appRole: s
         `that bypasses row-level security is one mistake away from seeing every tenant; connect as a role that is a member of "${appRole}" instead`,
     );
   }
-  return { rowLevelSecurity: enforced ? 'enforced' : 'NOT ENFORCED', warnings };
+  return {
+    rowLevelSecurity: enforced ? 'enforced' : 'NOT ENFORCED',
+    warnings,
+    applicationRole: { name: appRole, ...(roleProblem ? { problem: roleProblem } : {}) },
+  };
 }
 
 /** The owner may alter the tables and reads search_items unfiltered (migration 002). */
@@ -110,6 +111,7 @@ function pgEngine(description: EngineDescription, db: Kysely<Database>, appRole:
     description,
     blobStore: (key) => new DatabaseBlobStore(key),
     migrate: (options) => migrate(db as Kysely<unknown>, 'postgresql', { ...options, vectors: vectorSearch }),
+    migrationStatus: () => migrationStatus(db as Kysely<unknown>, 'postgresql'),
     lockNamed: async (trx, name) => void (await sql`SELECT pg_advisory_xact_lock(hashtext(${name}))`.execute(trx)),
     // A server's autovacuum keeps them (PGlite's engine overrides this).
     refreshStatistics: async () => undefined,

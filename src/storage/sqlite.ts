@@ -4,7 +4,7 @@ import SqliteDatabase from 'better-sqlite3-multiple-ciphers';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { FileBlobStore } from './blob-store.js';
 import { runTransaction, type Engine } from './engine.js';
-import { migrate } from './migrations/index.js';
+import { migrate, migrationStatus } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { keepNewFilesPrivate, makeFilesPrivate } from './private-files.js';
 import { sqliteSearchIndex } from './search.js';
@@ -150,6 +150,7 @@ export function openSqliteEngine(options: SqliteOptions): Engine {
     description: { engine: 'sqlite', location: options.path, label: options.path },
     blobStore: (key) => new FileBlobStore(documentsPath, key),
     migrate: (migration) => migrate(db as Kysely<unknown>, 'sqlite', migration),
+    migrationStatus: () => migrationStatus(db as Kysely<unknown>, 'sqlite'),
     lockNamed: async () => undefined,
     // Its queries were tuned on the planner's own rules, without sqlite_stat1 (docs/performance.md).
     refreshStatistics: async () => undefined,

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../engine.js';
+import type { Dialect, MigrationStatus } from '../engine.js';
 import { TENANT_TABLES } from '../tenant-tables.js';
 import { ensureVectorSupport } from '../vectors.js';
 import { initial } from './001-initial.js';
@@ -77,6 +77,22 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect, options: Mi
       throw err;
     }
   });
+}
+
+export async function migrationStatus(db: Kysely<unknown>, dialect: Dialect): Promise<MigrationStatus> {
+  const known = Math.max(...MIGRATIONS.map((m) => m.version));
+  const table =
+    dialect === 'sqlite'
+      ? sql`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+      : sql`SELECT count(*) AS n FROM pg_class WHERE relkind = 'r' AND relname = 'schema_migrations'`;
+  const tracked = await table.execute(db);
+  const rows =
+    Number((tracked.rows[0] as { n: number } | undefined)?.n) > 0
+      ? (await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(db)).rows
+      : [];
+  const done = new Set(rows.map((r) => Number(r.version)));
+  const pending = MIGRATIONS.filter((m) => !done.has(m.version)).map((m) => `${String(m.version).padStart(3, '0')} (${m.name})`);
+  return { current: Math.max(0, ...done), known, pending };
 }
 
 async function applyMigrations(conn: Kysely<unknown>, dialect: Dialect, upTo = Infinity): Promise<string[]> {
