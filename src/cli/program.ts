@@ -8,6 +8,7 @@ import { addServeCommands, runStdio } from './commands/serve.js';
 import { addTransferCommands } from './commands/transfer.js';
 import { addReindexCommands } from './commands/reindex.js';
 import { addDoctorCommands } from './commands/doctor.js';
+import { addBackupCommands } from './commands/backup.js';
 import { addIcsCommands } from './commands/ics.js';
 import { addFeedCommands } from './commands/feeds.js';
 import { addUserCommands } from './commands/users.js';
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo): Command {
     addFeedCommands,
     addReindexCommands,
     addDoctorCommands,
+    addBackupCommands,
   ])
     addCommands(cli);
   return program;

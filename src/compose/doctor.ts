@@ -217,7 +217,10 @@ async function findKeyEncryptionKey(engine: Engine, config: ResolvedConfig, seal
       : { result: line(name, 'ok', `none yet: made in ${file} when first needed`) };
   }
   try {
-    return { result: line(name, 'ok', `kept in ${file}: keep it with your backups`), key: readKeyEncryptionKeyFile(file) };
+    return {
+      result: line(name, 'ok', `kept in ${file}: keep a copy somewhere safe (mcp-pa backup leaves it out unless --include-key)`),
+      key: readKeyEncryptionKeyFile(file),
+    };
   } catch (err) {
     return { result: line(name, 'fail', (err as Error).message) };
   }

@@ -49,6 +49,12 @@ export interface Engine {
   readonly feedOwner: FeedOwnerQuery;
   /** Items waiting for embeddings across every tenant (counts only). */
   readonly embeddingBacklog: EmbeddingBacklogQuery;
+  /**
+   * A consistent copy of the whole database in one file, taken while it is in use (`mcp-pa backup`):
+   * SQLite's VACUUM INTO (encrypted with the same key), PGlite's data directory as a tar file.
+   * Absent for a PostgreSQL server, which its own tools back up.
+   */
+  readonly snapshot?: (file: string) => Promise<void>;
   /** How logs and messages name the engine and where its data lives: for people, never to branch on. */
   readonly description: EngineDescription;
   /** Where document bytes live: files beside an SQLite database, rows in PostgreSQL (sealed with `key` when given). */

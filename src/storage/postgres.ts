@@ -186,6 +186,8 @@ export async function openPostgresEngine(options: PostgresOptions): Promise<Engi
 export interface PgliteOptions {
   dataDir: string;
   appRole: string;
+  /** A new data directory is made from this snapshot (`mcp-pa restore`). */
+  loadDataDir?: Buffer;
 }
 
 /**
@@ -193,7 +195,7 @@ export interface PgliteOptions {
  * overwrite each other. A lock file holding the owner's pid keeps it to one (a dead owner's lock
  * is taken over).
  */
-function lockDataDir(dataDir: string): () => void {
+export function lockDataDir(dataDir: string): () => void {
   // Beside the directory, not in it: PGlite owns what is inside.
   const lock = `${dataDir.replace(/[\\/]+$/, '')}.lock`;
   const mine = String(process.pid);
@@ -242,7 +244,11 @@ export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> 
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(options.dataDir, { extensions: { vector }, ...PGLITE_BYTEA });
+    pglite = await PGlite.create(options.dataDir, {
+      extensions: { vector },
+      ...PGLITE_BYTEA,
+      ...(options.loadDataDir ? { loadDataDir: new Blob([new Uint8Array(options.loadDataDir)]) } : {}),
+    });
   } catch (err) {
     unlock();
     throw new StorageError(`Cannot open the embedded database in ${options.dataDir}: ${(err as Error).message}`);
@@ -255,5 +261,10 @@ export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> 
     checkRoleName(options.appRole),
     await hasVectorExtension(db),
   );
-  return { ...engine, refreshStatistics: async () => void (await sql`ANALYZE`.execute(db)), close: () => engine.close().finally(unlock) };
+  return {
+    ...engine,
+    refreshStatistics: async () => void (await sql`ANALYZE`.execute(db)),
+    snapshot: async (file) => fs.writeFileSync(file, new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer()), { mode: 0o600 }),
+    close: () => engine.close().finally(unlock),
+  };
 }

@@ -152,6 +152,7 @@ export function openSqliteEngine(options: SqliteOptions): Engine {
     migrate: (migration) => migrate(db as Kysely<unknown>, 'sqlite', migration),
     migrationStatus: () => migrationStatus(db as Kysely<unknown>, 'sqlite'),
     lockNamed: async () => undefined,
+    snapshot: async (file) => void (await sql`VACUUM INTO ${file}`.execute(db)),
     // Its queries were tuned on the planner's own rules, without sqlite_stat1 (docs/performance.md).
     refreshStatistics: async () => undefined,
     transaction: (access, _tenantId, fn) =>
@@ -170,4 +171,25 @@ export function openSqliteEngine(options: SqliteOptions): Engine {
     security: async () => ({ rowLevelSecurity: 'not-applicable', warnings: [] }),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Whether another connection has the database file open (a running server): in WAL mode every
+ * open connection holds a shared lock, so an exclusive one is refused at once. The file's key is
+ * not needed: the lock comes before any page is read.
+ */
+export function sqliteFileInUse(file: string): boolean {
+  if (!fs.existsSync(file)) return false;
+  const raw = new SqliteDatabase(file, { fileMustExist: true });
+  try {
+    raw.pragma('busy_timeout = 0');
+    raw.pragma('locking_mode = EXCLUSIVE');
+    raw.exec('BEGIN EXCLUSIVE');
+    raw.exec('COMMIT');
+    return false;
+  } catch (err) {
+    return (err as { code?: string }).code === 'SQLITE_BUSY';
+  } finally {
+    raw.close();
+  }
 }
