@@ -5,8 +5,8 @@
  * layer here before its modules may import anything.
  */
 const LAYERS = [
-  // Knows nothing of the rest: time, logging, outbound HTTP, the error classes, scopes, resource URIs, the Node check.
-  ['low', '^src/(clock|logging|errors|scopes|resource-uri|node-version)[.]ts$|^src/net/'],
+  // Knows nothing of the rest: time, logging, metrics, outbound HTTP, the error classes, scopes, resource URIs, the Node check.
+  ['low', '^src/(clock|logging|metrics|errors|scopes|resource-uri|node-version)[.]ts$|^src/net/'],
   ['config', '^src/config/'],
   ['storage', '^src/storage/'],
   ['domain', '^src/domain/'],

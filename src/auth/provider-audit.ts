@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../security/audit.js';
+import { metrics } from '../metrics.js';
 
 const TOKEN_EVENT: Record<string, string> = { authorization_code: 'token.issued', client_credentials: 'token.issued', refresh_token: 'token.refreshed' };
 
@@ -25,6 +26,7 @@ export function auditProviderEvents(provider: Provider, audit: AuditLog): void {
   provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string; error_detail?: string }) => {
     // oidc-provider says what went wrong in error_detail (the description stays generic).
     const reason = err.error_detail ?? err.error_description;
+    metrics.tokenRefused('token_endpoint', err.error ?? 'error');
     const replay = /already (used|consumed)/.test(reason ?? '');
     void audit.record({
       type: replay ? 'token.replay' : 'token.refused',

@@ -8,6 +8,7 @@ import type { OpenedRuntime } from '../runtime.js';
 import type { AuditLog } from '../security/audit.js';
 import { runDueWork, type DueWorkHandlers } from './due-work.js';
 import { sweepExpiredOAuthRecords, sweepOldLoginFailures, sweepOldSignInAddresses, sweepRateLimits } from '../storage/oauth-records.js';
+import { metrics } from '../metrics.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -42,6 +43,7 @@ export async function startMaintenance({ runtime, audit, logger }: MaintenanceDe
       ),
     );
     const sent = errors.filter((e) => e === undefined).length;
+    for (const error of errors) metrics.reminderDelivery(error ? 'failed' : 'sent');
     for (const [i, claim] of claims.entries()) await runtime.run('write', tenant, (ctx) => recordDelivery(ctx, claim, errors[i]));
     await runtime.run('write', tenant, scheduleNextRun);
     if (sent) logger.info({ sent, failed: claims.length - sent }, 'pushed reminders');

@@ -69,6 +69,9 @@ const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'MCP_PA_EMBEDDINGS_URL', path: ['embeddings', 'url'] },
   { name: 'MCP_PA_EMBEDDINGS_MODEL', path: ['embeddings', 'model'] },
   { name: 'MCP_PA_EMBEDDINGS_API_KEY', path: ['embeddings', 'api_key'], secret: true },
+  { name: 'MCP_PA_METRICS_PORT', path: ['metrics', 'port'], number: true },
+  { name: 'MCP_PA_METRICS_HOST', path: ['metrics', 'host'] },
+  { name: 'MCP_PA_METRICS_TOKEN', path: ['metrics', 'token'], secret: true },
 ];
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };

@@ -17,6 +17,13 @@ const wholeNumber = (min: number, max: number) => {
     .max(max, message);
 };
 
+const portNumber = () =>
+  z
+    .number({ error: () => 'must be a port number from 0 to 65535' })
+    .int('must be a whole number from 0 to 65535')
+    .min(0, 'must be a port number from 0 to 65535')
+    .max(65535, 'must be a port number from 0 to 65535');
+
 const perWindow = () =>
   z
     .number({ error: () => 'must be a whole number of requests from 1 to 1000000' })
@@ -111,12 +118,7 @@ export const ConfigSchema = z
     server: z
       .strictObject({
         host: nonEmpty('a host name or IP address').default('127.0.0.1'),
-        port: z
-          .number({ error: () => 'must be a port number from 0 to 65535' })
-          .int('must be a whole number from 0 to 65535')
-          .min(0, 'must be a port number from 0 to 65535')
-          .max(65535, 'must be a port number from 0 to 65535')
-          .default(8000),
+        port: portNumber().default(8000),
         tls_required: bool().default(true),
         /** The canonical base URL clients use; the MCP resource is `<public_url>/mcp`. */
         public_url: httpUrl('the public origin, https:// (http:// only for a loopback host)')
@@ -293,6 +295,20 @@ export const ConfigSchema = z
         in_flight_body_mb_per_tenant: megabytes().optional(),
       })
       .prefault({}),
+    /** Prometheus metrics (HTTP mode), on a listener of their own: served only when a port is set. */
+    metrics: z
+      .strictObject({
+        /** The metrics listener's port (0: any free one); unset: no metrics are served. */
+        port: portNumber().optional(),
+        host: nonEmpty('a host name or IP address').default('127.0.0.1'),
+        /** A bearer token scrapers must send; required unless the listener is on loopback. */
+        token: z
+          .string({ error: () => 'must be a token of at least 16 characters' })
+          .min(16, 'must be a token of at least 16 characters')
+          .max(1000)
+          .optional(),
+      })
+      .prefault({}),
     features: z
       .strictObject({
         /** Recall by meaning: items embedded in the background, search by meaning (needs embeddings.url and .model). */
@@ -328,6 +344,13 @@ export const ConfigSchema = z
         code: 'custom',
         path: ['embeddings', 'url'],
         message: 'must be https:// when embeddings.api_key is set (over plain http the key would travel in clear); http is fine for a provider on this machine',
+      });
+    }
+    if (cfg.metrics.port !== undefined && cfg.metrics.token === undefined && !isLoopbackHost(cfg.metrics.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metrics', 'token'],
+        message: `must be set when the metrics listener binds "${cfg.metrics.host}", not a loopback address: scrapers then send it as a bearer token`,
       });
     }
     const { tls_cert, tls_key } = cfg.server;

@@ -5,6 +5,7 @@ import { describeZodError } from '../domain/common/zod-messages.js';
 import type { DomainContext } from '../domain/context.js';
 import { NotFoundError, UserError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { metrics } from '../metrics.js';
 import type { Runtime } from '../runtime.js';
 import type { Access } from '../storage/engine.js';
 import type { ToolOffer } from './offer.js';
@@ -77,8 +78,10 @@ export function tenantWork(deps: McpDeps, tenantId: string, actor?: () => string
       fn: (ctx: DomainContext) => Promise<T>,
       present: (value: T) => CallToolResult,
       callActor?: () => string,
+      startedAt = performance.now(),
     ): Promise<CallToolResult> {
       const outcome = await attempt(access, name, fn, callActor);
+      metrics.toolCall(name, outcome.ok ? 'ok' : outcome.failure.kind, (performance.now() - startedAt) / 1000);
       return outcome.ok ? present(outcome.value) : { content: [{ type: 'text', text: outcome.failure.message }], isError: true };
     },
     /**

@@ -58,6 +58,7 @@ function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration
       scopeChallenge: requireScopes(scopeOf(tool)),
     },
     async (input: unknown, ctx: unknown) => {
+      const startedAt = performance.now();
       const prepared = tool.prepare ? await tool.prepare(input as never, deps) : undefined;
       return work.tool(
         tool.access,
@@ -68,6 +69,7 @@ function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration
           structuredContent: result as Record<string, unknown>,
         }),
         () => clientNamed(server, ctx),
+        startedAt,
       );
     },
   );

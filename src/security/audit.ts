@@ -118,6 +118,11 @@ export class AuditLog {
   #timer?: NodeJS.Timeout;
   readonly #maxQueued: number;
 
+  /** Events logged whose rows are not written yet (a metric). */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
   constructor(
     private readonly deps: AuditDeps,
     options: AuditLogOptions = {},

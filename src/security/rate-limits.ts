@@ -5,6 +5,7 @@ import type { Logger } from '../logging.js';
 import type { Engine } from '../storage/engine.js';
 import type { AuditLog } from './audit.js';
 import { DatabaseRateLimiter } from './database-rate-limiter.js';
+import { metrics } from '../metrics.js';
 
 /** One limit: so many requests per window, counted per key (an address, a client, a tenant). */
 export interface LimitPolicy {
@@ -79,6 +80,7 @@ export class RateLimits {
       }
       const retryAfterS = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
       this.audit?.rateLimitRefused(policy.name, key, address, err.msBeforeNext);
+      metrics.rateLimited(policy.name);
       return { allowed: false, headers: { ...limitHeaders(policy, err), 'Retry-After': String(retryAfterS) }, retryAfterS };
     }
   }
@@ -136,6 +138,7 @@ export class RateLimits {
   /** A request refused without counting (blocked, or over a limit seen by `peek`): goes into the audit trail's count of refusals. */
   refused(policy: LimitPolicy, key: string, address: string | undefined, windowLeftMs: number): void {
     this.audit?.rateLimitRefused(policy.name, key, address, windowLeftMs);
+    metrics.rateLimited(policy.name);
   }
 }
 

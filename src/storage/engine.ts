@@ -55,6 +55,8 @@ export interface Engine {
    * Absent for a PostgreSQL server, which its own tools back up.
    */
   readonly snapshot?: (file: string) => Promise<void>;
+  /** A pool of server connections: how many are open, idle, and how many requests wait for one (metrics). */
+  readonly poolStats?: () => { total: number; idle: number; waiting: number };
   /** How logs and messages name the engine and where its data lives: for people, never to branch on. */
   readonly description: EngineDescription;
   /** Where document bytes live: files beside an SQLite database, rows in PostgreSQL (sealed with `key` when given). */

@@ -172,6 +172,10 @@ export async function openPostgresEngine(options: PostgresOptions): Promise<Engi
   });
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', (err) => options.onIdleError?.(err));
+  // pg-pool listens only while a client is idle: one checked out (a transaction running) whose
+  // connection the server ends (a restart) emits 'error' to nobody, which would crash the process.
+  // Its statement fails by itself, and the pool drops the client when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`SELECT 1`.execute(db);
@@ -180,7 +184,8 @@ export async function openPostgresEngine(options: PostgresOptions): Promise<Engi
     const url = new URL(options.connectionString);
     throw new StorageError(`Cannot connect to PostgreSQL at ${url.hostname}:${url.port || 5432}/${url.pathname.slice(1)}: ${(err as Error).message}`);
   }
-  return pgEngine({ engine: 'postgres', location: 'server', label: 'PostgreSQL' }, db, checkRoleName(options.appRole), await hasVectorExtension(db));
+  const engine = pgEngine({ engine: 'postgres', location: 'server', label: 'PostgreSQL' }, db, checkRoleName(options.appRole), await hasVectorExtension(db));
+  return { ...engine, poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) };
 }
 
 export interface PgliteOptions {

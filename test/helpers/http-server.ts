@@ -57,6 +57,13 @@ export class HttpTestServer {
     return this.#serving.handle.listener;
   }
 
+  /** The in-process server's Prometheus listener, when `metrics.port` is set. */
+  get metricsUrl(): string {
+    const url = this.#serving?.handle.metricsUrl;
+    if (!url) throw new Error('no metrics listener (set metrics.port; in this process only)');
+    return url;
+  }
+
   /** The in-process server's embedding worker. */
   get recall() {
     if (!this.#serving) throw new Error("the binary's server is in another process");

@@ -34,6 +34,7 @@ import { addressKey, basicClientId, CLIENT_AUTHENTICATING_PATHS } from '../../se
 import { limitPolicies, type RateLimits } from '../../security/rate-limits.js';
 import type { AuditLog } from '../../security/audit.js';
 import { blockedByRefusals, countedIfProven, limited } from './rate-limit-middleware.js';
+import { requestMetrics } from './request-metrics.js';
 
 /** The parts the HTTP edge is built from, each built once by the composition root (src/compose/http.ts). */
 export interface HttpParts {
@@ -140,6 +141,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trust_proxy ?? false);
+  app.use(requestMetrics());
   app.use(securityHeaders());
   app.use(healthRoutes(engine, options.readiness));
   if (options.requireProxiedHttps) app.use(httpsRequired());

@@ -7,6 +7,7 @@ import type { AuditLog } from '../../security/audit.js';
 import { EVERY_SCOPE, SCOPES } from '../../scopes.js';
 import { TokenRejected, TokenUnverifiable } from '../../errors.js';
 import type { TokenVerifier, VerifiedToken } from './token-verifier.js';
+import { metrics } from '../../metrics.js';
 
 export interface BearerOptions {
   verifier: TokenVerifier;
@@ -58,6 +59,7 @@ export function bearerAuth(options: BearerOptions): RequestHandler {
   };
   const deny = async (req: Request, reason: string, status: number) => {
     void options.audit.record({ type: 'auth.denied', address: req.ip, details: { status, reason, method: req.method, path: req.path } });
+    metrics.tokenRefused('resource', reason);
     await options.onRefused?.(req);
   };
 

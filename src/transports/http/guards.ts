@@ -54,3 +54,8 @@ export function httpsRequired(): RequestHandler {
     next();
   };
 }
+
+/** host:port as a URL writes it (an IPv6 address in brackets). */
+export function hostWithPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

@@ -11,6 +11,9 @@ import { createHttpApp, type HttpParts } from './app.js';
 import type { Readiness } from './health.js';
 import { IssuerConnection } from './issuer.js';
 import type { ClientCertificates } from '../../auth/client-authentication.js';
+import { hostWithPort } from './guards.js';
+import { listenMetrics, type MetricsListener } from './metrics-listener.js';
+import { metrics } from '../../metrics.js';
 
 /** TLS 1.2 at least, and only forward-secret AEAD suites (TLS 1.3's are always on). */
 const TLS_OPTIONS = {
@@ -86,10 +89,6 @@ export function planListen(config: ResolvedConfig): ListenPlan {
   return { host: server.host, port: server.port, tls, behindProxy, auth, issuer: auth === 'external' ? authentication.issuer : undefined };
 }
 
-function hostWithPort(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
 /**
  * A client certificate is asked for (never required: browsers and public clients have none) when
  * a CA for them is configured, or when self-signed certificates may authenticate clients.
@@ -122,6 +121,8 @@ export interface HttpServerHandle {
   notify: McpHttpHandler['notify'];
   /** Node's server underneath (its deadlines: headersTimeout, requestTimeout), for tests that read or shorten them. */
   listener: http.Server;
+  /** Where Prometheus scrapes, when `metrics.port` is set. */
+  metricsUrl?: string;
 }
 
 /**
@@ -159,6 +160,10 @@ export async function listenHttp(parts: HttpParts, plan: ListenPlan, extension?:
   }
   const { app, mcp } = createHttpApp({ parts, publicUrl, allowedHosts, issuer, requireProxiedHttps: plan.behindProxy, readiness, extension });
   handler = app;
+  const metricsListener = await startMetrics(parts, plan, recall.enabled).catch((err: unknown) => {
+    server.close();
+    throw err;
+  });
   // A refused TLS handshake (an old protocol, a weak cipher, garbage) never reaches the app: audit it here.
   server.on(
     'tlsClientError',
@@ -197,10 +202,25 @@ export async function listenHttp(parts: HttpParts, plan: ListenPlan, extension?:
       clearInterval(sweep);
       clearTimeout(deadline);
       authorizationServer?.stop();
+      await metricsListener?.close();
       await mcp.close();
       // Events of the last requests are still being written: nothing of the trail is lost on shutdown,
       // and a last checkpoint of it goes to the log.
       await audit.close();
     })());
-  return { url: publicUrl, close, notify: mcp.notify, listener: server };
+  return { url: publicUrl, close, notify: mcp.notify, listener: server, ...(metricsListener ? { metricsUrl: metricsListener.url } : {}) };
+}
+
+/** The metrics listener, when configured, reading its levels from this instance's parts. */
+async function startMetrics(parts: HttpParts, plan: ListenPlan, embeddings: boolean): Promise<MetricsListener | undefined> {
+  const { config, engine, audit, logger } = parts;
+  const { port } = config.metrics;
+  if (port === undefined) return undefined;
+  metrics.collectProcessMetrics();
+  metrics.watch({
+    ...(engine.poolStats ? { pool: engine.poolStats } : {}),
+    auditQueue: () => audit.queued,
+    ...(embeddings ? { embeddingBacklog: () => engine.transaction('read', '', (trx) => engine.embeddingBacklog(trx)) } : {}),
+  });
+  return listenMetrics({ ...config.metrics, port }, plan.tls, logger);
 }
