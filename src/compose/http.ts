@@ -14,6 +14,7 @@ import { listenHttp, planListen, type HttpServerHandle, type ListenPlan } from '
 import { shutdownOnce } from '../transports/shutdown.js';
 import { startMaintenance } from './maintenance.js';
 import { startRecall, type RecallWorker } from './recall.js';
+import { startTracing } from './tracing.js';
 
 /** A listening server, and its embedding worker (tests await its queue). */
 export type ServedHttp = HttpServerHandle & { recall: RecallWorker };
@@ -77,7 +78,11 @@ export interface ServingHttp {
  * checks the accounts against the configuration, then starts the server.
  */
 export async function startServing(config: ResolvedConfig, logger: Logger, plan: ListenPlan, clock?: Clock): Promise<ServingHttp> {
-  const opened = await openRuntime(config, logger, clock);
+  const stopTracing = await startTracing(config, logger);
+  const opened = await openRuntime(config, logger, clock).catch(async (err: unknown) => {
+    await stopTracing();
+    throw err;
+  });
   let handle: ServedHttp;
   try {
     // Without authentication (loopback development) every request acts as the local tenant.
@@ -87,10 +92,19 @@ export async function startServing(config: ResolvedConfig, logger: Logger, plan:
     handle = await startHttpServer(opened, plan);
   } catch (err) {
     await opened.close();
+    await stopTracing();
     throw err;
   }
   let stopped: Promise<void> | undefined;
-  return { opened, handle, stop: () => (stopped ??= handle.close().then(() => opened.close())) };
+  return {
+    opened,
+    handle,
+    stop: () =>
+      (stopped ??= handle
+        .close()
+        .then(() => opened.close())
+        .then(stopTracing)),
+  };
 }
 
 /**

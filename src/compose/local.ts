@@ -10,6 +10,7 @@ import { startMaintenance } from './maintenance.js';
 import { startRecall, type RecallWorker } from './recall.js';
 import type { Embedder } from '../domain/search/recall.js';
 import { provideParts } from './parts.js';
+import { startTracing } from './tracing.js';
 
 export interface LocalServer {
   /** Storage for the one local tenant: what its MCP server runs on. */
@@ -29,7 +30,11 @@ export interface LocalServer {
 export async function openLocal(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock, embedder?: Embedder): Promise<LocalServer> {
   for (const warning of configWarnings(config)) logger.warn(warning);
   const offer = toolOffer(config);
-  const opened = await openRuntime(config, logger, clock);
+  const stopTracing = await startTracing(config, logger);
+  const opened = await openRuntime(config, logger, clock).catch(async (err: unknown) => {
+    await stopTracing();
+    throw err;
+  });
   try {
     await opened.ensureTenant(LOCAL_TENANT);
     provideParts(opened, { http: false });
@@ -44,10 +49,12 @@ export async function openLocal(config: ResolvedConfig, logger: Logger, clock: C
         stopMaintenance();
         recall.stop();
         await opened.close();
+        await stopTracing();
       },
     };
   } catch (err) {
     await opened.close();
+    await stopTracing();
     throw err;
   }
 }

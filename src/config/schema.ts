@@ -309,6 +309,21 @@ export const ConfigSchema = z
           .optional(),
       })
       .prefault({}),
+    /** OpenTelemetry traces (off by default), sent over OTLP/HTTP. */
+    tracing: z
+      .strictObject({
+        enabled: bool().default(false),
+        /** The collector's traces URL (…/v1/traces); unset: OTEL_EXPORTER_OTLP_ENDPOINT's, else http://localhost:4318/v1/traces. */
+        endpoint: z.url({ protocol: /^https?$/, error: () => 'must be an http:// or https:// URL' }).optional(),
+        service_name: nonEmpty('a service name').default('mcp-pa'),
+        /** The share of traces this server starts that are recorded (a caller's sampled trace always is). */
+        sample_ratio: z
+          .number({ error: () => 'must be a number from 0 to 1' })
+          .min(0, 'must be a number from 0 to 1')
+          .max(1, 'must be a number from 0 to 1')
+          .default(1),
+      })
+      .prefault({}),
     features: z
       .strictObject({
         /** Recall by meaning: items embedded in the background, search by meaning (needs embeddings.url and .model). */

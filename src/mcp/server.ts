@@ -10,6 +10,7 @@ import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { annotationsOf, scopeOf, type ToolDeclaration } from './tool.js';
 import { TOOLS } from './tools/index.js';
+import { contextFrom, inSpan } from '../tracing.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 export const SERVER_VERSION = pkg.version;
@@ -57,20 +58,25 @@ function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration
       // Over HTTP, a token without the tool's scope gets 403 insufficient_scope (no token, no check: stdio).
       scopeChallenge: requireScopes(scopeOf(tool)),
     },
-    async (input: unknown, ctx: unknown) => {
+    (input: unknown, ctx: unknown) => {
       const startedAt = performance.now();
-      const prepared = tool.prepare ? await tool.prepare(input as never, deps) : undefined;
-      return work.tool(
-        tool.access,
-        tool.name,
-        async (domain) => ({ result: await tool.run(domain, await readWords(domain, tool.input, input as never), prepared), readings: domain.readings }),
-        ({ result, readings }) => ({
-          content: [{ type: 'text' as const, text: tool.summarize(result) + readingsText(readings) }, ...(tool.content?.(result) ?? [])],
-          structuredContent: result as Record<string, unknown>,
-        }),
-        () => clientNamed(server, ctx),
-        startedAt,
-      );
+      // The client's trace (its _meta, SEP-414) when it sent one, else the HTTP request's headers'.
+      const parent = contextFrom((ctx as { mcpReq?: { _meta?: Record<string, unknown> } } | undefined)?.mcpReq?._meta);
+      const attributes = { 'mcp.method.name': 'tools/call', 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': tool.name };
+      return inSpan(`tools/call ${tool.name}`, { kind: 'server', parent, attributes, outcome: (r) => (r.isError ? 'tool_error' : undefined) }, async () => {
+        const prepared = tool.prepare ? await tool.prepare(input as never, deps) : undefined;
+        return work.tool(
+          tool.access,
+          tool.name,
+          async (domain) => ({ result: await tool.run(domain, await readWords(domain, tool.input, input as never), prepared), readings: domain.readings }),
+          ({ result, readings }) => ({
+            content: [{ type: 'text' as const, text: tool.summarize(result) + readingsText(readings) }, ...(tool.content?.(result) ?? [])],
+            structuredContent: result as Record<string, unknown>,
+          }),
+          () => clientNamed(server, ctx),
+          startedAt,
+        );
+      });
     },
   );
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { inSpan } from '../tracing.js';
 import type { BlobStore } from './blob-store.js';
 import type { TransactionHooks } from './transaction-hooks.js';
 import type { Database } from './schema.js';
@@ -102,6 +103,8 @@ export interface EngineDescription {
 }
 
 export interface TransactionPlan {
+  /** What a trace says of the transaction: the database system and the access asked for. */
+  readonly traced: { system: 'sqlite' | 'postgresql'; access: Access };
   /** Statements that open the transaction (BEGIN, role, tenant). */
   begin(conn: Kysely<Database>): Promise<void>;
   /** Errors after which running the whole transaction again can succeed (deadlock, serialisation). */
@@ -114,11 +117,12 @@ const MAX_ATTEMPTS = 5;
  * Runs fn in one transaction on one connection, with fresh hooks per attempt, retrying the whole
  * of it (with a little random back-off) when the database says a retry can succeed.
  */
-export async function runTransaction<T>(
-  db: Kysely<Database>,
-  plan: TransactionPlan,
-  fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>,
-): Promise<T> {
+export function runTransaction<T>(db: Kysely<Database>, plan: TransactionPlan, fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>): Promise<T> {
+  const attributes = { 'db.system.name': plan.traced.system, 'mcp_pa.transaction.access': plan.traced.access };
+  return inSpan('db.transaction', { kind: 'client', attributes }, () => runAttempts(db, plan, fn));
+}
+
+async function runAttempts<T>(db: Kysely<Database>, plan: TransactionPlan, fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const committed: (() => Promise<void> | void)[] = [];
     const rolledBack: (() => Promise<void> | void)[] = [];

@@ -34,6 +34,7 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serializati
  */
 function tenantPlan(access: 'read' | 'write', appRole: string, tenantId: string): TransactionPlan {
   return {
+    traced: { system: 'postgresql', access },
     async begin(conn) {
       await sql.raw(access === 'read' ? 'BEGIN READ ONLY' : 'BEGIN').execute(conn);
       // Plans made for the actual values: statements are prepared once per connection, and a

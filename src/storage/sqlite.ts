@@ -159,6 +159,7 @@ export function openSqliteEngine(options: SqliteOptions): Engine {
       runTransaction(
         db,
         {
+          traced: { system: 'sqlite', access },
           begin: (conn) =>
             sql
               .raw(access === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN')

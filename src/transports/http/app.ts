@@ -35,6 +35,7 @@ import { limitPolicies, type RateLimits } from '../../security/rate-limits.js';
 import type { AuditLog } from '../../security/audit.js';
 import { blockedByRefusals, countedIfProven, limited } from './rate-limit-middleware.js';
 import { requestMetrics } from './request-metrics.js';
+import { contextFrom, withContext } from '../../tracing.js';
 
 /** The parts the HTTP edge is built from, each built once by the composition root (src/compose/http.ts). */
 export interface HttpParts {
@@ -238,7 +239,8 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     limited(limits, policy.mcpPerTenant, byTenant),
     admit,
     jsonRpcBody(maxBytes),
-    (req: Request, res: Response) => void serveMcp(req, res, req.body),
+    // The caller's trace (W3C traceparent), for the spans the request makes.
+    (req: Request, res: Response) => withContext(contextFrom(req.headers), () => void serveMcp(req, res, req.body)),
   );
   app.use('/mcp', jsonRpcBodyErrors(maxBytes, audit));
 
