@@ -12,21 +12,20 @@ export const registry = new client.Registry();
 /** Seconds, from a millisecond on the loopback to a slow provider call. */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-const toolCalls = new client.Histogram({
-  name: 'mcp_pa_tool_call_duration_seconds',
-  help: 'MCP tool calls by tool and status (ok, invalid, not_found, busy, internal), with their duration',
-  labelNames: ['tool', 'status'] as const,
-  buckets: BUCKETS,
-  registers: [registry],
-});
+/** Durations in seconds, by what was served (`what`) and how it ended. */
+const durations = <T extends string>(name: string, help: string, what: T) =>
+  new client.Histogram({ name, help, labelNames: [what, 'status'] as const, buckets: BUCKETS, registers: [registry] });
 
-const httpRequests = new client.Histogram({
-  name: 'mcp_pa_http_request_duration_seconds',
-  help: 'HTTP requests by route (mcp, oauth, metadata, feeds, health, other) and status code, with their duration',
-  labelNames: ['route', 'status'] as const,
-  buckets: BUCKETS,
-  registers: [registry],
-});
+const toolCalls = durations(
+  'mcp_pa_tool_call_duration_seconds',
+  'MCP tool calls by tool and status (ok, invalid, not_found, busy, internal), with their duration',
+  'tool',
+);
+const httpRequests = durations(
+  'mcp_pa_http_request_duration_seconds',
+  'HTTP requests by route (mcp, token, oauth, metadata, feeds, health, other) and status code, with their duration',
+  'route',
+);
 
 const tokenRefusals = new client.Counter({
   name: 'mcp_pa_token_refusals_total',
