@@ -9,7 +9,8 @@ import { makeTestPki } from './helpers/certificates.js';
 import { EmbeddingStandIn } from './helpers/embedding-stand-in.js';
 import { adminQuery, engineEnv, rawSql } from './helpers/engines.js';
 import { withConfigFile } from './helpers/http-server.js';
-import { dataDir, runCli, tempHome } from './helpers/server.js';
+import { seedPgliteHome } from './helpers/pglite-template.js';
+import { dataDir, runCli, tempHome, withServer } from './helpers/server.js';
 
 /** The doctor's line for a check, parsed from its output: status and message. */
 function lineOf(stdout: string, check: string): { status: string; message: string } {
@@ -62,6 +63,19 @@ describe('mcp-pa doctor, local mode', () => {
     assert.equal(lineOf(stdout, 'database').status, 'FAIL');
     assert.match(lineOf(stdout, 'database').message, /does not open the database/);
     assert.equal(lineOf(stdout, 'migrations').status, '--');
+  });
+
+  test('embedded PostgreSQL held by a running server: said, not failed, and left alone', async () => {
+    const home = tempHome('mcp-pa-doctor-');
+    const env = await engineEnv(home, 'pglite');
+    await seedPgliteHome(home, env);
+    await withServer({ home, env, binary: true }, async (server) => {
+      await server.ok('get_current_time'); // the server opens its storage at the first request
+      const { code, stdout } = await runCli(['doctor'], home, env);
+      assert.equal(code, 0, stdout);
+      assert.equal(lineOf(stdout, 'database').status, 'WARN', stdout);
+      assert.match(lineOf(stdout, 'database').message, /in use by a running mcp-pa \(pid \d+\)/);
+    });
   });
 
   test('an invalid configuration is one failed check, naming the key', async () => {

@@ -11,6 +11,7 @@ import { KEY_IN_DATABASE_WARNING } from '../security/audit-keys.js';
 import { keyEncryptionKeyFile, readKeyEncryptionKeyFile } from '../security/key-encryption-key.js';
 import type { Engine } from '../storage/engine.js';
 import { checkPassphrase } from '../storage/passphrase-key.js';
+import { pgliteHeldBy } from '../storage/postgres.js';
 import { providerOf } from './recall.js';
 
 type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -49,7 +50,7 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
   for (const warning of configWarnings(config)) results.push(line('configuration', 'warn', warning));
   if (!config.database.connection_string) results.push(dataDirectoryCheck(config.dataDir));
 
-  const missing = databaseNotMadeYet(config);
+  const missing = databaseNotOpenable(config);
   let engine: Engine | undefined;
   if (missing) results.push(line('database', 'warn', missing));
   else {
@@ -60,7 +61,7 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
       results.push(line('database', 'fail', (err as Error).message));
     }
   }
-  const skipped = missing ? 'no database yet' : 'the database could not be opened';
+  const skipped = missing ? 'the database was not opened' : 'the database could not be opened';
   if (engine) {
     try {
       results.push(...(await databaseChecks(engine, config, clock)));
@@ -100,11 +101,16 @@ function dataDirectoryCheck(dataDir: string): CheckResult {
   return line('data directory', 'ok', `${dataDir}, private to its owner`);
 }
 
-/** A local database that does not exist yet is made at the first start; opening it here would make it. */
-function databaseNotMadeYet(config: ResolvedConfig): string | undefined {
+/**
+ * Why a local database is not opened here: it does not exist yet (the first start makes it;
+ * opening it would), or it is embedded PostgreSQL that a running server holds (one process only).
+ */
+function databaseNotOpenable(config: ResolvedConfig): string | undefined {
   if (config.database.connection_string) return undefined;
   const where = config.database.type === 'sqlite' ? config.database.path : path.join(config.dataDir, 'pgdata');
-  return fs.existsSync(where) ? undefined : `no database yet at ${where}: the first start makes it`;
+  if (!fs.existsSync(where)) return `no database yet at ${where}: the first start makes it`;
+  const holder = config.database.type === 'sqlite' ? undefined : pgliteHeldBy(where);
+  return holder ? `the embedded database is in use by a running mcp-pa (pid ${holder}): stop it to check the database` : undefined;
 }
 
 async function describeDatabase(engine: Engine): Promise<string> {

@@ -232,6 +232,14 @@ export function lockDataDir(dataDir: string): () => void {
   throw new StorageError(`Cannot lock the embedded database in ${dataDir}.`);
 }
 
+/** The pid of the live process holding the embedded database in `dataDir`, if one does. */
+export function pgliteHeldBy(dataDir: string): number | undefined {
+  const lock = `${dataDir.replace(/[\\/]+$/, '')}.lock`;
+  if (!fs.existsSync(lock)) return undefined;
+  const owner = Number(fs.readFileSync(lock, 'utf8'));
+  return isAlive(owner) && owner !== process.pid ? owner : undefined;
+}
+
 function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
