@@ -49,8 +49,13 @@ export interface OpenedRuntime extends Runtime {
   close(): Promise<void>;
 }
 
+export interface EngineOptions {
+  /** A one-shot command (an administrative command), not a server: embedded PostgreSQL starts smaller. */
+  oneShot?: boolean;
+}
+
 /** The storage engine the configuration asks for: SQLite, a PostgreSQL server, or embedded PGlite. */
-export function openEngine(config: ResolvedConfig, logger?: Logger): Promise<Engine> {
+export function openEngine(config: ResolvedConfig, logger?: Logger, options: EngineOptions = {}): Promise<Engine> {
   const { database } = config;
   if (database.type === 'sqlite')
     return Promise.resolve(openSqliteEngine({ path: database.path, encryptionKey: config.encryption.key, documentsPath: config.documents.path }));
@@ -62,15 +67,15 @@ export function openEngine(config: ResolvedConfig, logger?: Logger): Promise<Eng
       onIdleError: (err) => logger?.warn({ err: err.message }, 'a pooled database connection failed; it will be replaced'),
     });
   }
-  return openPgliteEngine({ dataDir: path.join(config.dataDir, 'pgdata'), appRole: database.app_role });
+  return openPgliteEngine({ dataDir: path.join(config.dataDir, 'pgdata'), appRole: database.app_role, oneShot: options.oneShot });
 }
 
 /**
  * Opens storage, brings its schema up to date and checks its protections. On PostgreSQL a
  * deployment where row-level security is not in force is refused: it would mix tenants.
  */
-export async function openRuntime(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock): Promise<OpenedRuntime> {
-  const engine = await openEngine(config, logger);
+export async function openRuntime(config: ResolvedConfig, logger: Logger, clock: Clock = systemClock, options: EngineOptions = {}): Promise<OpenedRuntime> {
+  const engine = await openEngine(config, logger, options);
   try {
     const steps = await engine.migrate({ appRole: config.database.app_role });
     for (const step of steps) logger.info({ step }, 'database migration');

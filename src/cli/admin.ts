@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { provideParts } from '../compose/parts.js';
 import { loadConfig, type ConfigFlags, type ResolvedConfig } from '../config/load.js';
 import { createLogger } from '../logging.js';
@@ -11,12 +12,14 @@ export function configFrom(cli: Cli, command: Parameters<typeof loadConfig>[2] =
 }
 
 /**
- * Runs a one-shot administrative command on its own runtime (quieter logs), closed however the
+ * Runs a one-shot administrative command on its own runtime (quieter logs; on embedded PostgreSQL
+ * a small buffer pool and WebAssembly optimized later, see openPgliteEngine), closed however the
  * command ends; `http` for the commands that administer HTTP mode.
  */
 export async function withAdminRuntime(cli: Cli, mode: 'http' | undefined, command: (runtime: OpenedRuntime) => Promise<void>): Promise<void> {
   const config = configFrom(cli, { mode });
-  const runtime = await openRuntime(config, createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level, cli.io.log));
+  const logger = createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level, cli.io.log);
+  const runtime = await openRuntime(config, logger, systemClock, { oneShot: true });
   provideParts(runtime, { http: config.mode === 'http', publicUrl: config.server.public_url });
   try {
     await command(runtime);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -194,7 +195,28 @@ export interface PgliteOptions {
   appRole: string;
   /** A new data directory is made from this snapshot (`mcp-pa restore`). */
   loadDataDir?: Buffer;
+  /** A one-shot command (an administrative command), not a server: a small buffer pool, WebAssembly optimized later. */
+  oneShot?: boolean;
 }
+
+/**
+ * PostgreSQL's buffer pool for a one-shot command. PGlite zeroes all of its shared memory as it
+ * starts, the data directory's 128 MB of shared_buffers included: that was most of an
+ * administrative command's start and memory (docs/performance.md), for a command that reads a
+ * few pages. It is only a cache: what a command writes reaches the files all the same.
+ */
+const ONE_SHOT_SHARED_BUFFERS = '16MB';
+
+/**
+ * How much a WebAssembly function runs before V8 compiles it again with its optimizing compiler
+ * (roughly bytes of code executed; V8's default is 13,000,000), for a one-shot command: a hundred
+ * times the default. PostgreSQL's functions are large, and optimizing those a command's few
+ * statements make hot took more time and memory than it saved (docs/performance.md); a function a
+ * long command keeps running (a bulk import) is still optimized, later. Only when the code is
+ * optimized changes, never what it does. It is a setting of the whole process, read as the module
+ * is compiled: a one-shot command's process runs nothing else.
+ */
+const ONE_SHOT_WASM_TIERING_BUDGET = 1_300_000_000;
 
 /**
  * PGlite keeps its files in memory and writes them back: two processes on one directory would
@@ -256,11 +278,13 @@ export async function openPgliteEngine(options: PgliteOptions): Promise<Engine> 
   fs.mkdirSync(path.dirname(options.dataDir), { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(options.dataDir);
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  if (options.oneShot) v8.setFlagsFromString(`--wasm-tiering-budget=${ONE_SHOT_WASM_TIERING_BUDGET}`);
   let pglite: PGlite;
   try {
     pglite = await PGlite.create(options.dataDir, {
       extensions: { vector },
       ...PGLITE_BYTEA,
+      ...(options.oneShot ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${ONE_SHOT_SHARED_BUFFERS}`] } : {}),
       ...(options.loadDataDir ? { loadDataDir: new Blob([new Uint8Array(options.loadDataDir)]) } : {}),
     });
   } catch (err) {

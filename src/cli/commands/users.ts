@@ -27,9 +27,11 @@ async function runUserList(cli: Cli, options: AccountOptions) {
 
 async function runUserAdd(cli: Cli, options: { email: string }) {
   const password = await readNewPassword(cli.io, 'Password for the new account: ', 'user add', 'nothing was created');
+  // Hashed before the database opens: scrypt's 32 MiB are given back before embedded PostgreSQL grows.
+  const passwordHash = await hashPassword(password);
   await withAdminRuntime(cli, 'http', async (runtime) => {
     await assertRoomForAnotherAccount(runtime.engine, runtime.config.features.multi_tenant);
-    const account = await addLocalAccount(runtime.engine, options.email, await hashPassword(password));
+    const account = await addLocalAccount(runtime.engine, options.email, passwordHash);
     await adminEvent(runtime, { type: 'admin.user.added', actor: account.subject, details: { account: account.id } });
     cli.io.stdout.write(`added ${account.email} (${account.id}): it signs in at the embedded authorization server\n`);
   });
@@ -37,9 +39,10 @@ async function runUserAdd(cli: Cli, options: { email: string }) {
 
 async function runUserPassword(cli: Cli, options: AccountOptions) {
   const password = await readNewPassword(cli.io, 'New password: ', 'user password', 'nothing was changed');
+  const passwordHash = await hashPassword(password); // before the database opens, as for user add
   await withAdminRuntime(cli, 'http', async (runtime) => {
     const account = await selectAccount(runtime.engine, selectorOf(options));
-    const revoked = await changePassword(runtime.engine, account, await hashPassword(password));
+    const revoked = await changePassword(runtime.engine, account, passwordHash);
     await adminEvent(runtime, { type: 'admin.user.password_changed', actor: account.subject, details: { account: account.id, revoked } });
     cli.io.stdout.write(
       `changed the password of ${account.email ?? account.subject} (${account.id}): its access tokens are refused from now on; ` +
