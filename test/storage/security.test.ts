@@ -39,7 +39,7 @@ describe('row-level security on a PostgreSQL server', { skip: !server && 'TEST_D
       const { runtime, logs } = await start(asLogin.toString(), role);
       try {
         assert.deepEqual(logs, [], 'no security warning');
-        assert.deepEqual(await runtime.security(), { rowLevelSecurity: 'enforced', warnings: [] });
+        assert.deepEqual(await runtime.security(), { rowLevelSecurity: 'enforced', warnings: [], applicationRole: { name: role } });
         await runtime.ensureTenant('t1');
         const rows = await runtime.engine.transaction('read', 't1', (trx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM tenants`.execute(trx));
         assert.ok(rows.rows[0]!.n >= 1);
