@@ -3,6 +3,7 @@
 //  1. every test/**/*.test.ts on SQLite;
 //  2. the domain suite again on embedded PostgreSQL (PGlite, with pgvector);
 //  3. the domain suite again on a real PostgreSQL server when TEST_DATABASE_URL is set.
+// The fault tests (test/faults) are not among them: scripts/run-faults.mjs runs those.
 // Arguments narrow the run to those files, on TEST_ENGINE (SQLite unless set).
 //
 // The tests run under a Node that meets package.json's engines floor, whichever Node starts this
@@ -15,9 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { chooseNode, ensureInstalled, ensureNativeDriver, envFor, ROOT } from './node-runtime.mjs';
 
+/** The fault tests (test/faults: balancer, crashes, restarts, a 10-minute soak) run apart: `npm run test:faults`. */
+const FAULTS = path.join('test', 'faults');
+
 function find(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
+    if (p === FAULTS) return [];
     return e.isDirectory() ? find(p) : e.name.endsWith('.test.ts') ? [p] : [];
   });
 }

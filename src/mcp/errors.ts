@@ -8,6 +8,7 @@ import type { Logger } from '../logging.js';
 import { metrics } from '../metrics.js';
 import type { Runtime } from '../runtime.js';
 import type { Access } from '../storage/engine.js';
+import { databaseUnreachable } from '../storage/unreachable.js';
 import type { ToolOffer } from './offer.js';
 import type { QueryEmbedder } from '../domain/search/recall.js';
 
@@ -31,6 +32,16 @@ function failureOf(err: unknown, what: string, logger: Logger): Failure {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return { kind: 'busy', message: `${what} could not run: the database stayed locked by another mcp-pa process. Nothing was changed; try again.` };
+  }
+  // The disk (or the user's quota) is full: the database or a document's file could not grow.
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+    logger.error({ err, what }, 'the disk is full');
+    return { kind: 'busy', message: `${what} could not be saved: the disk is full. Nothing was changed; free some space and try again.` };
+  }
+  // A PostgreSQL server restarting or out of reach: a moment's wait, not our fault (no stack trace per call).
+  if (databaseUnreachable(err)) {
+    logger.warn({ what, code, message: (err as Error).message }, 'the database is unreachable');
+    return { kind: 'busy', message: `${what} could not run: the database could not be reached. Try again in a moment.` };
   }
   const reference = crypto.randomBytes(4).toString('hex');
   logger.error({ err, reference, what }, 'internal error');

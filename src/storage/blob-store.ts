@@ -65,8 +65,9 @@ export class FileBlobStore implements BlobStore {
     const finalPath = this.pathOf(id);
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const tempPath = path.join(this.dir, `.upload-${crypto.randomUUID()}.tmp`);
-    await fs.writeFile(tempPath, this.key ? encrypt(this.key, bytes, id) : bytes, { mode: 0o600, flag: 'wx' });
+    // Before writing: a write that fails half-way (the disk full) leaves half a file to remove too.
     hooks.onRollback(() => fs.rm(tempPath, { force: true }));
+    await fs.writeFile(tempPath, this.key ? encrypt(this.key, bytes, id) : bytes, { mode: 0o600, flag: 'wx' });
     hooks.afterCommit(() => fs.rename(tempPath, finalPath));
   }
 

@@ -183,6 +183,26 @@ describe('behind a TLS-terminating proxy', () => {
 });
 
 describe('readiness and shutdown', () => {
+  it('behind a balancer polling /readyz, a stopping instance serves on until it has answered "not ready" three times', async () => {
+    const { home, args } = devServer();
+    const server = await HttpTestServer.start({ home, args });
+    const poll = async () => (await fetch(`${server.url}/readyz`)).status;
+    for (let i = 0; i < 3; i++) assert.equal(await poll(), 200, 'the balancer polls');
+    const closing = server.close();
+    const notReady = () => answers.filter((s) => s === 503).length;
+    const answers: number[] = [];
+    while (notReady() < 3) {
+      answers.push(await poll());
+      if (notReady() >= 3) break;
+      // Requests the balancer still sends meanwhile are served.
+      const call = await fetch(server.mcpUrl, { method: 'POST', headers: JSON_RPC_HEADERS, body: listTools });
+      assert.equal(call.status, 200);
+    }
+    assert.deepEqual(answers, [503, 503, 503]);
+    await closing;
+    await assert.rejects(fetch(`${server.url}/readyz`), 'it stopped listening then');
+  });
+
   it('reports not ready, and answers 503, while the issuer cannot be reached', async () => {
     const server = await HttpTestServer.start({ env: { MCP_OAUTH_ISSUER: 'http://127.0.0.1:9' } });
     try {

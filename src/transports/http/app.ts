@@ -21,7 +21,7 @@ import { defaultScope } from './default-scope.js';
 import { interactionRoutes } from './interactions.js';
 import { admitBody, BodyBudget } from './body-budget.js';
 import { createMemoryReducer } from '../memory-reducer.js';
-import { hostGuard, httpsRequired, originGuard, refuse, securityHeaders } from './guards.js';
+import { hostGuard, httpsRequired, originGuard, refuse, refuseUntilDatabaseBack, securityHeaders } from './guards.js';
 import { healthRoutes, type Readiness } from './health.js';
 import { feedRoutes } from './feeds.js';
 import type { Secrets } from '../../domain/secrets.js';
@@ -36,6 +36,7 @@ import type { AuditLog } from '../../security/audit.js';
 import { blockedByRefusals, countedIfProven, limited } from './rate-limit-middleware.js';
 import { requestMetrics } from './request-metrics.js';
 import { contextFrom, withContext } from '../../tracing.js';
+import { databaseUnreachable } from '../../storage/unreachable.js';
 
 /** The parts the HTTP edge is built from, each built once by the composition root (src/compose/http.ts). */
 export interface HttpParts {
@@ -246,6 +247,12 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
 
   app.use((_req: Request, res: Response) => refuse(res, 404, 'Not found'));
   app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+    // The database restarting or out of reach (the token's account, a rate-limit count).
+    if (databaseUnreachable(err)) {
+      logger.warn({ code: (err as { code?: unknown }).code, message: err.message }, 'the database is unreachable');
+      if (!res.headersSent) refuseUntilDatabaseBack(res);
+      return;
+    }
     logger.error({ err }, 'unexpected error in the HTTP layer');
     if (!res.headersSent) refuse(res, 500, 'Internal error');
   });

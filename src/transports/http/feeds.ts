@@ -7,7 +7,8 @@ import type { McpDeps } from '../../mcp/errors.js';
 import type { LimitPolicy, RateLimits } from '../../security/rate-limits.js';
 import { addressKey } from '../../security/request-keys.js';
 import type { Engine } from '../../storage/engine.js';
-import { refuse } from './guards.js';
+import { refuse, refuseUntilDatabaseBack } from './guards.js';
+import { databaseUnreachable } from '../../storage/unreachable.js';
 import { limited } from './rate-limit-middleware.js';
 
 /** A feed's file name: its 256-bit secret, base64url, then .ics. */
@@ -48,6 +49,11 @@ export function feedRoutes({ engine, run, secrets, logger, limits, policy }: Fee
           .set('cache-control', 'private, max-age=300')
           .send(text);
       } catch (err) {
+        if (databaseUnreachable(err)) {
+          logger.warn({ err: (err as Error).message }, 'calendar feed: the database is unreachable');
+          if (!res.headersSent) refuseUntilDatabaseBack(res);
+          return;
+        }
         logger.error({ err: (err as Error).message }, 'calendar feed failed');
         if (!res.headersSent) refuse(res, 500, 'Internal error');
       }

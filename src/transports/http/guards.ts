@@ -6,6 +6,11 @@ export function refuse(res: Response, status: number, message: string, code = -3
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
+/** The database restarting or out of reach: come back soon (what /readyz tells the load balancer too). */
+export function refuseUntilDatabaseBack(res: Response) {
+  refuse(res.set('Retry-After', '5'), 503, 'The database is unreachable at the moment; try again shortly.');
+}
+
 /**
  * Headers for an API that renders nothing: no sniffing, no framing, no referrer, a CSP that allows
  * nothing, and HSTS on every HTTPS response (a year, subdomains included).

@@ -7,6 +7,8 @@ import type { IssuerConnection } from './issuer.js';
 export interface Readiness {
   issuer?: IssuerConnection;
   draining: boolean;
+  /** Told each answer of /readyz (a stopping instance waits for its balancer to have seen enough of them). */
+  answered?: (ready: boolean) => void;
   /** Recall by meaning: on or off, what is wrong (never a reason to be unready: search falls back to words). */
   embeddings?: () => { enabled: boolean; warning: string | undefined };
 }
@@ -48,6 +50,7 @@ export function healthRoutes(engine: Pick<Engine, 'db' | 'security' | 'transacti
       checks.issuer = readiness.issuer.ready ? 'ok' : 'metadata or keys not loaded';
       if (!readiness.issuer.ready) ready = false;
     }
+    readiness.answered?.(ready);
     res
       .status(ready ? 200 : 503)
       .set('Cache-Control', 'no-store')

@@ -12,6 +12,7 @@ import type { Readiness } from './health.js';
 import { IssuerConnection } from './issuer.js';
 import type { ClientCertificates } from '../../auth/client-authentication.js';
 import { hostWithPort } from './guards.js';
+import { BalancerDrain } from './balancer-drain.js';
 import { listenMetrics, type MetricsListener } from './metrics-listener.js';
 import { metrics } from '../../metrics.js';
 
@@ -133,7 +134,13 @@ export async function listenHttp(parts: HttpParts, plan: ListenPlan, extension?:
   const { config, logger, authorizationServer, audit } = parts;
   let issuer = plan.issuer ? new IssuerConnection(plan.issuer) : undefined;
   const { recall } = parts.mcp;
-  const readiness: Readiness = { issuer, draining: false, embeddings: () => ({ enabled: recall.enabled, warning: recall.warning() }) };
+  const drain = new BalancerDrain();
+  const readiness: Readiness = {
+    issuer,
+    draining: false,
+    answered: (ready) => drain.answered(ready),
+    embeddings: () => ({ enabled: recall.enabled, warning: recall.warning() }),
+  };
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
   const server = plan.tls
     ? https.createServer(
@@ -190,6 +197,8 @@ export async function listenHttp(parts: HttpParts, plan: ListenPlan, extension?:
   const close = () =>
     (closing ??= (async () => {
       readiness.draining = true;
+      // Served on while a load balancer that watches /readyz takes this instance out.
+      await drain.takenOut();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections close as soon as they are idle; requests in flight finish first.
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
