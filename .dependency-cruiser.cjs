@@ -6,7 +6,7 @@
  */
 const LAYERS = [
   // Knows nothing of the rest: time, logging, metrics, outbound HTTP, the error classes, scopes, resource URIs, the Node check.
-  ['low', '^src/(clock|logging|metrics|tracing|errors|scopes|resource-uri|node-version)[.]ts$|^src/net/'],
+  ['low', '^src/(clock|logging|metrics|tracing|errors|scopes|resource-uri|node-version|local-tenant)[.]ts$|^src/net/'],
   ['config', '^src/config/'],
   ['storage', '^src/storage/'],
   ['domain', '^src/domain/'],

@@ -11,13 +11,10 @@ import type { BlobStore } from './storage/blob-store.js';
 import type { Access, Engine, SecurityReport } from './storage/engine.js';
 import { keyFromPassphrase } from './storage/passphrase-key.js';
 import { makeTreePrivate } from './storage/private-files.js';
-import { openPgliteEngine, openPostgresEngine } from './storage/postgres.js';
 import { recordChanges, runAsTenant, type UnitOptions } from './storage/repositories/index.js';
 import { newId } from './domain/common/ids.js';
-import { openSqliteEngine } from './storage/sqlite.js';
 
-/** Local mode has exactly one tenant: the OS user who owns the files. */
-export const LOCAL_TENANT = 'local';
+export { LOCAL_TENANT } from './local-tenant.js';
 
 /**
  * The one way to do work on user data: a domain operation for one tenant inside one transaction.
@@ -54,11 +51,17 @@ export interface EngineOptions {
   oneShot?: boolean;
 }
 
-/** The storage engine the configuration asks for: SQLite, a PostgreSQL server, or embedded PGlite. */
-export function openEngine(config: ResolvedConfig, logger?: Logger, options: EngineOptions = {}): Promise<Engine> {
+/**
+ * The storage engine the configuration asks for: SQLite, a PostgreSQL server, or embedded PGlite.
+ * Only that engine's module is loaded (SQLite's native driver, or PGlite and pg).
+ */
+export async function openEngine(config: ResolvedConfig, logger?: Logger, options: EngineOptions = {}): Promise<Engine> {
   const { database } = config;
-  if (database.type === 'sqlite')
-    return Promise.resolve(openSqliteEngine({ path: database.path, encryptionKey: config.encryption.key, documentsPath: config.documents.path }));
+  if (database.type === 'sqlite') {
+    const { openSqliteEngine } = await import('./storage/sqlite.js');
+    return openSqliteEngine({ path: database.path, encryptionKey: config.encryption.key, documentsPath: config.documents.path });
+  }
+  const { openPgliteEngine, openPostgresEngine } = await import('./storage/postgres.js');
   if (database.connection_string) {
     return openPostgresEngine({
       connectionString: database.connection_string,

@@ -1,6 +1,5 @@
 import { UserError } from '../errors.js';
 import { newId } from '../domain/common/ids.js';
-import { clearTenant } from '../domain/transfer/service.js';
 import type { Runtime } from '../runtime.js';
 import type { Engine } from '../storage/engine.js';
 import { revokeAccountRecords } from '../storage/oauth-records.js';
@@ -141,6 +140,8 @@ export async function changePassword(engine: Engine, account: AccountRecord, pas
 /** Erases the account and all of its data: every item, document and search entry, then the tenant. */
 export async function deleteAccount(engine: Engine, runtime: Runtime, account: AccountRecord): Promise<void> {
   await revokeAccountRecords(engine, account.subject);
+  // Loaded here: the transfer service brings the document parsers, which only a deletion needs.
+  const { clearTenant } = await import('../domain/transfer/service.js');
   await runtime.run('write', account.id, async (ctx) => {
     await clearTenant(ctx);
     // The account row and the tenant's counters and tags go with the tenant (foreign keys cascade).

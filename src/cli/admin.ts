@@ -33,6 +33,3 @@ export async function adminEvent(runtime: OpenedRuntime, input: AuditInput): Pro
   const { AuditLog } = await import('../security/audit.js');
   await new AuditLog(runtime).record({ ...input, details: { ...input.details, by: 'cli' } });
 }
-
-/** Repeatable options collect every value given. */
-export const collect = (value: string, all: string[]) => [...all, value];

@@ -38,3 +38,6 @@ export interface Cli {
   program: Command;
   io: CliIo;
 }
+
+/** Repeatable options collect every value given. */
+export const collect = (value: string, all: string[]) => [...all, value];

@@ -1,10 +1,10 @@
+import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { CONFIG_FLAGS, describeFlag } from '../config/load.js';
-import { SERVER_VERSION } from '../mcp/server.js';
 import { addAuditCommands } from './commands/audit.js';
 import { addClientCommands } from './commands/clients.js';
 import { addKeysCommands } from './commands/keys.js';
-import { addServeCommands, runStdio } from './commands/serve.js';
+import { addServeCommands } from './commands/serve.js';
 import { addTransferCommands } from './commands/transfer.js';
 import { addReindexCommands } from './commands/reindex.js';
 import { addDoctorCommands } from './commands/doctor.js';
@@ -18,16 +18,21 @@ import type { CliIo } from './io.js';
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
+/** The package's version, from package.json (as the MCP server's is), without loading the server and its tools. */
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 /**
  * The whole command tree: the global flags (from the configuration's list), then each command
- * group, reading and writing through `io`. A usage error, --help and --version throw a
- * CommanderError (its exit code says which) instead of exiting.
+ * group, reading and writing through `io`. Each group (cli/commands/) declares its commands and
+ * loads what runs them (cli/actions/) only when one of them runs: a command loads its own modules,
+ * not every group's. A usage error, --help and --version throw a CommanderError (its exit code
+ * says which) instead of exiting.
  */
 export function buildProgram(io: CliIo): Command {
   const program = new Command()
     .name('mcp-pa')
     .description('A personal-assistant MCP server: status, projects, tasks, todos, calendar and documents.')
-    .version(SERVER_VERSION, '-V, --version', 'print the version and exit')
+    .version(version, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help');
   for (const flag of CONFIG_FLAGS) program.addOption(new Option(flag.spec, describeFlag(flag)));
   program
@@ -37,9 +42,9 @@ export function buildProgram(io: CliIo): Command {
     .addHelpText('after', '\nLogs go to stderr; in stdio mode stdout carries only MCP messages.\nDocumentation: README.md and docs/ in the package.');
 
   // With no command, mcp-pa serves stdio; an unknown word is an error, not an argument to stdio.
-  program.allowExcessArguments(true).action(() => {
+  program.allowExcessArguments(true).action(async () => {
     if (program.args.length > 0) program.error(`error: unknown command '${program.args[0]}'`, { exitCode: EXIT_USAGE });
-    return runStdio(cli);
+    return (await import('./actions/serve.js')).runStdio(cli);
   });
 
   const cli = { program, io };

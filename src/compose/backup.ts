@@ -34,7 +34,7 @@ export async function backup(config: ResolvedConfig, file: string, options: { in
   const target = path.resolve(file);
   if (fs.existsSync(target)) throw new UserError(`backup: ${target} already exists: name a new file`);
   const key = keyEncryptionKeyOf(config, options.includeKey ?? false);
-  const engine = await openEngine(config);
+  const engine = await openEngine(config, undefined, { oneShot: true }); // a command of its own (see openPgliteEngine)
   const staging = stagingFolder(path.dirname(target), '.mcp-pa-backup-');
   try {
     if (!engine.snapshot) throw new UserError('backup: this database cannot be backed up by mcp-pa');

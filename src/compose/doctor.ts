@@ -55,7 +55,7 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
   if (missing) results.push(line('database', 'warn', missing));
   else {
     try {
-      engine = await openEngine(config);
+      engine = await openEngine(config, undefined, { oneShot: true }); // a command of its own (see openPgliteEngine)
       results.push(line('database', 'ok', await describeDatabase(engine)));
     } catch (err) {
       results.push(line('database', 'fail', (err as Error).message));

@@ -102,6 +102,7 @@ async function checkStaged(manifest: BackupManifest, config: ResolvedConfig, sta
             dataDir: path.join(staging, 'pgdata'),
             appRole: config.database.app_role,
             loadDataDir: fs.readFileSync(path.join(staging, MEMBERS.pglite)),
+            oneShot: true, // a command of its own (see openPgliteEngine)
           });
   } catch (err) {
     throw new UserError(`restore: the backup's database does not open with this configuration: ${(err as Error).message.replace(staging, 'the backup')}`);

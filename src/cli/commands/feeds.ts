@@ -1,42 +1,20 @@
+import type { PersonOptions } from '../actions/ics.js';
 import type { Cli } from '../io.js';
-import { getCalendarFeed, revokeCalendarFeed } from '../../domain/feeds/service.js';
-import { adminEvent, withAdminRuntime } from '../admin.js';
-import { tenantOf, type PersonOptions } from './ics.js';
 
-async function runCreate(cli: Cli, options: PersonOptions) {
-  await withAdminRuntime(cli, 'http', async (runtime) => {
-    const tenant = await tenantOf(runtime, options);
-    await runtime.ensureTenant(tenant);
-    const feed = await runtime.run('write', tenant, getCalendarFeed);
-    await adminEvent(runtime, { type: feed.created ? 'admin.feed.created' : 'admin.feed.shown', actor: options.email ?? tenant });
-    cli.io.stdout.write(`${feed.url}\n`);
-    cli.io.stderr.write(
-      `mcp-pa: ${feed.created ? 'made' : 'the existing'} calendar feed; anyone with this address can read the calendar (mcp-pa feed revoke withdraws it)\n`,
-    );
-  });
-}
-
-async function runRevoke(cli: Cli, options: PersonOptions) {
-  await withAdminRuntime(cli, 'http', async (runtime) => {
-    const tenant = await tenantOf(runtime, options);
-    const revoked = await runtime.run('write', tenant, revokeCalendarFeed);
-    if (revoked) await adminEvent(runtime, { type: 'admin.feed.revoked', actor: options.email ?? tenant });
-    cli.io.stdout.write(revoked ? 'revoked the calendar feed: its address no longer works\n' : 'there was no calendar feed to revoke\n');
-  });
-}
+const actions = () => import('../actions/feeds.js');
 
 /** `feed create` and `feed revoke`: a person's calendar feed, as an administrator hands it out or withdraws it. */
 export function addFeedCommands(cli: Cli): void {
   const feed = cli.program.command('feed').description("a person's calendar feed (HTTP mode): its secret address, or withdraw it");
   for (const [name, description, run] of [
-    ['create', 'print the address of the calendar feed, made if there is none', runCreate],
-    ['revoke', 'withdraw the calendar feed: its address stops working at once', runRevoke],
+    ['create', 'print the address of the calendar feed, made if there is none', 'runCreate'],
+    ['revoke', 'withdraw the calendar feed: its address stops working at once', 'runRevoke'],
   ] as const) {
     feed
       .command(name)
       .description(description)
       .option('--email <email>', "the account's email")
       .option('--tenant <id>', 'the tenant, instead of --email')
-      .action((options: PersonOptions) => run(cli, options));
+      .action(async (options: PersonOptions) => (await actions())[run](cli, options));
   }
 }

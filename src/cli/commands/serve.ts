@@ -1,58 +1,21 @@
 import type { Cli } from '../io.js';
-import { ConfigError } from '../../errors.js';
-import { serveLocal } from '../../compose/local.js';
-import { createLogger } from '../../logging.js';
-import { openEngine } from '../../runtime.js';
-import { configFrom } from '../admin.js';
 
-export async function runStdio(cli: Cli) {
-  const config = configFrom(cli);
-  if (config.mode === 'http') {
-    throw new ConfigError('The configuration is for HTTP mode ("mode": "http"); `mcp-pa stdio` serves local mode only.');
-  }
-  await serveLocal(config, createLogger(config.logging.level, cli.io.log), { input: cli.io.stdin, output: cli.io.stdout });
-}
-
-async function runServe(cli: Cli) {
-  const config = configFrom(cli, { mode: 'http', serving: true });
-  if (config.mode !== 'http') {
-    throw new ConfigError('The configuration is for local mode ("mode": "local"); `mcp-pa serve` serves HTTP mode. Use `mcp-pa stdio`, or set "mode": "http".');
-  }
-  // Loaded only here: local mode never pays for the HTTP stack's modules (start-up time, memory).
-  const [{ planListen }, { serveHttp }] = await Promise.all([import('../../transports/http/server.js'), import('../../compose/http.js')]);
-  // Refused before anything is opened: plain HTTP to the network, no public URL.
-  const plan = planListen(config);
-  await serveHttp(config, createLogger(config.logging.level, cli.io.log), plan, cli.io.stop);
-}
-
-async function runMigrate(cli: Cli) {
-  const config = configFrom(cli);
-  const engine = await openEngine(config);
-  try {
-    const steps = await engine.migrate({ appRole: config.database.app_role });
-    const where = engine.description.label;
-    cli.io.stdout.write(steps.length === 0 ? `${where}: up to date.\n` : steps.map((step) => `${where}: ${step}\n`).join(''));
-    const security = await engine.security();
-    for (const warning of security.warnings) cli.io.stderr.write(`mcp-pa: SECURITY: ${warning}\n`);
-  } finally {
-    await engine.close();
-  }
-}
+const actions = () => import('../actions/serve.js');
 
 /** The commands that serve (stdio, the default; serve, over HTTP) and the one that prepares the database. */
 export function addServeCommands(cli: Cli): void {
   cli.program
     .command('stdio')
     .description('run the local MCP server over stdin/stdout (the default command)')
-    .action(() => runStdio(cli));
+    .action(async () => (await actions()).runStdio(cli));
 
   cli.program
     .command('serve')
     .description('run the MCP server over Streamable HTTP (HTTPS, OAuth 2.1 protected resource)')
-    .action(() => runServe(cli));
+    .action(async () => (await actions()).runServe(cli));
 
   cli.program
     .command('migrate')
     .description('apply pending database migrations and report what was applied')
-    .action(() => runMigrate(cli));
+    .action(async () => (await actions()).runMigrate(cli));
 }
