@@ -8,6 +8,7 @@ import type { Reading } from '../domain/context.js';
 import { convertOnce, shownAs } from './json-schema-cache.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
+import type { ToolOffer } from './offer.js';
 import { annotationsOf, scopeOf, type ToolDeclaration } from './tool.js';
 import { TOOLS } from './tools/index.js';
 import { contextFrom, inSpan } from '../tracing.js';
@@ -85,24 +86,74 @@ function registerTool(server: McpServer, work: TenantWork, tool: ToolDeclaration
 const readingsText = (readings: readonly Reading[]) =>
   readings.length ? `\nRead ${readings.map((r) => `${r.field} ${JSON.stringify(r.said)} as ${r.read}`).join('; ')}.` : '';
 
+const SERVER_INFO = { name: 'mcp-pa', title: 'Personal assistant', version: SERVER_VERSION };
+
+type Capabilities = ReturnType<McpServer['server']['getCapabilities']>;
+
+function newServer(extension: ServerExtension | undefined, capabilities: Capabilities): McpServer {
+  return new McpServer(SERVER_INFO, { ...extension?.options, instructions: INSTRUCTIONS, capabilities });
+}
+
 /**
  * A fully equipped MCP server acting for one tenant (local mode has one; HTTP mode takes it from
  * the access token). Cheap to build, so transports build one per connection or request.
  */
 export function createMcpServer(deps: McpDeps, tenantId: string, extension?: ServerExtension, actor?: () => string | Promise<string>): McpServer {
-  const server = new McpServer(
-    { name: 'mcp-pa', title: 'Personal assistant', version: SERVER_VERSION },
-    {
-      ...extension?.options,
-      instructions: INSTRUCTIONS,
-      capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, ...extension?.options?.capabilities },
-    },
-  );
+  const server = newServer(extension, { tools: {}, resources: {}, prompts: {}, completions: {}, ...extension?.options?.capabilities });
   const work = tenantWork(deps, tenantId, actor);
   for (const tool of deps.offer.tools) registerTool(server, work, tool, deps);
   registerResources(server, work);
   registerPrompts(server, work);
   extension?.register(server);
+  return server;
+}
+
+/** The tools of an offer by name, indexed once per offer. */
+const OFFERED = new WeakMap<ToolOffer, ReadonlyMap<string, ToolDeclaration>>();
+
+function offeredTool(offer: ToolOffer, name: string): ToolDeclaration | undefined {
+  let byName = OFFERED.get(offer);
+  if (!byName) OFFERED.set(offer, (byName = new Map(offer.tools.map((tool) => [tool.name, tool]))));
+  return byName.get(name);
+}
+
+/** What a fully equipped server declares once its registrations are made: read once from one such server. */
+const FULL_CAPABILITIES = new WeakMap<McpDeps, Capabilities>();
+
+function fullCapabilities(deps: McpDeps): Capabilities {
+  let capabilities = FULL_CAPABILITIES.get(deps);
+  if (!capabilities) FULL_CAPABILITIES.set(deps, (capabilities = createMcpServer(deps, '').server.getCapabilities()));
+  return capabilities;
+}
+
+/** The tool a single JSON-RPC `tools/call` request names; undefined for any other message. */
+function calledToolName(message: unknown): string | undefined {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return undefined;
+  const { method, id, params } = message as { method?: unknown; id?: unknown; params?: { name?: unknown } };
+  if (method !== 'tools/call' || id === undefined || params === null || typeof params !== 'object') return undefined;
+  return typeof params.name === 'string' ? params.name : undefined;
+}
+
+/**
+ * The server for one stateless HTTP request, whose JSON-RPC message is `message`. A `tools/call`
+ * of an offered tool gets a server with that tool alone: for a call the SDK consults only the
+ * called tool's registration (its schemas, its scope challenge, its Mcp-Name header), so the other
+ * tools, the resources and the prompts, whose building was most of a request's server, are left
+ * out; the server declares the same capabilities as a full one. Any other message (a list, a read,
+ * an unknown tool, a test harness's extension) gets the full server.
+ */
+export function createRequestServer(
+  deps: McpDeps,
+  tenantId: string,
+  message: unknown,
+  extension?: ServerExtension,
+  actor?: () => string | Promise<string>,
+): McpServer {
+  const name = extension ? undefined : calledToolName(message);
+  const tool = name === undefined ? undefined : offeredTool(deps.offer, name);
+  if (!tool) return createMcpServer(deps, tenantId, extension, actor);
+  const server = newServer(undefined, fullCapabilities(deps));
+  registerTool(server, tenantWork(deps, tenantId, actor), tool, deps);
   return server;
 }
 

@@ -13,7 +13,7 @@ import { TokenRejected } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import type { McpDeps } from '../../mcp/errors.js';
 import { maxMessageBytes } from '../../config/message-size.js';
-import { createMcpServer, type ServerExtension } from '../../mcp/server.js';
+import { createRequestServer, type ServerExtension } from '../../mcp/server.js';
 import { LOCAL_TENANT } from '../../runtime.js';
 import type { Engine } from '../../storage/engine.js';
 import { bearerAuth, tenantOf } from './bearer.js';
@@ -28,7 +28,7 @@ import type { Secrets } from '../../domain/secrets.js';
 import { jsonRpcBody, jsonRpcBodyErrors } from './json-body.js';
 import type { IssuerConnection } from './issuer.js';
 import { metadataRoutes, resourceMetadataUrl } from './metadata.js';
-import { serveWebHandler } from './web-handler.js';
+import { parsedBodyOf, serveWebHandler } from './web-handler.js';
 import { createTokenVerifier, type VerifiedToken } from './token-verifier.js';
 import { addressKey, basicClientId, CLIENT_AUTHENTICATING_PATHS } from '../../security/request-keys.js';
 import { limitPolicies, type RateLimits } from '../../security/rate-limits.js';
@@ -182,7 +182,11 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   }
 
   const mcp = createMcpHandler(
-    (ctx) => createMcpServer(parts.mcp, tenantOf(ctx.authInfo) ?? LOCAL_TENANT, options.extension, () => actorOf(ctx.authInfo?.clientId)),
+    // Built for what the request asks: a tool call gets its one tool (src/mcp/server.ts).
+    (ctx) =>
+      createRequestServer(parts.mcp, tenantOf(ctx.authInfo) ?? LOCAL_TENANT, parsedBodyOf(ctx.requestInfo), options.extension, () =>
+        actorOf(ctx.authInfo?.clientId),
+      ),
     {
       maxRequestBodySize: maxBytes,
       onerror: (err) => logger.debug({ err: err.message }, 'MCP request refused or failed'),

@@ -4,6 +4,15 @@ import type { Request, Response } from 'express';
 /** Headers that describe a body the web Request will not carry. */
 const BODY_HEADERS = new Set(['content-length', 'content-encoding', 'transfer-encoding']);
 
+/** A response that is one JSON document, not a stream of events. */
+const JSON_ANSWER = /^application\/json\s*(;|$)/i;
+
+/** The parsed body each web Request built here stands for (the SDK hands the Request to the server factory). */
+const BODIES = new WeakMap<globalThis.Request, unknown>();
+
+/** The parsed JSON-RPC body of a Request this module built, for the server factory to see what the request asks. */
+export const parsedBodyOf = (request: globalThis.Request | undefined): unknown => (request === undefined ? undefined : BODIES.get(request));
+
 /** The JSON-RPC id an error answer may echo: a request's string or number id, else null. */
 function echoableId(body: unknown): string | number | null {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
@@ -15,8 +24,9 @@ function echoableId(body: unknown): string | number | null {
  * Serves an MCP request whose body is already parsed with the SDK's web-standard handler. The
  * SDK's own adapter (toNodeHandler) serialises the parsed body back into the web Request (JSON
  * text, then bytes twice: three more copies of a 32 MiB upload) although the handler, given the
- * parsed body, never reads it; here the Request carries headers only. The response is written as
- * toNodeHandler writes it: streamed, minding backpressure, stopped when the client goes away.
+ * parsed body, never reads it; here the Request carries headers only. An event stream is written
+ * as toNodeHandler writes it: streamed, minding backpressure, stopped when the client goes away; a
+ * JSON answer (one message) in one write with its Content-Length.
  */
 export function serveWebHandler(handler: McpHttpHandler, onerror: (err: Error) => void) {
   return async (req: Request & { auth?: AuthInfo }, res: Response, parsedBody: unknown) => {
@@ -38,6 +48,7 @@ export function serveWebHandler(handler: McpHttpHandler, onerror: (err: Error) =
         headers,
         signal: abort.signal,
       });
+      if (parsedBody !== undefined) BODIES.set(request, parsedBody);
       response = await handler.fetch(request, { ...(req.auth !== undefined && { authInfo: req.auth }), ...(parsedBody !== undefined && { parsedBody }) });
     } catch (err) {
       onerror(err instanceof Error ? err : new Error(String(err)));
@@ -48,6 +59,21 @@ export function serveWebHandler(handler: McpHttpHandler, onerror: (err: Error) =
     }
     const out: Record<string, string> = {};
     for (const [name, value] of response.headers) out[name] = value;
+    if (response.body !== null && JSON_ANSWER.test(out['content-type'] ?? '')) {
+      // One JSON message (no notification came before it): written at once, with its length, its
+      // bytes as the SDK made them (one piece; never copied unless it came in several).
+      const chunks: Uint8Array[] = [];
+      try {
+        for await (const chunk of response.body) chunks.push(chunk);
+      } catch {
+        // The stream failed: whatever came is sent.
+      }
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      finished = true;
+      res.writeHead(response.status, { ...out, 'content-length': String(body.byteLength) });
+      res.end(body);
+      return;
+    }
     res.writeHead(response.status, out);
     if (response.body === null) {
       finished = true;
