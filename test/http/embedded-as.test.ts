@@ -347,6 +347,23 @@ describe('the embedded authorization server with a strict OAuth client (oauth4we
     );
   });
 
+  it('of two refreshes with one refresh token at once, exactly one gets tokens, and the reuse revokes the family', async () => {
+    const { as, client, redeem } = await authorize();
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await redeem());
+    const refresh = async (token: string) =>
+      oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), token, insecure));
+    const outcomes = await Promise.allSettled([refresh(tokens.refresh_token!), refresh(tokens.refresh_token!)]);
+    const won = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const lost = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as { error?: string }] : []));
+    assert.equal(won.length, 1, 'exactly one of the two gets tokens');
+    assert.equal(lost[0]?.error, 'invalid_grant');
+    await assert.rejects(
+      refresh(won[0]!.refresh_token!),
+      (err: { error?: string }) => err.error === 'invalid_grant',
+      "the winner's new refresh token went with the family",
+    );
+  });
+
   it('accepts a code once: a replay fails and revokes what the first use issued', async () => {
     const { as, client, redeem } = await authorize();
     const tokens = await oauth.processAuthorizationCodeResponse(as, client, await redeem());
