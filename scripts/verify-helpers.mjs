@@ -138,6 +138,8 @@ export function run(command, args, { cwd, env = process.env, timeoutMs = 120_000
       if (code === 0) resolve({ stdout: out, stderr: err });
       else reject(new Error(`${command} ${args.join(' ')} exited with ${code ?? signal}\n${tail(out + err)}`));
     });
+    // A child that exits without reading its input (git ls-files) may close the pipe first: not an error.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

@@ -24,7 +24,7 @@ import { chooseNode, ROOT } from './node-runtime.mjs';
 import { check, checkServe, checkStdio, cleanEnv, run, runMain, scratch, startServe, step } from './verify-helpers.mjs';
 
 /** What the tarball may hold (paths inside its package/ folder). */
-const ALLOWED = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E(\.md|\.txt)?$/i, /^dist\/.+\.js(\.map)?$/, /^docs\/.+\.md$/];
+const ALLOWED = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E(\.md|\.txt)?$/i, /^dist\/.+\.js(\.map)?$/, /^docs\/.+\.(md|svg)$/];
 /** What it must hold. */
 const REQUIRED = ['package.json', 'README.md', 'dist/cli.js', 'docs/configuration.md', 'docs/http.md', 'docs/deployment.md'];
 /** Installed for the build only: their absence shows the user got no devDependencies. */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Fleet, type Session, type TrackedClient } from './support/fleet.js';
+import { describe, it } from 'node:test';
 import { Load, type Step } from './support/load.js';
-import { PostgresCluster } from './support/postgres-cluster.js';
+import { assertAcknowledgedTodosThere, fleetSuite } from './support/suite.js';
 
 const ADA = { email: 'ada@example.com', password: 'a long enough passphrase' };
 const WORKERS = 4;
@@ -28,10 +27,7 @@ async function until<T>(probe: () => Promise<T>, want: T, what: string, deadline
 }
 
 describe('PostgreSQL restarted under load (a private cluster)', { timeout: 900_000 }, () => {
-  let cluster: PostgresCluster;
-  let fleet: Fleet;
-  let ada: Session;
-  let clients: TrackedClient[];
+  const suite = fleetSuite(ADA, WORKERS);
   const acknowledged = new Map<string, string>();
   const answeredWhileDown = new Set<number>();
 
@@ -44,20 +40,9 @@ describe('PostgreSQL restarted under load (a private cluster)', { timeout: 900_0
     if (!created.ok || !listed.ok) await new Promise((resolve) => setTimeout(resolve, 100));
   };
 
-  before(async () => {
-    cluster = await PostgresCluster.create();
-    fleet = await Fleet.start(cluster, { people: [ADA], config: { rate_limits: { mcp_per_minute: 1_000_000 } } });
-    ada = await fleet.signIn(ADA);
-    clients = await Promise.all(Array.from({ length: WORKERS }, () => ada.client()));
-  });
-  after(async () => {
-    await Promise.all((clients ?? []).map((c) => c.close()));
-    await fleet?.close();
-    await cluster?.destroy();
-  });
-
   for (const mode of ['fast', 'immediate'] as const) {
     it(`a ${mode} stop: every instance reports not ready while it is down, recovers by itself, and nothing acknowledged is lost`, async () => {
+      const { cluster, fleet, session: ada, clients } = suite;
       const pids = fleet.instances.map((s) => s!.child.pid);
       const load = new Load(clients, step).start();
       let recoveredAt: number;
@@ -96,11 +81,7 @@ describe('PostgreSQL restarted under load (a private cluster)', { timeout: 900_0
         'every call after the recovery succeeded',
       );
       assert.equal(new Set(afterRecovery.map((o) => o.servedBy)).size, 3, 'on every instance');
-      const database = new URL(fleet.env.MCP_DATABASE_URL!).pathname.slice(1);
-      const rows = await cluster.query<{ id: string; title: string }>('SELECT id, title FROM todos WHERE id = ANY($1)', [[...acknowledged.keys()]], database);
-      const found = new Map(rows.map((r) => [r.id, r.title]));
-      const missing = [...acknowledged].filter(([id, title]) => found.get(id) !== title);
-      assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.size} acknowledged todos are missing`);
+      await assertAcknowledgedTodosThere(suite, acknowledged);
       console.log(
         `${mode} stop: ${load.outcomes.length} calls, ${load.failures.length} refused while the database was down (directly: ${[...answeredWhileDown].join(', ')}), ${afterRecovery.length} after recovery (all served); ${acknowledged.size} acknowledged todos all there`,
       );

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Fleet, type Outcome, type Session, type TrackedClient } from './support/fleet.js';
+import { describe, it } from 'node:test';
+import { Fleet, type Outcome } from './support/fleet.js';
 import { Load, type Step } from './support/load.js';
-import { PostgresCluster } from './support/postgres-cluster.js';
+import { assertAcknowledgedTodosThere, fleetSuite } from './support/suite.js';
 
 const ADA = { email: 'ada@example.com', password: 'a long enough passphrase' };
 /** Workers calling at once: more than one call in flight on each instance now and then. */
@@ -19,34 +19,11 @@ const writesAndReads =
   };
 
 describe('instances failing under load behind haproxy', { timeout: 900_000 }, () => {
-  let cluster: PostgresCluster;
-  let fleet: Fleet;
-  let ada: Session;
-  let clients: TrackedClient[];
+  const suite = fleetSuite(ADA, WORKERS);
   const acknowledged = new Map<string, string>();
 
-  before(async () => {
-    cluster = await PostgresCluster.create();
-    fleet = await Fleet.start(cluster, { people: [ADA], config: { rate_limits: { mcp_per_minute: 1_000_000 } } });
-    ada = await fleet.signIn(ADA);
-    clients = await Promise.all(Array.from({ length: WORKERS }, () => ada.client()));
-  });
-  after(async () => {
-    await Promise.all((clients ?? []).map((c) => c.close()));
-    await fleet?.close();
-    await cluster?.destroy();
-  });
-
-  /** Every todo the client was told was created is in the database. */
-  async function everyAcknowledgedWriteIsThere() {
-    const database = new URL(fleet.env.MCP_DATABASE_URL!).pathname.slice(1);
-    const rows = await cluster.query<{ id: string; title: string }>('SELECT id, title FROM todos WHERE id = ANY($1)', [[...acknowledged.keys()]], database);
-    const found = new Map(rows.map((r) => [r.id, r.title]));
-    const missing = [...acknowledged].filter(([id, title]) => found.get(id) !== title);
-    assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.size} acknowledged todos are missing`);
-  }
-
   it('kill -9 of one instance: the health checks take it out; only calls in flight on it fail', async () => {
+    const { fleet, clients } = suite;
     const load = new Load(clients, writesAndReads(acknowledged)).start();
     let killedAt: number;
     let goneAt: number;
@@ -88,10 +65,11 @@ describe('instances failing under load behind haproxy', { timeout: 900_000 }, ()
       'the killed instance served nothing after it was gone',
     );
     console.log(`kill -9: ${inFlight.size} calls in flight while i2 died, ${failed.length} failed (all on i2), ${afterwards.length} after, all served`);
-    await everyAcknowledgedWriteIsThere();
+    await assertAcknowledgedTodosThere(suite, acknowledged);
   });
 
   it('a rolling restart by SIGTERM loses no call', async () => {
+    const { fleet, clients } = suite;
     // The instance killed above (or any other missing) is started again, and the health checks put it back.
     for (let i = 0; i < 3; i++) if (!fleet.instances[i]) await fleet.start(i);
     await fleet.balancer.waitFor(['i1', 'i2', 'i3'], 'UP');
@@ -120,6 +98,6 @@ describe('instances failing under load behind haproxy', { timeout: 900_000 }, ()
       assert.ok(by.size === 3 || by.size === 2, `while instance ${i + 1} restarted, the others served: ${[...by].join(', ')}`);
     }
     console.log(`rolling restart: ${load.outcomes.length} calls, none failed`);
-    await everyAcknowledgedWriteIsThere();
+    await assertAcknowledgedTodosThere(suite, acknowledged);
   });
 });

@@ -140,10 +140,20 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   const policy = limitPolicies(config);
   const byAddress = (req: Request) => addressKey(req.ip);
 
+  // After each response, garbage is collected once the heap has grown by 24 MB since the last
+  // collection: left to V8, which sizes its heap to the machine, an instance under steady load
+  // kept growing its resident memory for many minutes (the fault tests' soak), and after a big
+  // body its copies piled up before the next upload.
+  const reduceMemory = createMemoryReducer();
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trust_proxy ?? false);
   app.use(requestMetrics());
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.once('finish', reduceMemory);
+    next();
+  });
   app.use(securityHeaders());
   app.use(healthRoutes(engine, options.readiness));
   if (options.requireProxiedHttps) app.use(httpsRequired());
@@ -223,9 +233,6 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   const allowCors = cors({ ...MCP_CORS, origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin.toLowerCase())) });
   const byTenant = (req: Request) => tenantOf((req as Request & { auth?: AuthInfo }).auth);
   const budget = new BodyBudget(bodyBudgetOf(config));
-  // After a big body is done with, its garbage is collected rather than left to pile up (V8 sizes
-  // its heap to the machine: gigabytes here), so the next uploads start from a small heap.
-  const reduceMemory = createMemoryReducer();
   const admit = admitBody({
     budget,
     tenantOf: (req) => byTenant(req) ?? LOCAL_TENANT,
