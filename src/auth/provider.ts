@@ -8,7 +8,7 @@ import type { Engine } from '../storage/engine.js';
 import { EVERY_SCOPE, SCOPES } from '../scopes.js';
 import { isThisResource } from '../resource-uri.js';
 import { embeddedAccount } from './accounts.js';
-import { OAuthStore } from './oauth-store.js';
+import { OAuthStore, withinRequest } from './oauth-store.js';
 import { advertiseUsableScopes, forgetDeletedClients, postOnly } from './provider-routes.js';
 import { checkRedirectUris } from './redirect-uris.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
@@ -206,6 +206,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     },
   };
   const provider = new Provider(issuer, configuration);
+  // First: every later step of a request, oidc-provider's included, shares the store's scope of it.
+  provider.use(withinRequest);
   provider.use(malformedBasicIsInvalidClient);
   provider.use(secretShownOnce);
   provider.use(reportClientAuthentication);

@@ -133,8 +133,9 @@ async function runAttempts<T>(db: Kysely<Database>, plan: TransactionPlan, fn: (
     let result: T;
     try {
       result = await db.connection().execute(async (conn) => {
-        await plan.begin(conn);
         try {
+          // Inside the try: a failed start (the tenant's settings) is rolled back too, not left open on a pooled connection.
+          await plan.begin(conn);
           const value = await fn(conn, hooks);
           await sql`COMMIT`.execute(conn);
           return value;

@@ -162,11 +162,12 @@ export const sqliteSearchIndex: SearchIndex = {
 };
 
 /**
- * PostgreSQL full-text search: `search_items.document` is a tsvector the database computes;
- * queries go through websearch_to_tsquery (which never fails on user text), the last word also
- * matches as a prefix, and the tenant's own lexeme narrows the GIN search to the tenant. Queries
- * go through search_tenant_items (migration 002), the one way the GIN index can serve a search
- * under row-level security.
+ * PostgreSQL full-text search: `search_items.document` is a tsvector the database computes, each
+ * lexeme marked with its tenant (migration 022), so the GIN index finds one tenant's words only;
+ * queries go through websearch_to_tsquery (which never fails on user text) and the last word also
+ * matches as a prefix. Queries go through search_tenant_items (migrations 002, 004, 022), which
+ * marks the query's words with the tenant: the one way the GIN index can serve a search under
+ * row-level security.
  */
 export const postgresSearchIndex: SearchIndex = {
   async upsert(db, tenantId, entry) {

@@ -21,6 +21,8 @@ import { FEED_TENANT_FUNCTION, recurrence } from './017-recurrence.js';
 import { subtasks } from './018-subtasks.js';
 import { history } from './019-history.js';
 import { EMBEDDING_BACKLOG_FUNCTION, recall } from './020-recall.js';
+import { grantIndex } from './021-grant-index.js';
+import { searchTenantLexemes } from './022-search-tenant-lexemes.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
@@ -44,6 +46,8 @@ const MIGRATIONS: readonly Migration[] = [
   subtasks,
   history,
   recall,
+  grantIndex,
+  searchTenantLexemes,
 ];
 
 export interface MigrateOptions {

@@ -62,10 +62,13 @@ export class TodoRepository extends ParentedRepository<'todos'> {
     if (filter.parentId) q = q.where('parent_id', '=', filter.parentId);
     if (filter.topLevel) q = q.where('parent_id', 'is', null);
     if (afterKey) q = q.where(after([DUE_SORT, sql.ref('id')], afterKey, 'asc'));
+    // The limit as a literal (a small checked integer): a statement's plan may be made once for
+    // any values (docs/performance.md), and a plan made for an unknown limit expects to read a
+    // tenth of the rows: with a tag, it joined every tagged item against every open todo.
     return q
       .orderBy(DUE_SORT)
       .orderBy('id')
-      .limit(limit + 1)
+      .limit(Number.isSafeInteger(limit) ? sql.lit(limit + 1) : limit + 1)
       .execute();
   }
 
