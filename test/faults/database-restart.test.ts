@@ -44,6 +44,15 @@ describe('PostgreSQL restarted under load (a private cluster)', { timeout: 900_0
     it(`a ${mode} stop: every instance reports not ready while it is down, recovers by itself, and nothing acknowledged is lost`, async () => {
       const { cluster, fleet, session: ada, clients } = suite;
       const pids = fleet.instances.map((s) => s!.child.pid);
+      // The calendar feed, which calendar apps poll without a token.
+      const made = await fleet.directCall(0, ada.accessToken, 'get_calendar_feed');
+      const feedPath = /\/feeds\/[A-Za-z0-9_-]{43}\.ics/.exec(made.body)?.[0];
+      assert.ok(feedPath, `a feed address: ${made.status} ${made.body}`);
+      const feed = async () => {
+        const res = await fetch(`${fleet.direct(1)}${feedPath}`);
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.text() };
+      };
+      assert.equal((await feed()).status, 200);
       const load = new Load(clients, step).start();
       let recoveredAt: number;
       try {
@@ -57,12 +66,17 @@ describe('PostgreSQL restarted under load (a private cluster)', { timeout: 900_0
         assert.equal(direct.status, 503, `a call with the database down: ${direct.status} ${direct.body}`);
         assert.ok(Number(direct.retryAfter) > 0, 'with Retry-After');
         assert.match(direct.body, /database is unreachable/);
+        // So does the feed: a calendar app comes back later, and keeps what it had.
+        const feedWhileDown = await feed();
+        assert.equal(feedWhileDown.status, 503, `the feed with the database down: ${feedWhileDown.status} ${feedWhileDown.body}`);
+        assert.ok(Number(feedWhileDown.retryAfter) > 0, 'the feed with Retry-After');
         answeredWhileDown.add(direct.status);
         const failedBefore = load.failures.length;
         await load.until(() => load.failures.length >= failedBefore + WORKERS, 'refused while the database is down');
         await cluster.start();
         for (let i = 0; i < 3; i++) await until(() => fleet.readiness(i), 200, `instance ${i + 1}'s /readyz after the database came back`);
         await fleet.balancer.waitFor(['i1', 'i2', 'i3'], 'UP');
+        assert.match((await feed()).body, /^BEGIN:VCALENDAR/, 'the feed once the database is back');
         recoveredAt = performance.now();
         await load.more(60);
       } finally {

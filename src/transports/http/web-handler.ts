@@ -13,6 +13,18 @@ const BODIES = new WeakMap<globalThis.Request, unknown>();
 /** The parsed JSON-RPC body of a Request this module built, for the server factory to see what the request asks. */
 export const parsedBodyOf = (request: globalThis.Request | undefined): unknown => (request === undefined ? undefined : BODIES.get(request));
 
+/** An answer's headers as Node writes them. */
+function headersOf(response: globalThis.Response): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of response.headers) out[name] = value;
+  return out;
+}
+
+/** What a request gets when its answer could not be made or read: JSON-RPC's internal error. */
+function internalError(parsedBody: unknown): globalThis.Response {
+  return globalThis.Response.json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: echoableId(parsedBody) }, { status: 500 });
+}
+
 /** The JSON-RPC id an error answer may echo: a request's string or number id, else null. */
 function echoableId(body: unknown): string | number | null {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
@@ -52,29 +64,27 @@ export function serveWebHandler(handler: McpHttpHandler, onerror: (err: Error) =
       response = await handler.fetch(request, { ...(req.auth !== undefined && { authInfo: req.auth }), ...(parsedBody !== undefined && { parsedBody }) });
     } catch (err) {
       onerror(err instanceof Error ? err : new Error(String(err)));
-      response = globalThis.Response.json(
-        { jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: echoableId(parsedBody) },
-        { status: 500 },
-      );
+      response = internalError(parsedBody);
     }
-    const out: Record<string, string> = {};
-    for (const [name, value] of response.headers) out[name] = value;
-    if (response.body !== null && JSON_ANSWER.test(out['content-type'] ?? '')) {
+    if (response.body !== null && JSON_ANSWER.test(response.headers.get('content-type') ?? '')) {
       // One JSON message (no notification came before it): written at once, with its length, its
       // bytes as the SDK made them (one piece; never copied unless it came in several).
-      const chunks: Uint8Array[] = [];
+      let chunks: Uint8Array[] = [];
       try {
         for await (const chunk of response.body) chunks.push(chunk);
-      } catch {
-        // The stream failed: whatever came is sent.
+      } catch (err) {
+        // Never half an answer under its success status: an error in its place.
+        if (!abort.signal.aborted) onerror(err instanceof Error ? err : new Error(String(err)));
+        response = internalError(parsedBody);
+        chunks = [new Uint8Array(await response.arrayBuffer())];
       }
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       finished = true;
-      res.writeHead(response.status, { ...out, 'content-length': String(body.byteLength) });
+      res.writeHead(response.status, { ...headersOf(response), 'content-length': String(body.byteLength) });
       res.end(body);
       return;
     }
-    res.writeHead(response.status, out);
+    res.writeHead(response.status, headersOf(response));
     if (response.body === null) {
       finished = true;
       res.end();
