@@ -7,6 +7,7 @@ import { hasControlCharacters } from '../domain/common/fields.js';
 import type { Reading } from '../domain/context.js';
 import { convertOnce, shownAs } from './json-schema-cache.js';
 import { registerPrompts } from './prompts.js';
+import { refusalsCounted } from './refusals-counted.js';
 import { registerResources } from './resources.js';
 import type { ToolOffer } from './offer.js';
 import { annotationsOf, scopeOf, type ToolDeclaration } from './tool.js';
@@ -21,7 +22,7 @@ const SCHEMAS = new Map(
   TOOLS.map((tool) => {
     convertOnce(tool.input);
     convertOnce(tool.output);
-    const input = tool.shown?.input ? shownAs(tool.input, tool.shown.input) : tool.input;
+    const input = refusalsCounted(tool.name, tool.shown?.input ? shownAs(tool.input, tool.shown.input) : tool.input);
     const output = tool.shown?.output ? shownAs(tool.output, tool.shown.output) : tool.output;
     return [tool.name, { input, output }] as const;
   }),

@@ -53,6 +53,9 @@ describe('Prometheus metrics', () => {
       for (const title of ['Water the plants', 'Call the plumber'])
         assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('create_todo', { title }, token))).status, 200);
       await fetch(`${server.url}/mcp`, modernToolCall('complete_todo', { todo_id: 'no-such-todo' }, token));
+      // Arguments the SDK refuses against the tool's input schema, before the tool runs.
+      const badArguments = await fetch(`${server.url}/mcp`, modernToolCall('create_todo', { title: 42 }, token));
+      assert.match(await badArguments.text(), /Input validation error/);
       for (let i = 0; i < 4; i++) assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('get_current_time', {}, `guess-${i}`))).status, 401);
       assert.equal((await fetch(`${server.url}/mcp`, modernToolCall('get_current_time'))).status, 429);
       const refused = await fetch(`${server.url}/oauth/token`, {
@@ -66,6 +69,7 @@ describe('Prometheus metrics', () => {
       const delta = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
       assert.equal(delta('mcp_pa_tool_call_duration_seconds_count', { tool: 'create_todo', status: 'ok' }), 2);
       assert.equal(delta('mcp_pa_tool_call_duration_seconds_count', { tool: 'complete_todo', status: 'not_found' }), 1);
+      assert.equal(delta('mcp_pa_tool_call_duration_seconds_count', { tool: 'create_todo', status: 'invalid' }), 1);
       assert.equal(
         delta('mcp_pa_token_refusals_total', { where: 'resource', reason: 'the token is not a JWT, and this server cannot introspect opaque tokens' }),
         4,
