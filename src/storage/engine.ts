@@ -1,4 +1,13 @@
-import { sql, type Kysely } from 'kysely';
+import {
+  sql,
+  type Kysely,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import { inSpan } from '../tracing.js';
 import type { BlobStore } from './blob-store.js';
 import type { TransactionHooks } from './transaction-hooks.js';
@@ -114,6 +123,25 @@ export interface TransactionPlan {
 const MAX_ATTEMPTS = 5;
 
 /**
+ * Refuses a statement asked of a transaction that has ended. Of several statements asked at once
+ * (Promise.all), one failing ends the transaction while another may still be on its way: run, it
+ * would go to a connection already back in the pool, outside any transaction or inside someone
+ * else's.
+ */
+class EndedTransactionGuard implements KyselyPlugin {
+  ended = false;
+
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    if (this.ended) throw new Error('a statement was asked after its transaction had ended, and was not run');
+    return node;
+  }
+
+  transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return Promise.resolve(result);
+  }
+}
+
+/**
  * Runs fn in one transaction on one connection, with fresh hooks per attempt, retrying the whole
  * of it (with a little random back-off) when the database says a retry can succeed.
  */
@@ -133,13 +161,16 @@ async function runAttempts<T>(db: Kysely<Database>, plan: TransactionPlan, fn: (
     let result: T;
     try {
       result = await db.connection().execute(async (conn) => {
+        const guard = new EndedTransactionGuard();
         try {
           // Inside the try: a failed start (the tenant's settings) is rolled back too, not left open on a pooled connection.
           await plan.begin(conn);
-          const value = await fn(conn, hooks);
+          const value = await fn(conn.withPlugin(guard), hooks);
+          guard.ended = true;
           await sql`COMMIT`.execute(conn);
           return value;
         } catch (err) {
+          guard.ended = true;
           await sql`ROLLBACK`.execute(conn).catch(() => undefined);
           throw err;
         }

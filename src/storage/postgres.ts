@@ -184,9 +184,6 @@ export async function openPostgresEngine(options: PostgresOptions): Promise<Engi
     max: options.poolSize,
     application_name: 'mcp-pa',
     statement_timeout: 30_000,
-    // Statements asked at once (Promise.all) are sent at once, each with its own Sync, instead of
-    // one round trip after another; statements awaited one by one run exactly as before.
-    pipeline: true,
     // Under a burst of writes to one tenant, transactions queue on its counters: wait for a connection.
     connectionTimeoutMillis: 30_000,
   });

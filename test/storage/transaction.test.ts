@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging.js';
 import { LOCAL_TENANT, openRuntime, type OpenedRuntime } from '../../src/runtime.js';
@@ -105,5 +106,26 @@ describe('one transaction per call', () => {
       indexed.projects,
       'nor a change in the history',
     );
+  });
+
+  it('a statement still on its way when its transaction ends (one of several asked at once failed) is refused, not run elsewhere', async () => {
+    let ended!: () => void;
+    const over = new Promise<void>((resolve) => (ended = resolve));
+    let late: Promise<unknown> | undefined;
+    await assert.rejects(
+      runtime.engine.transaction('read', LOCAL_TENANT, async (trx) => {
+        late = over.then(() => trx.selectFrom('projects').select('id').execute());
+        await Promise.all([
+          late,
+          trx
+            .selectFrom('projects')
+            .select(sql<number>`no_such_column`.as('x'))
+            .execute(),
+        ]);
+      }),
+      /no_such_column/,
+    );
+    ended();
+    await assert.rejects(late!, /asked after its transaction had ended, and was not run/);
   });
 });

@@ -102,10 +102,8 @@ export type Shown = EventRow & { occurrence?: Occurrence };
 
 /** Events as users see them; `known` tags (by id) save the query when the caller has them. */
 export async function presentEvents(ctx: DomainContext, rows: readonly Shown[], known?: TagsById): Promise<Event[]> {
-  const [[tags, zone], attached] = await Promise.all([
-    tagsAndZone(ctx, 'event', rows, known),
-    attachmentsOf(ctx, 'event', [...new Set(rows.map((r) => r.id))]),
-  ]);
+  const [tags, zone] = await tagsAndZone(ctx, 'event', rows, known);
+  const attached = await attachmentsOf(ctx, 'event', [...new Set(rows.map((r) => r.id))]);
   return rows.map(({ occurrence, ...series }) => {
     const r = occurrence
       ? { ...withException(series, exceptionsOf(series)[occurrence.occurrence_start]), start_at: occurrence.start_at, end_at: occurrence.end_at }
@@ -471,18 +469,16 @@ async function entriesOf(ctx: DomainContext, range: Range, key: Key[] | undefine
 
 /** The first events and occurrences of each range, and how many each holds (the dashboard's sections). */
 export async function eventsInRanges(ctx: DomainContext, ranges: readonly Range[], limit: number): Promise<{ rows: Shown[]; total: number }[]> {
-  // Single events and kept occurrences of every range counted in one pass each; every query asked
-  // at once (a PostgreSQL connection pipelines them).
-  const [[singles, kept], ...sections] = await Promise.all([
-    ctx.counts.each([ctx.events.countingInRanges(ranges), ctx.events.countingOccurrencesInRanges(ranges)]),
-    ...ranges.map(async (range) => {
-      const [series, entries] = await Promise.all([ctx.events.seriesToExpand(range, range.to), entriesOf(ctx, range, undefined, limit)]);
+  // Single events and kept occurrences of every range counted in one pass each.
+  const [singles, kept] = await ctx.counts.each([ctx.events.countingInRanges(ranges), ctx.events.countingOccurrencesInRanges(ranges)]);
+  return Promise.all(
+    ranges.map(async (range, i) => {
       let expanded = 0;
-      for (const row of series) expanded += expandOccurrences(row, range, BEGINNING_OF_TIME, MAX_COUNTED).length;
-      return { rows: entries.slice(0, limit).map((e) => e.shown), expanded };
+      for (const row of await ctx.events.seriesToExpand(range, range.to)) expanded += expandOccurrences(row, range, BEGINNING_OF_TIME, MAX_COUNTED).length;
+      const rows = (await entriesOf(ctx, range, undefined, limit)).slice(0, limit).map((e) => e.shown);
+      return { rows, total: singles![i]! + kept![i]! + expanded };
     }),
-  ]);
-  return sections.map(({ rows, expanded }, i) => ({ rows, total: singles![i]! + kept![i]! + expanded }));
+  );
 }
 
 /** An event or occurrence as reminders and free time see it: its own fields, the exception's where it overrode them. */

@@ -20,9 +20,8 @@ const ids = (sections: readonly { id: string }[][]) => sections.flat().map((r) =
 /**
  * The day at a glance. Every section is a bounded, indexed query (top N plus an exact count over
  * an index range), whole-table totals come from the trigger-kept counters, and sections of one
- * kind share their queries, and queries that do not need each other's answers are asked together:
- * on a PostgreSQL server, where each round trip costs a network hop, about eight waves of pipelined
- * statements whatever the data.
+ * kind share their queries: about a dozen round trips whatever the data, which matters on a
+ * PostgreSQL server where each one costs a network hop.
  */
 export async function getDashboard(ctx: DomainContext, input: DashboardInput): Promise<Dashboard> {
   const n = input.limit_per_section;
@@ -35,22 +34,20 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
   const taskWindows = todoWindows.slice(0, 2);
   const eventRanges = [today, week];
 
-  // Reads that do not depend on each other are asked at once: where a round trip costs (a
-  // PostgreSQL server, whose connection pipelines them), they share their trips; SQLite answers
-  // them one after another all the same.
-  const [profile, count, [todoTotals, taskTotals], todoRows, taskRows, eventSections, active, documents] = await Promise.all([
-    ctx.profile(),
-    ctx.counts.live(),
-    ctx.counts.each([ctx.todos.countingOpenInWindows(todoWindows), ctx.tasks.countingDueInWindows(taskWindows)]) as Promise<[number[], number[]]>,
-    ctx.todos.openInWindows(todoWindows, n),
-    ctx.tasks.dueInWindows(taskWindows, n),
-    // Single events and the occurrences of recurring ones.
-    eventsInRanges(ctx, eventRanges, n),
-    ctx.projects.active(n),
-    ctx.documents.list({}, undefined, n).then((rows) => rows.slice(0, n)),
-  ]);
+  const profile = await ctx.profile();
+  const count = await ctx.counts.live();
+  const [todoTotals, taskTotals] = (await ctx.counts.each([ctx.todos.countingOpenInWindows(todoWindows), ctx.tasks.countingDueInWindows(taskWindows)])) as [
+    number[],
+    number[],
+  ];
+  const todoRows = await ctx.todos.openInWindows(todoWindows, n);
+  const taskRows = await ctx.tasks.dueInWindows(taskWindows, n);
+  // Single events and the occurrences of recurring ones.
+  const eventSections = await eventsInRanges(ctx, eventRanges, n);
   const eventRows = eventSections.map((s) => s.rows);
   const eventTotals = eventSections.map((s) => s.total);
+  const active = await ctx.projects.active(n);
+  const documents = (await ctx.documents.list({}, undefined, n)).slice(0, n);
   const tags = await ctx.tags.ofKinds({
     todo: ids(todoRows),
     task: ids(taskRows),
@@ -59,18 +56,13 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
     document: documents.map((d) => d.id),
   });
 
-  const [[overdueTodos, todayTodos, upcomingTodos], [overdueTasks, todayTasks], [todayEvents, weekEvents], activeProjects, recentDocuments, reminders] =
-    await Promise.all([
-      presentSections(todoRows, (rows) => presentTodos(ctx, rows, tags('todo'))),
-      presentSections(taskRows, (rows) => presentTasks(ctx, rows, tags('task'))),
-      presentSections(eventRows, (rows) => presentEvents(ctx, rows, tags('event'))),
-      presentProjects(ctx, active, tags('project')),
-      presentDocuments(ctx, documents, tags('document')),
-      nextDayReminders(ctx, n),
-    ]);
+  const [overdueTodos, todayTodos, upcomingTodos] = await presentSections(todoRows, (rows) => presentTodos(ctx, rows, tags('todo')));
+  const [overdueTasks, todayTasks] = await presentSections(taskRows, (rows) => presentTasks(ctx, rows, tags('task')));
+  const [todayEvents, weekEvents] = await presentSections(eventRows, (rows) => presentEvents(ctx, rows, tags('event')));
   const projectsByStatus = Object.fromEntries(
     PROJECT_STATUSES.map((status) => [status, count(`projects.${status}`)] as const).filter(([, total]) => total > 0),
   );
+  const reminders = await nextDayReminders(ctx, n);
   const location = [profile?.city, profile?.state, profile?.country].filter(Boolean).join(', ');
 
   return {
@@ -96,7 +88,7 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
     overdue_tasks: { items: overdueTasks!, total: taskTotals[0]! },
     upcoming_todos: { items: upcomingTodos!, total: todoTotals[2]! },
     upcoming_events: { items: weekEvents!, total: eventTotals[1]! },
-    active_projects: { items: activeProjects, total: count('projects.in_progress') },
-    recent_documents: { items: recentDocuments, total: count('documents') },
+    active_projects: { items: await presentProjects(ctx, active, tags('project')), total: count('projects.in_progress') },
+    recent_documents: { items: await presentDocuments(ctx, documents, tags('document')), total: count('documents') },
   };
 }

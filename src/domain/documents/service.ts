@@ -41,7 +41,9 @@ async function requireDocument(ctx: DomainContext, id: string): Promise<Document
 }
 
 export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[], known?: TagsById): Promise<Document[]> {
-  const [[tags, zone], texts] = await Promise.all([tagsAndZone(ctx, 'document', rows, known), ctx.documentTexts.statusOf(rows.map((r) => r.id))]);
+  const [tags, zone] = await tagsAndZone(ctx, 'document', rows, known);
+  const ids = rows.map((r) => r.id);
+  const texts = await ctx.documentTexts.statusOf(ids);
   return rows.map((r) => ({
     id: r.id,
     title: r.title,

@@ -87,12 +87,9 @@ export async function presentProjects(ctx: DomainContext, rows: readonly Project
 }
 
 export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[], known?: TagsById): Promise<Task[]> {
+  const [tags, zone] = await tagsAndZone(ctx, 'task', rows, known);
   const ids = rows.map((r) => r.id);
-  const [[tags, zone], open, attached] = await Promise.all([
-    tagsAndZone(ctx, 'task', rows, known),
-    openSubtaskCounts(ctx, 'task', ids),
-    attachmentsOf(ctx, 'task', ids),
-  ]);
+  const [open, attached] = await Promise.all([openSubtaskCounts(ctx, 'task', ids), attachmentsOf(ctx, 'task', ids)]);
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,

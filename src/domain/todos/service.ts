@@ -24,13 +24,20 @@ async function requireTodo(ctx: DomainContext, id: string, lock?: Lock): Promise
 }
 
 export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[], known?: TagsById, isNew = false): Promise<Todo[]> {
-  const ids = rows.map((r) => r.id);
-  // Asked together: a PostgreSQL connection pipelines them.
-  const [[tags, zone], open, attached] = await Promise.all([
-    tagsAndZone(ctx, 'todo', rows, known),
-    isNew ? new Map<string, number>() : openSubtaskCounts(ctx, 'todo', ids),
-    attachmentsOf(ctx, 'todo', ids, isNew),
-  ]);
+  const [tags, zone] = await tagsAndZone(ctx, 'todo', rows, known);
+  const open = isNew
+    ? new Map<string, number>()
+    : await openSubtaskCounts(
+        ctx,
+        'todo',
+        rows.map((r) => r.id),
+      );
+  const attached = await attachmentsOf(
+    ctx,
+    'todo',
+    rows.map((r) => r.id),
+    isNew,
+  );
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,
