@@ -38,10 +38,13 @@ export async function withinRequest(ctx: KoaContextWithOIDC, next: () => Promise
   const scope: RequestScope = { ctx, rows: new Map() };
   try {
     await requestScope.run(scope, next);
-  } finally {
-    // Even when the request failed on its way: a token it presented for rotation is spent.
-    if (scope.spending) await requestScope.run(scope, () => spendOrRefuse(ctx));
+  } catch (err) {
+    // The request failed on its way: a token it presented for rotation is spent all the same, and
+    // the failure, not this, is what is answered.
+    if (scope.spending) await requestScope.run(scope, settleSpending).catch(() => undefined);
+    throw err;
   }
+  if (scope.spending) await requestScope.run(scope, () => spendOrRefuse(ctx));
 }
 
 async function spendOrRefuse(ctx: KoaContextWithOIDC): Promise<void> {
