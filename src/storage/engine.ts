@@ -87,7 +87,7 @@ export interface Engine {
    * A PostgreSQL server's autovacuum does it there; SQLite's queries do without.
    */
   refreshStatistics(): Promise<void>;
-  transaction<T>(access: Access, tenantId: string, fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>): Promise<T>;
+  transaction<T>(access: Access, tenantId: string, fn: (trx: Kysely<Database>, hooks: TransactionHooks, opened: Opened) => Promise<T>): Promise<T>;
   security(): Promise<SecurityReport>;
   close(): Promise<void>;
 }
@@ -111,13 +111,26 @@ export interface EngineDescription {
   readonly label: string;
 }
 
+/**
+ * What opening a transaction read besides: on a PostgreSQL server the tenant's profile comes in
+ * the opening message (nearly every call needs its time zone; a round trip saved). Absent: not read.
+ */
+export interface Opened {
+  profile?: Record<string, unknown> | null;
+}
+
 export interface TransactionPlan {
   /** What a trace says of the transaction: the database system and the access asked for. */
   readonly traced: { system: 'sqlite' | 'postgresql'; access: Access };
   /** Statements that open the transaction (BEGIN, role, tenant). */
-  begin(conn: Kysely<Database>): Promise<void>;
+  begin(conn: Kysely<Database>): Promise<Opened>;
   /** Errors after which running the whole transaction again can succeed (deadlock, serialisation). */
   retryable(err: unknown): boolean;
+  /**
+   * A read-only transaction's answer may go back before its COMMIT does (a server's round trip
+   * saved): what it read was committed already, and its COMMIT changes nothing.
+   */
+  readonly answerBeforeCommit?: boolean;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -145,12 +158,20 @@ class EndedTransactionGuard implements KyselyPlugin {
  * Runs fn in one transaction on one connection, with fresh hooks per attempt, retrying the whole
  * of it (with a little random back-off) when the database says a retry can succeed.
  */
-export function runTransaction<T>(db: Kysely<Database>, plan: TransactionPlan, fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>): Promise<T> {
+export function runTransaction<T>(
+  db: Kysely<Database>,
+  plan: TransactionPlan,
+  fn: (trx: Kysely<Database>, hooks: TransactionHooks, opened: Opened) => Promise<T>,
+): Promise<T> {
   const attributes = { 'db.system.name': plan.traced.system, 'mcp_pa.transaction.access': plan.traced.access };
   return inSpan('db.transaction', { kind: 'client', attributes }, () => runAttempts(db, plan, fn));
 }
 
-async function runAttempts<T>(db: Kysely<Database>, plan: TransactionPlan, fn: (trx: Kysely<Database>, hooks: TransactionHooks) => Promise<T>): Promise<T> {
+async function runAttempts<T>(
+  db: Kysely<Database>,
+  plan: TransactionPlan,
+  fn: (trx: Kysely<Database>, hooks: TransactionHooks, opened: Opened) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const committed: (() => Promise<void> | void)[] = [];
     const rolledBack: (() => Promise<void> | void)[] = [];
@@ -159,22 +180,33 @@ async function runAttempts<T>(db: Kysely<Database>, plan: TransactionPlan, fn: (
       onRollback: (f) => void rolledBack.push(f),
     };
     let result: T;
+    let answer: (value: T) => void = () => undefined;
+    const answeredEarly = new Promise<T>((resolve) => (answer = resolve));
     try {
-      result = await db.connection().execute(async (conn) => {
+      const ran = db.connection().execute(async (conn) => {
         const guard = new EndedTransactionGuard();
+        let answered = false;
         try {
           // Inside the try: a failed start (the tenant's settings) is rolled back too, not left open on a pooled connection.
-          await plan.begin(conn);
-          const value = await fn(conn.withPlugin(guard), hooks);
+          const opened = await plan.begin(conn);
+          const value = await fn(conn.withPlugin(guard), hooks, opened);
           guard.ended = true;
+          // Nothing waits for this commit (no hook): the answer need not either.
+          if (plan.answerBeforeCommit && committed.length === 0) {
+            answer(value);
+            answered = true;
+          }
           await sql`COMMIT`.execute(conn);
           return value;
         } catch (err) {
           guard.ended = true;
           await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+          // After an early answer a failed COMMIT concerns no one: the connection still goes back (or is dropped, if broken).
+          if (answered) return undefined as T;
           throw err;
         }
       });
+      result = await Promise.race([ran, answeredEarly]);
     } catch (err) {
       for (const f of rolledBack) await Promise.resolve(f()).catch(() => undefined);
       if (attempt < MAX_ATTEMPTS && plan.retryable(err)) {

@@ -49,15 +49,24 @@ function tenantPlan(access: 'read' | 'write', appRole: string, tenantId: string,
     traced: { system: 'postgresql', access },
     async begin(conn) {
       if (oneMessage) {
-        await sql
-          .raw(`${begin}; SELECT set_config('role', ${pg.escapeLiteral(appRole)}, true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true)`)
+        const settings = `SELECT set_config('role', ${pg.escapeLiteral(appRole)}, true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true)`;
+        if (tenantId === '') {
+          await sql.raw(`${begin}; ${settings}`).execute(conn);
+          return {};
+        }
+        // Read as the application role, the tenant's settings in force (the commands run in order).
+        const { rows } = await sql
+          .raw<Record<string, unknown>>(`${begin}; ${settings}; SELECT * FROM profiles WHERE tenant_id = ${pg.escapeLiteral(tenantId)}`)
           .execute(conn);
-        return;
+        return { profile: rows[0] ?? null };
       }
       await sql.raw(begin).execute(conn);
       await sql`SELECT set_config('role', ${appRole}, true), set_config('app.tenant_id', ${tenantId}, true)`.execute(conn);
+      return {};
     },
     retryable: (err) => RETRYABLE.has((err as { code?: string }).code ?? ''),
+    // Over the network, where the COMMIT's round trip is worth saving (PGlite answers in-process).
+    answerBeforeCommit: access === 'read' && oneMessage,
   };
 }
 
@@ -153,8 +162,12 @@ class PreparingClient extends pg.Client {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(config: any, values?: any, callback?: any): any {
-    // Several commands in one message (a transaction's start) go through the simple protocol.
-    if (typeof config === 'string' && Array.isArray(values) && callback === undefined && !(values.length === 0 && config.includes(';'))) {
+    // Several commands in one message (a transaction's start) go through the simple protocol; the
+    // answer is the last command's (`pg` answers a list, which Kysely would read as no rows).
+    if (typeof config === 'string' && values?.length === 0 && callback === undefined && config.includes(';')) {
+      return (super.query(config) as Promise<pg.QueryResult | pg.QueryResult[]>).then((r) => (Array.isArray(r) ? r[r.length - 1]! : r));
+    }
+    if (typeof config === 'string' && Array.isArray(values) && callback === undefined) {
       let name = this.prepared.get(config);
       if (!name && this.prepared.size < MAX_PREPARED) {
         name = `mcp_pa_${this.prepared.size}`;

@@ -164,7 +164,7 @@ export function openSqliteEngine(options: SqliteOptions): Engine {
             sql
               .raw(access === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN')
               .execute(conn)
-              .then(() => undefined),
+              .then(() => ({})),
           retryable: () => false,
         },
         fn,

@@ -1,5 +1,5 @@
 import { attachmentsOf } from '../documents/attachments.js';
-import { newItemColumns, tagsAndZone } from '../common/rows.js';
+import { newItemColumns, tagsOf } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import { LONG_EVENT_MS, SPAN, type EventRow, type StoredOccurrence } from '../../storage/repositories/events.js';
 import type { Lock } from '../../storage/repositories/items.js';
@@ -102,8 +102,9 @@ export type Shown = EventRow & { occurrence?: Occurrence };
 
 /** Events as users see them; `known` tags (by id) save the query when the caller has them. */
 export async function presentEvents(ctx: DomainContext, rows: readonly Shown[], known?: TagsById): Promise<Event[]> {
-  const [tags, zone] = await tagsAndZone(ctx, 'event', rows, known);
-  const attached = await attachmentsOf(ctx, 'event', [...new Set(rows.map((r) => r.id))]);
+  const ids = [...new Set(rows.map((r) => r.id))];
+  const [tags, attached] = await ctx.fetchEach([tagsOf(ctx, 'event', ids, known), attachmentsOf(ctx, 'event', ids)]);
+  const zone = await ctx.zone();
   return rows.map(({ occurrence, ...series }) => {
     const r = occurrence
       ? { ...withException(series, exceptionsOf(series)[occurrence.occurrence_start]), start_at: occurrence.start_at, end_at: occurrence.end_at }
@@ -449,14 +450,18 @@ interface Range {
  * Single events and the kept occurrences come from two index scans; series whose kept window does
  * not cover the part of the range this page reaches are expanded here, only as far as it needs.
  */
-async function entriesOf(ctx: DomainContext, range: Range, key: Key[] | undefined, limit: number): Promise<Entry[]> {
+async function entriesOf(ctx: DomainContext, range: Range, key: Key[] | undefined, limit: number, series?: readonly EventRow[]): Promise<Entry[]> {
   const [singles, kept] = await Promise.all([ctx.events.overlapping(range, key?.slice(0, 2), limit), ctx.events.occurrencesOverlapping(range, key, limit)]);
   const entries = [...singles.map((r): Entry => ({ key: [r.start_at, r.id, ''], shown: r })), ...kept.map(stored)].sort(byKey).slice(0, limit + 1);
   // This page ends at the (limit + 1)th entry: occurrences up to there are all it can need.
   const edge = entries.length > limit ? entries[limit]!.key[0] : range.to;
   const reach = new Date(Math.min(Date.parse(range.to), Date.parse(edge) + 1)).toISOString();
   const seen = new Set(entries.map((e) => `${e.key[1]}|${e.key[2]}`));
-  for (const row of await ctx.events.seriesToExpand(range, reach)) {
+  // Series already read for the whole range (the dashboard's count) hold those to expand up to `reach`: the same test, in memory.
+  const toExpand = series
+    ? series.filter((s) => (s.covered_to !== null && s.covered_to < reach) || (s.covered_from !== null && s.covered_from > range.from))
+    : await ctx.events.seriesToExpand(range, reach);
+  for (const row of toExpand) {
     for (const o of expandOccurrences(row, { from: range.from, to: reach }, key === undefined ? BEGINNING_OF_TIME : String(key[0]), limit + 2)) {
       if (!seen.has(`${row.id}|${o.occurrence_start}`)) entries.push({ key: [o.start_at, row.id, o.occurrence_start], shown: { ...row, occurrence: o } });
     }
@@ -474,8 +479,9 @@ export async function eventsInRanges(ctx: DomainContext, ranges: readonly Range[
   return Promise.all(
     ranges.map(async (range, i) => {
       let expanded = 0;
-      for (const row of await ctx.events.seriesToExpand(range, range.to)) expanded += expandOccurrences(row, range, BEGINNING_OF_TIME, MAX_COUNTED).length;
-      const rows = (await entriesOf(ctx, range, undefined, limit)).slice(0, limit).map((e) => e.shown);
+      const series = await ctx.events.seriesToExpand(range, range.to);
+      for (const row of series) expanded += expandOccurrences(row, range, BEGINNING_OF_TIME, MAX_COUNTED).length;
+      const rows = (await entriesOf(ctx, range, undefined, limit, series)).slice(0, limit).map((e) => e.shown);
       return { rows, total: singles![i]! + kept![i]! + expanded };
     }),
   );

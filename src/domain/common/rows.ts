@@ -1,3 +1,4 @@
+import { fetched, type Fetch } from '../../storage/repositories/fetches.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
 import type { ItemKind } from '../../storage/schema.js';
 import type { DomainContext } from '../context.js';
@@ -10,17 +11,7 @@ export function newItemColumns(ctx: DomainContext) {
   return { id: newId(), created_at: now, updated_at: now, deleted_at: null };
 }
 
-/**
- * What showing rows of one kind needs besides the rows: their tags (in one query, unless the
- * caller already has them) and the user's time zone.
- */
-export function tagsAndZone(ctx: DomainContext, kind: ItemKind, rows: readonly { id: string }[], known?: TagsById): Promise<[TagsById, string]> {
-  return Promise.all([
-    known ??
-      ctx.tags.of(
-        kind,
-        rows.map((r) => r.id),
-      ),
-    ctx.zone(),
-  ]);
+/** The tags of rows being shown, unless the caller already has them (to fetch with what else showing them needs). */
+export function tagsOf(ctx: DomainContext, kind: ItemKind, ids: readonly string[], known?: TagsById): Fetch<TagsById> {
+  return known ? fetched(known) : ctx.tags.fetchOf(kind, ids);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError, NotFoundError, UserError } from '../../errors.js';
 import type { TaskRow } from '../../storage/repositories/projects.js';
 import type { TodoRow } from '../../storage/repositories/todos.js';
+import type { Fetch } from '../../storage/repositories/fetches.js';
 import type { DomainContext } from '../context.js';
 import { id } from './fields.js';
 
@@ -17,7 +18,7 @@ interface ParentedRepo<R> {
   liveChildren(ids: readonly string[]): Promise<R[]>;
   trashedWithParent(ids: readonly string[]): Promise<R[]>;
   trashWithParent(ids: readonly string[], deletedAt: string): Promise<void>;
-  openChildren(ids: readonly string[]): Promise<Map<string, number>>;
+  fetchOpenChildren(ids: readonly string[]): Fetch<Map<string, number>>;
 }
 
 export const subtaskInput = {
@@ -110,4 +111,4 @@ export async function trashedSubtree<K extends Kind>(ctx: DomainContext, kind: K
 }
 
 /** How many open subtasks each of these items has. */
-export const openSubtaskCounts = (ctx: DomainContext, kind: Kind, ids: readonly string[]) => repository(ctx, kind).openChildren(ids);
+export const openSubtaskCounts = (ctx: DomainContext, kind: Kind, ids: readonly string[]) => repository(ctx, kind).fetchOpenChildren(ids);

@@ -4,6 +4,7 @@ import { NotFoundError, UserError } from '../../errors.js';
 import { toStored } from '../common/time.js';
 import { id } from '../common/fields.js';
 import type { ItemKind } from '../../storage/schema.js';
+import { fetched, mapped, type Fetch } from '../../storage/repositories/fetches.js';
 
 /** What a document can be attached to. */
 const ATTACHABLE_KINDS = ['todo', 'task', 'event', 'project'] as const;
@@ -52,10 +53,9 @@ export async function detachDocument(ctx: DomainContext, input: AttachInput): Pr
 }
 
 /** The ids of the live documents attached to each of these items (none for new ones: nothing can be attached yet). */
-export async function attachmentsOf(ctx: DomainContext, kind: Attachable, ids: readonly string[], isNew = false): Promise<Map<string, string[]>> {
-  if (isNew) return new Map();
-  const byItem = await ctx.attachments.documentsOf(kind, ids);
-  return new Map([...byItem].map(([id, documents]) => [id, documents.map((d) => d.id)]));
+export function attachmentsOf(ctx: DomainContext, kind: Attachable, ids: readonly string[], isNew = false): Fetch<Map<string, string[]>> {
+  if (isNew) return fetched(new Map());
+  return mapped(ctx.attachments.fetchDocumentsOf(kind, ids), (byItem) => new Map([...byItem].map(([id, documents]) => [id, documents.map((d) => d.id)])));
 }
 
 /** The live items each document is attached to. */

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { newItemColumns, tagsAndZone } from '../common/rows.js';
+import { newItemColumns, tagsOf } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import type { DocumentRow } from '../../storage/repositories/documents.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
@@ -41,9 +41,9 @@ async function requireDocument(ctx: DomainContext, id: string): Promise<Document
 }
 
 export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[], known?: TagsById): Promise<Document[]> {
-  const [tags, zone] = await tagsAndZone(ctx, 'document', rows, known);
   const ids = rows.map((r) => r.id);
-  const texts = await ctx.documentTexts.statusOf(ids);
+  const [tags, texts] = await ctx.fetchEach([tagsOf(ctx, 'document', ids, known), ctx.documentTexts.statusOf(ids)]);
+  const zone = await ctx.zone();
   return rows.map((r) => ({
     id: r.id,
     title: r.title,

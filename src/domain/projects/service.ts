@@ -1,5 +1,5 @@
 import { attachmentsOf } from '../documents/attachments.js';
-import { newItemColumns, tagsAndZone } from '../common/rows.js';
+import { newItemColumns, tagsOf } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { ProjectRow, TaskRow } from '../../storage/repositories/projects.js';
@@ -51,12 +51,8 @@ const emptyCounts = (): Counts => ({ total: 0, todo: 0, in_progress: 0, done: 0,
 /** Turns project rows into what users see: tags, task counts and progress loaded in two queries. */
 export async function presentProjects(ctx: DomainContext, rows: readonly ProjectRow[], known?: TagsById): Promise<Project[]> {
   const ids = rows.map((r) => r.id);
-  const [tags, counts, zone, attached] = await Promise.all([
-    known ?? ctx.tags.of('project', ids),
-    ctx.tasks.statusCounts(ids),
-    ctx.zone(),
-    attachmentsOf(ctx, 'project', ids),
-  ]);
+  const [tags, counts, attached] = await ctx.fetchEach([tagsOf(ctx, 'project', ids, known), ctx.tasks.statusCounts(ids), attachmentsOf(ctx, 'project', ids)]);
+  const zone = await ctx.zone();
   const countsById = new Map<string, Counts>(ids.map((i) => [i, emptyCounts()]));
   for (const c of counts) {
     const entry = countsById.get(c.project_id)!;
@@ -87,9 +83,9 @@ export async function presentProjects(ctx: DomainContext, rows: readonly Project
 }
 
 export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[], known?: TagsById): Promise<Task[]> {
-  const [tags, zone] = await tagsAndZone(ctx, 'task', rows, known);
   const ids = rows.map((r) => r.id);
-  const [open, attached] = await Promise.all([openSubtaskCounts(ctx, 'task', ids), attachmentsOf(ctx, 'task', ids)]);
+  const [tags, open, attached] = await ctx.fetchEach([tagsOf(ctx, 'task', ids, known), openSubtaskCounts(ctx, 'task', ids), attachmentsOf(ctx, 'task', ids)]);
+  const zone = await ctx.zone();
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,

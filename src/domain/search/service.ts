@@ -2,6 +2,7 @@ import type { DomainContext } from '../context.js';
 import { NotFoundError } from '../../errors.js';
 import { ITEM_KINDS, type ItemKind } from '../../storage/schema.js';
 import type { Title } from '../../storage/repositories/items.js';
+import type { Fetch } from '../../storage/repositories/fetches.js';
 import type { PassageHit } from '../../storage/vectors.js';
 import type { QueryVector, SemanticQuery } from './recall.js';
 import { passageSnippet } from './passages.js';
@@ -52,10 +53,11 @@ async function nearestItems(ctx: DomainContext, query: QueryVector, kinds: reado
  * show), as results; `foundBy` says which lists each came from.
  */
 async function asResults(ctx: DomainContext, hits: readonly Hit[], foundBy: Map<string, SearchResult['found_by']>): Promise<SearchResult[]> {
-  const byKind = new Map<ItemKind, Map<string, Title>>();
-  for (const kind of new Set(hits.map((h) => h.kind))) {
-    byKind.set(kind, await ctx.items(kind).liveTitles(hits.filter((h) => h.kind === kind).map((h) => h.id)));
-  }
+  const kinds = [...new Set(hits.map((h) => h.kind))];
+  const titles = await ctx.fetchEach<Fetch<Map<string, Title>>[]>(
+    kinds.map((kind) => ctx.items(kind).fetchLiveTitles(hits.filter((h) => h.kind === kind).map((h) => h.id))),
+  );
+  const byKind = new Map<ItemKind, Map<string, Title>>(kinds.map((kind, i) => [kind, titles[i]!]));
   return hits.flatMap((h) => {
     const found = byKind.get(h.kind)?.get(h.id);
     if (!found) return [];

@@ -1,5 +1,6 @@
 import { attachmentsOf } from '../documents/attachments.js';
-import { newItemColumns, tagsAndZone } from '../common/rows.js';
+import { newItemColumns, tagsOf } from '../common/rows.js';
+import { fetched } from '../../storage/repositories/fetches.js';
 import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
@@ -24,20 +25,13 @@ async function requireTodo(ctx: DomainContext, id: string, lock?: Lock): Promise
 }
 
 export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[], known?: TagsById, isNew = false): Promise<Todo[]> {
-  const [tags, zone] = await tagsAndZone(ctx, 'todo', rows, known);
-  const open = isNew
-    ? new Map<string, number>()
-    : await openSubtaskCounts(
-        ctx,
-        'todo',
-        rows.map((r) => r.id),
-      );
-  const attached = await attachmentsOf(
-    ctx,
-    'todo',
-    rows.map((r) => r.id),
-    isNew,
-  );
+  const ids = rows.map((r) => r.id);
+  const [tags, open, attached] = await ctx.fetchEach([
+    tagsOf(ctx, 'todo', ids, known),
+    isNew ? fetched(new Map<string, number>()) : openSubtaskCounts(ctx, 'todo', ids),
+    attachmentsOf(ctx, 'todo', ids, isNew),
+  ]);
+  const zone = await ctx.zone();
   const now = toStored(ctx.now);
   return rows.map((r) => ({
     id: r.id,

@@ -1,5 +1,7 @@
 import type { ItemKind } from '../schema.js';
 import type { TenantScope } from './scope.js';
+import type { Fetch } from './fetches.js';
+import { byColumns } from './windows.js';
 
 /** A link between a document and an item (todo, task, event or project). */
 export interface AttachmentRow {
@@ -43,20 +45,27 @@ export class AttachmentRepository {
   }
 
   /** The live documents attached to each item, oldest link first. */
-  async documentsOf(kind: ItemKind, ids: readonly string[]): Promise<Map<string, { id: string; title: string }[]>> {
-    const byItem = new Map<string, { id: string; title: string }[]>(ids.map((id) => [id, []]));
-    if (ids.length === 0) return byItem;
-    const rows = await this.rows()
-      .innerJoin('documents as d', (join) => join.onRef('d.tenant_id', '=', 'item_attachments.tenant_id').onRef('d.id', '=', 'item_attachments.document_id'))
-      .select(['item_attachments.item_id', 'd.id', 'd.title'])
-      .where('item_attachments.item_kind', '=', kind)
-      .where('item_attachments.item_id', 'in', [...ids])
-      .where('d.deleted_at', 'is', null)
-      .orderBy('item_attachments.created_at')
-      .orderBy('d.id')
-      .execute();
-    for (const r of rows) byItem.get(r.item_id)?.push({ id: r.id, title: r.title });
-    return byItem;
+  fetchDocumentsOf(kind: ItemKind, ids: readonly string[]): Fetch<Map<string, { id: string; title: string }[]>> {
+    const query =
+      ids.length === 0
+        ? undefined
+        : this.rows()
+            .innerJoin('documents as d', (join) =>
+              join.onRef('d.tenant_id', '=', 'item_attachments.tenant_id').onRef('d.id', '=', 'item_attachments.document_id'),
+            )
+            .select(['item_attachments.item_id', 'item_attachments.created_at', 'd.id', 'd.title'])
+            .where('item_attachments.item_kind', '=', kind)
+            .where('item_attachments.item_id', 'in', [...ids])
+            .where('d.deleted_at', 'is', null);
+    return {
+      query,
+      read: (rows) => {
+        const byItem = new Map<string, { id: string; title: string }[]>(ids.map((id) => [id, []]));
+        type Link = { item_id: string; created_at: string; id: string; title: string };
+        for (const r of (rows as Link[]).sort(byColumns<Link>('created_at', 'id'))) byItem.get(r.item_id)?.push({ id: r.id, title: r.title });
+        return byItem;
+      },
+    };
   }
 
   /** The items each document is attached to (live or not: the caller shows the live ones), oldest link first. */

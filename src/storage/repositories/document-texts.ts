@@ -1,4 +1,5 @@
 import type { TenantScope } from './scope.js';
+import type { Fetch } from './fetches.js';
 
 /** extracted: `content` holds the text; pending: being extracted in the background; failed or none: `reason` says why there is none. */
 export type TextStatus = 'extracted' | 'pending' | 'failed' | 'none';
@@ -32,14 +33,15 @@ export class DocumentTextRepository {
   }
 
   /** The statuses of many documents (a list), without their text. */
-  async statusOf(documentIds: readonly string[]): Promise<Map<string, TextStatus>> {
-    if (documentIds.length === 0) return new Map();
-    const rows = await this.scope.db
-      .selectFrom('document_texts')
-      .select(['document_id', 'status'])
-      .where('tenant_id', '=', this.scope.tenantId)
-      .where('document_id', 'in', [...documentIds])
-      .execute();
-    return new Map(rows.map((r) => [r.document_id, r.status as TextStatus]));
+  statusOf(documentIds: readonly string[]): Fetch<Map<string, TextStatus>> {
+    const query =
+      documentIds.length === 0
+        ? undefined
+        : this.scope.db
+            .selectFrom('document_texts')
+            .select(['document_id', 'status'])
+            .where('tenant_id', '=', this.scope.tenantId)
+            .where('document_id', 'in', [...documentIds]);
+    return { query, read: (rows) => new Map((rows as { document_id: string; status: TextStatus }[]).map((r) => [r.document_id, r.status])) };
   }
 }

@@ -2,6 +2,7 @@ import { sql, type Insertable, type Kysely, type Selectable, type Updateable } f
 import type { Database, ItemKind } from '../schema.js';
 import type { ChangeRecorder, Fields } from './changes.js';
 import type { TenantScope } from './scope.js';
+import { fetchOne, type Fetch } from './fetches.js';
 
 const KIND_OF_TABLE: Record<ItemTable, ItemKind> = { projects: 'project', tasks: 'task', todos: 'todo', events: 'event', documents: 'document' };
 
@@ -120,16 +121,24 @@ export class ItemRepository<T extends ItemTable> {
   }
 
   /** The titles of those of the items that are live, by id (one query). */
-  async liveTitles(ids: readonly string[]): Promise<Map<string, Title>> {
-    const found = new Map<string, Title>();
-    if (ids.length === 0) return found;
-    const rows = (await this.rows()
-      .select(['id', sql<string>`${sql.ref(this.titleColumn)}`.as('title'), this.table === 'tasks' ? 'project_id' : sql<null>`NULL`.as('project_id')])
-      .where('id', 'in', [...ids])
-      .where('deleted_at', 'is', null)
-      .execute()) as { id: string; title: string; project_id: string | null }[];
-    for (const r of rows) found.set(r.id, { title: r.title, projectId: r.project_id });
-    return found;
+  liveTitles(ids: readonly string[]): Promise<Map<string, Title>> {
+    return fetchOne(this.fetchLiveTitles(ids));
+  }
+
+  /** The same, to run with other fetches (see fetchEach). */
+  fetchLiveTitles(ids: readonly string[]): Fetch<Map<string, Title>> {
+    const query =
+      ids.length === 0
+        ? undefined
+        : this.rows()
+            .select(['id', sql<string>`${sql.ref(this.titleColumn)}`.as('title'), this.table === 'tasks' ? 'project_id' : sql<null>`NULL`.as('project_id')])
+            .where('id', 'in', [...ids])
+            .where('deleted_at', 'is', null);
+    return {
+      query,
+      read: (rows) =>
+        new Map((rows as { id: string; title: string; project_id: string | null }[]).map((r) => [r.id, { title: r.title, projectId: r.project_id }])),
+    };
   }
 
   /**

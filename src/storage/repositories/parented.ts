@@ -1,5 +1,6 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import { ItemRepository, type NewRow, type Row, type RowChanges } from './items.js';
+import type { Fetch } from './fetches.js';
 
 /** Undated items sort last: the sort key is due_at, or a date after every date. */
 export const dueSort = (dueAt: string | null | undefined) => dueAt ?? '9999-12-31T23:59:59.999Z';
@@ -57,14 +58,15 @@ export abstract class ParentedRepository<T extends 'todos' | 'tasks'> extends It
   }
 
   /** How many open live children each of these items has (absent: none). */
-  async openChildren(parentIds: readonly string[]): Promise<Map<string, number>> {
-    if (parentIds.length === 0) return new Map();
-    const rows = (await this.children(parentIds)
-      .select(['parent_id', sql<number>`count(*)`.as('n')])
-      .where('deleted_at', 'is', null)
-      .where(this.open)
-      .groupBy('parent_id')
-      .execute()) as { parent_id: string; n: number | string }[];
-    return new Map(rows.map((r) => [r.parent_id, Number(r.n)]));
+  fetchOpenChildren(parentIds: readonly string[]): Fetch<Map<string, number>> {
+    const query =
+      parentIds.length === 0
+        ? undefined
+        : this.children(parentIds)
+            .select(['parent_id', sql<number>`count(*)`.as('n')])
+            .where('deleted_at', 'is', null)
+            .where(this.open)
+            .groupBy('parent_id');
+    return { query, read: (rows) => new Map((rows as { parent_id: string; n: number | string }[]).map((r) => [r.parent_id, Number(r.n)])) };
   }
 }

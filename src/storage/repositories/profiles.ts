@@ -8,11 +8,18 @@ export type ProfileChanges = Omit<Updateable<ProfileTable>, 'tenant_id'> & { upd
 
 /** The tenant's one profile row. */
 export class ProfileRepository {
-  constructor(private readonly scope: TenantScope) {}
+  /** `opened`: the row as the transaction's start read it (null: none), until a write here makes it stale. */
+  constructor(
+    private readonly scope: TenantScope,
+    private opened?: Record<string, unknown> | null,
+  ) {}
 
   /** The profile (undefined until the user sets something), without its tenant column. */
   async find(): Promise<ProfileRow | undefined> {
-    const row = await this.scope.db.selectFrom('profiles').selectAll().where('tenant_id', '=', this.scope.tenantId).executeTakeFirst();
+    const row =
+      this.opened !== undefined
+        ? ((this.opened as Row<'profiles'> & { tenant_id: string }) ?? undefined)
+        : await this.scope.db.selectFrom('profiles').selectAll().where('tenant_id', '=', this.scope.tenantId).executeTakeFirst();
     if (!row) return undefined;
     const { tenant_id: _tenant, ...profile } = row;
     return profile;
@@ -20,6 +27,7 @@ export class ProfileRepository {
 
   /** Creates the profile or changes the given fields of it. */
   async save(changes: ProfileChanges): Promise<void> {
+    this.opened = undefined;
     await this.scope.db
       .insertInto('profiles')
       .values({ ...changes, tenant_id: this.scope.tenantId })
@@ -28,6 +36,7 @@ export class ProfileRepository {
   }
 
   async delete(): Promise<void> {
+    this.opened = undefined;
     await this.scope.db.deleteFrom('profiles').where('tenant_id', '=', this.scope.tenantId).execute();
   }
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { ItemRepository, type Row } from './items.js';
 import { ParentedRepository } from './parented.js';
+import type { Fetch } from './fetches.js';
 import { after, type Key } from './keyset.js';
 import { hasTags } from './tags.js';
 import { byColumns, inWindow, rowsOfEach, spanOf, type Counting, type Window } from './windows.js';
@@ -78,17 +79,18 @@ export class TaskRepository extends ParentedRepository<'tasks'> {
   }
 
   /** Live tasks per project and status, for progress and counts. */
-  async statusCounts(projectIds: readonly string[]): Promise<{ project_id: string; status: string; n: number }[]> {
-    if (projectIds.length === 0) return [];
-    const rows = await this.scope.db
-      .selectFrom('tasks')
-      .select(['project_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('tenant_id', '=', this.scope.tenantId)
-      .where('project_id', 'in', [...projectIds])
-      .where('deleted_at', 'is', null)
-      .groupBy(['project_id', 'status'])
-      .execute();
-    return rows.map((r) => ({ project_id: r.project_id, status: r.status, n: Number(r.n) }));
+  statusCounts(projectIds: readonly string[]): Fetch<{ project_id: string; status: string; n: number }[]> {
+    const query =
+      projectIds.length === 0
+        ? undefined
+        : this.scope.db
+            .selectFrom('tasks')
+            .select(['project_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+            .where('tenant_id', '=', this.scope.tenantId)
+            .where('project_id', 'in', [...projectIds])
+            .where('deleted_at', 'is', null)
+            .groupBy(['project_id', 'status']);
+    return { query, read: (rows) => (rows as { project_id: string; status: string; n: number | string }[]).map((r) => ({ ...r, n: Number(r.n) })) };
   }
 
   /** A project's live tasks (or its top-level ones) in the order they were added, limit + 1 rows for paging. */

@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { ItemKind } from '../schema.js';
 import type { TenantScope } from './scope.js';
 import type { ChangeRecorder } from './changes.js';
+import { fetchOne, type Fetch } from './fetches.js';
 
 /** Tags by item id, each list sorted. */
 export type TagsById = ReadonlyMap<string, string[]>;
@@ -46,20 +47,31 @@ export class TagRepository {
   }
 
   /** The tags of many items of one kind in one query, sorted. */
-  async of(kind: ItemKind, ids: readonly string[]): Promise<Map<string, string[]>> {
-    const byId = new Map<string, string[]>(ids.map((i) => [i, []]));
-    if (ids.length === 0) return byId;
-    const rows = await this.scope.db
-      .selectFrom('item_tags')
-      .select(['item_id', 'tag'])
-      .where('tenant_id', '=', this.scope.tenantId)
-      .where('item_kind', '=', kind)
-      .where('item_id', 'in', [...ids])
-      .execute();
-    for (const r of rows) byId.get(r.item_id)?.push(r.tag);
-    // Sorted here: an ORDER BY tag would lead SQLite to scan the by-tag index instead of the key.
-    for (const list of byId.values()) list.sort();
-    return byId;
+  of(kind: ItemKind, ids: readonly string[]): Promise<Map<string, string[]>> {
+    return fetchOne(this.fetchOf(kind, ids));
+  }
+
+  /** The same, to run with other fetches (see fetchEach). */
+  fetchOf(kind: ItemKind, ids: readonly string[]): Fetch<Map<string, string[]>> {
+    const query =
+      ids.length === 0
+        ? undefined
+        : this.scope.db
+            .selectFrom('item_tags')
+            .select(['item_id', 'tag'])
+            .where('tenant_id', '=', this.scope.tenantId)
+            .where('item_kind', '=', kind)
+            .where('item_id', 'in', [...ids]);
+    return {
+      query,
+      read: (rows) => {
+        const byId = new Map<string, string[]>(ids.map((i) => [i, []]));
+        for (const r of rows as { item_id: string; tag: string }[]) byId.get(r.item_id)?.push(r.tag);
+        // Sorted here: an ORDER BY tag would lead SQLite to scan the by-tag index instead of the key.
+        for (const list of byId.values()) list.sort();
+        return byId;
+      },
+    };
   }
 
   /** The tags of items of several kinds in one query: by kind, then by id. */

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { createServerDatabase } from '../helpers/engines.js';
+import { TestServer } from '../helpers/server.js';
+
+/**
+ * A loopback tap on the wire to the PostgreSQL server that counts round trips: every exchange
+ * ends with the server's ReadyForQuery message ('Z'), whose status byte says whether a
+ * transaction is still open ('T') or over ('I'). It can also hold back what the server says
+ * after a given number of round trips, as a slow network would.
+ */
+class WireTap {
+  #server: net.Server | undefined;
+  readonly #sockets = new Set<net.Socket>();
+  port = 0;
+  /** Round trips since `mark`, and the status of each. */
+  trips: string[] = [];
+  #onTrip: (() => void)[] = [];
+  #holdAfter = Infinity;
+  #held: { to: net.Socket; bytes: Buffer }[] = [];
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async open(): Promise<void> {
+    this.#server = net.createServer((client) => {
+      const upstream = net.connect(this.target);
+      for (const socket of [client, upstream]) {
+        this.#sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => (client.destroy(), upstream.destroy()));
+      }
+      client.pipe(upstream);
+      let pending = Buffer.alloc(0);
+      upstream.on('data', (chunk: Buffer) => {
+        // Server messages: a type byte, then a length that counts itself.
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 5 && pending.length >= 1 + pending.readUInt32BE(1)) {
+          const size = 1 + pending.readUInt32BE(1);
+          const message = pending.subarray(0, size);
+          pending = pending.subarray(size);
+          if (this.trips.length >= this.#holdAfter) this.#held.push({ to: client, bytes: message });
+          else client.write(message);
+          if (message[0] === 0x5a) {
+            this.trips.push(String.fromCharCode(message[5]!));
+            for (const wake of this.#onTrip.splice(0)) wake();
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as net.AddressInfo).port;
+  }
+
+  /** Starts counting afresh; past `holdAfter` round trips, the server's answers wait for `release`. */
+  mark(holdAfter = Infinity): void {
+    this.trips = [];
+    this.#holdAfter = holdAfter;
+  }
+
+  /** The round trips of the transaction under way, once the server says it is over (held back or not). */
+  async transaction(): Promise<string[]> {
+    while (!this.trips.includes('I')) await new Promise<void>((wake) => this.#onTrip.push(wake));
+    return this.trips.slice(0, this.trips.indexOf('I') + 1);
+  }
+
+  release(): void {
+    this.#holdAfter = Infinity;
+    for (const { to, bytes } of this.#held.splice(0)) to.write(bytes);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => this.#server?.close(resolve));
+  }
+}
+
+describe('round trips to a PostgreSQL server', { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL is not set' }, () => {
+  it('a list of todos in four, and its answer does not wait for the COMMIT', async () => {
+    const { url, role } = await createServerDatabase();
+    const direct = new URL(url);
+    const tap = new WireTap({ host: direct.hostname, port: Number(direct.port || 5432) });
+    await tap.open();
+    const through = new URL(url);
+    through.hostname = '127.0.0.1';
+    through.port = String(tap.port);
+    const server = await TestServer.start({
+      engine: false,
+      // No due-work sweep between the calls counted.
+      env: { MCP_DATABASE_TYPE: 'postgresql', MCP_DATABASE_URL: through.toString(), MCP_DATABASE_APP_ROLE: role, MCP_PA_REMINDER_CHECK_SECONDS: '3600' },
+    });
+    try {
+      await server.ok('update_status', { timezone: 'Europe/Paris' });
+      const parent = await server.ok<{ id: string }>('create_todo', { title: 'parent', tags: ['home'], due_date: '2030-01-01' });
+      await server.ok('create_todo', { title: 'child', parent_id: parent.id });
+      tap.mark();
+      await server.ok('list_todos', { tag: 'home' }); // prepares its statements
+      await tap.transaction(); // and is over, COMMIT included
+
+      // BEGIN with the tenant's settings and profile; the list; its tags, subtasks and attachments; COMMIT.
+      tap.mark();
+      const listed = await server.ok<{ items: { title: string; tags: string[]; open_subtasks: number; due_date: string }[] }>('list_todos', { tag: 'home' });
+      assert.deepEqual(await tap.transaction(), ['T', 'T', 'T', 'I']);
+      assert.equal(listed.items.length, 1);
+      assert.deepEqual(listed.items[0]!.tags, ['home']);
+      assert.equal(listed.items[0]!.open_subtasks, 1);
+      assert.match(listed.items[0]!.due_date, /^2030-01-01/); // the profile's zone applied
+
+      // The server's answer to the COMMIT held back: the call is answered all the same.
+      tap.mark(3);
+      const answered = await server.ok<{ items: unknown[] }>('list_todos', { tag: 'home' });
+      assert.equal(answered.items.length, 1);
+      assert.deepEqual(await tap.transaction(), ['T', 'T', 'T', 'I'], 'its COMMIT went on after the answer');
+      tap.release();
+
+      // A write waits for its COMMIT, and the profile it changed is what the next call reads.
+      tap.mark();
+      await server.ok('update_status', { timezone: 'Asia/Tokyo' });
+      assert.equal(tap.trips.at(-1), 'I');
+      const now = await server.ok<{ timezone: string }>('get_current_time', {});
+      assert.equal(now.timezone, 'Asia/Tokyo');
+    } finally {
+      tap.release();
+      await server.close();
+      await tap.close();
+    }
+  });
+});
