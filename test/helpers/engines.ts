@@ -65,6 +65,24 @@ export async function createServerDatabase(): Promise<{ url: string; database: s
   return { url: withDatabaseName(adminUrl(), database), database, role };
 }
 
+/**
+ * A fresh server database reached through a loopback relay the test controls (a proxy made by
+ * `relay` for the server's address, opened here): the relay, and the environment of a server that
+ * connects through it.
+ */
+export async function serverDatabaseThrough<R extends { port: number; open(): Promise<void> }>(
+  relay: (target: { host: string; port: number }) => R,
+): Promise<{ relay: R; env: Record<string, string> }> {
+  const { url, role } = await createServerDatabase();
+  const direct = new URL(url);
+  const opened = relay({ host: direct.hostname, port: Number(direct.port || 5432) });
+  await opened.open();
+  const through = new URL(url);
+  through.hostname = '127.0.0.1';
+  through.port = String(opened.port);
+  return { relay: opened, env: { MCP_DATABASE_TYPE: 'postgresql', MCP_DATABASE_URL: through.toString(), MCP_DATABASE_APP_ROLE: role } };
+}
+
 /** The environment that points a server in `home` at the engine under test. */
 export async function engineEnv(home: string, engine: EngineName = ENGINE): Promise<Record<string, string>> {
   const known = setups.get(home);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { createServerDatabase } from '../helpers/engines.js';
+import { serverDatabaseThrough } from '../helpers/engines.js';
 import { TestServer } from '../helpers/server.js';
 
 /**
@@ -49,17 +49,8 @@ class Door {
 
 describe('a tool call while the PostgreSQL server cannot be reached', { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL is not set' }, () => {
   it('says so, as a failure to try again (not an internal error), and works again once the server is back', async () => {
-    const { url, role } = await createServerDatabase();
-    const direct = new URL(url);
-    const door = new Door({ host: direct.hostname, port: Number(direct.port || 5432) });
-    await door.open();
-    const through = new URL(url);
-    through.hostname = '127.0.0.1';
-    through.port = String(door.port);
-    const server = await TestServer.start({
-      engine: false,
-      env: { MCP_DATABASE_TYPE: 'postgresql', MCP_DATABASE_URL: through.toString(), MCP_DATABASE_APP_ROLE: role },
-    });
+    const { relay: door, env } = await serverDatabaseThrough((target) => new Door(target));
+    const server = await TestServer.start({ engine: false, env });
     try {
       await server.ok('create_todo', { title: 'before the cut' });
       const loggedBefore = server.stderr.length;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { createServerDatabase } from '../helpers/engines.js';
+import { serverDatabaseThrough } from '../helpers/engines.js';
 import { TestServer } from '../helpers/server.js';
 
 /**
@@ -77,18 +77,9 @@ class WireTap {
 
 describe('round trips to a PostgreSQL server', { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL is not set' }, () => {
   it('a list of todos in four, and its answer does not wait for the COMMIT', async () => {
-    const { url, role } = await createServerDatabase();
-    const direct = new URL(url);
-    const tap = new WireTap({ host: direct.hostname, port: Number(direct.port || 5432) });
-    await tap.open();
-    const through = new URL(url);
-    through.hostname = '127.0.0.1';
-    through.port = String(tap.port);
-    const server = await TestServer.start({
-      engine: false,
-      // No due-work sweep between the calls counted.
-      env: { MCP_DATABASE_TYPE: 'postgresql', MCP_DATABASE_URL: through.toString(), MCP_DATABASE_APP_ROLE: role, MCP_PA_REMINDER_CHECK_SECONDS: '3600' },
-    });
+    const { relay: tap, env } = await serverDatabaseThrough((target) => new WireTap(target));
+    // No due-work sweep between the calls counted.
+    const server = await TestServer.start({ engine: false, env: { ...env, MCP_PA_REMINDER_CHECK_SECONDS: '3600' } });
     try {
       await server.ok('update_status', { timezone: 'Europe/Paris' });
       const parent = await server.ok<{ id: string }>('create_todo', { title: 'parent', tags: ['home'], due_date: '2030-01-01' });
