@@ -1,9 +1,6 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { TenantScope } from './scope.js';
-
-// A fetch's query is any repository's: its tables and columns are its own.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyQuery = SelectQueryBuilder<any, any, any>;
+import type { AnyQuery } from './windows.js';
 
 /**
  * Rows a repository asks for and how it reads them into what it returns, so that a caller can

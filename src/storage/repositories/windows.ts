@@ -21,7 +21,8 @@ export function spanOf(windows: readonly Window[]): Window {
 
 // Kysely cannot type a union of queries built by one function over different windows.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-type AnyQuery = SelectQueryBuilder<any, any, any>;
+/** A query of any repository's table (its columns are its own). */
+export type AnyQuery = SelectQueryBuilder<any, any, any>;
 
 /** Rows of a query to count, and the conditions to count them by (made by a repository, counted by countEach). */
 export interface Counting {
