@@ -116,4 +116,41 @@ describe('round trips to a PostgreSQL server', { skip: !process.env.TEST_DATABAS
       await tap.close();
     }
   });
+
+  it('the dashboard in three whatever it shows: every section, then what presenting them needs, then COMMIT', async () => {
+    const { relay: tap, env } = await serverDatabaseThrough((target) => new WireTap(target));
+    const server = await TestServer.start({ engine: false, env: { ...env, MCP_PA_REMINDER_CHECK_SECONDS: '3600' } });
+    try {
+      const { unix_ms: now } = await server.ok<{ unix_ms: number }>('get_current_time');
+      const at = (hours: number) => new Date(now + hours * 3_600_000).toISOString();
+      const late = await server.ok<{ id: string }>('create_todo', { title: 'late', tags: ['home'], due_date: at(-30).slice(0, 10) });
+      await server.ok('create_todo', { title: 'its step', parent_id: late.id });
+      const project = await server.ok<{ id: string }>('create_project', { name: 'Launch', status: 'in_progress', tags: ['work'] });
+      await server.ok('add_project_task', { project_id: project.id, title: 'ship', due_date: at(-30).slice(0, 10) });
+      await server.ok('create_calendar_event', { title: 'standup', start_time: at(2), end_time: at(3), reminder_minutes: 10, tags: ['work'] });
+      await server.ok('create_calendar_event', { title: 'walk', start_time: at(-26), end_time: at(-25), recurrence: 'FREQ=DAILY' });
+      await server.ok('upload_document', { title: 'Notes', content_base64: Buffer.from('hi').toString('base64'), tags: ['home'] });
+      tap.mark();
+      await server.ok('get_dashboard', {}); // prepares its statements
+      await tap.transaction();
+
+      tap.mark();
+      const d = await server.ok<Record<string, { items: Record<string, unknown>[]; total: number }> & { today: { events: { items: { title: string }[] } } }>(
+        'get_dashboard',
+        {},
+      );
+      assert.deepEqual(await tap.transaction(), ['T', 'T', 'T', 'I']);
+      const first = (section: string) => d[section]!.items[0] ?? assert.fail(`${section}: ${JSON.stringify(d)}`);
+      assert.deepEqual([first('overdue_todos').title, first('overdue_todos').tags, first('overdue_todos').open_subtasks], ['late', ['home'], 1]);
+      assert.deepEqual([first('overdue_tasks').title, first('active_projects').name, first('active_projects').tags], ['ship', 'Launch', ['work']]);
+      assert.deepEqual((first('active_projects').task_counts as { total: number }).total, 1);
+      assert.deepEqual([first('recent_documents').title, first('recent_documents').tags], ['Notes', ['home']]);
+      assert.deepEqual([first('reminders').title, first('reminders').kind], ['standup', 'event']);
+      const events = [...d.today.events.items, ...d.upcoming_events!.items].map((e) => e.title);
+      assert.ok(events.includes('standup') && events.includes('walk'), `the single event and the series' occurrences: ${events.join(', ')}`);
+    } finally {
+      await server.close();
+      await tap.close();
+    }
+  });
 });

@@ -3,7 +3,6 @@ import { newItemColumns, tagsOf } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import { LONG_EVENT_MS, SPAN, type EventRow, type StoredOccurrence } from '../../storage/repositories/events.js';
 import type { Lock } from '../../storage/repositories/items.js';
-import type { TagsById } from '../../storage/repositories/tags.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { newId } from '../common/ids.js';
 import { remindersChanged } from '../reminders/changed.js';
@@ -24,6 +23,7 @@ import { indexItem } from '../search/entries.js';
 import { Temporal, checkTimeZone, dayWindow, formatInstant, parseMoment, rangeBound, startOfDay, toStored } from '../common/time.js';
 import type { CreateEventInput, Event, ListEventsInput, UpdateEventInput } from './schema.js';
 import type { Key } from '../../storage/repositories/keyset.js';
+import { mapped, type Fetch } from '../../storage/repositories/fetches.js';
 
 const HINT = 'Use list_calendar_events to find event ids.';
 
@@ -101,36 +101,42 @@ const displayDates = (row: EventRow, json: string): string[] => storedList(json)
 export type Shown = EventRow & { occurrence?: Occurrence };
 
 /** Events as users see them; `known` tags (by id) save the query when the caller has them. */
-export async function presentEvents(ctx: DomainContext, rows: readonly Shown[], known?: TagsById): Promise<Event[]> {
+async function presentEvents(ctx: DomainContext, rows: readonly Shown[]): Promise<Event[]> {
+  const [events] = await ctx.fetchEach([presentingEvents(ctx, rows, await ctx.zone())]);
+  return events;
+}
+
+/** Events as users see them, as one fetch: their tags and attachments. */
+export function presentingEvents(ctx: DomainContext, rows: readonly Shown[], zone: string): Fetch<Event[]> {
   const ids = [...new Set(rows.map((r) => r.id))];
-  const [tags, attached] = await ctx.fetchEach([tagsOf(ctx, 'event', ids, known), attachmentsOf(ctx, 'event', ids)]);
-  const zone = await ctx.zone();
-  return rows.map(({ occurrence, ...series }) => {
-    const r = occurrence
-      ? { ...withException(series, exceptionsOf(series)[occurrence.occurrence_start]), start_at: occurrence.start_at, end_at: occurrence.end_at }
-      : series;
-    return {
-      id: r.id,
-      title: r.title,
-      description: r.description,
-      ...displayTimes(r),
-      all_day: r.all_day === 1,
-      timezone: r.timezone,
-      location: r.location,
-      attendees: JSON.parse(r.attendees) as string[],
-      reminder_minutes: r.reminder_minutes,
-      tags: tags.get(r.id) ?? [],
-      recurrence: r.recurrence,
-      exdates: displayDates(r, r.exdates),
-      rdates: displayDates(r, r.rdates),
-      occurrence_of: occurrence ? r.id : null,
-      todo_id: r.todo_id,
-      attachments: attached.get(r.id) ?? [],
-      occurrence_start: occurrence ? displayInstant(r, occurrence.occurrence_start) : null,
-      created_at: formatInstant(r.created_at, zone),
-      updated_at: formatInstant(r.updated_at, zone),
-    };
-  });
+  return mapped(ctx.gathered([tagsOf(ctx, 'event', ids), attachmentsOf(ctx, 'event', ids)]), ([tags, attached]) =>
+    rows.map(({ occurrence, ...series }) => {
+      const r = occurrence
+        ? { ...withException(series, exceptionsOf(series)[occurrence.occurrence_start]), start_at: occurrence.start_at, end_at: occurrence.end_at }
+        : series;
+      return {
+        id: r.id,
+        title: r.title,
+        description: r.description,
+        ...displayTimes(r),
+        all_day: r.all_day === 1,
+        timezone: r.timezone,
+        location: r.location,
+        attendees: JSON.parse(r.attendees) as string[],
+        reminder_minutes: r.reminder_minutes,
+        tags: tags.get(r.id) ?? [],
+        recurrence: r.recurrence,
+        exdates: displayDates(r, r.exdates),
+        rdates: displayDates(r, r.rdates),
+        occurrence_of: occurrence ? r.id : null,
+        todo_id: r.todo_id,
+        attachments: attached.get(r.id) ?? [],
+        occurrence_start: occurrence ? displayInstant(r, occurrence.occurrence_start) : null,
+        created_at: formatInstant(r.created_at, zone),
+        updated_at: formatInstant(r.updated_at, zone),
+      };
+    }),
+  );
 }
 
 async function reindexed(ctx: DomainContext, id: string): Promise<Event> {
@@ -445,23 +451,19 @@ interface Range {
   tag?: string;
 }
 
-/**
- * Events and occurrences overlapping a range, by start, after `key`: at most limit + 1 entries.
- * Single events and the kept occurrences come from two index scans; series whose kept window does
- * not cover the part of the range this page reaches are expanded here, only as far as it needs.
- */
-async function entriesOf(ctx: DomainContext, range: Range, key: Key[] | undefined, limit: number, series?: readonly EventRow[]): Promise<Entry[]> {
-  const [singles, kept] = await Promise.all([ctx.events.overlapping(range, key?.slice(0, 2), limit), ctx.events.occurrencesOverlapping(range, key, limit)]);
+/** Single events and kept occurrences of a page, merged (at most limit + 1), and how far the page reaches. */
+function pageStart(range: Range, limit: number, singles: readonly EventRow[], kept: readonly StoredOccurrence[]): { entries: Entry[]; reach: string } {
   const entries = [...singles.map((r): Entry => ({ key: [r.start_at, r.id, ''], shown: r })), ...kept.map(stored)].sort(byKey).slice(0, limit + 1);
   // This page ends at the (limit + 1)th entry: occurrences up to there are all it can need.
   const edge = entries.length > limit ? entries[limit]!.key[0] : range.to;
-  const reach = new Date(Math.min(Date.parse(range.to), Date.parse(edge) + 1)).toISOString();
+  return { entries, reach: new Date(Math.min(Date.parse(range.to), Date.parse(edge) + 1)).toISOString() };
+}
+
+/** The page with the occurrences of these series added, up to its reach, after `key`: at most limit + 1 entries. */
+function withExpanded(range: Range, key: Key[] | undefined, limit: number, page: { entries: Entry[]; reach: string }, series: readonly EventRow[]): Entry[] {
+  const { entries, reach } = page;
   const seen = new Set(entries.map((e) => `${e.key[1]}|${e.key[2]}`));
-  // Series already read for the whole range (the dashboard's count) hold those to expand up to `reach`: the same test, in memory.
-  const toExpand = series
-    ? series.filter((s) => (s.covered_to !== null && s.covered_to < reach) || (s.covered_from !== null && s.covered_from > range.from))
-    : await ctx.events.seriesToExpand(range, reach);
-  for (const row of toExpand) {
+  for (const row of series) {
     for (const o of expandOccurrences(row, { from: range.from, to: reach }, key === undefined ? BEGINNING_OF_TIME : String(key[0]), limit + 2)) {
       if (!seen.has(`${row.id}|${o.occurrence_start}`)) entries.push({ key: [o.start_at, row.id, o.occurrence_start], shown: { ...row, occurrence: o } });
     }
@@ -472,17 +474,47 @@ async function entriesOf(ctx: DomainContext, range: Range, key: Key[] | undefine
     .slice(0, limit + 1);
 }
 
-/** The first events and occurrences of each range, and how many each holds (the dashboard's sections). */
-export async function eventsInRanges(ctx: DomainContext, ranges: readonly Range[], limit: number): Promise<{ rows: Shown[]; total: number }[]> {
+/**
+ * Events and occurrences overlapping a range, by start, after `key`: at most limit + 1 entries.
+ * Single events and the kept occurrences come from two index scans; series whose kept window does
+ * not cover the part of the range this page reaches are expanded here, only as far as it needs.
+ */
+async function entriesOf(ctx: DomainContext, range: Range, key: Key[] | undefined, limit: number): Promise<Entry[]> {
+  const [singles, kept] = await ctx.fetchEach([ctx.events.overlapping(range, key?.slice(0, 2), limit), ctx.events.occurrencesOverlapping(range, key, limit)]);
+  const page = pageStart(range, limit, singles, kept);
+  const [series] = await ctx.fetchEach([ctx.events.seriesToExpand(range, page.reach)]);
+  return withExpanded(range, key, limit, page, series);
+}
+
+/**
+ * The first page of a range (limit + 1 entries) as one fetch, with the series that may have
+ * occurrences in the range beyond their kept window: read for the whole range, and those the page
+ * reaches picked here.
+ */
+function firstPage(ctx: DomainContext, range: Range, limit: number): Fetch<{ entries: Entry[]; series: readonly EventRow[] }> {
+  const reads = ctx.gathered([
+    ctx.events.seriesToExpand(range, range.to),
+    ctx.events.overlapping(range, undefined, limit),
+    ctx.events.occurrencesOverlapping(range, undefined, limit),
+  ]);
+  return mapped(reads, ([series, singles, kept]) => {
+    const page = pageStart(range, limit, singles, kept);
+    // Those seriesToExpand(range, page.reach) would give: the same test, in memory.
+    const toExpand = series.filter((s) => (s.covered_to !== null && s.covered_to < page.reach) || (s.covered_from !== null && s.covered_from > range.from));
+    return { entries: withExpanded(range, undefined, limit, page, toExpand), series };
+  });
+}
+
+/** The first events and occurrences of each range, and how many each holds (the dashboard's sections), as one fetch. */
+export function eventsInRanges(ctx: DomainContext, ranges: readonly Range[], limit: number): Fetch<{ rows: Shown[]; total: number }[]> {
   // Single events and kept occurrences of every range counted in one pass each.
-  const [singles, kept] = await ctx.counts.each([ctx.events.countingInRanges(ranges), ctx.events.countingOccurrencesInRanges(ranges)]);
-  return Promise.all(
-    ranges.map(async (range, i) => {
+  const counted = ctx.counts.each([ctx.events.countingInRanges(ranges), ctx.events.countingOccurrencesInRanges(ranges)]);
+  const pages = ctx.gathered(ranges.map((range) => firstPage(ctx, range, limit)));
+  return mapped(ctx.gathered([counted, pages]), ([[singleTotals, keptTotals], read]) =>
+    read.map(({ entries, series }, i) => {
       let expanded = 0;
-      const series = await ctx.events.seriesToExpand(range, range.to);
-      for (const row of series) expanded += expandOccurrences(row, range, BEGINNING_OF_TIME, MAX_COUNTED).length;
-      const rows = (await entriesOf(ctx, range, undefined, limit, series)).slice(0, limit).map((e) => e.shown);
-      return { rows, total: singles![i]! + kept![i]! + expanded };
+      for (const row of series) expanded += expandOccurrences(row, ranges[i]!, BEGINNING_OF_TIME, MAX_COUNTED).length;
+      return { rows: entries.slice(0, limit).map((e) => e.shown), total: singleTotals![i]! + keptTotals![i]! + expanded };
     }),
   );
 }
@@ -502,19 +534,27 @@ export interface EventMoment {
 
 /** Events and occurrences overlapping a range (at most `cap`), as reminders and free time see them. */
 export async function eventMoments(ctx: DomainContext, range: Range, cap: number): Promise<EventMoment[]> {
-  return (await entriesOf(ctx, range, undefined, cap)).slice(0, cap).map(({ shown: { occurrence, ...row } }) => {
-    const r = occurrence ? withException(row, exceptionsOf(row)[occurrence.occurrence_start]) : row;
-    return {
-      id: r.id,
-      title: r.title,
-      start_at: occurrence?.start_at ?? r.start_at,
-      end_at: occurrence?.end_at ?? r.end_at,
-      reminder_minutes: r.reminder_minutes,
-      occurrence_start: occurrence?.occurrence_start ?? null,
-      all_day: r.all_day,
-      timezone: r.timezone,
-    };
-  });
+  const [moments] = await ctx.fetchEach([momentsIn(ctx, range, cap)]);
+  return moments;
+}
+
+/** The same, as one fetch. */
+export function momentsIn(ctx: DomainContext, range: Range, cap: number): Fetch<EventMoment[]> {
+  return mapped(firstPage(ctx, range, cap), ({ entries }) =>
+    entries.slice(0, cap).map(({ shown: { occurrence, ...row } }) => {
+      const r = occurrence ? withException(row, exceptionsOf(row)[occurrence.occurrence_start]) : row;
+      return {
+        id: r.id,
+        title: r.title,
+        start_at: occurrence?.start_at ?? r.start_at,
+        end_at: occurrence?.end_at ?? r.end_at,
+        reminder_minutes: r.reminder_minutes,
+        occurrence_start: occurrence?.occurrence_start ?? null,
+        all_day: r.all_day,
+        timezone: r.timezone,
+      };
+    }),
+  );
 }
 
 /** The timed events and occurrences of other events overlapping [start, end) (all-day ones block nothing, and are blocked by nothing). */

@@ -1,27 +1,27 @@
 import type { DomainContext } from '../context.js';
 import { dayWindow, formatInstant, toStored } from '../common/time.js';
-import { eventsInRanges, presentEvents } from '../calendar/service.js';
-import { presentDocuments } from '../documents/service.js';
+import { mapped, type Fetch } from '../../storage/repositories/fetches.js';
+import { eventsInRanges, presentingEvents } from '../calendar/service.js';
+import { presentingDocuments } from '../documents/service.js';
 import { PROJECT_STATUSES } from '../projects/schema.js';
-import { presentProjects, presentTasks } from '../projects/service.js';
-import { presentTodos } from '../todos/service.js';
-import { nextDayReminders } from '../reminders/service.js';
+import { presentingProjects, presentingTasks } from '../projects/service.js';
+import { presentingTodos } from '../todos/service.js';
+import { nextDayReminders, presentingFirst } from '../reminders/service.js';
 import type { Dashboard, DashboardInput } from './schema.js';
 
-/** Presents several sections' rows in one go, then splits them back. */
-async function presentSections<R, T>(sections: R[][], present: (rows: R[]) => Promise<T[]>): Promise<T[][]> {
-  const all = await present(sections.flat());
-  let at = 0;
-  return sections.map((rows) => all.slice(at, (at += rows.length)));
+/** Presents several sections' rows in one go, split back into sections, as one fetch. */
+function inSections<R, T>(sections: R[][], presenting: (rows: R[]) => Fetch<T[]>): Fetch<T[][]> {
+  return mapped(presenting(sections.flat()), (all) => {
+    let at = 0;
+    return sections.map((rows) => all.slice(at, (at += rows.length)));
+  });
 }
-
-const ids = (sections: readonly { id: string }[][]) => sections.flat().map((r) => r.id);
 
 /**
  * The day at a glance. Every section is a bounded, indexed query (top N plus an exact count over
  * an index range), whole-table totals come from the trigger-kept counters, and sections of one
- * kind share their queries: about a dozen round trips whatever the data, which matters on a
- * PostgreSQL server where each one costs a network hop.
+ * kind share their queries. On a PostgreSQL server, where each round trip costs a network hop,
+ * it takes two whatever the data: every section's rows, then what presenting them needs.
  */
 export async function getDashboard(ctx: DomainContext, input: DashboardInput): Promise<Dashboard> {
   const n = input.limit_per_section;
@@ -35,34 +35,31 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
   const eventRanges = [today, week];
 
   const profile = await ctx.profile();
-  const count = await ctx.counts.live();
-  const [todoTotals, taskTotals] = (await ctx.counts.each([ctx.todos.countingOpenInWindows(todoWindows), ctx.tasks.countingDueInWindows(taskWindows)])) as [
-    number[],
-    number[],
-  ];
-  const todoRows = await ctx.todos.openInWindows(todoWindows, n);
-  const taskRows = await ctx.tasks.dueInWindows(taskWindows, n);
-  // Single events and the occurrences of recurring ones.
-  const eventSections = await eventsInRanges(ctx, eventRanges, n);
+  const [count, [todoTotals, taskTotals], todoRows, taskRows, eventSections, active, newest, dueReminders] = await ctx.fetchEach([
+    ctx.counts.live(),
+    ctx.counts.each([ctx.todos.countingOpenInWindows(todoWindows), ctx.tasks.countingDueInWindows(taskWindows)]),
+    ctx.todos.openInWindows(todoWindows, n),
+    ctx.tasks.dueInWindows(taskWindows, n),
+    // Single events and the occurrences of recurring ones.
+    eventsInRanges(ctx, eventRanges, n),
+    ctx.projects.active(n),
+    ctx.documents.list({}, undefined, n),
+    nextDayReminders(ctx, zone),
+  ]);
   const eventRows = eventSections.map((s) => s.rows);
   const eventTotals = eventSections.map((s) => s.total);
-  const active = await ctx.projects.active(n);
-  const documents = (await ctx.documents.list({}, undefined, n)).slice(0, n);
-  const tags = await ctx.tags.ofKinds({
-    todo: ids(todoRows),
-    task: ids(taskRows),
-    event: ids(eventRows),
-    project: active.map((p) => p.id),
-    document: documents.map((d) => d.id),
-  });
-
-  const [overdueTodos, todayTodos, upcomingTodos] = await presentSections(todoRows, (rows) => presentTodos(ctx, rows, tags('todo')));
-  const [overdueTasks, todayTasks] = await presentSections(taskRows, (rows) => presentTasks(ctx, rows, tags('task')));
-  const [todayEvents, weekEvents] = await presentSections(eventRows, (rows) => presentEvents(ctx, rows, tags('event')));
+  const [[overdueTodos, todayTodos, upcomingTodos], [overdueTasks, todayTasks], [todayEvents, weekEvents], projects, documents, reminders] =
+    await ctx.fetchEach([
+      inSections(todoRows, (rows) => presentingTodos(ctx, rows, zone)),
+      inSections(taskRows, (rows) => presentingTasks(ctx, rows, zone)),
+      inSections(eventRows, (rows) => presentingEvents(ctx, rows, zone)),
+      presentingProjects(ctx, active, zone),
+      presentingDocuments(ctx, newest.slice(0, n), zone),
+      presentingFirst(ctx, dueReminders, n, zone),
+    ]);
   const projectsByStatus = Object.fromEntries(
     PROJECT_STATUSES.map((status) => [status, count(`projects.${status}`)] as const).filter(([, total]) => total > 0),
   );
-  const reminders = await nextDayReminders(ctx, n);
   const location = [profile?.city, profile?.state, profile?.country].filter(Boolean).join(', ');
 
   return {
@@ -73,22 +70,22 @@ export async function getDashboard(ctx: DomainContext, input: DashboardInput): P
       projects: { ...projectsByStatus, total: Object.values(projectsByStatus).reduce((a, b) => a + b, 0) },
       todos_open: count('todos.open'),
       todos_completed: count('todos.completed'),
-      todos_overdue: todoTotals[0]!,
+      todos_overdue: todoTotals![0]!,
       events_next_7_days: eventTotals[1]!,
       documents: count('documents'),
     },
     today: {
       date: ctx.now.toZonedDateTimeISO(zone).toPlainDate().toString(),
       events: { items: todayEvents!, total: eventTotals[0]! },
-      todos_due: { items: todayTodos!, total: todoTotals[1]! },
-      tasks_due: { items: todayTasks!, total: taskTotals[1]! },
+      todos_due: { items: todayTodos!, total: todoTotals![1]! },
+      tasks_due: { items: todayTasks!, total: taskTotals![1]! },
     },
     reminders,
-    overdue_todos: { items: overdueTodos!, total: todoTotals[0]! },
-    overdue_tasks: { items: overdueTasks!, total: taskTotals[0]! },
-    upcoming_todos: { items: upcomingTodos!, total: todoTotals[2]! },
+    overdue_todos: { items: overdueTodos!, total: todoTotals![0]! },
+    overdue_tasks: { items: overdueTasks!, total: taskTotals![0]! },
+    upcoming_todos: { items: upcomingTodos!, total: todoTotals![2]! },
     upcoming_events: { items: weekEvents!, total: eventTotals[1]! },
-    active_projects: { items: await presentProjects(ctx, active, tags('project')), total: count('projects.in_progress') },
-    recent_documents: { items: await presentDocuments(ctx, documents, tags('document')), total: count('documents') },
+    active_projects: { items: projects, total: count('projects.in_progress') },
+    recent_documents: { items: documents, total: count('documents') },
   };
 }

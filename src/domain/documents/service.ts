@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { newItemColumns, tagsOf } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import type { DocumentRow } from '../../storage/repositories/documents.js';
-import type { TagsById } from '../../storage/repositories/tags.js';
+import { mapped, type Fetch } from '../../storage/repositories/fetches.js';
 import { NotFoundError, UserError } from '../../errors.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { indexItem } from '../search/entries.js';
@@ -40,27 +40,33 @@ async function requireDocument(ctx: DomainContext, id: string): Promise<Document
   return row;
 }
 
-export async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[], known?: TagsById): Promise<Document[]> {
+async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[]): Promise<Document[]> {
+  const [documents] = await ctx.fetchEach([presentingDocuments(ctx, rows, await ctx.zone())]);
+  return documents;
+}
+
+/** Documents as users see them, as one fetch: their tags and the state of their text. */
+export function presentingDocuments(ctx: DomainContext, rows: readonly DocumentRow[], zone: string): Fetch<Document[]> {
   const ids = rows.map((r) => r.id);
-  const [tags, texts] = await ctx.fetchEach([tagsOf(ctx, 'document', ids, known), ctx.documentTexts.statusOf(ids)]);
-  const zone = await ctx.zone();
-  return rows.map((r) => ({
-    id: r.id,
-    title: r.title,
-    description: r.description,
-    source: r.source as Document['source'],
-    type: r.category as DocumentType,
-    mime_type: r.mime_type,
-    filename: r.filename,
-    size_bytes: r.size_bytes,
-    sha256: r.sha256,
-    external_url: r.external_url,
-    encrypted: r.encrypted === 1,
-    text: textStatusOf(r, texts.get(r.id)),
-    tags: tags.get(r.id) ?? [],
-    created_at: formatInstant(r.created_at, zone),
-    updated_at: formatInstant(r.updated_at, zone),
-  }));
+  return mapped(ctx.gathered([tagsOf(ctx, 'document', ids), ctx.documentTexts.statusOf(ids)]), ([tags, texts]) =>
+    rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      description: r.description,
+      source: r.source as Document['source'],
+      type: r.category as DocumentType,
+      mime_type: r.mime_type,
+      filename: r.filename,
+      size_bytes: r.size_bytes,
+      sha256: r.sha256,
+      external_url: r.external_url,
+      encrypted: r.encrypted === 1,
+      text: textStatusOf(r, texts.get(r.id)),
+      tags: tags.get(r.id) ?? [],
+      created_at: formatInstant(r.created_at, zone),
+      updated_at: formatInstant(r.updated_at, zone),
+    })),
+  );
 }
 
 async function present(ctx: DomainContext, row: DocumentRow): Promise<Document> {
@@ -179,7 +185,7 @@ export async function readDocument(ctx: DomainContext, input: ReadDocumentInput)
 }
 
 export async function listDocuments(ctx: DomainContext, input: ListDocumentsInput) {
-  const rows = await ctx.documents.list({ tags: input.tags, type: input.type }, decodeCursor(input.cursor, 2), input.limit);
+  const [rows] = await ctx.fetchEach([ctx.documents.list({ tags: input.tags, type: input.type }, decodeCursor(input.cursor, 2), input.limit)]);
   const page = toPage(
     rows,
     input.limit,

@@ -1,9 +1,9 @@
 import { attachmentsOf } from '../documents/attachments.js';
+import { mapped, type Fetch } from '../../storage/repositories/fetches.js';
 import { newItemColumns, tagsOf } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { ProjectRow, TaskRow } from '../../storage/repositories/projects.js';
-import type { TagsById } from '../../storage/repositories/tags.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { priorityName, priorityRank } from '../common/fields.js';
 import { decodeCursor, duePage, toPage } from '../common/pagination.js';
@@ -48,63 +48,77 @@ function checkDateOrder(start: string | null, end: string | null) {
 type Counts = Project['task_counts'];
 const emptyCounts = (): Counts => ({ total: 0, todo: 0, in_progress: 0, done: 0, blocked: 0 });
 
-/** Turns project rows into what users see: tags, task counts and progress loaded in two queries. */
-export async function presentProjects(ctx: DomainContext, rows: readonly ProjectRow[], known?: TagsById): Promise<Project[]> {
+/** Turns project rows into what users see: tags, task counts and progress. */
+async function presentProjects(ctx: DomainContext, rows: readonly ProjectRow[]): Promise<Project[]> {
+  const [projects] = await ctx.fetchEach([presentingProjects(ctx, rows, await ctx.zone())]);
+  return projects;
+}
+
+/** Projects as users see them, as one fetch: their tags, task counts and attachments. */
+export function presentingProjects(ctx: DomainContext, rows: readonly ProjectRow[], zone: string): Fetch<Project[]> {
   const ids = rows.map((r) => r.id);
-  const [tags, counts, attached] = await ctx.fetchEach([tagsOf(ctx, 'project', ids, known), ctx.tasks.statusCounts(ids), attachmentsOf(ctx, 'project', ids)]);
-  const zone = await ctx.zone();
-  const countsById = new Map<string, Counts>(ids.map((i) => [i, emptyCounts()]));
-  for (const c of counts) {
-    const entry = countsById.get(c.project_id)!;
-    entry[c.status as keyof Omit<Counts, 'total'>] += c.n;
-    entry.total += c.n;
-  }
-  return rows.map((r) => {
-    const taskCounts = countsById.get(r.id)!;
-    const derived = taskCounts.total === 0 ? 0 : Math.round((100 * taskCounts.done) / taskCounts.total);
-    return {
-      id: r.id,
-      name: r.name,
-      description: r.description,
-      status: r.status as Project['status'],
-      priority: priorityName(r.priority),
-      start_date: r.start_date,
-      end_date: r.end_date,
-      tags: tags.get(r.id) ?? [],
-      notes: r.notes,
-      progress: r.progress_override ?? derived,
-      progress_source: r.progress_override === null ? 'tasks' : 'manual',
-      task_counts: taskCounts,
-      attachments: attached.get(r.id) ?? [],
-      created_at: formatInstant(r.created_at, zone),
-      updated_at: formatInstant(r.updated_at, zone),
-    };
+  const extras = ctx.gathered([tagsOf(ctx, 'project', ids), ctx.tasks.statusCounts(ids), attachmentsOf(ctx, 'project', ids)]);
+  return mapped(extras, ([tags, counts, attached]) => {
+    const countsById = new Map<string, Counts>(ids.map((i) => [i, emptyCounts()]));
+    for (const c of counts) {
+      const entry = countsById.get(c.project_id)!;
+      entry[c.status as keyof Omit<Counts, 'total'>] += c.n;
+      entry.total += c.n;
+    }
+    return rows.map((r) => {
+      const taskCounts = countsById.get(r.id)!;
+      const derived = taskCounts.total === 0 ? 0 : Math.round((100 * taskCounts.done) / taskCounts.total);
+      return {
+        id: r.id,
+        name: r.name,
+        description: r.description,
+        status: r.status as Project['status'],
+        priority: priorityName(r.priority),
+        start_date: r.start_date,
+        end_date: r.end_date,
+        tags: tags.get(r.id) ?? [],
+        notes: r.notes,
+        progress: r.progress_override ?? derived,
+        progress_source: r.progress_override === null ? 'tasks' : 'manual',
+        task_counts: taskCounts,
+        attachments: attached.get(r.id) ?? [],
+        created_at: formatInstant(r.created_at, zone),
+        updated_at: formatInstant(r.updated_at, zone),
+      };
+    });
   });
 }
 
-export async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[], known?: TagsById): Promise<Task[]> {
+async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[]): Promise<Task[]> {
+  const [tasks] = await ctx.fetchEach([presentingTasks(ctx, rows, await ctx.zone())]);
+  return tasks;
+}
+
+/** Tasks as users see them, as one fetch: their tags, open subtasks and attachments. */
+export function presentingTasks(ctx: DomainContext, rows: readonly TaskRow[], zone: string): Fetch<Task[]> {
   const ids = rows.map((r) => r.id);
-  const [tags, open, attached] = await ctx.fetchEach([tagsOf(ctx, 'task', ids, known), openSubtaskCounts(ctx, 'task', ids), attachmentsOf(ctx, 'task', ids)]);
-  const zone = await ctx.zone();
+  const extras = ctx.gathered([tagsOf(ctx, 'task', ids), openSubtaskCounts(ctx, 'task', ids), attachmentsOf(ctx, 'task', ids)]);
   const now = toStored(ctx.now);
-  return rows.map((r) => ({
-    id: r.id,
-    project_id: r.project_id,
-    parent_id: r.parent_id,
-    open_subtasks: open.get(r.id) ?? 0,
-    title: r.title,
-    description: r.description,
-    status: r.status as Task['status'],
-    priority: priorityName(r.priority),
-    due_date: formatDue(r.due_at, r.due_date, zone),
-    overdue: r.due_at !== null && r.completed_at === null && r.due_at < now,
-    tags: tags.get(r.id) ?? [],
-    attachments: attached.get(r.id) ?? [],
-    completed_at: r.completed_at === null ? null : formatInstant(r.completed_at, zone),
-    ...presentRepeating(r, zone),
-    created_at: formatInstant(r.created_at, zone),
-    updated_at: formatInstant(r.updated_at, zone),
-  }));
+  return mapped(extras, ([tags, open, attached]) =>
+    rows.map((r) => ({
+      id: r.id,
+      project_id: r.project_id,
+      parent_id: r.parent_id,
+      open_subtasks: open.get(r.id) ?? 0,
+      title: r.title,
+      description: r.description,
+      status: r.status as Task['status'],
+      priority: priorityName(r.priority),
+      due_date: formatDue(r.due_at, r.due_date, zone),
+      overdue: r.due_at !== null && r.completed_at === null && r.due_at < now,
+      tags: tags.get(r.id) ?? [],
+      attachments: attached.get(r.id) ?? [],
+      completed_at: r.completed_at === null ? null : formatInstant(r.completed_at, zone),
+      ...presentRepeating(r, zone),
+      created_at: formatInstant(r.created_at, zone),
+      updated_at: formatInstant(r.updated_at, zone),
+    })),
+  );
 }
 
 async function reindexProject(ctx: DomainContext, id: string): Promise<ProjectRow> {

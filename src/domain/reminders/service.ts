@@ -4,7 +4,9 @@ import { InvalidInputError } from '../../errors.js';
 import type { DeliveryRow } from '../../storage/repositories/reminders.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { formatDue, formatInstant, rangeBound, toStored } from '../common/time.js';
-import { displayInstant, eventMoments } from '../calendar/service.js';
+import { displayInstant, momentsIn, type EventMoment } from '../calendar/service.js';
+import { mapped, type Fetch } from '../../storage/repositories/fetches.js';
+import type { TodoRow } from '../../storage/repositories/todos.js';
 import type { Delivery, ListRemindersInput, Reminder } from './schema.js';
 
 const MINUTE_MS = 60_000;
@@ -41,8 +43,24 @@ function deliveryIdOf(kind: string, id: string, occurrence: string | null, remin
  * occurrence (an exception's own reminder where it changed it), earliest first.
  */
 export async function remindersBetween(ctx: DomainContext, from: string, to: string): Promise<DueReminder[]> {
-  const zone = await ctx.zone();
-  const todos = (await ctx.todos.remindersBetween(from, to, MAX_GATHERED)).map((t): DueReminder => ({
+  const [reminders] = await ctx.fetchEach([remindersIn(ctx, from, to, await ctx.zone())]);
+  return reminders;
+}
+
+/** The same, as one fetch. */
+function remindersIn(ctx: DomainContext, from: string, to: string, zone: string): Fetch<DueReminder[]> {
+  const horizon = new Date(Math.min(Date.parse(to) + LONGEST_LEAD_MS, Date.parse('9999-12-31T00:00:00.000Z'))).toISOString();
+  return mapped(
+    ctx.gathered([ctx.todos.remindersBetween(from, to, MAX_GATHERED), momentsIn(ctx, { from, to: horizon }, MAX_GATHERED)]),
+    ([todoRows, moments]) =>
+      [...todoReminders(todoRows, zone), ...eventReminders(moments, from, to)].sort((a, b) =>
+        a.remind_at < b.remind_at ? -1 : a.remind_at > b.remind_at ? 1 : a.delivery_id < b.delivery_id ? -1 : 1,
+      ),
+  );
+}
+
+function todoReminders(rows: readonly TodoRow[], zone: string): DueReminder[] {
+  return rows.map((t): DueReminder => ({
     kind: 'todo',
     id: t.id,
     title: t.title,
@@ -52,8 +70,11 @@ export async function remindersBetween(ctx: DomainContext, from: string, to: str
     delivery_id: deliveryIdOf('todo', t.id, null, t.reminder_at!),
     due: formatDue(t.due_at, t.due_date, zone) ?? formatInstant(t.reminder_at!, zone),
   }));
-  const horizon = new Date(Math.min(Date.parse(to) + LONGEST_LEAD_MS, Date.parse('9999-12-31T00:00:00.000Z'))).toISOString();
-  const events = (await eventMoments(ctx, { from, to: horizon }, MAX_GATHERED)).flatMap((e): DueReminder[] => {
+}
+
+/** Events' reminders in [from, to): reminder_minutes before each start. */
+function eventReminders(moments: readonly EventMoment[], from: string, to: string): DueReminder[] {
+  return moments.flatMap((e): DueReminder[] => {
     if (e.reminder_minutes === null) return [];
     const remindAt = new Date(Date.parse(e.start_at) - e.reminder_minutes * MINUTE_MS).toISOString();
     if (remindAt < from || remindAt >= to) return [];
@@ -70,7 +91,6 @@ export async function remindersBetween(ctx: DomainContext, from: string, to: str
       },
     ];
   });
-  return [...todos, ...events].sort((a, b) => (a.remind_at < b.remind_at ? -1 : a.remind_at > b.remind_at ? 1 : a.delivery_id < b.delivery_id ? -1 : 1));
 }
 
 function deliveryOf(row: DeliveryRow | undefined, zone: string): Delivery | null {
@@ -88,18 +108,25 @@ function deliveryOf(row: DeliveryRow | undefined, zone: string): Delivery | null
 
 /** Reminders as users see them, with the last delivery attempt of each. */
 async function present(ctx: DomainContext, reminders: readonly DueReminder[], zone: string): Promise<Reminder[]> {
-  const deliveries = await ctx.deliveries.find(reminders.map((r) => r.delivery_id));
+  const [presented] = await ctx.fetchEach([presenting(ctx, reminders, zone)]);
+  return presented;
+}
+
+/** The same, as one fetch. */
+function presenting(ctx: DomainContext, reminders: readonly DueReminder[], zone: string): Fetch<Reminder[]> {
   const now = toStored(ctx.now);
-  return reminders.map((r) => ({
-    remind_at: formatInstant(r.remind_at, zone),
-    kind: r.kind,
-    id: r.id,
-    title: r.title,
-    due: r.due,
-    occurrence_start: r.occurrence_start === null ? null : formatInstant(r.occurrence_start, zone),
-    past: r.remind_at <= now,
-    delivery: deliveryOf(deliveries.get(r.delivery_id), zone),
-  }));
+  return mapped(ctx.deliveries.find(reminders.map((r) => r.delivery_id)), (deliveries) =>
+    reminders.map((r) => ({
+      remind_at: formatInstant(r.remind_at, zone),
+      kind: r.kind,
+      id: r.id,
+      title: r.title,
+      due: r.due,
+      occurrence_start: r.occurrence_start === null ? null : formatInstant(r.occurrence_start, zone),
+      past: r.remind_at <= now,
+      delivery: deliveryOf(deliveries.get(r.delivery_id), zone),
+    })),
+  );
 }
 
 export async function listReminders(ctx: DomainContext, input: ListRemindersInput) {
@@ -120,9 +147,18 @@ export async function listReminders(ctx: DomainContext, input: ListRemindersInpu
   return { items: await present(ctx, page.items, zone), next_cursor: page.next_cursor };
 }
 
-/** The dashboard's section: the first `limit` reminders of the next 24 hours, and how many there are. */
-export async function nextDayReminders(ctx: DomainContext, limit: number): Promise<{ items: Reminder[]; total: number }> {
+/** The reminders of the next 24 hours (the dashboard's section), as one fetch. */
+export function nextDayReminders(ctx: DomainContext, zone: string): Fetch<DueReminder[]> {
   const from = toStored(ctx.now);
-  const all = await remindersBetween(ctx, from, new Date(Date.parse(from) + DAY_MS).toISOString());
-  return { items: await present(ctx, all.slice(0, limit), await ctx.zone()), total: all.length };
+  return remindersIn(ctx, from, new Date(Date.parse(from) + DAY_MS).toISOString(), zone);
+}
+
+/** The first `limit` of them as users see them, and how many there are, as one fetch. */
+export function presentingFirst(
+  ctx: DomainContext,
+  reminders: readonly DueReminder[],
+  limit: number,
+  zone: string,
+): Fetch<{ items: Reminder[]; total: number }> {
+  return mapped(presenting(ctx, reminders.slice(0, limit), zone), (items) => ({ items, total: reminders.length }));
 }

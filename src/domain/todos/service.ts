@@ -1,6 +1,6 @@
 import { attachmentsOf } from '../documents/attachments.js';
 import { newItemColumns, tagsOf } from '../common/rows.js';
-import { fetched } from '../../storage/repositories/fetches.js';
+import { fetched, mapped, type Fetch } from '../../storage/repositories/fetches.js';
 import type { DomainContext } from '../context.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import type { TagsById } from '../../storage/repositories/tags.js';
@@ -25,34 +25,41 @@ async function requireTodo(ctx: DomainContext, id: string, lock?: Lock): Promise
 }
 
 export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[], known?: TagsById, isNew = false): Promise<Todo[]> {
+  const [todos] = await ctx.fetchEach([presentingTodos(ctx, rows, await ctx.zone(), known, isNew)]);
+  return todos;
+}
+
+/** Todos as users see them, as one fetch: their tags (unless known), open subtasks and attachments. */
+export function presentingTodos(ctx: DomainContext, rows: readonly TodoRow[], zone: string, known?: TagsById, isNew = false): Fetch<Todo[]> {
   const ids = rows.map((r) => r.id);
-  const [tags, open, attached] = await ctx.fetchEach([
+  const extras = ctx.gathered([
     tagsOf(ctx, 'todo', ids, known),
     isNew ? fetched(new Map<string, number>()) : openSubtaskCounts(ctx, 'todo', ids),
     attachmentsOf(ctx, 'todo', ids, isNew),
   ]);
-  const zone = await ctx.zone();
   const now = toStored(ctx.now);
-  return rows.map((r) => ({
-    id: r.id,
-    title: r.title,
-    description: r.description,
-    due_date: formatDue(r.due_at, r.due_date, zone),
-    reminder_date: r.reminder_at === null ? null : formatInstant(r.reminder_at, zone),
-    priority: priorityName(r.priority),
-    tags: tags.get(r.id) ?? [],
-    completed: r.completed === 1,
-    completed_at: r.completed_at === null ? null : formatInstant(r.completed_at, zone),
-    overdue: r.completed === 0 && r.due_at !== null && r.due_at < now,
-    project_id: r.project_id,
-    parent_id: r.parent_id,
-    open_subtasks: open.get(r.id) ?? 0,
-    ...presentRepeating(r, zone),
-    scheduled_event_id: r.scheduled_event_id,
-    attachments: attached.get(r.id) ?? [],
-    created_at: formatInstant(r.created_at, zone),
-    updated_at: formatInstant(r.updated_at, zone),
-  }));
+  return mapped(extras, ([tags, open, attached]) =>
+    rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      description: r.description,
+      due_date: formatDue(r.due_at, r.due_date, zone),
+      reminder_date: r.reminder_at === null ? null : formatInstant(r.reminder_at, zone),
+      priority: priorityName(r.priority),
+      tags: tags.get(r.id) ?? [],
+      completed: r.completed === 1,
+      completed_at: r.completed_at === null ? null : formatInstant(r.completed_at, zone),
+      overdue: r.completed === 0 && r.due_at !== null && r.due_at < now,
+      project_id: r.project_id,
+      parent_id: r.parent_id,
+      open_subtasks: open.get(r.id) ?? 0,
+      ...presentRepeating(r, zone),
+      scheduled_event_id: r.scheduled_event_id,
+      attachments: attached.get(r.id) ?? [],
+      created_at: formatInstant(r.created_at, zone),
+      updated_at: formatInstant(r.updated_at, zone),
+    })),
+  );
 }
 
 async function reindexed(ctx: DomainContext, id: string): Promise<Todo> {

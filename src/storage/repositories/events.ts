@@ -3,6 +3,7 @@ import type { TenantScope } from './scope.js';
 import { ItemRepository, type Row } from './items.js';
 import { after, type Key } from './keyset.js';
 import { hasTags } from './tags.js';
+import { mapped, type Fetch } from './fetches.js';
 import { byColumns, rowsOfEach, type Counting } from './windows.js';
 
 export type EventRow = Row<'events'>;
@@ -82,7 +83,7 @@ function occurrencesQuery(scope: TenantScope, range: EventRange, long: boolean) 
 
 export class EventRepository extends ItemRepository<'events'> {
   /** Events overlapping [from, to), by (start, id), limit + 1 rows for paging (short and long in one query). */
-  async overlapping(range: EventRange, afterKey: Key[] | undefined, limit: number): Promise<EventRow[]> {
+  overlapping(range: EventRange, afterKey: Key[] | undefined, limit: number): Fetch<EventRow[]> {
     const rows = (long: boolean) => {
       let q = overlappingQuery(this.scope, range, long).selectAll();
       if (afterKey) q = q.where(after([sql.ref('start_at'), sql.ref('id')], afterKey, 'asc'));
@@ -91,15 +92,16 @@ export class EventRepository extends ItemRepository<'events'> {
         .orderBy('id')
         .limit(limit + 1);
     };
-    const [short, long] = await rowsOfEach<EventRow>(this.scope, [rows(false), rows(true)], byStart);
-    return [...short!, ...long!].sort(byStart).slice(0, limit + 1);
+    return mapped(rowsOfEach<EventRow>(this.scope, [rows(false), rows(true)], byStart), ([short, long]) =>
+      [...short!, ...long!].sort(byStart).slice(0, limit + 1),
+    );
   }
 
   /**
    * Kept occurrences of live series overlapping [from, to), by (start, series id, original start)
    * after `afterKey`, limit + 1 rows.
    */
-  async occurrencesOverlapping(range: EventRange, afterKey: Key[] | undefined, limit: number): Promise<StoredOccurrence[]> {
+  occurrencesOverlapping(range: EventRange, afterKey: Key[] | undefined, limit: number): Fetch<StoredOccurrence[]> {
     const rows = (long: boolean) => {
       let q = occurrencesQuery(this.scope, range, long)
         .selectAll('e')
@@ -111,15 +113,16 @@ export class EventRepository extends ItemRepository<'events'> {
         .orderBy('o.occurrence_start')
         .limit(limit + 1);
     };
-    const [short, long] = await rowsOfEach<StoredOccurrence>(this.scope, [rows(false), rows(true)], byOccurrence);
-    return [...short!, ...long!].sort(byOccurrence).slice(0, limit + 1);
+    return mapped(rowsOfEach<StoredOccurrence>(this.scope, [rows(false), rows(true)], byOccurrence), ([short, long]) =>
+      [...short!, ...long!].sort(byOccurrence).slice(0, limit + 1),
+    );
   }
 
   /**
    * Live series that may have occurrences in [from, to) which event_occurrences does not hold: those
    * overlapping the range whose kept window does not cover [from, coveredBy).
    */
-  async seriesToExpand(range: EventRange, coveredBy: string): Promise<EventRow[]> {
+  seriesToExpand(range: EventRange, coveredBy: string): Fetch<EventRow[]> {
     // Two index ranges (kept window ending too early, starting too late), then the span and tag.
     const part = (uncovered: 'to' | 'from') => {
       let q = this.rows().selectAll().where('deleted_at', 'is', null).where('long_event', '=', sql.lit(SPAN.series));
@@ -128,9 +131,10 @@ export class EventRepository extends ItemRepository<'events'> {
       if (range.tag) q = q.where(hasTags(this.scope, 'event', 'events', [range.tag]));
       return q.orderBy('id');
     };
-    const [early, late] = await rowsOfEach<EventRow>(this.scope, [part('to'), part('from')], byColumns<EventRow>('id'));
-    const byId = new Map([...early!, ...late!].map((row) => [row.id, row]));
-    return [...byId.values()].sort(byStart);
+    return mapped(rowsOfEach<EventRow>(this.scope, [part('to'), part('from')], byColumns<EventRow>('id')), ([early, late]) => {
+      const byId = new Map([...early!, ...late!].map((row) => [row.id, row]));
+      return [...byId.values()].sort(byStart);
+    });
   }
 
   /** Counting kept occurrences of live series overlapping each range (see countEach). */

@@ -9,6 +9,12 @@ import { byColumns, inWindow, rowsOfEach, spanOf, type Counting, type Window } f
 export type ProjectRow = Row<'projects'>;
 export type TaskRow = Row<'tasks'>;
 
+/** Higher priority first, then the earlier end date (none last, as PostgreSQL orders them). */
+function mostUrgentFirst(a: Record<string, unknown>, b: Record<string, unknown>): number {
+  const [x, y] = [String(a.end_date ?? '\uffff'), String(b.end_date ?? '\uffff')];
+  return Number(b.priority) - Number(a.priority) || (x < y ? -1 : x > y ? 1 : 0);
+}
+
 export interface ProjectFilter {
   status?: string;
   priority?: number;
@@ -31,17 +37,20 @@ export class ProjectRepository extends ItemRepository<'projects'> {
   }
 
   /** Active projects, most urgent first, for the dashboard. */
-  active(limit: number): Promise<ProjectRow[]> {
-    return this.scope.db
-      .selectFrom('projects')
-      .selectAll()
-      .where('tenant_id', '=', this.scope.tenantId)
-      .where('deleted_at', 'is', null)
-      .where('status', '=', 'in_progress')
-      .orderBy('priority', 'desc')
-      .orderBy('end_date')
-      .limit(limit)
-      .execute();
+  active(limit: number): Fetch<ProjectRow[]> {
+    return {
+      query: this.scope.db
+        .selectFrom('projects')
+        .selectAll()
+        .where('tenant_id', '=', this.scope.tenantId)
+        .where('deleted_at', 'is', null)
+        .where('status', '=', 'in_progress')
+        .orderBy('priority', 'desc')
+        .orderBy('end_date')
+        .limit(limit),
+      read: (rows) => rows as ProjectRow[],
+      order: mostUrgentFirst,
+    };
   }
 }
 
@@ -125,7 +134,7 @@ export class TaskRepository extends ParentedRepository<'tasks'> {
   }
 
   /** The first open tasks due in each window (soonest first), all in one query. */
-  dueInWindows(windows: readonly Window[], limit: number): Promise<TaskRow[][]> {
+  dueInWindows(windows: readonly Window[], limit: number): Fetch<TaskRow[][]> {
     return rowsOfEach<TaskRow>(
       this.scope,
       windows.map((w) => this.due(w.from, w.before).selectAll().orderBy('due_at').orderBy('id').limit(limit)),

@@ -1,3 +1,4 @@
+import type { Fetch } from './fetches.js';
 import type { Row } from './items.js';
 import type { TenantScope } from './scope.js';
 
@@ -8,15 +9,16 @@ export class ReminderDeliveryRepository {
   constructor(private readonly scope: TenantScope) {}
 
   /** The deliveries with these ids. */
-  async find(ids: readonly string[]): Promise<Map<string, DeliveryRow>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.scope.db
-      .selectFrom('reminder_deliveries')
-      .selectAll()
-      .where('tenant_id', '=', this.scope.tenantId)
-      .where('delivery_id', 'in', [...ids])
-      .execute();
-    return new Map(rows.map(({ tenant_id: _tenant, ...row }) => [row.delivery_id, row]));
+  find(ids: readonly string[]): Fetch<Map<string, DeliveryRow>> {
+    const query =
+      ids.length === 0
+        ? undefined
+        : this.scope.db
+            .selectFrom('reminder_deliveries')
+            .selectAll()
+            .where('tenant_id', '=', this.scope.tenantId)
+            .where('delivery_id', 'in', [...ids]);
+    return { query, read: (rows) => new Map(rows.map(({ tenant_id: _tenant, ...row }) => [row.delivery_id as string, row as DeliveryRow])) };
   }
 
   /** Records an attempt (the row is created by the first). */

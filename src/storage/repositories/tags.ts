@@ -74,28 +74,6 @@ export class TagRepository {
     };
   }
 
-  /** The tags of items of several kinds in one query: by kind, then by id. */
-  async ofKinds(items: Partial<Record<ItemKind, readonly string[]>>): Promise<(kind: ItemKind) => TagsById> {
-    const byKind = new Map<ItemKind, Map<string, string[]>>();
-    for (const [kind, ids] of Object.entries(items) as [ItemKind, readonly string[]][]) byKind.set(kind, new Map(ids.map((i) => [i, []])));
-    const ids = [...new Set(Object.values(items).flat())];
-    if (ids.length > 0) {
-      const rows = await this.scope.db
-        .selectFrom('item_tags')
-        .select(['item_kind', 'item_id', 'tag'])
-        .where('tenant_id', '=', this.scope.tenantId)
-        .where('item_id', 'in', ids)
-        .execute();
-      for (const r of rows)
-        byKind
-          .get(r.item_kind as ItemKind)
-          ?.get(r.item_id)
-          ?.push(r.tag);
-      for (const map of byKind.values()) for (const list of map.values()) list.sort();
-    }
-    return (kind) => byKind.get(kind) ?? new Map();
-  }
-
   /** Every tag of the tenant, by `kind:id`, each list sorted (for an export). */
   async all(): Promise<Map<string, string[]>> {
     const rows = await this.scope.db.selectFrom('item_tags').select(['item_kind', 'item_id', 'tag']).where('tenant_id', '=', this.scope.tenantId).execute();

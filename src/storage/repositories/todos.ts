@@ -3,6 +3,7 @@ import type { Row } from './items.js';
 import { ParentedRepository } from './parented.js';
 import { after, type Key } from './keyset.js';
 import { hasTags } from './tags.js';
+import type { Fetch } from './fetches.js';
 import { byColumns, inWindow, rowsOfEach, spanOf, type Counting, type Window } from './windows.js';
 
 export type TodoRow = Row<'todos'>;
@@ -35,8 +36,8 @@ export class TodoRepository extends ParentedRepository<'todos'> {
   }
 
   /** Open todos whose reminder falls in [from, to), earliest first, at most `limit`. */
-  remindersBetween(from: string, to: string, limit: number): Promise<TodoRow[]> {
-    return this.rows()
+  remindersBetween(from: string, to: string, limit: number): Fetch<TodoRow[]> {
+    const query = this.rows()
       .selectAll()
       .where('deleted_at', 'is', null)
       .where('completed', '=', sql.lit(0))
@@ -45,8 +46,8 @@ export class TodoRepository extends ParentedRepository<'todos'> {
       .where('reminder_at', '<', to)
       .orderBy('reminder_at')
       .orderBy('id')
-      .limit(limit)
-      .execute() as Promise<TodoRow[]>;
+      .limit(limit);
+    return { query, read: (rows) => rows as TodoRow[], order: byColumns('reminder_at', 'id') };
   }
 
   /** By due date (undated last), limit + 1 rows for paging. */
@@ -85,7 +86,7 @@ export class TodoRepository extends ParentedRepository<'todos'> {
   }
 
   /** The first open todos due in each window (soonest first), all in one query. */
-  openInWindows(windows: readonly Window[], limit: number): Promise<TodoRow[][]> {
+  openInWindows(windows: readonly Window[], limit: number): Fetch<TodoRow[][]> {
     return rowsOfEach<TodoRow>(
       this.scope,
       windows.map((w) => this.openDue(w.from, w.before).selectAll().orderBy(DUE_SORT).orderBy('id').limit(limit)),

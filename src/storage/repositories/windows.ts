@@ -1,4 +1,5 @@
-import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { AnyQuery, Fetch } from './fetches.js';
 import type { TenantScope } from './scope.js';
 
 /** A window of a sort key: [from, before); without `from`, everything before `before`. */
@@ -19,38 +20,38 @@ export function spanOf(windows: readonly Window[]): Window {
   return froms.includes(undefined) ? { before } : { from: (froms as string[]).reduce((a, b) => (a < b ? a : b)), before };
 }
 
-// Kysely cannot type a union of queries built by one function over different windows.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/** A query of any repository's table (its columns are its own). */
-export type AnyQuery = SelectQueryBuilder<any, any, any>;
-
-/** Rows of a query to count, and the conditions to count them by (made by a repository, counted by countEach). */
+/** Rows of a query to count, and the conditions to count them by (made by a repository, counted by countsOf). */
 export interface Counting {
   query: AnyQuery;
   conditions: readonly RawBuilder<boolean>[];
 }
 
 /**
- * For each query, how many of its rows meet each of its conditions. On PostgreSQL all in one
- * round trip (count ... FILTER in one pass per query, UNION ALL), since every round trip crosses
- * the network; on SQLite, which runs in-process, as separate counts of index ranges, which it
- * answers without evaluating an expression per row (three times faster on 12,000 rows).
+ * For each query, how many of its rows meet each of its conditions. On PostgreSQL one query
+ * (count ... FILTER in one pass per query, UNION ALL), since every round trip crosses the network;
+ * on SQLite, which runs in-process, separate counts of index ranges, which it answers without
+ * evaluating an expression per row (three times faster on 12,000 rows).
  */
-export async function countEach({ db, batching }: TenantScope, countings: readonly Counting[]): Promise<number[][]> {
+export function countsOf({ db, batching }: TenantScope, countings: readonly Counting[]): Fetch<number[][]> {
   if (!batching) {
-    const result: number[][] = [];
-    for (const { query, conditions } of countings) {
-      const counts: number[] = [];
-      for (const condition of conditions) {
-        const row = (await query
-          .where(condition)
-          .select(sql<number>`count(*)`.as('n'))
-          .executeTakeFirstOrThrow()) as { n: number };
-        counts.push(Number(row.n));
-      }
-      result.push(counts);
-    }
-    return result;
+    return {
+      read: () => [],
+      alone: async () => {
+        const result: number[][] = [];
+        for (const { query, conditions } of countings) {
+          const counts: number[] = [];
+          for (const condition of conditions) {
+            const row = (await query
+              .where(condition)
+              .select(sql<number>`count(*)`.as('n'))
+              .executeTakeFirstOrThrow()) as { n: number };
+            counts.push(Number(row.n));
+          }
+          result.push(counts);
+        }
+        return result;
+      },
+    };
   }
   const width = Math.max(...countings.map((c) => c.conditions.length));
   const parts = countings.map(({ query, conditions }, i) =>
@@ -60,25 +61,32 @@ export async function countEach({ db, batching }: TenantScope, countings: readon
     ]),
   );
   const union = parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!);
-  const rows = (await (db as Kysely<any>).selectFrom(union.as('counts')).selectAll().execute()) as Record<string, unknown>[];
-  const result = countings.map((c) => c.conditions.map(() => 0));
-  for (const row of rows) result[Number(row.part)] = countings[Number(row.part)]!.conditions.map((_, k) => Number(row[`n${k}`]));
-  return result;
+  return {
+    query: (db as Kysely<any>).selectFrom(union.as('counts')).selectAll(), // eslint-disable-line @typescript-eslint/no-explicit-any
+    read: (rows) => {
+      const result = countings.map((c) => c.conditions.map(() => 0));
+      for (const row of rows) result[Number(row.part)] = countings[Number(row.part)]!.conditions.map((_, k) => Number(row[`n${k}`]));
+      return result;
+    },
+  };
 }
 
 /**
- * The rows of several queries (each ordered and limited): on PostgreSQL in one round trip, UNION
- * ALL, split back into one list per query (SQL keeps no order through a union: `order` sorts each
- * list again); on SQLite, in-process, simply one after another.
+ * The rows of several queries (each ordered and limited), one list per query: on PostgreSQL one
+ * query, UNION ALL, split back (SQL keeps no order through a union: `order` sorts each list
+ * again); on SQLite, in-process, simply one after another.
  */
-export async function rowsOfEach<R>({ db, batching }: TenantScope, queries: readonly AnyQuery[], order: (a: R, b: R) => number): Promise<R[][]> {
-  if (!batching) return Promise.all(queries.map(async (q) => (await q.execute()) as R[]));
-  const parts = queries.map((q, i) => (db as Kysely<any>).selectFrom(q.select(sql.lit(i).as('part')).as(`p${i}`)).selectAll());
-  const union = parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!);
-  const rows = (await union.execute()) as (R & { part: number })[];
-  const lists: R[][] = queries.map(() => []);
-  for (const { part, ...row } of rows) lists[Number(part)]!.push(row as unknown as R);
-  return lists.map((list) => list.sort(order));
+export function rowsOfEach<R>({ db, batching }: TenantScope, queries: readonly AnyQuery[], order: (a: R, b: R) => number): Fetch<R[][]> {
+  if (!batching) return { read: () => [], alone: () => Promise.all(queries.map(async (q) => (await q.execute()) as R[])) };
+  const parts = queries.map((q, i) => (db as Kysely<any>).selectFrom(q.select(sql.lit(i).as('part')).as(`p${i}`)).selectAll()); // eslint-disable-line @typescript-eslint/no-explicit-any
+  return {
+    query: parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!),
+    read: (rows) => {
+      const lists: R[][] = queries.map(() => []);
+      for (const { part, ...row } of rows) lists[Number(part)]!.push(row as unknown as R);
+      return lists.map((list) => list.sort(order));
+    },
+  };
 }
 
 /** Ascending by the given columns, compared as stored (text in byte order, or numbers). */
