@@ -18,6 +18,7 @@ class WireTap {
   trips: string[] = [];
   #onTrip: (() => void)[] = [];
   #holdAfter = Infinity;
+  #cut = false;
   #held: { to: net.Socket; bytes: Buffer }[] = [];
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -39,6 +40,14 @@ class WireTap {
           const size = 1 + pending.readUInt32BE(1);
           const message = pending.subarray(0, size);
           pending = pending.subarray(size);
+          if (this.trips.length >= this.#holdAfter && this.#cut) {
+            // The connection breaks before this answer gets through.
+            client.destroy();
+            upstream.destroy();
+            this.trips.push('cut');
+            for (const wake of this.#onTrip.splice(0)) wake();
+            return;
+          }
           if (this.trips.length >= this.#holdAfter) this.#held.push({ to: client, bytes: message });
           else client.write(message);
           if (message[0] === 0x5a) {
@@ -52,16 +61,21 @@ class WireTap {
     this.port = (this.#server.address() as net.AddressInfo).port;
   }
 
-  /** Starts counting afresh; past `holdAfter` round trips, the server's answers wait for `release`. */
-  mark(holdAfter = Infinity): void {
+  /**
+   * Starts counting afresh; past `holdAfter` round trips, the server's answers wait for `release`,
+   * or with `cut` the connection breaks instead.
+   */
+  mark(holdAfter = Infinity, cut = false): void {
     this.trips = [];
     this.#holdAfter = holdAfter;
+    this.#cut = cut;
   }
 
-  /** The round trips of the transaction under way, once the server says it is over (held back or not). */
+  /** The round trips of the transaction under way, once the server says it is over (held back or not) or its connection broke. */
   async transaction(): Promise<string[]> {
-    while (!this.trips.includes('I')) await new Promise<void>((wake) => this.#onTrip.push(wake));
-    return this.trips.slice(0, this.trips.indexOf('I') + 1);
+    const end = () => this.trips.findIndex((t) => t === 'I' || t === 'cut');
+    while (end() < 0) await new Promise<void>((wake) => this.#onTrip.push(wake));
+    return this.trips.slice(0, end() + 1);
   }
 
   release(): void {
@@ -103,6 +117,20 @@ describe('round trips to a PostgreSQL server', { skip: !process.env.TEST_DATABAS
       assert.equal(answered.items.length, 1);
       assert.deepEqual(await tap.transaction(), ['T', 'T', 'T', 'I'], 'its COMMIT went on after the answer');
       tap.release();
+
+      // The connection breaks before the COMMIT's answer: the call was answered, and the next ones
+      // get a connection that works.
+      tap.mark(3, true);
+      const before = await server.ok<{ items: { title: string }[] }>('list_todos', { tag: 'home' });
+      assert.deepEqual(await tap.transaction(), ['T', 'T', 'T', 'cut']);
+      assert.deepEqual(
+        before.items.map((t) => t.title),
+        ['parent'],
+      );
+      tap.mark();
+      await server.ok('create_todo', { title: 'after the break', tags: ['home'] });
+      const after = await server.ok<{ items: { title: string }[] }>('list_todos', { tag: 'home' });
+      assert.deepEqual(after.items.map((t) => t.title).sort(), ['after the break', 'parent']);
 
       // A write waits for its COMMIT, and the profile it changed is what the next call reads.
       tap.mark();
