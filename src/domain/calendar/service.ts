@@ -449,6 +449,8 @@ interface Range {
   from: string;
   to: string;
   tag?: string;
+  /** Only what can remind: single events with a reminder, and every series. */
+  reminding?: boolean;
 }
 
 /** Single events and kept occurrences of a page, merged (at most limit + 1), and how far the page reaches. */

@@ -51,7 +51,7 @@ export async function remindersBetween(ctx: DomainContext, from: string, to: str
 function remindersIn(ctx: DomainContext, from: string, to: string, zone: string): Fetch<DueReminder[]> {
   const horizon = new Date(Math.min(Date.parse(to) + LONGEST_LEAD_MS, Date.parse('9999-12-31T00:00:00.000Z'))).toISOString();
   return mapped(
-    ctx.gathered([ctx.todos.remindersBetween(from, to, MAX_GATHERED), momentsIn(ctx, { from, to: horizon }, MAX_GATHERED)]),
+    ctx.gathered([ctx.todos.remindersBetween(from, to, MAX_GATHERED), momentsIn(ctx, { from, to: horizon, reminding: true }, MAX_GATHERED)]),
     ([todoRows, moments]) =>
       [...todoReminders(todoRows, zone), ...eventReminders(moments, from, to)].sort((a, b) =>
         a.remind_at < b.remind_at ? -1 : a.remind_at > b.remind_at ? 1 : a.delivery_id < b.delivery_id ? -1 : 1,

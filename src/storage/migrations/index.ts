@@ -23,6 +23,7 @@ import { history } from './019-history.js';
 import { EMBEDDING_BACKLOG_FUNCTION, recall } from './020-recall.js';
 import { grantIndex } from './021-grant-index.js';
 import { searchTenantLexemes } from './022-search-tenant-lexemes.js';
+import { remindingEvents } from './023-reminding-events.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. A released migration is never edited: add the next one. */
@@ -48,6 +49,7 @@ const MIGRATIONS: readonly Migration[] = [
   recall,
   grantIndex,
   searchTenantLexemes,
+  remindingEvents,
 ];
 
 export interface MigrateOptions {

@@ -27,6 +27,11 @@ export interface EventRange {
   from: string;
   to: string;
   tag?: string;
+  /**
+   * Only single events that remind (reminder_minutes set). Series stay: an exception may set a
+   * reminder of its own.
+   */
+  reminding?: boolean;
 }
 
 /** The earliest start a short event (or occurrence) overlapping the range can have. */
@@ -44,6 +49,7 @@ function overlappingQuery(scope: TenantScope, range: EventRange, long: boolean) 
   // Literals, not parameters: SQLite picks a partial index only when it can see the value.
   q = long ? q.where('long_event', '=', sql.lit(1)) : q.where('start_at', '>=', windowStart).where('long_event', '=', sql.lit(0));
   if (range.tag) q = q.where(hasTags(scope, 'event', 'events', [range.tag]));
+  if (range.reminding) q = q.where('reminder_minutes', 'is not', null);
   return q;
 }
 
