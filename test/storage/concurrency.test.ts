@@ -61,7 +61,7 @@ describe('concurrent writers on a PostgreSQL server', { skip: !process.env.TEST_
           const tags = (await ctx.tags.of('todo', [todo])).get(todo)!;
           assert.equal(tags.length, 2, `${tenant}: one writer's tag pair, not a merge: ${tags.join(', ')}`);
           assert.equal(tags[0]!.split('-')[0], tags[1]!.split('-')[0]);
-          const [count] = await ctx.fetchEach([ctx.counts.live()]);
+          const count = await ctx.fetch(ctx.counts.live());
           const actual = await runtime.engine.transaction('read', tenant, (trx) =>
             sql<{ completed: number; n: number }>`SELECT completed, count(*)::int AS n FROM todos WHERE deleted_at IS NULL GROUP BY completed`.execute(trx),
           );

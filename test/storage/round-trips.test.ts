@@ -176,6 +176,23 @@ describe('round trips to a PostgreSQL server', { skip: !process.env.TEST_DATABAS
       assert.deepEqual([first('reminders').title, first('reminders').kind], ['standup', 'event']);
       const events = [...d.today.events.items, ...d.upcoming_events!.items].map((e) => e.title);
       assert.ok(events.includes('standup') && events.includes('walk'), `the single event and the series' occurrences: ${events.join(', ')}`);
+
+      // Rows keep their sections' order through the one statement: projects most urgent first
+      // (none without an end date before one with it), documents newest first.
+      await server.ok('create_project', { name: 'Garden', status: 'in_progress', end_date: at(24 * 30).slice(0, 10) });
+      await server.ok('create_project', { name: 'Tax', status: 'in_progress', priority: 'urgent', end_date: at(24 * 60).slice(0, 10) });
+      await server.ok('upload_document', { title: 'Later', content_base64: Buffer.from('again').toString('base64') });
+      tap.mark();
+      const again = await server.ok<Record<string, { items: { name?: string; title?: string }[] }>>('get_dashboard', {});
+      assert.equal((await tap.transaction()).length, 4);
+      assert.deepEqual(
+        again.active_projects!.items.map((p) => p.name),
+        ['Tax', 'Garden', 'Launch'],
+      );
+      assert.deepEqual(
+        again.recent_documents!.items.map((d) => d.title),
+        ['Later', 'Notes'],
+      );
     } finally {
       await server.close();
       await tap.close();

@@ -1,7 +1,7 @@
 import { attachmentsOf } from '../documents/attachments.js';
 import { newItemColumns, tagsOf } from '../common/rows.js';
 import type { DomainContext } from '../context.js';
-import { LONG_EVENT_MS, SPAN, type EventRow, type StoredOccurrence } from '../../storage/repositories/events.js';
+import { LONG_EVENT_MS, SPAN, stillToExpand, type EventRow, type StoredOccurrence } from '../../storage/repositories/events.js';
 import type { Lock } from '../../storage/repositories/items.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { newId } from '../common/ids.js';
@@ -100,10 +100,9 @@ const displayDates = (row: EventRow, json: string): string[] => storedList(json)
 /** A row to show: a single event or series, or one occurrence of a series (its span and exception applied). */
 export type Shown = EventRow & { occurrence?: Occurrence };
 
-/** Events as users see them; `known` tags (by id) save the query when the caller has them. */
+/** Events as users see them. */
 async function presentEvents(ctx: DomainContext, rows: readonly Shown[]): Promise<Event[]> {
-  const [events] = await ctx.fetchEach([presentingEvents(ctx, rows, await ctx.zone())]);
-  return events;
+  return ctx.fetch(presentingEvents(ctx, rows, await ctx.zone()));
 }
 
 /** Events as users see them, as one fetch: their tags and attachments. */
@@ -484,7 +483,7 @@ function withExpanded(range: Range, key: Key[] | undefined, limit: number, page:
 async function entriesOf(ctx: DomainContext, range: Range, key: Key[] | undefined, limit: number): Promise<Entry[]> {
   const [singles, kept] = await ctx.fetchEach([ctx.events.overlapping(range, key?.slice(0, 2), limit), ctx.events.occurrencesOverlapping(range, key, limit)]);
   const page = pageStart(range, limit, singles, kept);
-  const [series] = await ctx.fetchEach([ctx.events.seriesToExpand(range, page.reach)]);
+  const series = await ctx.fetch(ctx.events.seriesToExpand(range, page.reach));
   return withExpanded(range, key, limit, page, series);
 }
 
@@ -501,9 +500,7 @@ function firstPage(ctx: DomainContext, range: Range, limit: number): Fetch<{ ent
   ]);
   return mapped(reads, ([series, singles, kept]) => {
     const page = pageStart(range, limit, singles, kept);
-    // Those seriesToExpand(range, page.reach) would give: the same test, in memory.
-    const toExpand = series.filter((s) => (s.covered_to !== null && s.covered_to < page.reach) || (s.covered_from !== null && s.covered_from > range.from));
-    return { entries: withExpanded(range, undefined, limit, page, toExpand), series };
+    return { entries: withExpanded(range, undefined, limit, page, stillToExpand(series, range, page.reach)), series };
   });
 }
 
@@ -536,8 +533,7 @@ export interface EventMoment {
 
 /** Events and occurrences overlapping a range (at most `cap`), as reminders and free time see them. */
 export async function eventMoments(ctx: DomainContext, range: Range, cap: number): Promise<EventMoment[]> {
-  const [moments] = await ctx.fetchEach([momentsIn(ctx, range, cap)]);
-  return moments;
+  return ctx.fetch(momentsIn(ctx, range, cap));
 }
 
 /** The same, as one fetch. */

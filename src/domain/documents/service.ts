@@ -41,8 +41,7 @@ async function requireDocument(ctx: DomainContext, id: string): Promise<Document
 }
 
 async function presentDocuments(ctx: DomainContext, rows: readonly DocumentRow[]): Promise<Document[]> {
-  const [documents] = await ctx.fetchEach([presentingDocuments(ctx, rows, await ctx.zone())]);
-  return documents;
+  return ctx.fetch(presentingDocuments(ctx, rows, await ctx.zone()));
 }
 
 /** Documents as users see them, as one fetch: their tags and the state of their text. */
@@ -185,7 +184,7 @@ export async function readDocument(ctx: DomainContext, input: ReadDocumentInput)
 }
 
 export async function listDocuments(ctx: DomainContext, input: ListDocumentsInput) {
-  const [rows] = await ctx.fetchEach([ctx.documents.list({ tags: input.tags, type: input.type }, decodeCursor(input.cursor, 2), input.limit)]);
+  const rows = await ctx.fetch(ctx.documents.list({ tags: input.tags, type: input.type }, decodeCursor(input.cursor, 2), input.limit));
   const page = toPage(
     rows,
     input.limit,

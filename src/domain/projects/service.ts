@@ -50,8 +50,7 @@ const emptyCounts = (): Counts => ({ total: 0, todo: 0, in_progress: 0, done: 0,
 
 /** Turns project rows into what users see: tags, task counts and progress. */
 async function presentProjects(ctx: DomainContext, rows: readonly ProjectRow[]): Promise<Project[]> {
-  const [projects] = await ctx.fetchEach([presentingProjects(ctx, rows, await ctx.zone())]);
-  return projects;
+  return ctx.fetch(presentingProjects(ctx, rows, await ctx.zone()));
 }
 
 /** Projects as users see them, as one fetch: their tags, task counts and attachments. */
@@ -90,8 +89,7 @@ export function presentingProjects(ctx: DomainContext, rows: readonly ProjectRow
 }
 
 async function presentTasks(ctx: DomainContext, rows: readonly TaskRow[]): Promise<Task[]> {
-  const [tasks] = await ctx.fetchEach([presentingTasks(ctx, rows, await ctx.zone())]);
-  return tasks;
+  return ctx.fetch(presentingTasks(ctx, rows, await ctx.zone()));
 }
 
 /** Tasks as users see them, as one fetch: their tags, open subtasks and attachments. */

@@ -43,8 +43,7 @@ function deliveryIdOf(kind: string, id: string, occurrence: string | null, remin
  * occurrence (an exception's own reminder where it changed it), earliest first.
  */
 export async function remindersBetween(ctx: DomainContext, from: string, to: string): Promise<DueReminder[]> {
-  const [reminders] = await ctx.fetchEach([remindersIn(ctx, from, to, await ctx.zone())]);
-  return reminders;
+  return ctx.fetch(remindersIn(ctx, from, to, await ctx.zone()));
 }
 
 /** The same, as one fetch. */
@@ -108,8 +107,7 @@ function deliveryOf(row: DeliveryRow | undefined, zone: string): Delivery | null
 
 /** Reminders as users see them, with the last delivery attempt of each. */
 async function present(ctx: DomainContext, reminders: readonly DueReminder[], zone: string): Promise<Reminder[]> {
-  const [presented] = await ctx.fetchEach([presenting(ctx, reminders, zone)]);
-  return presented;
+  return ctx.fetch(presenting(ctx, reminders, zone));
 }
 
 /** The same, as one fetch. */

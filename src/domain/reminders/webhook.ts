@@ -163,7 +163,7 @@ export interface ClaimedDelivery {
 async function dueSince(ctx: DomainContext, since: string) {
   const from = new Date(Math.max(Date.parse(since), ctx.now.epochMilliseconds - LOOKBACK_MS)).toISOString();
   const due = await remindersBetween(ctx, from, new Date(ctx.now.epochMilliseconds + 1).toISOString());
-  const [records] = await ctx.fetchEach([ctx.deliveries.find(due.map((r) => r.delivery_id))]);
+  const records = await ctx.fetch(ctx.deliveries.find(due.map((r) => r.delivery_id)));
   return { due, records };
 }
 

@@ -25,8 +25,7 @@ async function requireTodo(ctx: DomainContext, id: string, lock?: Lock): Promise
 }
 
 export async function presentTodos(ctx: DomainContext, rows: readonly TodoRow[], known?: TagsById, isNew = false): Promise<Todo[]> {
-  const [todos] = await ctx.fetchEach([presentingTodos(ctx, rows, await ctx.zone(), known, isNew)]);
-  return todos;
+  return ctx.fetch(presentingTodos(ctx, rows, await ctx.zone(), known, isNew));
 }
 
 /** Todos as users see them, as one fetch: their tags (unless known), open subtasks and attachments. */

@@ -56,6 +56,14 @@ function overlappingQuery(scope: TenantScope, range: EventRange, long: boolean) 
 const byStart = byColumns<EventRow>('start_at', 'id');
 
 /**
+ * Of series read by seriesToExpand(range, ...), those it would give for a nearer `coveredBy`: the
+ * same test on the kept window, in memory (a page that reaches less far than the range).
+ */
+export function stillToExpand(series: readonly EventRow[], range: EventRange, coveredBy: string): EventRow[] {
+  return series.filter((s) => (s.covered_to !== null && s.covered_to < coveredBy) || (s.covered_from !== null && s.covered_from > range.from));
+}
+
+/**
  * Counting rows overlapping each range in one pass over the span of them all, short and long
  * apart: `part` selects start_at and end_at of one of the two over the span.
  */
@@ -126,7 +134,8 @@ export class EventRepository extends ItemRepository<'events'> {
 
   /**
    * Live series that may have occurrences in [from, to) which event_occurrences does not hold: those
-   * overlapping the range whose kept window does not cover [from, coveredBy).
+   * overlapping the range whose kept window does not cover [from, coveredBy) (stillToExpand says the
+   * same of rows in memory).
    */
   seriesToExpand(range: EventRange, coveredBy: string): Fetch<EventRow[]> {
     // Two index ranges (kept window ending too early, starting too late), then the span and tag.

@@ -1,10 +1,15 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { TenantScope } from './scope.js';
 
-// Kysely cannot type a union of queries built by one function over different windows.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/** A query of any repository's table (its columns are its own). */
+/** A query of any repository's table (its columns are its own; Kysely cannot type a union of them). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyQuery = SelectQueryBuilder<any, any, any>;
+
+/** A database handle that may select from any of those queries. */
+export const anyTables = (db: unknown) => db as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The queries one after another, UNION ALL (each must be a plain SELECT: wrap one that orders or limits). */
+export const unionAll = (parts: readonly AnyQuery[]): AnyQuery => parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!);
 
 type Row = Record<string, unknown>;
 
@@ -27,6 +32,14 @@ export interface Fetch<T> {
    */
   readonly alone?: () => Promise<T>;
 }
+
+/** A fetch that an in-process engine answers its own way (see `alone`). */
+export const answeredAlone = <T>(run: () => Promise<T>): Fetch<T> => ({
+  alone: run,
+  read: () => {
+    throw new Error('a fetch answered alone has no rows to read');
+  },
+});
 
 /** A fetch that asks nothing: the caller already has the answer. */
 export const fetched = <T>(value: T): Fetch<T> => ({ read: () => value });
@@ -53,16 +66,22 @@ export type Results<F extends readonly Fetch<unknown>[]> = { -readonly [K in key
  * can be one of the fetches gathered). On SQLite, which runs in-process, each fetch on its own.
  */
 export function gathered<const F extends readonly Fetch<unknown>[]>({ db, batching }: TenantScope, fetches: F): Fetch<Results<F>> {
-  if (!batching) return { alone: async () => (await Promise.all(fetches.map(fetchOne))) as Results<F>, read: () => [] as unknown as Results<F> };
+  if (!batching) return answeredAlone(async () => (await Promise.all(fetches.map(fetchOne))) as Results<F>);
   const parts = fetches.flatMap((f, i) =>
-    f.query ? [(db as Kysely<any>).selectFrom(f.query.as('q')).select([sql.lit(i).as('part'), sql<Row>`to_jsonb(q)`.as('r')])] : [],
+    f.query
+      ? [
+          anyTables(db)
+            .selectFrom(f.query.as('q'))
+            .select([sql.lit(i).as('part'), sql<Row>`to_jsonb(q)`.as('r')]),
+        ]
+      : [],
   );
   const read = (rows: Row[]) => {
     const byFetch = fetches.map((): Row[] => []);
     for (const { part, r } of rows) byFetch[Number(part)]!.push(r as Row);
     return fetches.map((f, i) => f.read(f.order ? byFetch[i]!.sort(f.order) : byFetch[i]!)) as Results<F>;
   };
-  return { query: parts.length === 0 ? undefined : parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!), read };
+  return { query: parts.length === 0 ? undefined : unionAll(parts), read };
 }
 
 /** Runs several fetches: in one round trip on PostgreSQL when more than one asks (see gathered). */

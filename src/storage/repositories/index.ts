@@ -21,7 +21,7 @@ import { TodoRepository } from './todos.js';
 import { withSavepoint } from './savepoint.js';
 import { ChangeRecorder, ChangeRepository } from './changes.js';
 import { WHOLE_TENANT } from './due-work.js';
-import { fetchEach, gathered, type Fetch, type Results } from './fetches.js';
+import { fetchEach, fetchOne, gathered, type Fetch, type Results } from './fetches.js';
 
 /**
  * Everything stored of one tenant, inside one transaction: repositories, indexes and document
@@ -63,6 +63,8 @@ export interface TenantStore {
   readonly recorder: ChangeRecorder;
   /** Runs several repositories' fetches, in one round trip where that saves one (see fetchEach). */
   fetchEach<const F extends readonly Fetch<unknown>[]>(fetches: F): Promise<Results<F>>;
+  /** Runs one fetch (a gathered one in one round trip). */
+  fetch<T>(fetch: Fetch<T>): Promise<T>;
   /** Several fetches as one, to run with others (see gathered). */
   gathered<const F extends readonly Fetch<unknown>[]>(fetches: F): Fetch<Results<F>>;
 }
@@ -148,6 +150,7 @@ function bindTenant(engine: Engine, blobs: BlobStore, scope: TenantScope, hooks:
     blobs: new TenantBlobs(blobs, scope, hooks),
     items: (kind) => byTable[TABLE_OF_KIND[kind]] as unknown as ItemRepository<ItemTable>,
     fetchEach: (fetches) => fetchEach(scope, fetches),
+    fetch: fetchOne,
     gathered: (fetches) => gathered(scope, fetches),
     savepoint: async (fn) => {
       const restoreIndex = search.mark();

@@ -1,5 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { AnyQuery, Fetch } from './fetches.js';
+import { sql, type RawBuilder } from 'kysely';
+import { answeredAlone, anyTables, unionAll, type AnyQuery, type Fetch } from './fetches.js';
 import type { TenantScope } from './scope.js';
 
 /** A window of a sort key: [from, before); without `from`, everything before `before`. */
@@ -34,24 +34,21 @@ export interface Counting {
  */
 export function countsOf({ db, batching }: TenantScope, countings: readonly Counting[]): Fetch<number[][]> {
   if (!batching) {
-    return {
-      read: () => [],
-      alone: async () => {
-        const result: number[][] = [];
-        for (const { query, conditions } of countings) {
-          const counts: number[] = [];
-          for (const condition of conditions) {
-            const row = (await query
-              .where(condition)
-              .select(sql<number>`count(*)`.as('n'))
-              .executeTakeFirstOrThrow()) as { n: number };
-            counts.push(Number(row.n));
-          }
-          result.push(counts);
+    return answeredAlone(async () => {
+      const result: number[][] = [];
+      for (const { query, conditions } of countings) {
+        const counts: number[] = [];
+        for (const condition of conditions) {
+          const row = (await query
+            .where(condition)
+            .select(sql<number>`count(*)`.as('n'))
+            .executeTakeFirstOrThrow()) as { n: number };
+          counts.push(Number(row.n));
         }
-        return result;
-      },
-    };
+        result.push(counts);
+      }
+      return result;
+    });
   }
   const width = Math.max(...countings.map((c) => c.conditions.length));
   const parts = countings.map(({ query, conditions }, i) =>
@@ -60,9 +57,8 @@ export function countsOf({ db, batching }: TenantScope, countings: readonly Coun
       ...Array.from({ length: width }, (_, k) => (k < conditions.length ? sql<number>`count(*) FILTER (WHERE ${conditions[k]})` : sql<number>`0`).as(`n${k}`)),
     ]),
   );
-  const union = parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!);
   return {
-    query: (db as Kysely<any>).selectFrom(union.as('counts')).selectAll(), // eslint-disable-line @typescript-eslint/no-explicit-any
+    query: anyTables(db).selectFrom(unionAll(parts).as('counts')).selectAll(),
     read: (rows) => {
       const result = countings.map((c) => c.conditions.map(() => 0));
       for (const row of rows) result[Number(row.part)] = countings[Number(row.part)]!.conditions.map((_, k) => Number(row[`n${k}`]));
@@ -77,10 +73,14 @@ export function countsOf({ db, batching }: TenantScope, countings: readonly Coun
  * again); on SQLite, in-process, simply one after another.
  */
 export function rowsOfEach<R>({ db, batching }: TenantScope, queries: readonly AnyQuery[], order: (a: R, b: R) => number): Fetch<R[][]> {
-  if (!batching) return { read: () => [], alone: () => Promise.all(queries.map(async (q) => (await q.execute()) as R[])) };
-  const parts = queries.map((q, i) => (db as Kysely<any>).selectFrom(q.select(sql.lit(i).as('part')).as(`p${i}`)).selectAll()); // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!batching) return answeredAlone(() => Promise.all(queries.map(async (q) => (await q.execute()) as R[])));
+  const parts = queries.map((q, i) =>
+    anyTables(db)
+      .selectFrom(q.select(sql.lit(i).as('part')).as(`p${i}`))
+      .selectAll(),
+  );
   return {
-    query: parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0]!),
+    query: unionAll(parts),
     read: (rows) => {
       const lists: R[][] = queries.map(() => []);
       for (const { part, ...row } of rows) lists[Number(part)]!.push(row as unknown as R);
