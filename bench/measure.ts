@@ -48,10 +48,10 @@ function memoryOf(pid: number) {
   return { rss_mb: Math.round(kb('VmRSS') / 1024), peak_rss_mb: Math.round(kb('VmHWM') / 1024) };
 }
 
-export async function connect(home: string, env: Record<string, string>) {
+export async function connect(home: string, env: Record<string, string>, args = [CLI]) {
   const transport = new StdioClientTransport({
     command: SERVER_NODE.bin,
-    args: [CLI],
+    args,
     env: { PATH: process.env.PATH ?? '', HOME: home, TZ: 'UTC', MCP_PA_LOG_LEVEL: 'warn', ...env },
     stderr: 'inherit',
   });
@@ -63,6 +63,29 @@ export async function connect(home: string, env: Record<string, string>) {
     return r;
   };
   return { client, transport, call };
+}
+
+/**
+ * From launching a server to its first tool call's answer (Node starting, modules loading, storage
+ * opening), `launches` times, alternating mcp-pa (get_current_time) with the SDK alone answering a
+ * no-op (bench/minimal-stdio-server.mjs) so the machine's drift falls on both alike.
+ */
+export async function measureStartup(home: string, launches: number) {
+  const ours: number[] = [];
+  const minimal: number[] = [];
+  const launch = async (args: string[] | undefined, tool: string, into: number[]) => {
+    const t0 = process.hrtime.bigint();
+    const { client, call } = await connect(home, {}, args);
+    await call(tool);
+    into.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    await client.close();
+  };
+  for (let i = 0; i < launches; i++) {
+    await launch(undefined, 'get_current_time', ours);
+    await launch([path.resolve('bench/minimal-stdio-server.mjs')], 'noop', minimal);
+  }
+  const [a, b] = [stats(ours), stats(minimal)];
+  return { mcp_pa_ms: a, minimal_sdk_server_ms: b, ratio_p50: Math.round((a.p50 / b.p50) * 100) / 100 };
 }
 
 /** p50/p99 of the standard operations on a server over stdio, and its memory. */

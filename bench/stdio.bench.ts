@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ITERATIONS, measure } from './measure.js';
+import { ITERATIONS, measure, measureStartup } from './measure.js';
 import { FULL, SMALL, seed, type Volume } from './seed.js';
 
 const log = (msg: string) => console.error(`[bench] ${msg}`);
@@ -38,6 +38,8 @@ async function seeded(volume: Volume, label: string): Promise<string> {
 const started = Date.now();
 const smallHome = await seeded(SMALL, '1k');
 const small = await measure(smallHome, {}, { full: false });
+log('start-up: 12 launches each');
+const startup = await measureStartup(smallHome, 12);
 const fullHome = await seeded(FULL, '100k');
 const full = await measure(fullHome, {}, { full: true });
 
@@ -52,6 +54,7 @@ const report = {
     ratio_to_floor_p50: Object.fromEntries(Object.entries(full.latency_ms).map(([k, v]) => [k, Math.round((v.p50 / floor) * 10) / 10])),
   },
   small,
+  startup,
   dashboard_growth_p50_1k_to_100k: Math.round((full.latency_ms.get_dashboard!.p50 / small.latency_ms.get_dashboard!.p50) * 100) / 100,
   database_size_mb: Math.round(fs.statSync(path.join(fullHome, '.config/mcp-pa/database.sqlite')).size / 1024 / 1024),
   total_seconds: Math.round((Date.now() - started) / 1000),

@@ -1,6 +1,6 @@
 import dns from 'node:dns';
 import net from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Agent, fetch as undiciFetch } from 'undici';
 import { BlockedTargetError } from '../errors.js';
 
 /**
@@ -92,7 +92,13 @@ function guardedLookup(options: SafeFetchOptions): Lookup {
  */
 export function createSafeFetch(options: SafeFetchOptions) {
   const timeout = options.timeoutMs ?? 2500;
-  const dispatcher = new Agent({ connect: { lookup: guardedLookup(options), timeout }, headersTimeout: timeout, bodyTimeout: timeout, maxRedirections: 0 });
+  // undici loads with the first outbound request: most servers never make one (docs/performance.md, memory).
+  let undici: Promise<{ fetch: typeof undiciFetch; dispatcher: Agent }> | undefined;
+  const client = () =>
+    (undici ??= import('undici').then(({ Agent, fetch }) => ({
+      fetch,
+      dispatcher: new Agent({ connect: { lookup: guardedLookup(options), timeout }, headersTimeout: timeout, bodyTimeout: timeout, maxRedirections: 0 }),
+    })));
   return async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(input);
     const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -102,7 +108,8 @@ export function createSafeFetch(options: SafeFetchOptions) {
       throw new BlockedTargetError(host);
     }
     const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout);
-    const response = await undiciFetch(url, {
+    const { fetch, dispatcher } = await client();
+    const response = await fetch(url, {
       method: init.method,
       headers: init.headers as Record<string, string>,
       body: init.body as string | undefined,

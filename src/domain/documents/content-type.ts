@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileTypeFromBuffer } from 'file-type';
 
 /** Broad kinds of document, for list_documents' `type` filter. */
 export const DOCUMENT_TYPES = ['text', 'pdf', 'image', 'audio', 'video', 'archive', 'office', 'other', 'link'] as const;
@@ -41,6 +40,7 @@ export function decodeText(bytes: Buffer): string | undefined {
  * labelled as text, whatever the caller claims).
  */
 export async function detectMimeType(bytes: Buffer, filename: string | undefined, declared: string | undefined): Promise<string> {
+  const { fileTypeFromBuffer } = await import('file-type'); // loaded with the first upload, not the server
   const magic = await fileTypeFromBuffer(bytes);
   if (magic) return magic.mime;
   const isText = decodeText(bytes) !== undefined;

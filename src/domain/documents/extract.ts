@@ -1,4 +1,3 @@
-import { convert as htmlToText } from 'html-to-text';
 import { decodeText, isTextType } from './content-type.js';
 import type { DocumentText } from '../../storage/repositories/document-texts.js';
 
@@ -92,6 +91,7 @@ export async function extractText(bytes: Buffer, mime: string | null, now: () =>
     if (text === undefined) return failed('its bytes are not UTF-8 text');
     if (mime !== 'text/html') return extracted(text);
     if (bytes.length > MAX_HTML_BYTES) return failed(`it is HTML of more than ${MAX_HTML_BYTES / 1024 / 1024} MB`);
+    const { convert: htmlToText } = await import('html-to-text');
     return extracted(htmlToText(text, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] }));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

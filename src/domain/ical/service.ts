@@ -11,9 +11,9 @@ import { exceptionsOf, occurrenceSpan, seriesOf } from '../calendar/series.js';
 import { createEvent, occurrenceStartOf, removeOccurrences, updateEvent } from '../calendar/service.js';
 import { CreateTodoInput, UpdateTodoInput } from '../todos/schema.js';
 import { createTodo, updateTodo } from '../todos/service.js';
-import { readIcs, type ImportedEvent, type ImportedTodo } from './read.js';
+import type { ImportedEvent, ImportedTodo } from './read.js';
 import { MAX_ICS_CHARS, type ExportIcsInput, type ExportIcsResult, type ImportIcsInput, type ImportIcsResult } from './schema.js';
-import { writeIcs, type WrittenEvent, type WrittenTime, type WrittenTodo } from './write.js';
+import type { WrittenEvent, WrittenTime, WrittenTodo } from './write.js';
 
 /** The most events or todos one export holds. */
 const MAX_EXPORTED = 20_000;
@@ -165,6 +165,8 @@ async function importTodo(ctx: DomainContext, todo: ImportedTodo): Promise<{ id:
  */
 export async function importIcs(ctx: DomainContext, input: ImportIcsInput): Promise<ImportIcsResult> {
   const text = input.ics_text ?? decodeUpload(input.content_base64!, MAX_ICS_CHARS).bytes.toString('utf8');
+  // ical.js loads when a calendar is read or written, not with the server (docs/performance.md, memory).
+  const { readIcs } = await import('./read.js');
   const items = readIcs(text, await ctx.zone(), input.ics_text === undefined ? 'content_base64' : 'ics_text');
   const result: ImportIcsResult = { created: 0, updated: 0, items: [] };
   for (const item of items) {
@@ -254,6 +256,7 @@ export async function exportIcs(ctx: DomainContext, input: ExportIcsInput, feed?
   // A feed shows only dated todos: calendar apps have nowhere to put the others.
   const todoRange = range ?? (feed ? { from: '0000-01-01T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z' } : undefined);
   const todos = input.kinds.includes('todo') ? await ctx.todos.liveDue(todoRange, MAX_EXPORTED) : [];
+  const { writeIcs } = await import('./write.js');
   return {
     ics_text: writeIcs(
       events.flatMap(writtenEvents),
