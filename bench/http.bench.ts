@@ -91,7 +91,7 @@ const mean = (runs: Load[]): Load => {
   return { requests_per_s: avg('requests_per_s'), p50_ms: avg('p50_ms'), p99_ms: avg('p99_ms'), requests: avg('requests') };
 };
 async function measureMinimal() {
-  const child = startProcess(process.execPath, ['--import', 'tsx', 'bench/minimal-server.ts'], {});
+  const child = startProcess(process.execPath, ['bench/minimal-http-server.mjs'], {});
   try {
     const url = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
     log('minimal SDK server, no-op tool');

@@ -23,7 +23,10 @@ async function startRecorded() {
     const result = await client.callTool({ name, arguments: args });
     assert.equal(result.isError, undefined, `${name}: ${JSON.stringify(result.content)}`);
   };
-  const loaded = () => ON_FIRST_USE.filter((lib) => fs.readFileSync(record, 'utf8').includes(`/node_modules/${lib}/`));
+  const loaded = () => {
+    const scripts = fs.readFileSync(record, 'utf8');
+    return ON_FIRST_USE.filter((lib) => scripts.includes(`/node_modules/${lib}/`));
+  };
   return { call, loaded };
 }
 
